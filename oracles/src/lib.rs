@@ -1,0 +1,1 @@
+//! Analytic test functions with exact values, gradients and box integrals.

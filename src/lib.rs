@@ -1,0 +1,12 @@
+//! semrob: how robust are image classifiers to semantic changes?
+//!
+//! Data flows one way: mesh + camera → image batch → logits → scores → region updates →
+//! results → report. Each stage is a module:
+//!
+//! * [`region`]: the math of boxes and the bottom-up region methods (SPEC §2–3), plain f64.
+//! * [`semantic`]: semantic parameter spaces, tabulated maps and the function-of-interest trait.
+//! * [`render`]: the CPU mesh renderer with the paper's (NMR) conventions (SPEC §6).
+//! * `nets` (feature `torch`): ImageNet classifiers on libtorch.
+
+pub mod region;
+pub mod semantic;

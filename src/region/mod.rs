@@ -1,0 +1,1 @@
+//! Regions and the bottom-up region-finding methods (SPEC §2–3).

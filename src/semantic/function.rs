@@ -1,0 +1,48 @@
+use nalgebra::{DMatrix, DVector};
+
+/// The values (and, when asked, gradients) of `f` at a batch of points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// `f` at every point, in the order of the rows of the points matrix.
+    pub values: DVector<f64>,
+    /// `∇f` at every point (row `j` is the gradient at point `j`), present when asked for.
+    pub gradients: Option<DMatrix<f64>>,
+}
+
+/// Why a batch evaluation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// A method that needs `∇f` (OIR_W) was given a function without gradients.
+    #[error("this function provides no gradients (the method needs them: use a black-box method, or a function with gradients)")]
+    NoGradients,
+    /// The points matrix has the wrong number of columns.
+    #[error("points have {got} coordinates, the function expects {expected}")]
+    Dimension { expected: usize, got: usize },
+    /// The function returned a value that is not a finite number.
+    #[error("the function returned a non-finite value {value} at point {point:?}")]
+    NonFinite { value: f64, point: Vec<f64> },
+    /// Anything else the function's back end reports (renderer, network, I/O).
+    #[error("{0}")]
+    Backend(String),
+}
+
+/// A function of interest `f: Rⁿ → [0, 1]` evaluated in batches (SPEC §1).
+///
+/// Points are the rows of an `m × n` matrix, so the `2ⁿ` corners of a region step (the
+/// corner matrix of SPEC §2) go through the back end in one call: one render batch and one
+/// network batch for a real classifier.
+pub trait SemanticFunction: Sync {
+    /// The number of semantic parameters `n`.
+    fn dim(&self) -> usize;
+
+    /// Whether [`SemanticFunction::evaluate`] can return gradients.
+    fn provides_gradients(&self) -> bool {
+        false
+    }
+
+    /// `f` at every row of `points`, plus `∇f` when `with_gradients` is true.
+    ///
+    /// A function without gradients returns [`EvalError::NoGradients`] when asked for them.
+    fn evaluate(&self, points: &DMatrix<f64>, with_gradients: bool)
+        -> Result<Evaluation, EvalError>;
+}

@@ -1,0 +1,8 @@
+//! Semantic parameter spaces and the function of interest (SPEC §1, §4).
+//!
+//! `f(u)` maps a semantic parameter vector `u ∈ Ω ⊂ Rⁿ` (azimuth, elevation, …) to a
+//! score in [0, 1]. The region methods only see it through [`SemanticFunction`].
+
+mod function;
+
+pub use function::{EvalError, Evaluation, SemanticFunction};
