@@ -1,4 +1,5 @@
-fn main() {
-    eprintln!("semrob: no commands yet");
-    std::process::exit(2);
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }
