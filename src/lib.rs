@@ -7,6 +7,10 @@
 //! * [`semantic`]: semantic parameter spaces, tabulated maps and the function-of-interest trait.
 //! * [`render`]: the CPU mesh renderer with the paper's (NMR) conventions (SPEC §6).
 //! * `nets` (feature `torch`): ImageNet classifiers on libtorch.
+//! * [`analysis`]: regions and SRVR over many maps.
+//! * [`report`]: result files (written atomically), JSON, tables, plots.
 
+pub mod analysis;
 pub mod region;
+pub mod report;
 pub mod semantic;

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "semrob", version, about = "Semantic robustness of image classifiers")]
+#[command(
+    name = "semrob",
+    version,
+    about = "Semantic robustness of image classifiers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

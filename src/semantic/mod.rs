@@ -4,5 +4,7 @@
 //! score in [0, 1]. The region methods only see it through [`SemanticFunction`].
 
 mod function;
+pub mod grid;
 
 pub use function::{EvalError, Evaluation, SemanticFunction};
+pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};

@@ -1,0 +1,3 @@
+//! Analyses over many semantic maps: robust regions and the SRVR benchmark (SPEC §5).
+
+pub mod srvr;
