@@ -4,6 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod common;
+mod regions;
+mod srvr;
+
 #[derive(Parser)]
 #[command(
     name = "semrob",
@@ -17,12 +21,20 @@ struct Cli {
 
 // One variant per subcommand; each lives in its own module of `cli`.
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Robust or adversarial regions (naive, OIR_B, OIR_W) on a tabulated map or an oracle.
+    Regions(regions::RegionsArgs),
+    /// SRVR per network and class from a folder of maps `<network>/<class>/<shape>.json`.
+    Srvr(srvr::SrvrArgs),
+}
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<()> = match cli.command {};
+    let result = match cli.command {
+        Command::Regions(args) => regions::run(args),
+        Command::Srvr(args) => srvr::run(args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

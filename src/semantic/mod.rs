@@ -5,6 +5,7 @@
 
 mod function;
 pub mod grid;
+pub mod oracle;
 
 pub use function::{EvalError, Evaluation, SemanticFunction};
 pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};
