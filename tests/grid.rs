@@ -11,6 +11,7 @@ fn axis(name: &str, values: Vec<f64>, period: Option<f64>) -> Axis {
         unit: "deg".into(),
         values,
         period,
+        domain: None,
     }
 }
 
@@ -178,6 +179,26 @@ fn non_periodic_axis_clamps_with_zero_gradient_outside() {
     assert_eq!(eval(&grid, &[-50.0]), (0.2, vec![0.0]));
     assert_eq!(eval(&grid, &[99.0]), (0.9, vec![0.0]));
     assert_eq!(grid.domain(), (vec![-10.0], vec![10.0]));
+}
+
+#[test]
+fn an_axis_domain_overrides_the_span() {
+    let mut el = axis(
+        "elevation",
+        (0..34).map(|j| -10.0 + 3.0 * j as f64).collect(),
+        None,
+    );
+    let grid = Grid::new(vec![el.clone()], vec![0.5; 34], json!(null)).unwrap();
+    assert_eq!(grid.domain(), (vec![-10.0], vec![89.0]));
+    el.domain = Some([-10.0, 90.0]);
+    let grid = Grid::new(vec![el.clone()], vec![0.5; 34], json!(null)).unwrap();
+    assert_eq!(grid.domain(), (vec![-10.0], vec![90.0]));
+    el.domain = Some([5.0, 5.0]);
+    let err = Grid::new(vec![el], vec![0.5; 34], json!(null)).unwrap_err();
+    assert!(
+        err.to_string().contains("axes[0] (elevation).domain"),
+        "{err}"
+    );
 }
 
 #[test]

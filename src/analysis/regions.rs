@@ -19,7 +19,10 @@ pub fn default_starts(domain: &Region) -> Vec<Vec<f64>> {
             return starts;
         }
     }
-    vec![((domain.lower() + domain.upper()) / 2.0).iter().copied().collect()]
+    vec![((domain.lower() + domain.upper()) / 2.0)
+        .iter()
+        .copied()
+        .collect()]
 }
 
 /// One finished region run, as the JSON reports show it.
@@ -54,8 +57,10 @@ pub fn run_all(
     adversarial: bool,
     keep_trace: bool,
 ) -> Result<Vec<RunSummary>, RegionError> {
-    let jobs: Vec<(Method, &Vec<f64>)> =
-        methods.iter().flat_map(|&m| starts.iter().map(move |s| (m, s))).collect();
+    let jobs: Vec<(Method, &Vec<f64>)> = methods
+        .iter()
+        .flat_map(|&m| starts.iter().map(move |s| (m, s)))
+        .collect();
     let domain_volume = domain.volume();
     jobs.par_iter()
         .map(|&(method, init)| {

@@ -92,8 +92,10 @@ pub fn parse_domain(text: &str) -> anyhow::Result<Region> {
             bail!("--domain {text:?}: {part:?} is not LO:HI");
         };
         let parse = |s: &str| -> anyhow::Result<f64> {
-            let v: f64 =
-                s.trim().parse().with_context(|| format!("--domain {text:?}: {s:?} is not a number"))?;
+            let v: f64 = s
+                .trim()
+                .parse()
+                .with_context(|| format!("--domain {text:?}: {s:?} is not a number"))?;
             if !v.is_finite() {
                 bail!("--domain {text:?}: {s:?} is not finite");
             }

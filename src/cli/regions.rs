@@ -28,7 +28,7 @@ pub struct RegionsArgs {
     /// Initial points `X,Y,...` (repeatable). Default: the paper's four starts (130,30),
     /// (50,20), (200,15), (310,50) (azimuth only in 1-D) when the domain holds them, else the
     /// domain's centre.
-    #[arg(long, value_name = "X,Y,...", num_args = 1.., allow_hyphen_values = true)]
+    #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
     init: Vec<String>,
     /// The domain Ω as `LO:HI,LO:HI,...` (default: the grid's span, one period on periodic
     /// axes; the oracle's own domain).
@@ -79,7 +79,10 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
             (None, Some(name)) => {
                 let Some(o) = named_oracle(name) else {
                     let names: Vec<&str> = named_oracles().iter().map(|o| o.name).collect();
-                    bail!("--oracle {name:?} is unknown; known oracles: {}", names.join(", "));
+                    bail!(
+                        "--oracle {name:?} is unknown; known oracles: {}",
+                        names.join(", ")
+                    );
                 };
                 let domain = Region::new(o.lower.clone(), o.upper.clone())?;
                 (Box::new(OracleFunction(o.oracle)), domain)
@@ -100,7 +103,10 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
     let starts = if args.init.is_empty() {
         default_starts(&domain)
     } else {
-        args.init.iter().map(|s| parse_point(s)).collect::<anyhow::Result<_>>()?
+        args.init
+            .iter()
+            .map(|s| parse_point(s))
+            .collect::<anyhow::Result<_>>()?
     };
     let runs = run_all(
         function.as_ref(),

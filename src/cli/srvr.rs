@@ -21,7 +21,7 @@ pub struct SrvrArgs {
     #[arg(long, value_enum, default_value = "all")]
     method: MethodChoice,
     /// Initial points `X,Y,...` (repeatable); default as for `semrob regions`.
-    #[arg(long, value_name = "X,Y,...", num_args = 1.., allow_hyphen_values = true)]
+    #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
     init: Vec<String>,
     /// The domain Ω as `LO:HI,LO:HI,...` for every map (default: each map's span).
     #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
@@ -55,7 +55,9 @@ fn sorted_entries(dir: &Path) -> anyhow::Result<Vec<std::fs::DirEntry>> {
 }
 
 fn name_of(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Every `<network>/<class>/<shape>.json` under `root`, in name order.
@@ -75,7 +77,11 @@ fn find_maps(root: &Path) -> anyhow::Result<Vec<MapFile>> {
                     maps.push(MapFile {
                         network: name_of(&net.path()),
                         class: name_of(&class.path()),
-                        shape: path.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
+                        shape: path
+                            .file_stem()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned(),
                         path,
                     });
                 }
@@ -83,7 +89,10 @@ fn find_maps(root: &Path) -> anyhow::Result<Vec<MapFile>> {
         }
     }
     if maps.is_empty() {
-        bail!("{}: no maps found (expected <network>/<class>/<shape>.json)", root.display());
+        bail!(
+            "{}: no maps found (expected <network>/<class>/<shape>.json)",
+            root.display()
+        );
     }
     Ok(maps)
 }
@@ -102,12 +111,20 @@ pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
     let starts: Option<Vec<Vec<f64>>> = if args.init.is_empty() {
         None
     } else {
-        Some(args.init.iter().map(|s| parse_point(s)).collect::<anyhow::Result<_>>()?)
+        Some(
+            args.init
+                .iter()
+                .map(|s| parse_point(s))
+                .collect::<anyhow::Result<_>>()?,
+        )
     };
     let methods = args.method.methods();
     let hyper = args.hyper.params();
     // Read and check every map before running anything: a bad file stops the run at once.
-    let grids: Vec<Grid> = maps.iter().map(|m| Grid::read(&m.path)).collect::<Result<_, _>>()?;
+    let grids: Vec<Grid> = maps
+        .iter()
+        .map(|m| Grid::read(&m.path))
+        .collect::<Result<_, _>>()?;
     let outcomes: Vec<Outcome> = maps
         .par_iter()
         .zip(grids.par_iter())

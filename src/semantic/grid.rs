@@ -31,15 +31,21 @@ pub struct Axis {
     /// The period of a periodic axis (360 for azimuth in degrees).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<f64>,
+    /// The extent of the semantic domain Ω along this axis, when it differs from the span of
+    /// the samples (the paper samples elevation at −10, −7, …, 89 in the domain [−10, 90]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<[f64; 2]>,
 }
 
 impl Axis {
-    /// The axis' default extent: its span, or one full period from its first value.
+    /// The axis' extent in the default domain: its `domain` when given, else one full period
+    /// from its first value on a periodic axis, else the span of its values.
     pub fn span(&self) -> (f64, f64) {
         let first = self.values[0];
-        match self.period {
-            Some(p) => (first, first + p),
-            None => (first, *self.values.last().expect("validated: non-empty")),
+        match (self.domain, self.period) {
+            (Some([lo, hi]), _) => (lo, hi),
+            (None, Some(p)) => (first, first + p),
+            (None, None) => (first, *self.values.last().expect("validated: non-empty")),
         }
     }
 
@@ -367,6 +373,14 @@ fn validate_axes(axes: &[Axis]) -> Result<(), GridProblem> {
                         "{} {what} the previous value {}: values must increase strictly",
                         w[1], w[0]
                     ),
+                ));
+            }
+        }
+        if let Some([lo, hi]) = axis.domain {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(GridProblem::field(
+                    format!("{field}.domain"),
+                    format!("[{lo}, {hi}] is not an interval with lower < upper"),
                 ));
             }
         }

@@ -26,10 +26,14 @@ impl SemanticFunction for OracleFunction {
     ) -> Result<Evaluation, EvalError> {
         let n = self.dim();
         if points.ncols() != n {
-            return Err(EvalError::Dimension { expected: n, got: points.ncols() });
+            return Err(EvalError::Dimension {
+                expected: n,
+                got: points.ncols(),
+            });
         }
-        let rows: Vec<Vec<f64>> =
-            (0..points.nrows()).map(|j| points.row(j).iter().copied().collect()).collect();
+        let rows: Vec<Vec<f64>> = (0..points.nrows())
+            .map(|j| points.row(j).iter().copied().collect())
+            .collect();
         let values = DVector::from_iterator(rows.len(), rows.iter().map(|u| self.0.value(u)));
         let gradients = with_gradients.then(|| {
             let mut g = DMatrix::zeros(rows.len(), n);
@@ -94,7 +98,15 @@ pub fn named_oracles() -> Vec<NamedOracle> {
         entry(
             "trap-2d",
             "plateau f ≈ 1 on [100, 200] × [10, 60] with a hole f ≈ 0.1 on [140, 150] × [30, 40]",
-            Oracle::trap(1.0, &[100.0, 10.0], &[200.0, 60.0], 0.9, &[140.0, 30.0], &[150.0, 40.0], 2.0),
+            Oracle::trap(
+                1.0,
+                &[100.0, 10.0],
+                &[200.0, 60.0],
+                0.9,
+                &[140.0, 30.0],
+                &[150.0, 40.0],
+                2.0,
+            ),
             &az_el,
         ),
         entry(
