@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::regions::{default_starts, run_all, RunSummary};
 use semrob::region::Region;
+use semrob::report::plot::{map_png, palette, Overlay};
 use semrob::report::write_atomic;
 use semrob::semantic::oracle::{named_oracle, named_oracles, OracleFunction};
 use semrob::semantic::{Grid, SemanticFunction};
@@ -45,6 +46,9 @@ pub struct RegionsArgs {
     /// Also write the JSON to this file (atomically).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Draw the map with the regions found over it (PNG; 2-D maps; with `--grid`).
+    #[arg(long, value_name = "FILE.png", requires = "grid")]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -61,10 +65,19 @@ struct RegionsJson {
 }
 
 pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
+    let mut map: Option<Grid> = None;
     let (function, default_domain): (Box<dyn SemanticFunction>, Region) =
         match (&args.grid, &args.oracle) {
             (Some(path), _) => {
                 let grid = Grid::read(path)?;
+                if args.plot.is_some() && grid.axes().len() != 2 {
+                    bail!(
+                        "--plot draws regions over 2-D maps; {} has {} axes",
+                        path.display(),
+                        grid.axes().len()
+                    );
+                }
+                map = Some(grid.clone());
                 let (lower, upper) = grid.domain();
                 let domain = Region::new(lower, upper)
                     .with_context(|| format!("{}: the grid's span is not a box", path.display()))?;
@@ -125,6 +138,26 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
         adversarial: args.adversarial,
         runs,
     };
+    if let (Some(path), Some(grid)) = (&args.plot, &map) {
+        let overlays: Vec<Overlay> = report
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Overlay {
+                lower: [r.lower[0], r.lower[1]],
+                upper: [r.upper[0], r.upper[1]],
+                label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
+                colour: palette(i),
+            })
+            .collect();
+        let kind = if args.adversarial {
+            "adversarial"
+        } else {
+            "robust"
+        };
+        let png = map_png(grid, &format!("{kind} regions"), &overlays)?;
+        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let text = serde_json::to_string_pretty(&report)? + "\n";
     if let Some(path) = &args.out {
         write_atomic(path, text.as_bytes())

@@ -1,5 +1,7 @@
 //! Results out of semrob: files written atomically, JSON, tables and plots.
 
+pub mod plot;
+
 use std::io::Write;
 use std::path::Path;
 
