@@ -217,6 +217,12 @@ mod tests {
             Region::new(vec![0.0, f64::NAN], vec![1.0, 2.0]),
             Err(RegionError::NonFiniteBound { index: 1, .. })
         ));
+        assert_eq!(
+            Region::new(vec![0.0; 21], vec![1.0; 21])
+                .unwrap_err()
+                .to_string(),
+            "n = 21 dimensions is too many: a region has 2ⁿ corners, at most n = 20 is supported"
+        );
         let err = Region::new(vec![0.0, 3.0], vec![1.0, 2.0]).unwrap_err();
         assert_eq!(err.to_string(), "lower[1] = 3 must be below upper[1] = 2");
     }
