@@ -144,7 +144,11 @@ impl Region {
     }
 
     /// The outer box `Ω_D = [a − (α/2) r, b + (α/2) r]` of the OIR methods (SPEC §3).
+    ///
+    /// For `α > −1` (the methods use `α > 0`, which [`super::HyperParams::validate`] checks);
+    /// `α ≤ −1` would turn the box inside out and panics.
     pub fn outer(&self, alpha: f64) -> Region {
+        assert!(alpha > -1.0, "outer box with alpha = {alpha} ≤ −1 is empty");
         let half = self.sides() * (alpha / 2.0);
         Region {
             lower: &self.lower - &half,
