@@ -9,4 +9,5 @@
 //! * `nets` (feature `torch`): ImageNet classifiers on libtorch.
 
 pub mod region;
+pub mod render;
 pub mod semantic;
