@@ -20,6 +20,8 @@ pub enum MeshError {
         index: usize,
         vertices: usize,
     },
+    #[error("{source_name}: a face refers to a vertex that does not exist")]
+    ObjIndexOutOfRange { source_name: String },
     #[error("{source_name}: vertex {vertex} is not finite: ({x}, {y}, {z})")]
     NonFiniteVertex {
         source_name: String,
@@ -133,9 +135,14 @@ impl Mesh {
         let (models, _materials) = tobj::load_obj_buf(&mut reader, &options, |_| {
             Err(tobj::LoadError::GenericFailure)
         })
-        .map_err(|e| MeshError::Unreadable {
-            source_name: name.clone(),
-            reason: e.to_string(),
+        .map_err(|e| match e {
+            tobj::LoadError::FaceVertexOutOfBounds => MeshError::ObjIndexOutOfRange {
+                source_name: name.clone(),
+            },
+            e => MeshError::Unreadable {
+                source_name: name.clone(),
+                reason: e.to_string(),
+            },
         })?;
 
         // tobj gives each object its own vertex array; concatenate them with offsets.
@@ -187,37 +194,30 @@ impl Mesh {
     }
 }
 
-/// SPEC §6: `v −= min(v); v /= max(|v|); v *= 2; v −= max(v)/2`, over all vertices
-/// (min and max per axis, the division by the single largest coordinate).
+/// SPEC §6: `v −= min(v); v /= max(|v|); v *= 2; v −= max(v)/2`, where min and max are per
+/// axis and `max(|v|)` is the largest extent `s` over the axes. Algebraically that is
+/// `v ← (v − c) · 2/s` with `c = (min + max)/2`, which is how it is computed: it rounds less,
+/// and keeps a mesh symmetric about a plane through the centre exactly symmetric.
 fn normalise(name: &str, mut vertices: Vec<[f64; 3]>) -> Result<Vec<[f64; 3]>, MeshError> {
     let mut min = [f64::INFINITY; 3];
+    let mut max = [f64::NEG_INFINITY; 3];
     for v in &vertices {
         for k in 0..3 {
             min[k] = min[k].min(v[k]);
+            max[k] = max[k].max(v[k]);
         }
     }
-    let mut scale = 0.0f64;
-    for v in &mut vertices {
-        for k in 0..3 {
-            v[k] -= min[k];
-            scale = scale.max(v[k].abs());
-        }
-    }
-    if scale <= 0.0 || !scale.is_finite() {
+    let extent = (0..3).map(|k| max[k] - min[k]).fold(0.0f64, f64::max);
+    if extent <= 0.0 || !extent.is_finite() {
         return Err(MeshError::ZeroExtent {
             source_name: name.to_string(),
         });
     }
-    let mut max = [f64::NEG_INFINITY; 3];
+    let centre: [f64; 3] = std::array::from_fn(|k| (min[k] + max[k]) / 2.0);
+    let factor = 2.0 / extent;
     for v in &mut vertices {
         for k in 0..3 {
-            v[k] = v[k] / scale * 2.0;
-            max[k] = max[k].max(v[k]);
-        }
-    }
-    for v in &mut vertices {
-        for k in 0..3 {
-            v[k] -= max[k] / 2.0;
+            v[k] = (v[k] - centre[k]) * factor;
         }
     }
     Ok(vertices)

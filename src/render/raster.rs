@@ -195,14 +195,15 @@ fn rasterise(
     let (x0, y0) = (c0 as i64 * ONE, r0 as i64 * ONE);
     // Edge k runs from vertex k to k+1 and is ≥ 0 inside. Boundary samples (edge = 0) belong
     // to the edge only for one of its two directions, so two triangles sharing it never both
-    // draw (nor both miss) them.
+    // draw (nor both miss) them. Deciding by dx first keeps ownership unchanged under a
+    // horizontal mirror (which maps a positively oriented edge (dx, dy) to (dx, −dy)).
     let mut e_row = [0i64; 3];
     let mut step_x = [0i64; 3];
     let mut step_y = [0i64; 3];
     for k in 0..3 {
         let (p, q) = (verts[k], verts[(k + 1) % 3]);
         let (dx, dy) = ((q.x - p.x) as i64, (q.y - p.y) as i64);
-        let owns_boundary = dy > 0 || (dy == 0 && dx < 0);
+        let owns_boundary = dx > 0 || (dx == 0 && dy > 0);
         e_row[k] = edge(p, q, x0, y0) - i64::from(!owns_boundary);
         step_x[k] = -dy * ONE;
         step_y[k] = dx * ONE;
