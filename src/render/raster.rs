@@ -34,6 +34,21 @@ struct Triangle {
     cols: (i32, i32),
 }
 
+/// One sample of the frame: inverse depth of the nearest face so far (0: none) and its shade.
+/// Kept side by side so a depth test and its write touch one cache line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Sample {
+    pub(crate) inv_z: f32,
+    pub(crate) shade: f32,
+}
+
+impl Sample {
+    pub(crate) const EMPTY: Sample = Sample {
+        inv_z: 0.0,
+        shade: 0.0,
+    };
+}
+
 /// Reusable per-thread buffers: one frame at the supersampled resolution and the per-view
 /// geometry. Nothing here is allocated per pixel or per triangle.
 #[derive(Default)]
@@ -41,8 +56,7 @@ pub(crate) struct Scratch {
     camera_space: Vec<[f64; 3]>,
     screen: Vec<ScreenVertex>,
     triangles: Vec<Triangle>,
-    pub(crate) inv_z: Vec<f32>,
-    pub(crate) shade: Vec<f32>,
+    pub(crate) frame: Vec<Sample>,
 }
 
 /// Projects, clips and shades every face of `mesh` for `view` on a `width × width` sample
@@ -151,37 +165,28 @@ fn push_triangle(triangles: &mut Vec<Triangle>, v: [ScreenVertex; 3], shade: f32
 }
 
 /// Rasterises every prepared triangle into the sample rows `row0 .. row0 + band_rows` of a
-/// `width`-wide frame; `inv_z` and `shade` hold exactly those rows. `inv_z` must start at 0
-/// (nothing drawn: every visible depth has 1/z > 0).
+/// `width`-wide frame; `samples` holds exactly those rows, starting [`Sample::EMPTY`] (every
+/// visible depth has 1/z > 0).
 pub(crate) fn rasterise_band(
     triangles_of: &Scratch,
     width: u32,
     row0: i32,
-    inv_z: &mut [f32],
-    shade: &mut [f32],
+    samples: &mut [Sample],
 ) {
     let w = width as usize;
-    let band_rows = (inv_z.len() / w) as i32;
+    let band_rows = (samples.len() / w) as i32;
     let row1 = row0 + band_rows - 1;
     for t in &triangles_of.triangles {
         let (r0, r1) = (t.rows.0.max(row0), t.rows.1.min(row1));
         if r0 > r1 {
             continue;
         }
-        rasterise(t, r0, r1, row0, w, inv_z, shade);
+        rasterise(t, r0, r1, row0, w, samples);
     }
 }
 
 #[inline]
-fn rasterise(
-    t: &Triangle,
-    r0: i32,
-    r1: i32,
-    row0: i32,
-    w: usize,
-    inv_z: &mut [f32],
-    shade: &mut [f32],
-) {
+fn rasterise(t: &Triangle, r0: i32, r1: i32, row0: i32, w: usize, samples: &mut [Sample]) {
     let [a, mut b, mut c] = t.v;
     let area = edge(a, b, c.x as i64, c.y as i64);
     if area == 0 {
@@ -232,10 +237,12 @@ fn rasterise(
             for i in 0..ncols as usize {
                 if (e0 | e1 | e2) >= 0 {
                     let depth = iz_row + iz_dx * i as f32;
-                    let z = &mut inv_z[row_start + i];
-                    if depth > *z {
-                        *z = depth;
-                        shade[row_start + i] = t.shade;
+                    let sample = &mut samples[row_start + i];
+                    if depth > sample.inv_z {
+                        *sample = Sample {
+                            inv_z: depth,
+                            shade: t.shade,
+                        };
                     }
                 }
                 e0 += step_x[0];
@@ -281,11 +288,13 @@ fn rasterise(
         let face_shade = t.shade;
         // Sample offsets count exactly in f32 (they are far below 2^24).
         let mut offset = lo as f32;
-        for (z, s) in inv_z[span.clone()].iter_mut().zip(&mut shade[span]) {
+        for sample in &mut samples[span] {
             let depth = iz_row + iz_dx * offset;
-            if depth > *z {
-                *z = depth;
-                *s = face_shade;
+            if depth > sample.inv_z {
+                *sample = Sample {
+                    inv_z: depth,
+                    shade: face_shade,
+                };
             }
             offset += 1.0;
         }
