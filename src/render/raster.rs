@@ -59,6 +59,19 @@ pub(crate) struct Scratch {
     pub(crate) frame: Vec<Sample>,
 }
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's reusable buffers (a fresh set if they are already in use, as
+/// when a rayon job nested inside `f` lands on the same thread).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
 /// Projects, clips and shades every face of `mesh` for `view` on a `width × width` sample
 /// grid, filling `scratch.triangles`.
 pub(crate) fn setup(mesh: &Mesh, view: &View, width: u32, scratch: &mut Scratch) {
