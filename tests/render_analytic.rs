@@ -53,6 +53,20 @@ fn sphere_silhouette_is_the_exact_disc() {
 }
 
 #[test]
+fn sphere_silhouette_follows_the_camera_distance() {
+    let mesh = sphere(128, 256);
+    let renderer = Renderer::new(RenderOptions::default()).unwrap();
+    for d in [1.6f64, 2.0, 4.0, 10.0] {
+        let rho = (1.0 / d).asin().tan() / 30f64.to_radians().tan();
+        let expected = reference_coverage(224, 2, |p| p[0] * p[0] + p[1] * p[1] <= rho * rho);
+        let view = coverage_view(75.0, 40.0).with_distance(d);
+        let got = plane(&renderer.render(&mesh, &view).unwrap(), 0);
+        let iou = soft_iou(&got, &expected);
+        assert!(iou >= 0.99, "distance {d}: IoU {iou}");
+    }
+}
+
+#[test]
 fn cube_silhouette_is_the_projection_of_its_faces() {
     let mesh = cube();
     let renderer = Renderer::new(RenderOptions::default()).unwrap();
