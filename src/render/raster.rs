@@ -272,23 +272,7 @@ fn rasterise(t: &Triangle, r0: i32, r1: i32, row0: i32, w: usize, samples: &mut 
         // The samples of this row inside all three edges form one span [lo, hi]: solve
         // e_k + step_x[k] · i ≥ 0 for i exactly in integers (the same test as sample by
         // sample, without testing every sample of the bounding box).
-        let (mut lo, mut hi) = (0i64, ncols - 1);
-        for k in 0..3 {
-            let (e, a) = (e_row[k], step_x[k]);
-            if a > 0 {
-                if e < 0 {
-                    lo = lo.max((-e + a - 1) / a);
-                }
-            } else if a < 0 {
-                if e < 0 {
-                    hi = -1;
-                } else {
-                    hi = hi.min(e / -a);
-                }
-            } else if e < 0 {
-                hi = -1;
-            }
-        }
+        let (lo, hi) = row_span(e_row, step_x, ncols);
         for k in 0..3 {
             e_row[k] += step_y[k];
         }
@@ -314,6 +298,30 @@ fn rasterise(t: &Triangle, r0: i32, r1: i32, row0: i32, w: usize, samples: &mut 
     }
 }
 
+/// The samples `i ∈ [0, ncols)` of one row with `e[k] + a[k]·i ≥ 0` for all three edges, as
+/// `(lo, hi)` (empty when `lo > hi`). Exact: the same set as testing every sample.
+#[inline(always)]
+fn row_span(e_row: [i64; 3], step_x: [i64; 3], ncols: i64) -> (i64, i64) {
+    let (mut lo, mut hi) = (0i64, ncols - 1);
+    for k in 0..3 {
+        let (e, a) = (e_row[k], step_x[k]);
+        if a > 0 {
+            if e < 0 {
+                lo = lo.max((-e + a - 1) / a);
+            }
+        } else if a < 0 {
+            if e < 0 {
+                hi = -1;
+            } else {
+                hi = hi.min(e / -a);
+            }
+        } else if e < 0 {
+            hi = -1;
+        }
+    }
+    (lo, hi)
+}
+
 /// Twice the signed area of (p, q, (x, y)) in fixed point; positive to the left of p → q in a
 /// y-down frame for a positively oriented triangle.
 #[inline]
@@ -323,4 +331,38 @@ fn edge(p: ScreenVertex, q: ScreenVertex, x: i64, y: i64) -> i64 {
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_span_is_exactly_the_samples_inside() {
+        // A small deterministic generator: edge values and steps of every sign and size,
+        // including exact zeros on sample positions.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |range: i64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % (2 * range as u64 + 1)) as i64 - range
+        };
+        for case in 0..20_000 {
+            let scale = [10, 1_000, 1 << 20, 1 << 30][case % 4];
+            let a: [i64; 3] =
+                std::array::from_fn(|_| next(scale / 4) * if case % 7 == 0 { 0 } else { 1 });
+            let e: [i64; 3] = std::array::from_fn(|k| next(scale) - a[k] * next(20));
+            let ncols = 1 + next(40).abs();
+            let (lo, hi) = row_span(e, a, ncols);
+            for i in 0..ncols {
+                let inside = (0..3).all(|k| e[k] + a[k] * i >= 0);
+                assert_eq!(
+                    inside,
+                    lo <= i && i <= hi,
+                    "e {e:?} a {a:?} i {i}: span [{lo}, {hi}]"
+                );
+            }
+        }
+    }
 }
