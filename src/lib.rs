@@ -12,5 +12,6 @@
 
 pub mod analysis;
 pub mod region;
+pub mod render;
 pub mod report;
 pub mod semantic;
