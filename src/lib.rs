@@ -6,7 +6,9 @@
 //! * [`region`]: the math of boxes and the bottom-up region methods (SPEC §2–3), plain f64.
 //! * [`semantic`]: semantic parameter spaces, tabulated maps and the function-of-interest trait.
 //! * [`render`]: the CPU mesh renderer with the paper's (NMR) conventions (SPEC §6).
-//! * `nets` (feature `torch`): ImageNet classifiers on libtorch.
+//! * [`nets`]: ImageNet classifiers on libtorch (feature `torch`) and the weight files they
+//!   load (checkpoint reader, always built).
 
 pub mod region;
 pub mod semantic;
+pub mod nets;
