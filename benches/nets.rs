@@ -25,15 +25,23 @@ fn inference(c: &mut Criterion) {
         let net = classifier(arch);
         let s = arch.input_size();
         for batch in [1, 8, 32] {
-            let heavy = matches!(arch, Architecture::ResNet50 | Architecture::Vgg11Bn | Architecture::InceptionV3);
+            let heavy = matches!(
+                arch,
+                Architecture::ResNet50 | Architecture::Vgg11Bn | Architecture::InceptionV3
+            );
             if batch == 32 && heavy && !full {
                 continue;
             }
             // A deterministic image-like pattern in [0, 1].
-            let data: Vec<f32> = (0..batch * 3 * s * s).map(|i| ((i * 7919) % 1000) as f32 / 999.0).collect();
+            let data: Vec<f32> = (0..batch * 3 * s * s)
+                .map(|i| ((i * 7919) % 1000) as f32 / 999.0)
+                .collect();
             group.throughput(Throughput::Elements(batch as u64));
             group.bench_with_input(BenchmarkId::new(arch.name(), batch), &data, |b, data| {
-                b.iter(|| net.probabilities(ImageBatch::new(data, [batch, 3, s, s]).unwrap()).unwrap())
+                b.iter(|| {
+                    net.probabilities(ImageBatch::new(data, [batch, 3, s, s]).unwrap())
+                        .unwrap()
+                })
             });
         }
     }

@@ -9,6 +9,6 @@
 //! * [`nets`]: ImageNet classifiers on libtorch (feature `torch`) and the weight files they
 //!   load (checkpoint reader, always built).
 
+pub mod nets;
 pub mod region;
 pub mod semantic;
-pub mod nets;

@@ -4,7 +4,9 @@
 mod nets_common;
 
 use nets_common::{fixtures, load};
-use semrob::nets::checkpoint::{read_weights, write_safetensors, CheckpointError, DType, RawTensor};
+use semrob::nets::checkpoint::{
+    read_weights, write_safetensors, CheckpointError, DType, RawTensor,
+};
 
 /// Decodes a tensor's bytes to f64 per its dtype (exact for every dtype in the fixtures).
 fn values(t: &RawTensor) -> Vec<f64> {
@@ -15,7 +17,15 @@ fn values(t: &RawTensor) -> Vec<f64> {
             DType::I64 => i64::from_le_bytes(c.try_into().unwrap()) as f64,
             DType::I32 => f64::from(i32::from_le_bytes(c.try_into().unwrap())),
             DType::F64 => f64::from_le_bytes(c.try_into().unwrap()),
-            _ => f64::from(RawTensor { dtype: t.dtype, shape: vec![1], data: c.to_vec() }.to_f32().unwrap()[0]),
+            _ => f64::from(
+                RawTensor {
+                    dtype: t.dtype,
+                    shape: vec![1],
+                    data: c.to_vec(),
+                }
+                .to_f32()
+                .unwrap()[0],
+            ),
         })
         .collect()
 }
@@ -45,13 +55,34 @@ fn check_against_expected(file: &str) {
     assert_eq!(got.keys().collect::<Vec<_>>(), want_keys, "{file}: keys");
     for (key, want) in expected {
         let t = &got[key];
-        assert_eq!(dtype_name(t.dtype), want["dtype"].as_str().unwrap(), "{file}: {key} dtype");
-        let shape: Vec<usize> = want["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        assert_eq!(
+            dtype_name(t.dtype),
+            want["dtype"].as_str().unwrap(),
+            "{file}: {key} dtype"
+        );
+        let shape: Vec<usize> = want["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
         assert_eq!(t.shape, shape, "{file}: {key} shape");
-        let values_want: Vec<f64> = want["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let values_want: Vec<f64> = want["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         // serde_json's float parsing may be one ulp off for f64; all other dtypes are exact.
-        let close = values(t).iter().zip(&values_want).all(|(a, b)| (a - b).abs() <= 1e-14 * b.abs());
-        assert!(close && t.numel() == values_want.len(), "{file}: {key} values {:?} vs {values_want:?}", values(t));
+        let close = values(t)
+            .iter()
+            .zip(&values_want)
+            .all(|(a, b)| (a - b).abs() <= 1e-14 * b.abs());
+        assert!(
+            close && t.numel() == values_want.len(),
+            "{file}: {key} values {:?} vs {values_want:?}",
+            values(t)
+        );
     }
 }
 
@@ -68,7 +99,10 @@ fn legacy_format_views_and_dtypes_match_pytorch() {
 #[test]
 fn legacy_and_zip_files_of_one_state_dict_read_the_same() {
     // efficientnet-lite0: the same random init saved both ways (the zip one in float32 too).
-    assert_eq!(load("arch/efficientnet-lite0.legacy.pth"), load("arch/efficientnet-lite0.pth"));
+    assert_eq!(
+        load("arch/efficientnet-lite0.legacy.pth"),
+        load("arch/efficientnet-lite0.pth")
+    );
 }
 
 #[test]
@@ -101,7 +135,10 @@ fn a_dict_holding_non_tensors_is_refused_naming_the_key() {
     match read_weights(&path) {
         Err(e @ CheckpointError::Tensor { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("\"epoch\"") && text.contains("not a tensor"), "{text}");
+            assert!(
+                text.contains("\"epoch\"") && text.contains("not a tensor"),
+                "{text}"
+            );
         }
         other => panic!("expected a Tensor error, got {other:?}"),
     }
@@ -119,7 +156,13 @@ fn truncated_files_are_errors_naming_the_file() {
     }
     let junk = dir.path().join("junk.pth");
     std::fs::write(&junk, b"hello, not a checkpoint").unwrap();
-    assert!(matches!(read_weights(&junk), Err(CheckpointError::UnknownFormat { .. })));
+    assert!(matches!(
+        read_weights(&junk),
+        Err(CheckpointError::UnknownFormat { .. })
+    ));
     let missing = dir.path().join("missing.pth");
-    assert!(matches!(read_weights(&missing), Err(CheckpointError::Io { .. })));
+    assert!(matches!(
+        read_weights(&missing),
+        Err(CheckpointError::Io { .. })
+    ));
 }

@@ -12,7 +12,9 @@ fn parity(arch: Architecture, weights: &str) -> f32 {
     let classifier = Classifier::load(arch, &fixtures().join(weights), Device::Cpu).unwrap();
     let io = load(&format!("arch/{}.io.pt", arch.name()));
     let input = f32s(&io["input"]);
-    let got = classifier.logits(ImageBatch::new(&input, shape4(&io["input"])).unwrap()).unwrap();
+    let got = classifier
+        .logits(ImageBatch::new(&input, shape4(&io["input"])).unwrap())
+        .unwrap();
     let diff = max_rel_diff(&got.values, &f32s(&io["logits"]));
     eprintln!("{arch}: max relative logit difference {diff:.2e}");
     diff
@@ -40,31 +42,60 @@ fn inception_v3_matches_torchvision_ignoring_the_aux_classifier() {
 
 #[test]
 fn efficientnet_lite0_matches_the_reference_package_from_zip_and_legacy_files() {
-    assert!(parity(Architecture::EfficientNetLite0, "arch/efficientnet-lite0.pth") <= 1e-4);
-    assert!(parity(Architecture::EfficientNetLite0, "arch/efficientnet-lite0.legacy.pth") <= 1e-4);
+    assert!(
+        parity(
+            Architecture::EfficientNetLite0,
+            "arch/efficientnet-lite0.pth"
+        ) <= 1e-4
+    );
+    assert!(
+        parity(
+            Architecture::EfficientNetLite0,
+            "arch/efficientnet-lite0.legacy.pth"
+        ) <= 1e-4
+    );
 }
 
 #[test]
 fn efficientnet_lite1_matches_the_reference_package() {
-    assert!(parity(Architecture::EfficientNetLite1, "arch/efficientnet-lite1.pth") <= 1e-4);
+    assert!(
+        parity(
+            Architecture::EfficientNetLite1,
+            "arch/efficientnet-lite1.pth"
+        ) <= 1e-4
+    );
 }
 
 #[test]
 fn efficientnet_lite2_matches_the_reference_package() {
-    assert!(parity(Architecture::EfficientNetLite2, "arch/efficientnet-lite2.pth") <= 1e-4);
+    assert!(
+        parity(
+            Architecture::EfficientNetLite2,
+            "arch/efficientnet-lite2.pth"
+        ) <= 1e-4
+    );
 }
 
 #[test]
 fn weights_load_the_same_from_safetensors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lite1.safetensors");
-    write_safetensors(&read_weights(&fixtures().join("arch/efficientnet-lite1.pth")).unwrap(), &out).unwrap();
+    write_safetensors(
+        &read_weights(&fixtures().join("arch/efficientnet-lite1.pth")).unwrap(),
+        &out,
+    )
+    .unwrap();
     assert!(parity(Architecture::EfficientNetLite1, out.to_str().unwrap()) <= 1e-4);
 }
 
 #[test]
 fn input_gradient_of_a_probability_matches_pytorch_autograd() {
-    let classifier = Classifier::load(Architecture::AlexNet, &fixtures().join("arch/alexnet.pth"), Device::Cpu).unwrap();
+    let classifier = Classifier::load(
+        Architecture::AlexNet,
+        &fixtures().join("arch/alexnet.pth"),
+        Device::Cpu,
+    )
+    .unwrap();
     let io = load("arch/alexnet.io.pt");
     let input = f32s(&io["input"]);
     let class = f32s(&io["grad_class"])[0] as usize;
@@ -92,19 +123,33 @@ fn weights_of_another_shape_are_refused_naming_each_offending_key() {
     let path = dir.path().join("bad.safetensors");
     write_safetensors(&sd, &path).unwrap();
     let err = Classifier::load(Architecture::EfficientNetLite0, &path, Device::Cpu).unwrap_err();
-    let NetError::Weights { mismatch, .. } = &err else { panic!("expected a key mismatch, got {err}") };
+    let NetError::Weights { mismatch, .. } = &err else {
+        panic!("expected a key mismatch, got {err}")
+    };
     assert_eq!(mismatch.missing, vec!["_bn1.running_var"]);
     assert_eq!(mismatch.unexpected, vec!["_head.extra"]);
-    assert_eq!(mismatch.misshaped, vec![("_fc.weight".to_owned(), vec![1000, 1280], vec![1280, 1000])]);
+    assert_eq!(
+        mismatch.misshaped,
+        vec![("_fc.weight".to_owned(), vec![1000, 1280], vec![1280, 1000])]
+    );
     let text = err.to_string();
-    assert!(text.contains("bad.safetensors") && text.contains("efficientnet-lite0"), "{text}");
+    assert!(
+        text.contains("bad.safetensors") && text.contains("efficientnet-lite0"),
+        "{text}"
+    );
 }
 
 #[test]
 fn weights_of_another_architecture_are_refused() {
-    let err = Classifier::load(Architecture::ResNet50, &fixtures().join("arch/efficientnet-lite0.pth"), Device::Cpu)
-        .unwrap_err();
-    let NetError::Weights { mismatch, .. } = &err else { panic!("expected a key mismatch, got {err}") };
+    let err = Classifier::load(
+        Architecture::ResNet50,
+        &fixtures().join("arch/efficientnet-lite0.pth"),
+        Device::Cpu,
+    )
+    .unwrap_err();
+    let NetError::Weights { mismatch, .. } = &err else {
+        panic!("expected a key mismatch, got {err}")
+    };
     assert!(mismatch.missing.contains(&"fc.weight".to_owned()));
     assert!(mismatch.unexpected.contains(&"_fc.weight".to_owned()));
 }

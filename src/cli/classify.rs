@@ -51,7 +51,9 @@ struct Class {
 
 /// An image as a `[1, 3, H, W]` batch in [0, 1].
 fn read_image(path: &Path) -> anyhow::Result<(Vec<f32>, [usize; 4])> {
-    let img = image::open(path).with_context(|| format!("cannot read image {}", path.display()))?.to_rgb8();
+    let img = image::open(path)
+        .with_context(|| format!("cannot read image {}", path.display()))?
+        .to_rgb8();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut data = vec![0f32; 3 * h * w];
     for (x, y, px) in img.enumerate_pixels() {
@@ -80,9 +82,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let top = p
             .top(0, args.top)
             .into_iter()
-            .map(|(index, probability)| Class { index, name: names[index], probability })
+            .map(|(index, probability)| Class {
+                index,
+                name: names[index],
+                probability,
+            })
             .collect();
-        entries.push(Entry { image: path.display().to_string(), top });
+        entries.push(Entry {
+            image: path.display().to_string(),
+            top,
+        });
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
@@ -90,7 +99,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for e in &entries {
             println!("{}  ({arch})", e.image);
             for (rank, c) in e.top.iter().enumerate() {
-                println!("  {:>2}. {:>7.4}  {:>4}  {}", rank + 1, c.probability, c.index, c.name);
+                println!(
+                    "  {:>2}. {:>7.4}  {:>4}  {}",
+                    rank + 1,
+                    c.probability,
+                    c.index,
+                    c.name
+                );
             }
         }
     }

@@ -24,6 +24,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let tensors = checkpoint::read_weights(&args.input)?;
     checkpoint::write_safetensors(&tensors, &args.output)?;
-    eprintln!("wrote {} tensors to {}", tensors.len(), args.output.display());
+    eprintln!(
+        "wrote {} tensors to {}",
+        tensors.len(),
+        args.output.display()
+    );
     Ok(())
 }

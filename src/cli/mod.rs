@@ -9,7 +9,11 @@ mod classify;
 mod convert_weights;
 
 #[derive(Parser)]
-#[command(name = "semrob", version, about = "Semantic robustness of image classifiers")]
+#[command(
+    name = "semrob",
+    version,
+    about = "Semantic robustness of image classifiers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -33,14 +33,18 @@ impl Normalisation {
     /// Per-channel `(scale, shift)` with `input = scale · x + shift`.
     pub fn affine(&self) -> [(f32, f32); 3] {
         match *self {
-            Normalisation::MeanStd { mean, std } => std::array::from_fn(|c| (1.0 / std[c], -mean[c] / std[c])),
+            Normalisation::MeanStd { mean, std } => {
+                std::array::from_fn(|c| (1.0 / std[c], -mean[c] / std[c]))
+            }
             Normalisation::Tf127 => [(255.0 / 128.0, -127.0 / 128.0); 3],
         }
     }
 }
 
-const IMAGENET: Normalisation =
-    Normalisation::MeanStd { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const IMAGENET: Normalisation = Normalisation::MeanStd {
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+};
 
 /// `name` is not a model semrob knows.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +78,10 @@ impl Architecture {
     }
 
     pub fn from_name(name: &str) -> Result<Architecture, UnknownModel> {
-        Architecture::ALL.into_iter().find(|a| a.name() == name).ok_or_else(|| UnknownModel { name: name.into() })
+        Architecture::ALL
+            .into_iter()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| UnknownModel { name: name.into() })
     }
 
     /// Side of the square input image the network was trained on (pixels).
@@ -89,9 +96,9 @@ impl Architecture {
 
     pub fn normalisation(self) -> Normalisation {
         match self {
-            Architecture::EfficientNetLite0 | Architecture::EfficientNetLite1 | Architecture::EfficientNetLite2 => {
-                Normalisation::Tf127
-            }
+            Architecture::EfficientNetLite0
+            | Architecture::EfficientNetLite1
+            | Architecture::EfficientNetLite2 => Normalisation::Tf127,
             _ => IMAGENET,
         }
     }
@@ -100,10 +107,14 @@ impl Architecture {
     /// EfficientNet-Lite files, in `$SEMROB_WEIGHTS_DIR` or else `<checkout>/.cache/weights`.
     pub fn default_weights(self) -> Option<PathBuf> {
         match self {
-            Architecture::EfficientNetLite0 | Architecture::EfficientNetLite1 | Architecture::EfficientNetLite2 => {
+            Architecture::EfficientNetLite0
+            | Architecture::EfficientNetLite1
+            | Architecture::EfficientNetLite2 => {
                 let dir = std::env::var_os("SEMROB_WEIGHTS_DIR")
                     .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/weights")));
+                    .unwrap_or_else(|| {
+                        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/weights"))
+                    });
                 Some(dir.join(format!("{}.pth", self.name())))
             }
             _ => None,
@@ -148,7 +159,12 @@ impl fmt::Display for KeyMismatch {
             if items.is_empty() {
                 return Ok(());
             }
-            let shown = items.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+            let shown = items
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             let more = items.len().saturating_sub(SHOWN);
             write!(f, "; {} {what} key(s): {shown}", items.len())?;
             if more > 0 {
@@ -169,17 +185,27 @@ impl fmt::Display for KeyMismatch {
 }
 
 /// Compares a checkpoint's tensors with the `(name, shape)` variables a network needs.
-pub fn check_keys(arch: Architecture, needed: &BTreeMap<String, Vec<usize>>, file: &StateDict) -> KeyMismatch {
+pub fn check_keys(
+    arch: Architecture,
+    needed: &BTreeMap<String, Vec<usize>>,
+    file: &StateDict,
+) -> KeyMismatch {
     let mut m = KeyMismatch::default();
     for (key, shape) in needed {
         match file.get(key) {
             None => m.missing.push(key.clone()),
-            Some(t) if &t.shape != shape => m.misshaped.push((key.clone(), shape.clone(), t.shape.clone())),
+            Some(t) if &t.shape != shape => {
+                m.misshaped
+                    .push((key.clone(), shape.clone(), t.shape.clone()))
+            }
             Some(_) => {}
         }
     }
-    m.unexpected =
-        file.keys().filter(|k| !needed.contains_key(*k) && !arch.ignores_key(k)).cloned().collect();
+    m.unexpected = file
+        .keys()
+        .filter(|k| !needed.contains_key(*k) && !arch.ignores_key(k))
+        .cloned()
+        .collect();
     m
 }
 
@@ -197,7 +223,11 @@ mod tests {
 
     fn tensor(shape: &[usize]) -> RawTensor {
         let n: usize = shape.iter().product();
-        RawTensor { dtype: DType::F32, shape: shape.to_vec(), data: vec![0; 4 * n] }
+        RawTensor {
+            dtype: DType::F32,
+            shape: shape.to_vec(),
+            data: vec![0; 4 * n],
+        }
     }
 
     #[test]
@@ -205,8 +235,13 @@ mod tests {
         for a in Architecture::ALL {
             assert_eq!(Architecture::from_name(a.name()).unwrap(), a);
         }
-        let e = Architecture::from_name("resnet-50").unwrap_err().to_string();
-        assert!(e.contains("\"resnet-50\"") && e.contains("efficientnet-lite2"), "{e}");
+        let e = Architecture::from_name("resnet-50")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"resnet-50\"") && e.contains("efficientnet-lite2"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -220,11 +255,14 @@ mod tests {
 
     #[test]
     fn key_check_names_missing_unexpected_and_misshaped_keys() {
-        let needed: BTreeMap<String, Vec<usize>> =
-            [("a.weight", vec![2, 3]), ("b.weight", vec![4]), ("c.bias", vec![1])]
-                .into_iter()
-                .map(|(k, s)| (k.to_owned(), s))
-                .collect();
+        let needed: BTreeMap<String, Vec<usize>> = [
+            ("a.weight", vec![2, 3]),
+            ("b.weight", vec![4]),
+            ("c.bias", vec![1]),
+        ]
+        .into_iter()
+        .map(|(k, s)| (k.to_owned(), s))
+        .collect();
         let file: StateDict = [
             ("a.weight", tensor(&[3, 2])),
             ("b.weight", tensor(&[4])),
@@ -237,9 +275,15 @@ mod tests {
         let m = check_keys(Architecture::ResNet50, &needed, &file);
         assert_eq!(m.missing, vec!["c.bias"]);
         assert_eq!(m.unexpected, vec!["d.weight"]);
-        assert_eq!(m.misshaped, vec![("a.weight".to_owned(), vec![2, 3], vec![3, 2])]);
+        assert_eq!(
+            m.misshaped,
+            vec![("a.weight".to_owned(), vec![2, 3], vec![3, 2])]
+        );
         let text = m.to_string();
-        assert!(text.contains("c.bias") && text.contains("d.weight") && text.contains("[3, 2]"), "{text}");
+        assert!(
+            text.contains("c.bias") && text.contains("d.weight") && text.contains("[3, 2]"),
+            "{text}"
+        );
     }
 
     #[test]

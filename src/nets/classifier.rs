@@ -27,9 +27,17 @@ pub enum NetError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     #[error("{path} for {arch}: {mismatch}")]
-    Weights { path: PathBuf, arch: Architecture, mismatch: KeyMismatch },
+    Weights {
+        path: PathBuf,
+        arch: Architecture,
+        mismatch: KeyMismatch,
+    },
     #[error("{path}: tensor {key:?} has dtype {dtype:?}, which cannot be a weight")]
-    WeightDtype { path: PathBuf, key: String, dtype: checkpoint::DType },
+    WeightDtype {
+        path: PathBuf,
+        key: String,
+        dtype: checkpoint::DType,
+    },
     #[error("{arch} has no default weights: give a weights file (--weights)")]
     NoDefaultWeights { arch: Architecture },
     #[error("default weights of {arch} not found at {path}: run scripts/setup.sh (or set SEMROB_WEIGHTS_DIR)")]
@@ -56,10 +64,15 @@ impl<'a> ImageBatch<'a> {
     pub fn new(data: &'a [f32], shape: [usize; 4]) -> Result<Self, NetError> {
         let [b, c, h, w] = shape;
         if c != 3 || b == 0 || h == 0 || w == 0 {
-            return Err(NetError::Batch(format!("shape {shape:?} is not [B ≥ 1, 3, H ≥ 1, W ≥ 1]")));
+            return Err(NetError::Batch(format!(
+                "shape {shape:?} is not [B ≥ 1, 3, H ≥ 1, W ≥ 1]"
+            )));
         }
         if data.len() != b * c * h * w {
-            return Err(NetError::Batch(format!("{} values for shape {shape:?}", data.len())));
+            return Err(NetError::Batch(format!(
+                "{} values for shape {shape:?}",
+                data.len()
+            )));
         }
         Ok(ImageBatch { data, shape })
     }
@@ -70,7 +83,9 @@ impl<'a> ImageBatch<'a> {
 
     fn tensor(&self, device: tch::Device) -> Tensor {
         let shape: Vec<i64> = self.shape.iter().map(|&d| d as i64).collect();
-        Tensor::from_slice(self.data).reshape(shape).to_device(device)
+        Tensor::from_slice(self.data)
+            .reshape(shape)
+            .to_device(device)
     }
 }
 
@@ -111,7 +126,10 @@ pub struct Classifier {
 
 impl std::fmt::Debug for Classifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Classifier").field("arch", &self.arch).field("device", &self.device).finish()
+        f.debug_struct("Classifier")
+            .field("arch", &self.arch)
+            .field("device", &self.device)
+            .finish()
     }
 }
 
@@ -138,7 +156,12 @@ impl Classifier {
             Architecture::EfficientNetLite1 => Box::new(efficientnet_lite(&root, 1, CLASSES)),
             Architecture::EfficientNetLite2 => Box::new(efficientnet_lite(&root, 2, CLASSES)),
         };
-        let mut c = Classifier { arch, device, vs, net };
+        let mut c = Classifier {
+            arch,
+            device,
+            vs,
+            net,
+        };
         c.vs.freeze();
         Ok(c)
     }
@@ -150,11 +173,17 @@ impl Classifier {
         let mut c = Classifier::untrained(arch, device)?;
         let file = checkpoint::read_weights(path)?;
         let vars = c.vs.variables();
-        let needed: BTreeMap<String, Vec<usize>> =
-            vars.iter().map(|(k, t)| (k.clone(), t.size().iter().map(|&d| d as usize).collect())).collect();
+        let needed: BTreeMap<String, Vec<usize>> = vars
+            .iter()
+            .map(|(k, t)| (k.clone(), t.size().iter().map(|&d| d as usize).collect()))
+            .collect();
         let mismatch = check_keys(arch, &needed, &file);
         if !mismatch.is_empty() {
-            return Err(NetError::Weights { path: path.into(), arch, mismatch });
+            return Err(NetError::Weights {
+                path: path.into(),
+                arch,
+                mismatch,
+            });
         }
         tch::no_grad(|| -> Result<(), NetError> {
             for (key, mut var) in vars {
@@ -164,7 +193,9 @@ impl Classifier {
                     key: key.clone(),
                     dtype: raw.dtype,
                 })?;
-                let value = Tensor::from_slice(&values).reshape(var.size()).to_device(c.device);
+                let value = Tensor::from_slice(&values)
+                    .reshape(var.size())
+                    .to_device(c.device);
                 var.f_copy_(&value)?;
             }
             Ok(())
@@ -175,7 +206,9 @@ impl Classifier {
 
     /// The network with its default pretrained weights (`Architecture::default_weights`).
     pub fn load_default(arch: Architecture, device: Device) -> Result<Self, NetError> {
-        let path = arch.default_weights().ok_or(NetError::NoDefaultWeights { arch })?;
+        let path = arch
+            .default_weights()
+            .ok_or(NetError::NoDefaultWeights { arch })?;
         if !path.exists() {
             return Err(NetError::DefaultWeightsMissing { arch, path });
         }
@@ -204,31 +237,49 @@ impl Classifier {
             images.shallow_clone()
         };
         let affine = self.arch.normalisation().affine();
-        let scale = Tensor::from_slice(&affine.map(|a| a.0)).reshape([1, 3, 1, 1]).to_device(self.device);
-        let shift = Tensor::from_slice(&affine.map(|a| a.1)).reshape([1, 3, 1, 1]).to_device(self.device);
+        let scale = Tensor::from_slice(&affine.map(|a| a.0))
+            .reshape([1, 3, 1, 1])
+            .to_device(self.device);
+        let shift = Tensor::from_slice(&affine.map(|a| a.1))
+            .reshape([1, 3, 1, 1])
+            .to_device(self.device);
         self.net.forward_t(&(x * scale + shift), false)
     }
 
     /// Logits `[B, 1000]`.
     pub fn logits(&self, batch: ImageBatch) -> Result<Scores, NetError> {
         let logits = tch::no_grad(|| self.forward(&batch.tensor(self.device)));
-        Ok(Scores { values: to_vec(&logits)? })
+        Ok(Scores {
+            values: to_vec(&logits)?,
+        })
     }
 
     /// Softmax probabilities `[B, 1000]`.
     pub fn probabilities(&self, batch: ImageBatch) -> Result<Scores, NetError> {
-        let p = tch::no_grad(|| self.forward(&batch.tensor(self.device)).softmax(-1, Kind::Float));
-        Ok(Scores { values: to_vec(&p)? })
+        let p = tch::no_grad(|| {
+            self.forward(&batch.tensor(self.device))
+                .softmax(-1, Kind::Float)
+        });
+        Ok(Scores {
+            values: to_vec(&p)?,
+        })
     }
 
     /// The probability of `class` for each image, and its gradient with respect to the
     /// input pixels (same layout as the batch, `[B, 3, H, W]`).
-    pub fn probability_gradient(&self, batch: ImageBatch, class: usize) -> Result<(Vec<f32>, Vec<f32>), NetError> {
+    pub fn probability_gradient(
+        &self,
+        batch: ImageBatch,
+        class: usize,
+    ) -> Result<(Vec<f32>, Vec<f32>), NetError> {
         if class >= CLASSES as usize {
             return Err(NetError::Class { class });
         }
         let x = batch.tensor(self.device).set_requires_grad(true);
-        let p = self.forward(&x).softmax(-1, Kind::Float).select(1, class as i64);
+        let p = self
+            .forward(&x)
+            .softmax(-1, Kind::Float)
+            .select(1, class as i64);
         // Images do not interact in evaluation mode, so d(Σ p_i)/dx_i = dp_i/dx_i.
         p.sum(Kind::Float).f_backward()?;
         Ok((to_vec(&p.detach())?, to_vec(&x.grad())?))
@@ -236,6 +287,10 @@ impl Classifier {
 }
 
 fn to_vec(t: &Tensor) -> Result<Vec<f32>, NetError> {
-    let t = t.f_to_device(tch::Device::Cpu)?.f_to_kind(Kind::Float)?.f_contiguous()?.f_flatten(0, -1)?;
+    let t = t
+        .f_to_device(tch::Device::Cpu)?
+        .f_to_kind(Kind::Float)?
+        .f_contiguous()?
+        .f_flatten(0, -1)?;
     Ok(Vec::<f32>::try_from(&t)?)
 }

@@ -56,10 +56,22 @@ fn same_padding(i: i64, k: i64, s: i64) -> [i64; 4] {
 
 /// Mobile inverted bottleneck: [1×1 expand] → k×k depthwise (stride) → 1×1 project, with
 /// the identity shortcut when the shape is kept.
-fn mbconv(p: nn::Path, c_in: i64, c_out: i64, k: i64, stride: i64, expand: i64, size: i64) -> impl ModuleT {
+fn mbconv(
+    p: nn::Path,
+    c_in: i64,
+    c_out: i64,
+    k: i64,
+    stride: i64,
+    expand: i64,
+    size: i64,
+) -> impl ModuleT {
     let mid = c_in * expand;
-    let expansion = (expand != 1)
-        .then(|| (conv_sq(&p / "_expand_conv", c_in, mid, 1, 1, 0, false), batch_norm(&p / "_bn0", mid, BN_EPS)));
+    let expansion = (expand != 1).then(|| {
+        (
+            conv_sq(&p / "_expand_conv", c_in, mid, 1, 1, 0, false),
+            batch_norm(&p / "_bn0", mid, BN_EPS),
+        )
+    });
     let dw = depthwise(&p / "_depthwise_conv", mid, k, stride);
     let bn1 = batch_norm(&p / "_bn1", mid, BN_EPS);
     let project = conv_sq(&p / "_project_conv", mid, c_out, 1, 1, 0, false);
@@ -94,8 +106,16 @@ pub fn efficientnet_lite(p: &nn::Path, variant: u8, classes: i64) -> impl Module
     let b = p / "_blocks";
     for (stage, &(repeats, k, stride, expand, c_in, out)) in STAGES.iter().enumerate() {
         let first_or_last = stage == 0 || stage == STAGES.len() - 1;
-        let repeats = if first_or_last { repeats } else { (depth * repeats as f64).ceil() as i64 };
-        let mut c_in = if stage == 0 { 32 } else { round_filters(c_in, width) };
+        let repeats = if first_or_last {
+            repeats
+        } else {
+            (depth * repeats as f64).ceil() as i64
+        };
+        let mut c_in = if stage == 0 {
+            32
+        } else {
+            round_filters(c_in, width)
+        };
         c_out = round_filters(out, width);
         for r in 0..repeats {
             let s = if r == 0 { stride } else { 1 };
@@ -111,9 +131,17 @@ pub fn efficientnet_lite(p: &nn::Path, variant: u8, classes: i64) -> impl Module
     let bn1 = batch_norm(p / "_bn1", 1280, BN_EPS);
     let fc = linear(p / "_fc", 1280, classes);
     nn::func_t(move |x, t| {
-        let x = x.constant_pad_nd(stem_pad).apply(&stem).apply_t(&bn0, t).relu6();
+        let x = x
+            .constant_pad_nd(stem_pad)
+            .apply(&stem)
+            .apply_t(&bn0, t)
+            .relu6();
         let x = x.apply_t(&blocks, t);
-        let x = x.apply(&head).apply_t(&bn1, t).relu6().adaptive_avg_pool2d([1, 1]);
+        let x = x
+            .apply(&head)
+            .apply_t(&bn1, t)
+            .relu6()
+            .adaptive_avg_pool2d([1, 1]);
         x.flatten(1, -1).apply(&fc)
     })
 }
@@ -126,7 +154,10 @@ mod tests {
     fn width_rounding_matches_the_reference_formula() {
         // Lite2 (width 1.1): 16→16 (17.6 rounds to 16, within 10 %), 24→24 (26.4→24 ok),
         // 40→48 (44→48), 80→88, 112→120 (123.2→120), 192→208 (211.2→208), 320→352.
-        let got: Vec<i64> = [16, 24, 40, 80, 112, 192, 320].iter().map(|&f| round_filters(f, 1.1)).collect();
+        let got: Vec<i64> = [16, 24, 40, 80, 112, 192, 320]
+            .iter()
+            .map(|&f| round_filters(f, 1.1))
+            .collect();
         assert_eq!(got, vec![16, 24, 48, 88, 120, 208, 352]);
     }
 

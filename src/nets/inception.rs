@@ -8,7 +8,14 @@ use tch::Tensor;
 use super::layers::{batch_norm, conv, linear};
 
 /// torchvision's `BasicConv2d`: convolution without bias, batch norm (eps 0.001), ReLU.
-fn basic(p: nn::Path, c_in: i64, c_out: i64, k: [i64; 2], stride: i64, pad: [i64; 2]) -> impl ModuleT {
+fn basic(
+    p: nn::Path,
+    c_in: i64,
+    c_out: i64,
+    k: [i64; 2],
+    stride: i64,
+    pad: [i64; 2],
+) -> impl ModuleT {
     let conv = conv(&p / "conv", c_in, c_out, k, stride, pad, false);
     let bn = batch_norm(&p / "bn", c_out, 1e-3);
     nn::func_t(move |x, train| x.apply(&conv).apply_t(&bn, train).relu())
@@ -59,7 +66,11 @@ fn inception_b(p: nn::Path, c_in: i64) -> impl ModuleT {
     let d2 = b3(&p / "branch3x3dbl_2", 64, 96, 1, 1);
     let d3 = b3(&p / "branch3x3dbl_3", 96, 96, 2, 0);
     nn::func_t(move |x, t| {
-        cat(&[x.apply_t(&b3x3, t), x.apply_t(&d1, t).apply_t(&d2, t).apply_t(&d3, t), max_pool(x)])
+        cat(&[
+            x.apply_t(&b3x3, t),
+            x.apply_t(&d1, t).apply_t(&d2, t).apply_t(&d3, t),
+            max_pool(x),
+        ])
     })
 }
 
@@ -80,7 +91,11 @@ fn inception_c(p: nn::Path, c_in: i64, c7: i64) -> impl ModuleT {
         cat(&[
             x.apply_t(&b1x1, t),
             x.apply_t(&s1, t).apply_t(&s2, t).apply_t(&s3, t),
-            x.apply_t(&d1, t).apply_t(&d2, t).apply_t(&d3, t).apply_t(&d4, t).apply_t(&d5, t),
+            x.apply_t(&d1, t)
+                .apply_t(&d2, t)
+                .apply_t(&d3, t)
+                .apply_t(&d4, t)
+                .apply_t(&d5, t),
             avg_pool(x).apply_t(&pool, t),
         ])
     })
@@ -96,7 +111,10 @@ fn inception_d(p: nn::Path, c_in: i64) -> impl ModuleT {
     nn::func_t(move |x, t| {
         cat(&[
             x.apply_t(&a1, t).apply_t(&a2, t),
-            x.apply_t(&s1, t).apply_t(&s2, t).apply_t(&s3, t).apply_t(&s4, t),
+            x.apply_t(&s1, t)
+                .apply_t(&s2, t)
+                .apply_t(&s3, t)
+                .apply_t(&s4, t),
             max_pool(x),
         ])
     })
@@ -149,7 +167,10 @@ pub fn inception_v3(p: &nn::Path, classes: i64) -> impl ModuleT {
         .add(inception_e(p / "Mixed_7c", 2048));
     let fc = linear(p / "fc", 2048, classes);
     nn::func_t(move |x, t| {
-        let x = x.apply_t(&stem, t).apply_t(&mixed, t).adaptive_avg_pool2d([1, 1]);
+        let x = x
+            .apply_t(&stem, t)
+            .apply_t(&mixed, t)
+            .adaptive_avg_pool2d([1, 1]);
         x.flatten(1, -1).dropout(0.5, t).apply(&fc)
     })
 }

@@ -11,7 +11,9 @@
 mod architecture;
 pub mod checkpoint;
 
-pub use architecture::{check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel};
+pub use architecture::{
+    check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel,
+};
 
 #[cfg(feature = "torch")]
 mod classifier;

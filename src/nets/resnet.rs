@@ -2,7 +2,6 @@
 
 use tch::nn::{self, ModuleT};
 
-
 use super::layers::{batch_norm, conv_sq, linear};
 
 const BN_EPS: f64 = 1e-5;
@@ -18,7 +17,10 @@ fn bottleneck(p: nn::Path, c_in: i64, width: i64, stride: i64) -> impl ModuleT {
     let bn3 = batch_norm(&p / "bn3", c_out, BN_EPS);
     let downsample = (stride != 1 || c_in != c_out).then(|| {
         let d = &p / "downsample";
-        (conv_sq(&d / "0", c_in, c_out, 1, stride, 0, false), batch_norm(&d / "1", c_out, BN_EPS))
+        (
+            conv_sq(&d / "0", c_in, c_out, 1, stride, 0, false),
+            batch_norm(&d / "1", c_out, BN_EPS),
+        )
     });
     nn::func_t(move |x, train| {
         let y = x.apply(&conv1).apply_t(&bn1, train).relu();
@@ -57,4 +59,3 @@ pub fn resnet50(p: &nn::Path, classes: i64) -> impl ModuleT {
         x.flatten(1, -1).apply(&fc)
     })
 }
-

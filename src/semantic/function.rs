@@ -43,6 +43,9 @@ pub trait SemanticFunction: Sync {
     /// `f` at every row of `points`, plus `∇f` when `with_gradients` is true.
     ///
     /// A function without gradients returns [`EvalError::NoGradients`] when asked for them.
-    fn evaluate(&self, points: &DMatrix<f64>, with_gradients: bool)
-        -> Result<Evaluation, EvalError>;
+    fn evaluate(
+        &self,
+        points: &DMatrix<f64>,
+        with_gradients: bool,
+    ) -> Result<Evaluation, EvalError>;
 }

@@ -20,7 +20,8 @@ pub fn fixtures() -> &'static Path {
         let text = std::fs::read(&script).expect("tests/python/make_fixtures.py");
         let mut h = DefaultHasher::new();
         text.hash(&mut h);
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("nets-fixtures-{:016x}", h.finish()));
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("nets-fixtures-{:016x}", h.finish()));
         if !dir.join("complete").exists() {
             let python = Path::new(ROOT).join(".venv-torch/bin/python");
             assert!(

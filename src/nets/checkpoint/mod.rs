@@ -16,16 +16,22 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use pickle::Value;
 use pickle::TensorRef;
+pub use pickle::Value;
 
 /// Why a weights file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: bad zip container: {source}")]
-    Zip { path: PathBuf, source: zip::result::ZipError },
+    Zip {
+        path: PathBuf,
+        source: zip::result::ZipError,
+    },
     #[error("{path}: not a PyTorch checkpoint (neither a zip nor the legacy torch.save format) nor safetensors")]
     UnknownFormat { path: PathBuf },
     #[error("pickle at byte {offset}: {message}")]
@@ -35,7 +41,11 @@ pub enum CheckpointError {
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
     #[error("{path}: tensor {key:?}: {message}")]
-    Tensor { path: PathBuf, key: String, message: String },
+    Tensor {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
     #[error("{path}: safetensors: {message}")]
     Safetensors { path: PathBuf, message: String },
 }
@@ -134,13 +144,27 @@ impl RawTensor {
         let n = self.dtype.size();
         let chunks = self.data.chunks_exact(n);
         let v = match self.dtype {
-            DType::F32 => chunks.map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect(),
-            DType::F64 => chunks.map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
-            DType::F16 => chunks.map(|c| half::f16::from_le_bytes(c.try_into().unwrap()).to_f32()).collect(),
-            DType::BF16 => chunks.map(|c| half::bf16::from_le_bytes(c.try_into().unwrap()).to_f32()).collect(),
-            DType::I64 => chunks.map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
-            DType::I32 => chunks.map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
-            DType::I16 => chunks.map(|c| i16::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
+            DType::F32 => chunks
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect(),
+            DType::F64 => chunks
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            DType::F16 => chunks
+                .map(|c| half::f16::from_le_bytes(c.try_into().unwrap()).to_f32())
+                .collect(),
+            DType::BF16 => chunks
+                .map(|c| half::bf16::from_le_bytes(c.try_into().unwrap()).to_f32())
+                .collect(),
+            DType::I64 => chunks
+                .map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            DType::I32 => chunks
+                .map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
+            DType::I16 => chunks
+                .map(|c| i16::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
             DType::I8 => chunks.map(|c| f32::from(c[0] as i8)).collect(),
             DType::U8 => chunks.map(|c| f32::from(c[0])).collect(),
             DType::Bool => return None,
@@ -159,7 +183,10 @@ const LEGACY_MAGIC: &[u8] = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x
 /// Reads a state dict from a `.safetensors` file or a PyTorch checkpoint (zip or legacy),
 /// recognised by content, not by extension.
 pub fn read_weights(path: &Path) -> Result<StateDict, CheckpointError> {
-    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io { path: path.into(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.into(),
+        source,
+    })?;
     if bytes.starts_with(b"PK\x03\x04") {
         read_zip(path, &bytes)
     } else if bytes.starts_with(LEGACY_MAGIC) {
@@ -178,11 +205,16 @@ pub fn write_safetensors(tensors: &StateDict, path: &Path) -> Result<(), Checkpo
         .map(|(k, t)| {
             safetensors::tensor::TensorView::new(t.dtype.to_safetensors(), t.shape.clone(), &t.data)
                 .map(|v| (k.as_str(), v))
-                .map_err(|e| CheckpointError::Safetensors { path: path.into(), message: e.to_string() })
+                .map_err(|e| CheckpointError::Safetensors {
+                    path: path.into(),
+                    message: e.to_string(),
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize_to_file(views, None, path)
-        .map_err(|e| CheckpointError::Safetensors { path: path.into(), message: e.to_string() })
+    safetensors::serialize_to_file(views, None, path).map_err(|e| CheckpointError::Safetensors {
+        path: path.into(),
+        message: e.to_string(),
+    })
 }
 
 fn looks_like_safetensors(bytes: &[u8]) -> bool {
@@ -191,13 +223,27 @@ fn looks_like_safetensors(bytes: &[u8]) -> bool {
 }
 
 fn read_safetensors(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> {
-    let bad = |message: String| CheckpointError::Safetensors { path: path.into(), message };
+    let bad = |message: String| CheckpointError::Safetensors {
+        path: path.into(),
+        message,
+    };
     let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
     let mut out = StateDict::new();
     for (name, view) in st.tensors() {
-        let dtype = DType::from_safetensors(view.dtype())
-            .ok_or_else(|| bad(format!("tensor {name:?} has unsupported dtype {:?}", view.dtype())))?;
-        out.insert(name, RawTensor { dtype, shape: view.shape().to_vec(), data: view.data().to_vec() });
+        let dtype = DType::from_safetensors(view.dtype()).ok_or_else(|| {
+            bad(format!(
+                "tensor {name:?} has unsupported dtype {:?}",
+                view.dtype()
+            ))
+        })?;
+        out.insert(
+            name,
+            RawTensor {
+                dtype,
+                shape: view.shape().to_vec(),
+                data: view.data().to_vec(),
+            },
+        );
     }
     Ok(out)
 }
@@ -210,14 +256,21 @@ struct Storage<'a> {
 
 /// What a storage persistent id says: `('storage', torch.XStorage, key, location, numel, ...)`.
 fn storage_id(pid: &Value, path: &Path) -> Result<(DType, String), CheckpointError> {
-    let bad = |message: String| CheckpointError::Format { path: path.into(), message };
+    let bad = |message: String| CheckpointError::Format {
+        path: path.into(),
+        message,
+    };
     let items = match pid {
         Value::Tuple(items) if items.len() >= 3 => items,
         other => return Err(bad(format!("unexpected persistent id {other:?}"))),
     };
     match &items[0] {
         Value::Str(s) if s == "storage" => {}
-        other => return Err(bad(format!("persistent id of kind {other:?} is not a storage"))),
+        other => {
+            return Err(bad(format!(
+                "persistent id of kind {other:?} is not a storage"
+            )))
+        }
     }
     let dtype = match &items[1] {
         Value::Global { module, name } if module == "torch" => DType::from_storage_class(name)
@@ -311,7 +364,12 @@ fn materialise(t: &TensorRef, s: &Storage) -> Result<RawTensor, String> {
     let storage_numel = s.bytes.len() / es;
     let numel: usize = t.size.iter().product();
     if numel > 0 {
-        let last = t.offset + t.size.iter().zip(&t.stride).map(|(&n, &st)| (n - 1) * st).sum::<usize>();
+        let last = t.offset
+            + t.size
+                .iter()
+                .zip(&t.stride)
+                .map(|(&n, &st)| (n - 1) * st)
+                .sum::<usize>();
         if last >= storage_numel {
             return Err(format!(
                 "view (offset {}, size {:?}, stride {:?}) reaches element {last} of a storage of {storage_numel}",
@@ -336,7 +394,12 @@ fn materialise(t: &TensorRef, s: &Storage) -> Result<RawTensor, String> {
     } else {
         let mut index = vec![0usize; t.size.len()];
         for _ in 0..numel {
-            let e = t.offset + index.iter().zip(&t.stride).map(|(i, st)| i * st).sum::<usize>();
+            let e = t.offset
+                + index
+                    .iter()
+                    .zip(&t.stride)
+                    .map(|(i, st)| i * st)
+                    .sum::<usize>();
             data.extend_from_slice(&s.bytes[e * es..(e + 1) * es]);
             for d in (0..index.len()).rev() {
                 index[d] += 1;
@@ -347,14 +410,24 @@ fn materialise(t: &TensorRef, s: &Storage) -> Result<RawTensor, String> {
             }
         }
     }
-    Ok(RawTensor { dtype: s.dtype, shape: t.size.clone(), data })
+    Ok(RawTensor {
+        dtype: s.dtype,
+        shape: t.size.clone(),
+        data,
+    })
 }
 
 fn read_zip(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> {
-    let zerr = |source| CheckpointError::Zip { path: path.into(), source };
+    let zerr = |source| CheckpointError::Zip {
+        path: path.into(),
+        source,
+    };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(zerr)?;
     let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
-    let pkl = names.iter().find(|n| n.ends_with("/data.pkl") || *n == "data.pkl").cloned();
+    let pkl = names
+        .iter()
+        .find(|n| n.ends_with("/data.pkl") || *n == "data.pkl")
+        .cloned();
     let pkl = pkl.ok_or_else(|| CheckpointError::Format {
         path: path.into(),
         message: "zip has no data.pkl (not a torch.save file)".into(),
@@ -363,7 +436,11 @@ fn read_zip(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> {
     let mut read = |name: &str| -> Result<Vec<u8>, CheckpointError> {
         let mut f = archive.by_name(name).map_err(zerr)?;
         let mut buf = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut buf).map_err(|source| CheckpointError::Io { path: path.into(), source })?;
+        f.read_to_end(&mut buf)
+            .map_err(|source| CheckpointError::Io {
+                path: path.into(),
+                source,
+            })?;
         Ok(buf)
     };
     let (root, _) = pickle::load(&read(&pkl)?)?;
@@ -374,25 +451,34 @@ fn read_zip(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> {
     }
     collect_tensors(path, root, |_, key| {
         let (dtype, data) = &storages[key];
-        Ok(Storage { dtype: *dtype, bytes: data })
+        Ok(Storage {
+            dtype: *dtype,
+            bytes: data,
+        })
     })
 }
 
 fn read_legacy(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> {
-    let bad = |message: String| CheckpointError::Format { path: path.into(), message };
+    let bad = |message: String| CheckpointError::Format {
+        path: path.into(),
+        message,
+    };
     // The magic number (a 10-byte LONG1) was recognised by `read_weights`; skip its pickle.
     if bytes.get(LEGACY_MAGIC.len()) != Some(&b'.') {
         return Err(bad("bad magic number".into()));
     }
     let mut pos = LEGACY_MAGIC.len() + 1;
     let mut next = |what: &str| -> Result<Value, CheckpointError> {
-        let (v, used) = pickle::load(&bytes[pos..]).map_err(|e| bad(format!("reading the {what}: {e}")))?;
+        let (v, used) =
+            pickle::load(&bytes[pos..]).map_err(|e| bad(format!("reading the {what}: {e}")))?;
         pos += used;
         Ok(v)
     };
     let protocol = next("protocol version")?;
     if protocol != Value::Int(1001) {
-        return Err(bad(format!("unsupported legacy protocol version {protocol:?}")));
+        return Err(bad(format!(
+            "unsupported legacy protocol version {protocol:?}"
+        )));
     }
     let _sys_info = next("sys info")?;
     let root = next("state dict")?;
@@ -409,7 +495,9 @@ fn read_legacy(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> 
             Value::Str(s) => s,
             other => return Err(bad(format!("storage key {other:?} is not a string"))),
         };
-        let dtype = *dtypes.get(&key).ok_or_else(|| bad(format!("storage {key} is used by no tensor")))?;
+        let dtype = *dtypes
+            .get(&key)
+            .ok_or_else(|| bad(format!("storage {key} is used by no tensor")))?;
         let count = bytes
             .get(pos..pos + 8)
             .ok_or_else(|| bad(format!("file ends before storage {key}")))?;
@@ -423,8 +511,13 @@ fn read_legacy(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> 
         storages.insert(key, Storage { dtype, bytes: data });
     }
     collect_tensors(path, root, |_, key| {
-        let s = storages.get(key).ok_or_else(|| bad(format!("storage {key} missing from the file")))?;
-        Ok(Storage { dtype: s.dtype, bytes: s.bytes })
+        let s = storages
+            .get(key)
+            .ok_or_else(|| bad(format!("storage {key} missing from the file")))?;
+        Ok(Storage {
+            dtype: s.dtype,
+            bytes: s.bytes,
+        })
     })
 }
 

@@ -21,7 +21,10 @@ pub enum Value {
     /// `dict` and `collections.OrderedDict`, in insertion order.
     Dict(Vec<(Value, Value)>),
     /// A global reference (`module.name`), before it is called.
-    Global { module: String, name: String },
+    Global {
+        module: String,
+        name: String,
+    },
     /// The argument of a persistent id (BINPERSID), resolved later by the container format.
     Persistent(Box<Value>),
     /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` and friends.
@@ -46,7 +49,13 @@ enum Item {
 
 /// Runs the pickle program at the start of `data`; returns the value and the bytes it used.
 pub fn load(data: &[u8]) -> Result<(Value, usize), CheckpointError> {
-    Machine { data, pos: 0, stack: Vec::new(), memo: Vec::new() }.run()
+    Machine {
+        data,
+        pos: 0,
+        stack: Vec::new(),
+        memo: Vec::new(),
+    }
+    .run()
 }
 
 struct Machine<'a> {
@@ -57,7 +66,10 @@ struct Machine<'a> {
 }
 
 fn err(offset: usize, message: impl Into<String>) -> CheckpointError {
-    CheckpointError::Pickle { offset, message: message.into() }
+    CheckpointError::Pickle {
+        offset,
+        message: message.into(),
+    }
 }
 
 impl Machine<'_> {
@@ -113,7 +125,9 @@ impl Machine<'_> {
                         _ => u32::from_le_bytes(self.array()?) as usize,
                     };
                     let bytes = self.take(n)?;
-                    let s = std::str::from_utf8(bytes).map_err(|_| err(at, "string is not UTF-8"))?.to_owned();
+                    let s = std::str::from_utf8(bytes)
+                        .map_err(|_| err(at, "string is not UTF-8"))?
+                        .to_owned();
                     self.push(Value::Str(s));
                 }
                 b'C' | b'B' | 0x8e => {
@@ -147,7 +161,10 @@ impl Machine<'_> {
                         return Err(err(at, "stack underflow in TUPLEn"));
                     }
                     let items = self.stack.split_off(self.stack.len() - n);
-                    let items = items.into_iter().map(|i| unmark(i, at)).collect::<Result<_, _>>()?;
+                    let items = items
+                        .into_iter()
+                        .map(|i| unmark(i, at))
+                        .collect::<Result<_, _>>()?;
                     self.push(Value::Tuple(items));
                 }
                 b'a' => {
@@ -189,7 +206,9 @@ impl Machine<'_> {
                     let name = self.pop(at)?;
                     let module = self.pop(at)?;
                     match (module, name) {
-                        (Value::Str(module), Value::Str(name)) => self.push(Value::Global { module, name }),
+                        (Value::Str(module), Value::Str(name)) => {
+                            self.push(Value::Global { module, name })
+                        }
                         _ => return Err(err(at, "STACK_GLOBAL needs two strings")),
                     }
                 }
@@ -256,7 +275,10 @@ impl Machine<'_> {
     fn long(&mut self, n: usize, at: usize) -> Result<i64, CheckpointError> {
         let bytes = self.take(n)?;
         if n > 8 {
-            return Err(err(at, format!("integer of {n} bytes does not fit in 64 bits")));
+            return Err(err(
+                at,
+                format!("integer of {n} bytes does not fit in 64 bits"),
+            ));
         }
         let negative = bytes.last().is_some_and(|b| b & 0x80 != 0);
         let mut le = [if negative { 0xff } else { 0 }; 8];
@@ -266,7 +288,10 @@ impl Machine<'_> {
 
     fn line(&mut self, at: usize) -> Result<String, CheckpointError> {
         let rest = &self.data[self.pos..];
-        let n = rest.iter().position(|&b| b == b'\n').ok_or_else(|| err(at, "unterminated GLOBAL"))?;
+        let n = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| err(at, "unterminated GLOBAL"))?;
         let s = std::str::from_utf8(&rest[..n]).map_err(|_| err(at, "GLOBAL is not UTF-8"))?;
         self.pos += n + 1;
         Ok(s.to_owned())
@@ -342,7 +367,9 @@ fn call(callable: Value, args: Vec<Value>, at: usize) -> Result<Value, Checkpoin
         other => return Err(err(at, format!("cannot call {other:?}"))),
     };
     match (module.as_str(), name.as_str()) {
-        ("collections", "OrderedDict") | ("builtins", "dict") if args.is_empty() => Ok(Value::Dict(Vec::new())),
+        ("collections", "OrderedDict") | ("builtins", "dict") if args.is_empty() => {
+            Ok(Value::Dict(Vec::new()))
+        }
         ("torch._utils", "_rebuild_tensor_v2" | "_rebuild_tensor") if args.len() >= 4 => {
             let mut args = args.into_iter();
             let storage = args.next().expect("len >= 4");
@@ -352,10 +379,17 @@ fn call(callable: Value, args: Vec<Value>, at: usize) -> Result<Value, Checkpoin
             if size.len() != stride.len() {
                 return Err(err(at, "tensor size and stride differ in length"));
             }
-            Ok(Value::Tensor(TensorRef { storage: Box::new(storage), offset, size, stride }))
+            Ok(Value::Tensor(TensorRef {
+                storage: Box::new(storage),
+                offset,
+                size,
+                stride,
+            }))
         }
         // nn.Parameter(data, requires_grad, hooks): the data is all weights need.
-        ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state") if !args.is_empty() => {
+        ("torch._utils", "_rebuild_parameter" | "_rebuild_parameter_with_state")
+            if !args.is_empty() =>
+        {
             Ok(args.into_iter().next().expect("not empty"))
         }
         _ => Err(CheckpointError::UnsupportedGlobal { module, name }),
@@ -365,14 +399,20 @@ fn call(callable: Value, args: Vec<Value>, at: usize) -> Result<Value, Checkpoin
 fn as_usize(v: &Value, at: usize) -> Result<usize, CheckpointError> {
     match v {
         Value::Int(i) if *i >= 0 => Ok(*i as usize),
-        other => Err(err(at, format!("expected a non-negative int, found {other:?}"))),
+        other => Err(err(
+            at,
+            format!("expected a non-negative int, found {other:?}"),
+        )),
     }
 }
 
 fn as_usizes(v: &Value, at: usize) -> Result<Vec<usize>, CheckpointError> {
     match v {
         Value::Tuple(items) | Value::List(items) => items.iter().map(|i| as_usize(i, at)).collect(),
-        other => Err(err(at, format!("expected a tuple of ints, found {other:?}"))),
+        other => Err(err(
+            at,
+            format!("expected a tuple of ints, found {other:?}"),
+        )),
     }
 }
 
@@ -397,7 +437,10 @@ mod tests {
                     Value::Int(1 << 40),
                 ]),
             ),
-            (Value::Str("b".into()), Value::List(vec![Value::Bool(true), Value::None, Value::Float(1.5)])),
+            (
+                Value::Str("b".into()),
+                Value::List(vec![Value::Bool(true), Value::None, Value::Float(1.5)]),
+            ),
         ]);
         assert_eq!(value, expected);
     }
@@ -407,7 +450,10 @@ mod tests {
         // pickle.dumps(('x', 'x'), protocol=2) with the second 'x' as a memo reference
         let data: &[u8] = b"\x80\x02X\x01\x00\x00\x00xq\x00h\x00\x86q\x01.";
         let (value, _) = load(data).unwrap();
-        assert_eq!(value, Value::Tuple(vec![Value::Str("x".into()), Value::Str("x".into())]));
+        assert_eq!(
+            value,
+            Value::Tuple(vec![Value::Str("x".into()), Value::Str("x".into())])
+        );
     }
 
     #[test]
