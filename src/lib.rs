@@ -8,7 +8,12 @@
 //! * [`render`]: the CPU mesh renderer with the paper's (NMR) conventions (SPEC §6).
 //! * [`nets`]: ImageNet classifiers on libtorch (feature `torch`) and the weight files they
 //!   load (checkpoint reader, always built).
+//! * [`analysis`]: regions and SRVR over many maps.
+//! * [`report`]: result files (written atomically), JSON, tables, plots.
 
+pub mod analysis;
 pub mod nets;
 pub mod region;
+pub mod render;
+pub mod report;
 pub mod semantic;

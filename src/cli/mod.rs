@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 
 #[cfg(feature = "torch")]
 mod classify;
+mod common;
 mod convert_weights;
+mod regions;
+mod render;
+mod srvr;
 
 #[derive(Parser)]
 #[command(
@@ -22,6 +26,12 @@ struct Cli {
 // One variant per subcommand; each lives in its own module of `cli`.
 #[derive(Subcommand)]
 enum Command {
+    /// Robust or adversarial regions (naive, OIR_B, OIR_W) on a tabulated map or an oracle.
+    Regions(regions::RegionsArgs),
+    /// SRVR per network and class from a folder of maps `<network>/<class>/<shape>.json`.
+    Srvr(srvr::SrvrArgs),
+    /// Render a mesh (or a contact sheet of views) to PNG with the paper's conventions.
+    Render(render::RenderArgs),
     /// Top ImageNet classes of images under a classifier.
     #[cfg(feature = "torch")]
     Classify(classify::Args),
@@ -32,7 +42,10 @@ enum Command {
 /// Runs the command line. Every error is printed with its context and exits with status 2.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<()> = match cli.command {
+    let result = match cli.command {
+        Command::Regions(args) => regions::run(args),
+        Command::Srvr(args) => srvr::run(args),
+        Command::Render(args) => render::run(args),
         #[cfg(feature = "torch")]
         Command::Classify(args) => classify::run(args),
         Command::ConvertWeights(args) => convert_weights::run(args),

@@ -4,5 +4,8 @@
 //! score in [0, 1]. The region methods only see it through [`SemanticFunction`].
 
 mod function;
+pub mod grid;
+pub mod oracle;
 
 pub use function::{EvalError, Evaluation, SemanticFunction};
+pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};

@@ -1,0 +1,169 @@
+//! `semrob regions`: robust (or adversarial) regions on a tabulated map or an oracle.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use semrob::analysis::regions::{default_starts, run_all, RunSummary};
+use semrob::region::Region;
+use semrob::report::plot::{map_png, palette, Overlay};
+use semrob::report::write_atomic;
+use semrob::semantic::oracle::OracleFunction;
+use semrob::semantic::{Grid, SemanticFunction};
+use serde::Serialize;
+
+use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["grid", "oracle"])))]
+pub struct RegionsArgs {
+    /// A tabulated semantic map (`semrob.grid/1` JSON).
+    #[arg(long, value_name = "FILE")]
+    grid: Option<PathBuf>,
+    /// An analytic oracle instead of a map (`--oracle list` lists them).
+    #[arg(long, value_name = "NAME")]
+    oracle: Option<String>,
+    /// Which method to run.
+    #[arg(long, value_enum, default_value = "all")]
+    method: MethodChoice,
+    /// Initial points `X,Y,...` (repeatable). Default: the paper's four starts (130,30),
+    /// (50,20), (200,15), (310,50) (azimuth only in 1-D) when the domain holds them, else the
+    /// domain's centre.
+    #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
+    init: Vec<String>,
+    /// The domain Ω as `LO:HI,LO:HI,...` (default: the grid's span, one period on periodic
+    /// axes; the oracle's own domain).
+    #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
+    domain: Option<String>,
+    #[command(flatten)]
+    hyper: HyperArgs,
+    /// Adversarial regions: run the methods on 1 − f.
+    #[arg(long)]
+    adversarial: bool,
+    /// Include the bounds and loss of every step in the output.
+    #[arg(long)]
+    trace: bool,
+    /// Also write the JSON to this file (atomically).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Draw the map with the regions found over it (PNG; 2-D maps; with `--grid`).
+    #[arg(long, value_name = "FILE.png", requires = "grid")]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct DomainJson {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct RegionsJson {
+    domain: DomainJson,
+    adversarial: bool,
+    runs: Vec<RunSummary>,
+}
+
+pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
+    let mut map: Option<Grid> = None;
+    let (function, default_domain): (Box<dyn SemanticFunction>, Region) =
+        match (&args.grid, &args.oracle) {
+            (Some(path), _) => {
+                let grid = Grid::read(path)?;
+                if args.plot.is_some() && grid.axes().len() != 2 {
+                    bail!(
+                        "--plot draws regions over 2-D maps; {} has {} axes",
+                        path.display(),
+                        grid.axes().len()
+                    );
+                }
+                map = Some(grid.clone());
+                let (lower, upper) = grid.domain();
+                let domain = Region::new(lower, upper)
+                    .with_context(|| format!("{}: the grid's span is not a box", path.display()))?;
+                (Box::new(grid), domain)
+            }
+            (None, Some(name)) if name == "list" => {
+                for o in semrob_oracles::examples() {
+                    println!("{:<12} {}", o.name, o.description);
+                }
+                return Ok(());
+            }
+            (None, Some(name)) => {
+                let Some(o) = semrob_oracles::example(name) else {
+                    let names: Vec<&str> =
+                        semrob_oracles::examples().iter().map(|o| o.name).collect();
+                    bail!(
+                        "--oracle {name:?} is unknown; known oracles: {}",
+                        names.join(", ")
+                    );
+                };
+                let domain = Region::new(o.domain_lower, o.domain_upper)?;
+                (Box::new(OracleFunction(o.oracle)), domain)
+            }
+            (None, None) => unreachable!("clap requires --grid or --oracle"),
+        };
+    let domain = match &args.domain {
+        Some(text) => parse_domain(text)?,
+        None => default_domain,
+    };
+    if domain.dim() != function.dim() {
+        bail!(
+            "--domain has {} dimensions, the function has {}",
+            domain.dim(),
+            function.dim()
+        );
+    }
+    let starts = if args.init.is_empty() {
+        default_starts(&domain)
+    } else {
+        args.init
+            .iter()
+            .map(|s| parse_point(s))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let runs = run_all(
+        function.as_ref(),
+        &domain,
+        &args.method.methods(),
+        &starts,
+        &args.hyper.params(),
+        args.adversarial,
+        args.trace,
+    )?;
+    let report = RegionsJson {
+        domain: DomainJson {
+            lower: domain.lower().iter().copied().collect(),
+            upper: domain.upper().iter().copied().collect(),
+        },
+        adversarial: args.adversarial,
+        runs,
+    };
+    if let (Some(path), Some(grid)) = (&args.plot, &map) {
+        let overlays: Vec<Overlay> = report
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Overlay {
+                lower: [r.lower[0], r.lower[1]],
+                upper: [r.upper[0], r.upper[1]],
+                label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
+                colour: palette(i),
+            })
+            .collect();
+        let kind = if args.adversarial {
+            "adversarial"
+        } else {
+            "robust"
+        };
+        let png = map_png(grid, &format!("{kind} regions"), &overlays)?;
+        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let text = serde_json::to_string_pretty(&report)? + "\n";
+    if let Some(path) = &args.out {
+        write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!("{text}");
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! `semrob srvr --grids DIR`: SRVR per network and class from tabulated semantic maps.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use rayon::prelude::*;
+use semrob::analysis::regions::{default_starts, run_all};
+use semrob::analysis::srvr::{aggregate, RegionRecord, RejectedShape};
+use semrob::region::Region;
+use semrob::semantic::Grid;
+
+use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
+
+#[derive(Debug, Args)]
+pub struct SrvrArgs {
+    /// A folder of maps laid out as `<network>/<class>/<shape>.json` (`semrob.grid/1`).
+    #[arg(long, value_name = "DIR")]
+    grids: PathBuf,
+    /// Which methods enter the mean (the paper: all three).
+    #[arg(long, value_enum, default_value = "all")]
+    method: MethodChoice,
+    /// Initial points `X,Y,...` (repeatable); default as for `semrob regions`.
+    #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
+    init: Vec<String>,
+    /// The domain Ω as `LO:HI,LO:HI,...` for every map (default: each map's span).
+    #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
+    domain: Option<String>,
+    #[command(flatten)]
+    hyper: HyperArgs,
+    /// Acceptance rule (SPEC §7): a shape counts for a network only if its map's mean score
+    /// is at least this.
+    #[arg(long, default_value_t = 0.1)]
+    min_mean_score: f64,
+    /// Print JSON instead of a markdown table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One map of the folder: (network, class, shape, path).
+struct MapFile {
+    network: String,
+    class: String,
+    shape: String,
+    path: PathBuf,
+}
+
+fn sorted_entries(dir: &Path) -> anyhow::Result<Vec<std::fs::DirEntry>> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read folder {}", dir.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot read folder {}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Every `<network>/<class>/<shape>.json` under `root`, in name order.
+fn find_maps(root: &Path) -> anyhow::Result<Vec<MapFile>> {
+    let mut maps = Vec::new();
+    for net in sorted_entries(root)? {
+        if !net.path().is_dir() {
+            continue;
+        }
+        for class in sorted_entries(&net.path())? {
+            if !class.path().is_dir() {
+                continue;
+            }
+            for shape in sorted_entries(&class.path())? {
+                let path = shape.path();
+                if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+                    maps.push(MapFile {
+                        network: name_of(&net.path()),
+                        class: name_of(&class.path()),
+                        shape: path
+                            .file_stem()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned(),
+                        path,
+                    });
+                }
+            }
+        }
+    }
+    if maps.is_empty() {
+        bail!(
+            "{}: no maps found (expected <network>/<class>/<shape>.json)",
+            root.display()
+        );
+    }
+    Ok(maps)
+}
+
+enum Outcome {
+    Accepted(Vec<RegionRecord>),
+    Rejected(RejectedShape),
+}
+
+pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.min_mean_score) {
+        bail!("--min-mean-score {} is not in [0, 1]", args.min_mean_score);
+    }
+    let maps = find_maps(&args.grids)?;
+    let domain_override = args.domain.as_deref().map(parse_domain).transpose()?;
+    let starts: Option<Vec<Vec<f64>>> = if args.init.is_empty() {
+        None
+    } else {
+        Some(
+            args.init
+                .iter()
+                .map(|s| parse_point(s))
+                .collect::<anyhow::Result<_>>()?,
+        )
+    };
+    let methods = args.method.methods();
+    let hyper = args.hyper.params();
+    // Read and check every map before running anything: a bad file stops the run at once.
+    let grids: Vec<Grid> = maps
+        .iter()
+        .map(|m| Grid::read(&m.path))
+        .collect::<Result<_, _>>()?;
+    let outcomes: Vec<Outcome> = maps
+        .par_iter()
+        .zip(grids.par_iter())
+        .map(|(m, grid)| -> anyhow::Result<Outcome> {
+            let mean = grid.mean();
+            if mean < args.min_mean_score {
+                return Ok(Outcome::Rejected(RejectedShape {
+                    network: m.network.clone(),
+                    class: m.class.clone(),
+                    shape: m.shape.clone(),
+                    mean_score: mean,
+                }));
+            }
+            let domain = match &domain_override {
+                Some(d) => d.clone(),
+                None => {
+                    let (lower, upper) = grid.domain();
+                    Region::new(lower, upper)?
+                }
+            };
+            let starts = starts.clone().unwrap_or_else(|| default_starts(&domain));
+            let runs = run_all(grid, &domain, &methods, &starts, &hyper, false, false)
+                .with_context(|| format!("{}", m.path.display()))?;
+            Ok(Outcome::Accepted(
+                runs.into_iter()
+                    .map(|r| RegionRecord {
+                        network: m.network.clone(),
+                        class: m.class.clone(),
+                        shape: m.shape.clone(),
+                        method: r.method.to_string(),
+                        init: r.init,
+                        volume_ratio: r.volume_ratio,
+                    })
+                    .collect(),
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut records = Vec::new();
+    let mut rejected = Vec::new();
+    for o in outcomes {
+        match o {
+            Outcome::Accepted(r) => records.extend(r),
+            Outcome::Rejected(r) => rejected.push(r),
+        }
+    }
+    let report = aggregate(&records, &rejected);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! Tabulated semantic maps: the `semrob.grid/1` file format and its multilinear interpolant.
+//!
+//! A grid holds `f` sampled on the tensor product of its axes' values. Between grid points
+//! the function is the multilinear interpolant, wrapped on periodic axes and clamped at the
+//! ends of the others; its gradient is the interpolant's gradient. A [`Grid`] is therefore a
+//! [`SemanticFunction`] with gradients, and the region methods run on it exactly as on a
+//! network.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{EvalError, Evaluation, SemanticFunction};
+
+/// The format tag of a grid file.
+pub const GRID_FORMAT: &str = "semrob.grid/1";
+
+/// One axis of a grid: a semantic parameter and the values it was sampled at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    /// The parameter's name, e.g. `azimuth`.
+    pub name: String,
+    /// Its unit, e.g. `deg`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// Strictly increasing sample positions.
+    pub values: Vec<f64>,
+    /// The period of a periodic axis (360 for azimuth in degrees).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<f64>,
+    /// The extent of the semantic domain Ω along this axis, when it differs from the span of
+    /// the samples (the paper samples elevation at −10, −7, …, 89 in the domain [−10, 90]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<[f64; 2]>,
+}
+
+impl Axis {
+    /// The axis' extent in the default domain: its `domain` when given, else one full period
+    /// from its first value on a periodic axis, else the span of its values.
+    pub fn span(&self) -> (f64, f64) {
+        let first = self.values[0];
+        match (self.domain, self.period) {
+            (Some([lo, hi]), _) => (lo, hi),
+            (None, Some(p)) => (first, first + p),
+            (None, None) => (first, *self.values.last().expect("validated: non-empty")),
+        }
+    }
+
+    /// The cell of `x` on this axis: the indices of its two neighbours, the weight of the
+    /// upper one and the derivative of that weight with respect to `x`.
+    fn cell(&self, x: f64) -> Cell {
+        let v = &self.values;
+        let n = v.len();
+        if n == 1 {
+            return Cell {
+                lo: 0,
+                hi: 0,
+                t: 0.0,
+                dt: 0.0,
+            };
+        }
+        let (x, clamped) = match self.period {
+            Some(p) => (v[0] + (x - v[0]).rem_euclid(p), false),
+            None if x <= v[0] => (v[0], x < v[0]),
+            None if x >= v[n - 1] => (v[n - 1], x > v[n - 1]),
+            None => (x, false),
+        };
+        if let Some(p) = self.period {
+            if x >= v[n - 1] {
+                // The wrap-around cell between the last value and the first one plus a period.
+                let h = v[0] + p - v[n - 1];
+                let t = ((x - v[n - 1]) / h).min(1.0);
+                return Cell {
+                    lo: n - 1,
+                    hi: 0,
+                    t,
+                    dt: 1.0 / h,
+                };
+            }
+        }
+        // The last i with v[i] <= x, kept below n - 1 so that the cell is [v[i], v[i+1]].
+        let i = v
+            .partition_point(|&vi| vi <= x)
+            .saturating_sub(1)
+            .min(n - 2);
+        let h = v[i + 1] - v[i];
+        let dt = if clamped { 0.0 } else { 1.0 / h };
+        Cell {
+            lo: i,
+            hi: i + 1,
+            t: ((x - v[i]) / h).clamp(0.0, 1.0),
+            dt,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    lo: usize,
+    hi: usize,
+    t: f64,
+    dt: f64,
+}
+
+/// A semantic map tabulated on a grid (format `semrob.grid/1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    axes: Vec<Axis>,
+    /// Scores in row-major order, axis 0 outermost.
+    values: Vec<f64>,
+    /// Free-form metadata (network, class, shape, render settings...).
+    meta: Value,
+}
+
+/// What is wrong with a grid.
+#[derive(Debug, thiserror::Error)]
+pub enum GridError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not valid JSON: {source}")]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path}: {problem}")]
+    Invalid { path: PathBuf, problem: GridProblem },
+}
+
+/// A defect of a grid's content, with the field it is in.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GridProblem {
+    #[error("field `format` is {0:?}, expected \"semrob.grid/1\"")]
+    Format(String),
+    #[error("field `{0}` is missing")]
+    Missing(&'static str),
+    #[error("field `{field}`: {message}")]
+    Field { field: String, message: String },
+}
+
+impl GridProblem {
+    fn field(field: impl fmt::Display, message: impl fmt::Display) -> Self {
+        GridProblem::Field {
+            field: field.to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl Grid {
+    /// A grid from its axes and its scores in row-major order (axis 0 outermost), validated.
+    pub fn new(axes: Vec<Axis>, values: Vec<f64>, meta: Value) -> Result<Grid, GridProblem> {
+        validate_axes(&axes)?;
+        let expected: usize = axes.iter().map(|a| a.values.len()).product();
+        if values.len() != expected {
+            return Err(GridProblem::field(
+                "values",
+                format!("has {} scores, the axes need {expected}", values.len()),
+            ));
+        }
+        let grid = Grid { axes, values, meta };
+        for (flat, &v) in grid.values.iter().enumerate() {
+            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+                return Err(GridProblem::field(
+                    grid.index_path(flat),
+                    format!("score {v} is not a number in [0, 1]"),
+                ));
+            }
+        }
+        Ok(grid)
+    }
+
+    /// Parses and validates the JSON text of a grid file.
+    pub fn from_json_str(text: &str) -> Result<Grid, GridProblem> {
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|e| GridProblem::field("(document)", format!("not valid JSON: {e}")))?;
+        Grid::from_json_value(doc)
+    }
+
+    fn from_json_value(doc: Value) -> Result<Grid, GridProblem> {
+        let Value::Object(mut doc) = doc else {
+            return Err(GridProblem::field("(document)", "is not a JSON object"));
+        };
+        match doc.get("format") {
+            None => return Err(GridProblem::Missing("format")),
+            Some(Value::String(s)) if s == GRID_FORMAT => {}
+            Some(other) => {
+                let shown = other
+                    .as_str()
+                    .map_or_else(|| other.to_string(), str::to_string);
+                return Err(GridProblem::Format(shown));
+            }
+        }
+        let axes_json = doc.remove("axes").ok_or(GridProblem::Missing("axes"))?;
+        let axes: Vec<Axis> =
+            serde_json::from_value(axes_json).map_err(|e| GridProblem::field("axes", e))?;
+        validate_axes(&axes)?;
+        let values_json = doc.remove("values").ok_or(GridProblem::Missing("values"))?;
+        let sizes: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+        let mut values = Vec::with_capacity(sizes.iter().product());
+        flatten(&values_json, &sizes, "values".to_string(), &mut values)?;
+        let meta = doc.remove("meta").unwrap_or(Value::Null);
+        Grid::new(axes, values, meta)
+    }
+
+    /// Reads and validates a grid file; errors name the file and the field.
+    pub fn read(path: &Path) -> Result<Grid, GridError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GridError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let doc: Value = serde_json::from_str(&text).map_err(|source| GridError::Json {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Grid::from_json_value(doc).map_err(|problem| GridError::Invalid {
+            path: path.to_path_buf(),
+            problem,
+        })
+    }
+
+    /// The grid as a `semrob.grid/1` JSON document.
+    pub fn to_json(&self) -> Value {
+        let mut doc = serde_json::Map::new();
+        doc.insert("format".into(), GRID_FORMAT.into());
+        doc.insert(
+            "axes".into(),
+            serde_json::to_value(&self.axes).expect("axes serialise"),
+        );
+        doc.insert("values".into(), nest(&self.values, &self.sizes()));
+        if !self.meta.is_null() {
+            doc.insert("meta".into(), self.meta.clone());
+        }
+        Value::Object(doc)
+    }
+
+    pub fn axes(&self) -> &[Axis] {
+        &self.axes
+    }
+
+    /// Scores in row-major order, axis 0 outermost.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    pub fn meta(&self) -> &Value {
+        &self.meta
+    }
+
+    /// The number of samples along each axis.
+    pub fn sizes(&self) -> Vec<usize> {
+        self.axes.iter().map(|a| a.values.len()).collect()
+    }
+
+    /// The default domain: each axis' span (one period for a periodic axis).
+    pub fn domain(&self) -> (Vec<f64>, Vec<f64>) {
+        self.axes.iter().map(Axis::span).unzip()
+    }
+
+    /// The mean of the tabulated scores (the acceptance rule of SPEC §7 uses it).
+    pub fn mean(&self) -> f64 {
+        self.values.iter().sum::<f64>() / self.values.len() as f64
+    }
+
+    /// The interpolated value at `u` and, when asked, its gradient.
+    pub fn interpolate(&self, u: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+        let n = self.axes.len();
+        let cells: Vec<Cell> = self.axes.iter().zip(u).map(|(a, &x)| a.cell(x)).collect();
+        let strides = self.strides();
+        let mut value = 0.0;
+        let mut grad = vec![0.0; n];
+        for corner in 0..(1usize << n) {
+            let mut flat = 0;
+            let mut weight = 1.0;
+            // Partial weights: the product of every factor but one, for the gradient.
+            let mut factors = [0.0f64; 16];
+            let mut dfactors = [0.0f64; 16];
+            for (k, cell) in cells.iter().enumerate() {
+                let upper = (corner >> (n - 1 - k)) & 1 == 1;
+                let (idx, w, dw) = if upper {
+                    (cell.hi, cell.t, cell.dt)
+                } else {
+                    (cell.lo, 1.0 - cell.t, -cell.dt)
+                };
+                flat += idx * strides[k];
+                weight *= w;
+                factors[k] = w;
+                dfactors[k] = dw;
+            }
+            if weight == 0.0 && gradient.is_none() {
+                continue;
+            }
+            let f = self.values[flat];
+            value += weight * f;
+            if gradient.is_some() {
+                for k in 0..n {
+                    let others: f64 = (0..n).filter(|&m| m != k).map(|m| factors[m]).product();
+                    grad[k] += dfactors[k] * others * f;
+                }
+            }
+        }
+        if let Some(g) = gradient {
+            g.copy_from_slice(&grad);
+        }
+        value
+    }
+
+    fn strides(&self) -> Vec<usize> {
+        let sizes = self.sizes();
+        let mut strides = vec![1; sizes.len()];
+        for k in (0..sizes.len().saturating_sub(1)).rev() {
+            strides[k] = strides[k + 1] * sizes[k + 1];
+        }
+        strides
+    }
+
+    /// `values[i][j]...` for a flat index, for error messages.
+    fn index_path(&self, mut flat: usize) -> String {
+        let strides = self.strides();
+        let mut path = String::from("values");
+        for s in strides {
+            path.push_str(&format!("[{}]", flat / s));
+            flat %= s;
+        }
+        path
+    }
+}
+
+/// The most axes a grid may have (the interpolant visits 2ⁿ cell corners).
+pub const MAX_AXES: usize = 16;
+
+fn validate_axes(axes: &[Axis]) -> Result<(), GridProblem> {
+    if axes.is_empty() {
+        return Err(GridProblem::field(
+            "axes",
+            "is empty: a grid needs at least one axis",
+        ));
+    }
+    if axes.len() > MAX_AXES {
+        return Err(GridProblem::field(
+            "axes",
+            format!("has {} axes, at most {MAX_AXES} are supported", axes.len()),
+        ));
+    }
+    for (k, axis) in axes.iter().enumerate() {
+        let field = format!("axes[{k}] ({})", axis.name);
+        if axis.values.is_empty() {
+            return Err(GridProblem::field(format!("{field}.values"), "is empty"));
+        }
+        for (i, v) in axis.values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(GridProblem::field(
+                    format!("{field}.values[{i}]"),
+                    format!("{v} is not finite"),
+                ));
+            }
+        }
+        for (i, w) in axis.values.windows(2).enumerate() {
+            if w[1] <= w[0] {
+                let what = if w[1] == w[0] {
+                    "duplicates"
+                } else {
+                    "is below"
+                };
+                return Err(GridProblem::field(
+                    format!("{field}.values[{}]", i + 1),
+                    format!(
+                        "{} {what} the previous value {}: values must increase strictly",
+                        w[1], w[0]
+                    ),
+                ));
+            }
+        }
+        if let Some([lo, hi]) = axis.domain {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(GridProblem::field(
+                    format!("{field}.domain"),
+                    format!("[{lo}, {hi}] is not an interval with lower < upper"),
+                ));
+            }
+        }
+        if let Some(p) = axis.period {
+            if !(p.is_finite() && p > 0.0) {
+                return Err(GridProblem::field(
+                    format!("{field}.period"),
+                    format!("{p} is not a positive number"),
+                ));
+            }
+            let spread = axis.values[axis.values.len() - 1] - axis.values[0];
+            if spread >= p {
+                return Err(GridProblem::field(
+                    format!("{field}.values"),
+                    format!("span {spread} reaches the period {p}: a periodic axis holds each angle once"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Flattens nested JSON arrays of the given sizes (outermost first), checking their shape.
+fn flatten(
+    v: &Value,
+    sizes: &[usize],
+    path: String,
+    out: &mut Vec<f64>,
+) -> Result<(), GridProblem> {
+    match sizes.split_first() {
+        None => match v {
+            Value::Number(x) => {
+                out.push(x.as_f64().unwrap_or(f64::NAN));
+                Ok(())
+            }
+            other => Err(GridProblem::field(path, format!("{other} is not a number"))),
+        },
+        Some((&len, rest)) => {
+            let Value::Array(items) = v else {
+                return Err(GridProblem::field(
+                    path,
+                    format!("expected an array of {len} entries"),
+                ));
+            };
+            if items.len() != len {
+                return Err(GridProblem::field(
+                    path,
+                    format!("has {} entries, the axis has {len} values", items.len()),
+                ));
+            }
+            for (i, item) in items.iter().enumerate() {
+                flatten(item, rest, format!("{path}[{i}]"), out)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Nests row-major scores into JSON arrays of the given sizes.
+fn nest(values: &[f64], sizes: &[usize]) -> Value {
+    match sizes.split_first() {
+        None => Value::from(values[0]),
+        Some((&len, rest)) => {
+            let chunk = rest.iter().product::<usize>();
+            Value::Array(
+                (0..len)
+                    .map(|i| nest(&values[i * chunk..(i + 1) * chunk], rest))
+                    .collect(),
+            )
+        }
+    }
+}
+
+impl SemanticFunction for Grid {
+    fn dim(&self) -> usize {
+        self.axes.len()
+    }
+
+    fn provides_gradients(&self) -> bool {
+        true
+    }
+
+    fn evaluate(
+        &self,
+        points: &DMatrix<f64>,
+        gradient_rows: usize,
+    ) -> Result<Evaluation, EvalError> {
+        let n = self.dim();
+        if points.ncols() != n {
+            return Err(EvalError::Dimension {
+                expected: n,
+                got: points.ncols(),
+            });
+        }
+        let m = points.nrows();
+        let mut values = DVector::zeros(m);
+        let gradient_rows = gradient_rows.min(m);
+        let mut gradients = (gradient_rows > 0).then(|| DMatrix::zeros(gradient_rows, n));
+        let mut u = vec![0.0; n];
+        let mut g = vec![0.0; n];
+        for j in 0..m {
+            for (k, uk) in u.iter_mut().enumerate() {
+                *uk = points[(j, k)];
+            }
+            if u.iter().any(|x| !x.is_finite()) {
+                return Err(EvalError::Backend(format!(
+                    "grid evaluated at a non-finite point {u:?}"
+                )));
+            }
+            match gradients.as_mut().filter(|_| j < gradient_rows) {
+                Some(grads) => {
+                    values[j] = self.interpolate(&u, Some(&mut g));
+                    for k in 0..n {
+                        grads[(j, k)] = g[k];
+                    }
+                }
+                None => values[j] = self.interpolate(&u, None),
+            }
+        }
+        Ok(Evaluation { values, gradients })
+    }
+}

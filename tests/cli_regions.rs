@@ -1,0 +1,312 @@
+//! The `regions` and `srvr` commands end to end, through the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use semrob::semantic::{Axis, Grid};
+use serde_json::{json, Value};
+
+fn semrob(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_semrob"))
+        .args(args)
+        .output()
+        .expect("semrob runs")
+}
+
+/// A 120 × 34 map on the paper's grid: a plateau of `height` on `[a0, a1] × [e0, e1]`.
+fn plateau_grid(height: f64, az: (f64, f64), el: (f64, f64)) -> Grid {
+    let azimuths: Vec<f64> = (0..120).map(|i| 3.0 * i as f64).collect();
+    let elevations: Vec<f64> = (0..34).map(|j| -10.0 + 3.0 * j as f64).collect();
+    let logistic = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let window = |x: f64, (lo, hi): (f64, f64)| logistic(2.0 * (x - lo)) * logistic(2.0 * (hi - x));
+    let mut values = Vec::new();
+    for &a in &azimuths {
+        for &e in &elevations {
+            values.push(height * window(a, az) * window(e, el));
+        }
+    }
+    let axes = vec![
+        Axis {
+            name: "azimuth".into(),
+            unit: "deg".into(),
+            values: azimuths,
+            period: Some(360.0),
+            domain: None,
+        },
+        Axis {
+            name: "elevation".into(),
+            unit: "deg".into(),
+            values: elevations,
+            period: None,
+            domain: Some([-10.0, 90.0]),
+        },
+    ];
+    Grid::new(axes, values, json!({"note": "test plateau"})).unwrap()
+}
+
+fn write_grid(path: &Path, grid: &Grid) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, grid.to_json().to_string()).unwrap();
+}
+
+fn stdout_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn regions_on_a_grid_reports_every_method_and_start_inside_the_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.json");
+    write_grid(&path, &plateau_grid(0.9, (100.0, 200.0), (10.0, 60.0)));
+    let out_file = dir.path().join("regions.json");
+    let out = semrob(&[
+        "regions",
+        "--grid",
+        path.to_str().unwrap(),
+        "--iterations",
+        "200",
+        "--init",
+        "150,30",
+        "--init",
+        "120,40",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    let doc = stdout_json(&out);
+    assert_eq!(
+        doc["domain"],
+        json!({"lower": [0.0, -10.0], "upper": [360.0, 90.0]})
+    );
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 6, "3 methods × 2 starts");
+    for (run, method) in runs
+        .iter()
+        .zip(["naive", "naive", "oir-b", "oir-b", "oir-w", "oir-w"])
+    {
+        assert_eq!(run["method"], method);
+        let lower: Vec<f64> = serde_json::from_value(run["lower"].clone()).unwrap();
+        let upper: Vec<f64> = serde_json::from_value(run["upper"].clone()).unwrap();
+        assert!(lower[0] >= 0.0 && upper[0] <= 360.0 && lower[1] >= -10.0 && upper[1] <= 90.0);
+        let volume = (upper[0] - lower[0]) * (upper[1] - lower[1]);
+        assert!((run["volume"].as_f64().unwrap() - volume).abs() <= 1e-9 * volume);
+        assert!((run["volume_ratio"].as_f64().unwrap() - volume / 36000.0).abs() <= 1e-12);
+        let iterations = run["iterations"].as_u64().unwrap();
+        assert!((1..=200).contains(&iterations));
+        // Corners per step: 4 inner, plus 4 outer for OIR.
+        let per_step = if method == "naive" { 4 } else { 8 };
+        assert_eq!(run["evaluations"].as_u64().unwrap(), per_step * iterations);
+        // OIR_W needs ∇f at the 4 inner corners only.
+        let grads = if method == "oir-w" { 4 * iterations } else { 0 };
+        assert_eq!(run["gradient_evaluations"].as_u64().unwrap(), grads);
+        assert!(["converged", "max_iterations"].contains(&run["stop"].as_str().unwrap()));
+    }
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(written, doc);
+}
+
+#[test]
+fn adversarial_regions_grow_where_the_score_is_low() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.json");
+    write_grid(&path, &plateau_grid(0.95, (100.0, 200.0), (-10.0, 90.0)));
+    let run = |adversarial: bool| {
+        let mut args = vec![
+            "regions",
+            "--grid",
+            path.to_str().unwrap(),
+            "--method",
+            "oir-b",
+            "--init",
+            "300,40",
+            "--iterations",
+            "300",
+        ];
+        if adversarial {
+            args.push("--adversarial");
+        }
+        stdout_json(&semrob(&args))["runs"][0]["volume"]
+            .as_f64()
+            .unwrap()
+    };
+    // At azimuth 300 the network scores ≈ 0: no robust region, a large adversarial one.
+    let robust = run(false);
+    let adversarial = run(true);
+    assert!(robust < 1.0, "robust volume {robust}");
+    assert!(adversarial > 1000.0, "adversarial volume {adversarial}");
+}
+
+#[test]
+fn a_malformed_grid_exits_2_naming_the_file_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(
+        &path,
+        json!({"format": "semrob.grid/1", "axes": [{"name": "a", "values": [0, 1]}], "values": [0.5, 1.7]})
+            .to_string(),
+    )
+    .unwrap();
+    let out_file = dir.path().join("out.json");
+    let out = semrob(&[
+        "regions",
+        "--grid",
+        path.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.json") && stderr.contains("values[1]") && stderr.contains("1.7"),
+        "{stderr}"
+    );
+    assert!(!out_file.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn bad_hyper_parameters_and_names_exit_2_with_the_reason() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["regions", "--oracle", "plateau-2d", "--beta", "0.7"],
+            "beta",
+        ),
+        (&["regions", "--oracle", "plateau-1d", "--eta", "0"], "eta"),
+        (
+            &["regions", "--oracle", "nope"],
+            "--oracle \"nope\" is unknown",
+        ),
+        (
+            &["regions", "--oracle", "plateau-1d", "--init", "400"],
+            "400",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = semrob(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+/// `srvr` is the mean over classes of the mean over shapes, starts and methods of the
+/// volume ratios that `regions` reports, and shapes below the acceptance threshold are out.
+#[test]
+fn srvr_agrees_with_the_regions_it_is_made_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("grids");
+    let maps = [
+        (
+            "netA",
+            "cup",
+            "s1",
+            plateau_grid(0.9, (100.0, 200.0), (10.0, 60.0)),
+        ),
+        (
+            "netA",
+            "cup",
+            "s2",
+            plateau_grid(0.8, (100.0, 220.0), (-10.0, 70.0)),
+        ),
+        (
+            "netA",
+            "vase",
+            "s1",
+            plateau_grid(0.9, (20.0, 300.0), (0.0, 80.0)),
+        ),
+        (
+            "netA",
+            "vase",
+            "weak",
+            plateau_grid(0.05, (100.0, 200.0), (10.0, 60.0)),
+        ),
+        (
+            "netB",
+            "cup",
+            "s1",
+            plateau_grid(0.7, (100.0, 260.0), (0.0, 60.0)),
+        ),
+    ];
+    for (net, class, shape, grid) in &maps {
+        write_grid(
+            &root.join(net).join(class).join(format!("{shape}.json")),
+            grid,
+        );
+    }
+    let common = [
+        "--iterations",
+        "150",
+        "--init",
+        "150,30",
+        "--init",
+        "130,20",
+    ];
+    let mut args = vec!["srvr", "--grids", root.to_str().unwrap(), "--json"];
+    args.extend(common);
+    let report = stdout_json(&semrob(&args));
+
+    let mean_ratio = |net: &str, class: &str, shape: &str| -> f64 {
+        let path = root.join(net).join(class).join(format!("{shape}.json"));
+        let mut args = vec!["regions", "--grid", path.to_str().unwrap()];
+        args.extend(common);
+        let doc = stdout_json(&semrob(&args));
+        let runs = doc["runs"].as_array().unwrap();
+        runs.iter()
+            .map(|r| r["volume_ratio"].as_f64().unwrap())
+            .sum::<f64>()
+            / runs.len() as f64
+    };
+    let cup_a = (mean_ratio("netA", "cup", "s1") + mean_ratio("netA", "cup", "s2")) / 2.0;
+    let vase_a = mean_ratio("netA", "vase", "s1");
+    let cup_b = mean_ratio("netB", "cup", "s1");
+
+    let nets = report["networks"].as_array().unwrap();
+    assert_eq!(nets.len(), 2);
+    assert_eq!(nets[0]["network"], "netA");
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() <= 1e-12;
+    assert!(close(&nets[0]["srvr"], (cup_a + vase_a) / 2.0), "{report}");
+    assert_eq!(nets[0]["classes"][0]["class"], "cup");
+    assert!(close(&nets[0]["classes"][0]["srvr"], cup_a));
+    assert_eq!(nets[0]["classes"][0]["shapes"], 2);
+    assert_eq!(nets[0]["classes"][1]["class"], "vase");
+    assert_eq!(nets[0]["classes"][1]["shapes"], 1);
+    assert_eq!(nets[0]["classes"][1]["rejected"], 1);
+    assert!(close(&nets[1]["srvr"], cup_b));
+
+    // The markdown table carries the same numbers, in percent.
+    let mut args = vec!["srvr", "--grids", root.to_str().unwrap()];
+    args.extend(common);
+    let out = semrob(&args);
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(&format!(
+            "| **netA** | **mean of 2 classes** | | | | **{:.3}** |",
+            100.0 * (cup_a + vase_a) / 2.0
+        )),
+        "{table}"
+    );
+}
+
+#[test]
+fn srvr_on_an_empty_or_bad_folder_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = semrob(&["srvr", "--grids", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no maps found"));
+    let bad = dir.path().join("net/cup/s.json");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, "{}").unwrap();
+    let out = semrob(&["srvr", "--grids", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("s.json"));
+}
