@@ -330,6 +330,15 @@ impl Oracle {
         )
     }
 
+    /// The oracle of `c · f`.
+    pub fn scaled(&self, c: f64) -> Oracle {
+        let mut out = self.clone();
+        for t in &mut out.terms {
+            t.coefficient *= c;
+        }
+        out
+    }
+
     /// The name of the oracle's family (`constant`, `multilinear`, `smooth-box`, …).
     pub fn name(&self) -> &str {
         &self.name
