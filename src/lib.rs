@@ -13,4 +13,5 @@
 pub mod analysis;
 pub mod region;
 pub mod report;
+pub mod render;
 pub mod semantic;

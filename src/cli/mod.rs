@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod common;
 mod regions;
+mod render;
 mod srvr;
 
 #[derive(Parser)]
@@ -26,6 +27,8 @@ enum Command {
     Regions(regions::RegionsArgs),
     /// SRVR per network and class from a folder of maps `<network>/<class>/<shape>.json`.
     Srvr(srvr::SrvrArgs),
+    /// Render a mesh (or a contact sheet of views) to PNG with the paper's conventions.
+    Render(render::RenderArgs),
 }
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
@@ -34,6 +37,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Regions(args) => regions::run(args),
         Command::Srvr(args) => srvr::run(args),
+        Command::Render(args) => render::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

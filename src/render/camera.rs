@@ -1,0 +1,229 @@
+//! Per-view semantic parameters and the NMR look-at camera (SPEC §6).
+
+use thiserror::Error;
+
+/// NMR's default camera distance (SPEC §6).
+pub const DEFAULT_DISTANCE: f64 = 2.732;
+/// NMR's "viewing angle": the half angle of the field of view, in degrees (SPEC §6).
+pub const VIEW_HALF_ANGLE_DEG: f64 = 30.0;
+/// Camera-space depth below which geometry is clipped away (NMR's `near`).
+pub const NEAR: f64 = 0.1;
+
+/// Why a view cannot be rendered.
+#[derive(Debug, Error, PartialEq)]
+pub enum ViewError {
+    #[error("view parameter {field} must be finite, got {value}")]
+    NotFinite { field: &'static str, value: f64 },
+    #[error("camera distance must be positive, got {0}")]
+    Distance(f64),
+    #[error("light direction must be a nonzero finite vector, got {0:?}")]
+    LightDirection([f64; 3]),
+}
+
+/// Everything that varies from one image to the next: the semantic parameters of one render.
+///
+/// Angles are in degrees. Any azimuth is accepted (it is periodic); elevation ±90° looks
+/// straight down/up with the image's right-hand side along `(cos a, 0, sin a)`, the limit of
+/// the general formula, so the camera never degenerates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct View {
+    pub azimuth_deg: f64,
+    pub elevation_deg: f64,
+    /// Distance from the camera to the origin (NMR: 2.732).
+    pub distance: f64,
+    /// Direction *towards* the light in world space; need not be unit length (NMR: +y).
+    pub light_direction: [f64; 3],
+    /// Ambient light intensity (NMR: 0.5).
+    pub ambient: f64,
+    /// Directional light intensity (NMR: 0.5).
+    pub directional: f64,
+    /// RGB colour of pixels no face covers, in [0, 1] (NMR: black).
+    pub background: [f32; 3],
+}
+
+impl View {
+    /// The paper's view at `(azimuth_deg, elevation_deg)`: every other field at NMR's default.
+    pub fn new(azimuth_deg: f64, elevation_deg: f64) -> View {
+        View {
+            azimuth_deg,
+            elevation_deg,
+            distance: DEFAULT_DISTANCE,
+            light_direction: [0.0, 1.0, 0.0],
+            ambient: 0.5,
+            directional: 0.5,
+            background: [0.0; 3],
+        }
+    }
+
+    pub fn with_distance(self, distance: f64) -> View {
+        View { distance, ..self }
+    }
+
+    pub fn with_light_direction(self, light_direction: [f64; 3]) -> View {
+        View {
+            light_direction,
+            ..self
+        }
+    }
+
+    pub fn with_light_intensities(self, ambient: f64, directional: f64) -> View {
+        View {
+            ambient,
+            directional,
+            ..self
+        }
+    }
+
+    pub fn with_background(self, background: [f32; 3]) -> View {
+        View { background, ..self }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ViewError> {
+        let fields = [
+            ("azimuth_deg", self.azimuth_deg),
+            ("elevation_deg", self.elevation_deg),
+            ("distance", self.distance),
+            ("ambient", self.ambient),
+            ("directional", self.directional),
+        ];
+        for (field, value) in fields {
+            if !value.is_finite() {
+                return Err(ViewError::NotFinite { field, value });
+            }
+        }
+        for value in self.background {
+            if !value.is_finite() {
+                return Err(ViewError::NotFinite {
+                    field: "background",
+                    value: value as f64,
+                });
+            }
+        }
+        if self.distance <= 0.0 {
+            return Err(ViewError::Distance(self.distance));
+        }
+        let l = self.light_direction;
+        let norm = (l[0] * l[0] + l[1] * l[1] + l[2] * l[2]).sqrt();
+        if !norm.is_finite() || norm == 0.0 {
+            return Err(ViewError::LightDirection(l));
+        }
+        Ok(())
+    }
+}
+
+/// The look-at camera of SPEC §6: eye position and the camera frame (rows of the
+/// world-to-camera rotation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Camera {
+    pub eye: [f64; 3],
+    pub x: [f64; 3],
+    pub y: [f64; 3],
+    pub z: [f64; 3],
+}
+
+impl Camera {
+    /// `eye = d (cos e sin a, sin e, −cos e cos a)`, `z = normalize(−eye)`,
+    /// `x = normalize(up × z)`, `y = z × x` with `up = +y`.
+    ///
+    /// `up × z = cos e · (cos a, 0, sin a)`, so `x = sign(cos e) (cos a, 0, sin a)` in closed
+    /// form; this is the formula itself wherever it is defined and its limit at e = ±90°.
+    /// Angles are reduced to [−180°, 180°] first (symmetric rounding), so that `a` and
+    /// `a + 360` give the same camera and `−a` gives the exact mirror of `a`.
+    pub fn look_at(view: &View) -> Camera {
+        let a = reduce_deg(view.azimuth_deg).to_radians();
+        let e = reduce_deg(view.elevation_deg).to_radians();
+        let (sa, ca) = (a.sin(), a.cos());
+        let (se, ce) = (e.sin(), e.cos());
+        let d = view.distance;
+        let eye = [d * ce * sa, d * se, -d * ce * ca];
+        let z = [-ce * sa, -se, ce * ca];
+        let s = if ce >= 0.0 { 1.0 } else { -1.0 };
+        let x = [s * ca, 0.0, s * sa];
+        let y = [
+            z[1] * x[2] - z[2] * x[1],
+            z[2] * x[0] - z[0] * x[2],
+            z[0] * x[1] - z[1] * x[0],
+        ];
+        Camera { eye, x, y, z }
+    }
+
+    /// World point → camera coordinates (x right, y up, z forward).
+    pub fn to_camera(&self, p: [f64; 3]) -> [f64; 3] {
+        let q = [p[0] - self.eye[0], p[1] - self.eye[1], p[2] - self.eye[2]];
+        [dot(self.x, q), dot(self.y, q), dot(self.z, q)]
+    }
+
+    /// Where a world point lands on an `size × size` image, in pixel units: column and row
+    /// of the pixel whose centre it hits are the rounded values (centre of pixel `i` at `i`).
+    /// `None` when the point is not in front of the near plane.
+    pub fn project(&self, p: [f64; 3], size: u32) -> Option<[f64; 2]> {
+        let c = self.to_camera(p);
+        if c[2] < NEAR {
+            return None;
+        }
+        let t = VIEW_HALF_ANGLE_DEG.to_radians().tan();
+        let s = size as f64;
+        // NDC x' = (2i + 1 − S)/S at the centre of column i, so i = (x' S + S − 1)/2;
+        // rows run downwards from +y.
+        let xn = c[0] / (c[2] * t);
+        let yn = c[1] / (c[2] * t);
+        Some([(xn * s + s - 1.0) / 2.0, (s - 1.0 - yn * s) / 2.0])
+    }
+}
+
+/// Angle in degrees reduced to [−180, 180] with `x − 360·round(x/360)`; `round` is symmetric,
+/// so `reduce(−x) = −reduce(x)` exactly.
+fn reduce_deg(x: f64) -> f64 {
+    x - 360.0 * (x / 360.0).round()
+}
+
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: [f64; 3], b: [f64; 3]) -> bool {
+        (0..3).all(|k| (a[k] - b[k]).abs() < 1e-12)
+    }
+
+    #[test]
+    fn frame_matches_the_spec_formula_away_from_the_poles() {
+        for &(a, e) in &[(0.0, 0.0), (30.0, 20.0), (200.0, -10.0), (310.0, 87.0)] {
+            let cam = Camera::look_at(&View::new(a, e));
+            let z = cam.eye.map(|c| -c / DEFAULT_DISTANCE);
+            let up = [0.0, 1.0, 0.0];
+            let ux = [
+                up[1] * z[2] - up[2] * z[1],
+                up[2] * z[0] - up[0] * z[2],
+                up[0] * z[1] - up[1] * z[0],
+            ];
+            let n = dot(ux, ux).sqrt();
+            assert!(close(cam.z, z));
+            assert!(close(cam.x, ux.map(|c| c / n)), "{a} {e}");
+            assert!((dot(cam.y, cam.y) - 1.0).abs() < 1e-12);
+            assert!(cam.y[1] >= 0.0);
+        }
+    }
+
+    #[test]
+    fn poles_are_finite_and_orthonormal() {
+        for e in [90.0, -90.0, 270.0, 450.0] {
+            let cam = Camera::look_at(&View::new(37.0, e));
+            for v in [cam.eye, cam.x, cam.y, cam.z] {
+                assert!(v.iter().all(|c| c.is_finite()));
+            }
+            assert!(dot(cam.x, cam.z).abs() < 1e-12 && dot(cam.y, cam.z).abs() < 1e-12);
+            assert!((dot(cam.x, cam.x) - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn origin_projects_to_the_image_centre() {
+        let cam = Camera::look_at(&View::new(123.0, 45.0));
+        let p = cam.project([0.0; 3], 224).unwrap();
+        assert!((p[0] - 111.5).abs() < 1e-9 && (p[1] - 111.5).abs() < 1e-9);
+    }
+}
