@@ -6,12 +6,14 @@
 //! * [`region`]: the math of boxes and the bottom-up region methods (SPEC §2–3), plain f64.
 //! * [`semantic`]: semantic parameter spaces, tabulated maps and the function-of-interest trait.
 //! * [`render`]: the CPU mesh renderer with the paper's (NMR) conventions (SPEC §6).
-//! * `nets` (feature `torch`): ImageNet classifiers on libtorch.
 //! * [`analysis`]: regions and SRVR over many maps.
 //! * [`report`]: result files (written atomically), JSON, tables, plots.
+//! * [`nets`]: ImageNet classifiers on libtorch (feature `torch`) and the weight files they
+//!   load (checkpoint reader, always built).
 
 pub mod analysis;
+pub mod nets;
 pub mod region;
-pub mod report;
 pub mod render;
+pub mod report;
 pub mod semantic;

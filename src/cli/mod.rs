@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "torch")]
+mod classify;
 mod common;
+mod convert_weights;
 mod regions;
 mod render;
 mod srvr;
@@ -29,6 +32,11 @@ enum Command {
     Srvr(srvr::SrvrArgs),
     /// Render a mesh (or a contact sheet of views) to PNG with the paper's conventions.
     Render(render::RenderArgs),
+    /// Top ImageNet classes of images under a classifier.
+    #[cfg(feature = "torch")]
+    Classify(classify::Args),
+    /// Convert a PyTorch checkpoint (zip or legacy torch.save) to .safetensors.
+    ConvertWeights(convert_weights::Args),
 }
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
@@ -38,6 +46,9 @@ pub fn main() -> ExitCode {
         Command::Regions(args) => regions::run(args),
         Command::Srvr(args) => srvr::run(args),
         Command::Render(args) => render::run(args),
+        #[cfg(feature = "torch")]
+        Command::Classify(args) => classify::run(args),
+        Command::ConvertWeights(args) => convert_weights::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,113 @@
+//! `semrob classify IMAGE... --model NAME`: top classes of images, as a table or JSON.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use semrob::nets::{imagenet_classes, Architecture, Classifier, Device, ImageBatch};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Images (PNG or JPEG); each is resized to the network's input size when it differs
+    /// (bilinear with antialiasing, no crop).
+    #[arg(required = true)]
+    images: Vec<PathBuf>,
+    /// resnet50, vgg11-bn, alexnet, inception-v3, efficientnet-lite0/1/2
+    #[arg(long)]
+    model: String,
+    /// Weights (.safetensors or a PyTorch checkpoint); the EfficientNet-Lite models default
+    /// to the files scripts/setup.sh fetched.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// How many classes to show per image.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Print JSON: [{"image": PATH, "top": [{"index", "name", "probability"}, ...]}, ...]
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    device: DeviceArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DeviceArg {
+    Cpu,
+    Cuda,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    image: String,
+    top: Vec<Class>,
+}
+
+#[derive(Serialize)]
+struct Class {
+    index: usize,
+    name: &'static str,
+    probability: f32,
+}
+
+/// An image as a `[1, 3, H, W]` batch in [0, 1].
+fn read_image(path: &Path) -> anyhow::Result<(Vec<f32>, [usize; 4])> {
+    let img = image::open(path)
+        .with_context(|| format!("cannot read image {}", path.display()))?
+        .to_rgb8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut data = vec![0f32; 3 * h * w];
+    for (x, y, px) in img.enumerate_pixels() {
+        for c in 0..3 {
+            data[(c * h + y as usize) * w + x as usize] = f32::from(px[c]) / 255.0;
+        }
+    }
+    Ok((data, [1, 3, h, w]))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let arch = Architecture::from_name(&args.model)?;
+    let device = match args.device {
+        DeviceArg::Cpu => Device::Cpu,
+        DeviceArg::Cuda => Device::Cuda,
+    };
+    let classifier = match &args.weights {
+        Some(path) => Classifier::load(arch, path, device)?,
+        None => Classifier::load_default(arch, device)?,
+    };
+    let names = imagenet_classes();
+    let mut entries = Vec::new();
+    for path in &args.images {
+        let (data, shape) = read_image(path)?;
+        let p = classifier.probabilities(ImageBatch::new(&data, shape)?)?;
+        let top = p
+            .top(0, args.top)
+            .into_iter()
+            .map(|(index, probability)| Class {
+                index,
+                name: names[index],
+                probability,
+            })
+            .collect();
+        entries.push(Entry {
+            image: path.display().to_string(),
+            top,
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+    } else {
+        for e in &entries {
+            println!("{}  ({arch})", e.image);
+            for (rank, c) in e.top.iter().enumerate() {
+                println!(
+                    "  {:>2}. {:>7.4}  {:>4}  {}",
+                    rank + 1,
+                    c.probability,
+                    c.index,
+                    c.name
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! ImageNet classifiers: the paper's torchvision networks and EfficientNet-Lite0/1/2 on
+//! libtorch (feature `torch`), and the weight files they load (no libtorch needed).
+//!
+//! * [`checkpoint`]: PyTorch checkpoints (zip and legacy `torch.save`) and safetensors.
+//! * [`Architecture`]: names, input sizes, normalisation (SPEC §6), default weights.
+//! * `Classifier` (feature `torch`): load weights, probabilities and gradients of a batch.
+//!
+//! Each network is a function `fn(&nn::Path, classes) -> impl ModuleT` whose variable paths
+//! are the checkpoint keys, so weights load without a renaming table.
+
+mod architecture;
+pub mod checkpoint;
+
+pub use architecture::{
+    check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel,
+};
+
+#[cfg(feature = "torch")]
+mod classifier;
+#[cfg(feature = "torch")]
+mod efficientnet_lite;
+#[cfg(feature = "torch")]
+mod inception;
+#[cfg(feature = "torch")]
+mod layers;
+#[cfg(feature = "torch")]
+mod resnet;
+#[cfg(feature = "torch")]
+mod vgg_alexnet;
+
+#[cfg(feature = "torch")]
+pub use classifier::{Classifier, Device, ImageBatch, NetError, Scores};
+#[cfg(feature = "torch")]
+pub use efficientnet_lite::efficientnet_lite;
+#[cfg(feature = "torch")]
+pub use inception::inception_v3;
+#[cfg(feature = "torch")]
+pub use resnet::resnet50;
+#[cfg(feature = "torch")]
+pub use vgg_alexnet::{alexnet, vgg11_bn};

