@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{iou, OracleFn};
+use common::{example, iou, OracleFn};
 use semrob::region::{find_region, HyperParams, Method, Region, RegionRun, StopReason};
-use semrob_oracles::Oracle;
 
 fn run(
     f: &OracleFn,
@@ -23,9 +22,10 @@ fn spread(values: impl Iterator<Item = f64>) -> f64 {
     v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
 }
 
-/// The smooth box of property 9: plateau [100, 200], logistic edges of rate 2 per unit.
-fn plateau_1d() -> OracleFn {
-    OracleFn::new(Oracle::smooth_box(1.0, &[100.0], &[200.0], 2.0))
+/// The smooth box of property 9: plateau [100, 200], logistic edges of rate 2 per unit, in the
+/// domain [0, 360].
+fn plateau_1d() -> (OracleFn, Region) {
+    example("plateau-1d")
 }
 
 /// Property 9: in 1-D, OIR_B and OIR_W converge to the same bounds from every start inside
@@ -33,8 +33,7 @@ fn plateau_1d() -> OracleFn {
 /// Measured: OIR_B ≈ [96.6, 203.4], OIR_W ≈ [96.8, 203.1], IoU 0.935–0.941 after 3 000 steps.
 #[test]
 fn oir_methods_find_the_1d_plateau_from_every_start() {
-    let domain = Region::new(vec![0.0], vec![360.0]).unwrap();
-    let f = plateau_1d();
+    let (f, domain) = plateau_1d();
     let hyper = HyperParams {
         iterations: 3000,
         ..HyperParams::default()
@@ -70,8 +69,7 @@ fn oir_methods_find_the_1d_plateau_from_every_start() {
 /// leaves room for it inside the plateau.
 #[test]
 fn naive_finds_width_c_over_lambda_on_the_1d_plateau() {
-    let domain = Region::new(vec![0.0], vec![360.0]).unwrap();
-    let f = plateau_1d();
+    let (f, domain) = plateau_1d();
     for s in [120.0, 150.0, 180.0] {
         let r = run(&f, Method::Naive, &domain, &[s], &HyperParams::default());
         assert_eq!(r.stop, StopReason::Converged, "from {s}");
@@ -87,16 +85,7 @@ fn naive_finds_width_c_over_lambda_on_the_1d_plateau() {
 /// (the usual ~3.5 overshoot past a sharp edge, where f ≈ 1e-3).
 #[test]
 fn a_start_beside_the_hole_gives_a_region_that_excludes_it() {
-    let domain = Region::new(vec![0.0], vec![360.0]).unwrap();
-    let f = OracleFn::new(Oracle::trap(
-        1.0,
-        &[100.0],
-        &[200.0],
-        1.0,
-        &[140.0],
-        &[160.0],
-        2.0,
-    ));
+    let (f, domain) = example("trap-1d");
     let hyper = HyperParams {
         iterations: 3000,
         ..HyperParams::default()
@@ -115,12 +104,10 @@ fn a_start_beside_the_hole_gives_a_region_that_excludes_it() {
     }
 }
 
-/// The 2-D plateau of property 10: 100 × 50 (azimuth [100, 200], elevation [20, 70]).
+/// The 2-D plateau of property 10: 100 × 50 (azimuth [100, 200], elevation [20, 70]) in the
+/// domain [0, 360] × [−10, 90].
 fn plateau_2d() -> (OracleFn, Region) {
-    (
-        OracleFn::new(Oracle::smooth_box(1.0, &[100.0, 20.0], &[200.0, 70.0], 2.0)),
-        Region::new(vec![0.0, -10.0], vec![360.0, 90.0]).unwrap(),
-    )
+    example("plateau-2d")
 }
 
 const STARTS_2D: [[f64; 2]; 4] = [[130.0, 30.0], [150.0, 45.0], [190.0, 60.0], [110.0, 25.0]];
@@ -203,16 +190,7 @@ fn the_2d_stall_survives_a_long_budget() {
 /// 2-D trap (hole [140, 160] × [35, 55]) the stalled region contains the hole entirely.
 #[test]
 fn the_corner_rule_cannot_see_a_hole_between_its_corners() {
-    let f = OracleFn::new(Oracle::trap(
-        1.0,
-        &[100.0, 20.0],
-        &[200.0, 70.0],
-        1.0,
-        &[140.0, 35.0],
-        &[160.0, 55.0],
-        2.0,
-    ));
-    let domain = Region::new(vec![0.0, -10.0], vec![360.0, 90.0]).unwrap();
+    let (f, domain) = example("trap-2d");
     for method in [Method::OirB, Method::OirW] {
         let r = run(&f, method, &domain, &[120.0, 30.0], &HyperParams::default());
         assert!(

@@ -668,3 +668,104 @@ mod tests {
         assert!((i - im).abs() < 1e-12);
     }
 }
+
+/// A named oracle with the domain it is meant for: the configurations the verification harness
+/// checks (SPEC §3's observed behaviour), for command lines and examples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub oracle: Oracle,
+    pub domain_lower: Vec<f64>,
+    pub domain_upper: Vec<f64>,
+}
+
+/// The catalogue of named oracles (azimuth in [0, 360], elevation in [−10, 90], as the paper).
+pub fn examples() -> Vec<Example> {
+    let (d1l, d1u) = (vec![0.0], vec![360.0]);
+    let (d2l, d2u) = (vec![0.0, -10.0], vec![360.0, 90.0]);
+    vec![
+        Example {
+            name: "plateau-1d",
+            description: "smooth box, plateau [100, 200], logistic edges of rate 2 per unit",
+            oracle: Oracle::smooth_box(1.0, &[100.0], &[200.0], 2.0),
+            domain_lower: d1l.clone(),
+            domain_upper: d1u.clone(),
+        },
+        Example {
+            name: "plateau-2d",
+            description: "smooth box, plateau [100, 200] × [20, 70] (100 × 50), edges of rate 2",
+            oracle: Oracle::smooth_box(1.0, &[100.0, 20.0], &[200.0, 70.0], 2.0),
+            domain_lower: d2l.clone(),
+            domain_upper: d2u.clone(),
+        },
+        Example {
+            name: "trap-1d",
+            description: "plateau [100, 200] with a hole [140, 160] of full depth, edges of rate 2",
+            oracle: Oracle::trap(1.0, &[100.0], &[200.0], 1.0, &[140.0], &[160.0], 2.0),
+            domain_lower: d1l,
+            domain_upper: d1u,
+        },
+        Example {
+            name: "trap-2d",
+            description:
+                "plateau [100, 200] × [20, 70] with a hole [140, 160] × [35, 55], edges of rate 2",
+            oracle: Oracle::trap(
+                1.0,
+                &[100.0, 20.0],
+                &[200.0, 70.0],
+                1.0,
+                &[140.0, 35.0],
+                &[160.0, 55.0],
+                2.0,
+            ),
+            domain_lower: d2l.clone(),
+            domain_upper: d2u.clone(),
+        },
+        Example {
+            name: "bump-2d",
+            description: "Gaussian bump of height 0.9 at (180, 40), σ = (40, 20)",
+            oracle: Oracle::gaussian_bump(0.9, &[180.0, 40.0], &[40.0, 20.0]),
+            domain_lower: d2l.clone(),
+            domain_upper: d2u.clone(),
+        },
+        Example {
+            name: "constant-2d",
+            description: "f = 0.8 everywhere",
+            oracle: Oracle::constant(2, 0.8),
+            domain_lower: d2l,
+            domain_upper: d2u,
+        },
+    ]
+}
+
+/// The named oracle of [`examples`], if there is one.
+pub fn example(name: &str) -> Option<Example> {
+    examples().into_iter().find(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_domains_fit_the_oracles() {
+        let all = examples();
+        for (i, e) in all.iter().enumerate() {
+            assert!(
+                all[i + 1..].iter().all(|o| o.name != e.name),
+                "duplicate {}",
+                e.name
+            );
+            assert_eq!(e.domain_lower.len(), e.oracle.dim(), "{}", e.name);
+            assert_eq!(e.domain_upper.len(), e.oracle.dim(), "{}", e.name);
+            assert!(e
+                .domain_lower
+                .iter()
+                .zip(&e.domain_upper)
+                .all(|(l, u)| l < u));
+            assert_eq!(example(e.name).as_ref(), Some(e));
+        }
+        assert!(example("nope").is_none());
+    }
+}

@@ -22,6 +22,9 @@ pub enum StopReason {
     Converged,
     /// The iteration budget ran out.
     MaxIterations,
+    /// The box shrank to the minimum side (every side below 1.5 ε) and stopped moving: the
+    /// method found no region here (e.g. naive where `λ r` outweighs the face integrals).
+    Collapsed,
     /// The update direction was not a finite number (e.g. an overflow on an astronomically
     /// large box); the region is the last finite one, the bad step was not taken.
     NonFiniteStep,
@@ -256,8 +259,9 @@ fn evaluate(
 ///   (OIR_W asks gradients for the whole batch, so its `gradient_evaluations` counts the outer
 ///   corners too: the trait has no per-point gradient request).
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
-/// * Stop when every bound moved by at most `tolerance × r_i` in the step (`Converged`), or
-///   after `iterations` steps (`MaxIterations`), or before a non-finite step (`NonFiniteStep`).
+/// * Stop when every bound moved by at most `tolerance × r_i` in the step (`Converged`, or
+///   `Collapsed` when every side is below 1.5 ε), or after `iterations` steps
+///   (`MaxIterations`), or before a non-finite step (`NonFiniteStep`).
 pub fn find_region(
     f: &dyn SemanticFunction,
     method: Method,
@@ -365,7 +369,11 @@ pub fn find_region(
         });
         region = next;
         if converged {
-            stop = StopReason::Converged;
+            stop = if sides.iter().all(|&r| r < 1.5 * eps) {
+                StopReason::Collapsed
+            } else {
+                StopReason::Converged
+            };
             break;
         }
     }

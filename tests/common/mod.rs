@@ -105,3 +105,10 @@ pub fn iou(a_lower: &[f64], a_upper: &[f64], b_lower: &[f64], b_upper: &[f64]) -
     let inter = vol(&il, &iu);
     inter / (vol(a_lower, a_upper) + vol(b_lower, b_upper) - inter)
 }
+
+/// A named oracle of the catalogue with its domain.
+pub fn example(name: &str) -> (OracleFn, semrob::region::Region) {
+    let e = semrob_oracles::example(name).unwrap_or_else(|| panic!("no oracle named {name}"));
+    let domain = semrob::region::Region::new(e.domain_lower, e.domain_upper).expect("valid domain");
+    (OracleFn::new(e.oracle), domain)
+}
