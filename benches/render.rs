@@ -70,7 +70,7 @@ fn single(c: &mut Criterion) {
     for (label, pool) in [("1 thread", Some(&one)), ("all threads", None)] {
         let mut group = c.benchmark_group(format!("render 224² ss2, {label}"));
         for (name, mesh) in &meshes {
-            let id = BenchmarkId::new(format!("{name}"), mesh.faces().len());
+            let id = BenchmarkId::new(name.as_str(), mesh.faces().len());
             let mut azimuth = 0.0;
             let mut frame = || {
                 azimuth = (azimuth + 7.0) % 360.0;

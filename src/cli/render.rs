@@ -39,13 +39,13 @@ pub struct RenderArgs {
     )]
     elevation: f64,
     /// Several views `a:e,a:e,...` drawn on one contact sheet.
-    #[arg(long, conflicts_with_all = ["azimuths", "elevations"])]
+    #[arg(long, conflicts_with_all = ["azimuths", "elevations"], allow_hyphen_values = true)]
     views: Option<String>,
     /// Grid of views: azimuths (comma-separated), one column each.
-    #[arg(long, requires = "elevations", allow_negative_numbers = true)]
+    #[arg(long, requires = "elevations", allow_hyphen_values = true)]
     azimuths: Option<String>,
     /// Grid of views: elevations (comma-separated), one row each.
-    #[arg(long, requires = "azimuths", allow_negative_numbers = true)]
+    #[arg(long, requires = "azimuths", allow_hyphen_values = true)]
     elevations: Option<String>,
     /// Tiles per row of a `--views` sheet.
     #[arg(long, default_value_t = 4)]
@@ -57,7 +57,7 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = 2)]
     supersampling: u32,
     /// Camera distance from the origin.
-    #[arg(long, default_value_t = DEFAULT_DISTANCE)]
+    #[arg(long, default_value_t = DEFAULT_DISTANCE, allow_negative_numbers = true)]
     distance: f64,
     /// Direction towards the light, world space, `x,y,z`.
     #[arg(long, default_value = "0,1,0", allow_hyphen_values = true)]

@@ -230,16 +230,14 @@ fn downsample(
     let [r, g, b] = out;
     for row in 0..rows {
         for col in 0..size {
+            // Uncovered samples keep shade 0, so summing shades needs no test.
             let mut lit = 0.0f32;
             let mut empty = 0u32;
             for dy in 0..ss {
                 let base = (row * ss + dy) * width + col * ss;
                 for dx in 0..ss {
-                    if inv_z[base + dx] > 0.0 {
-                        lit += shade[base + dx];
-                    } else {
-                        empty += 1;
-                    }
+                    lit += shade[base + dx];
+                    empty += u32::from(inv_z[base + dx] <= 0.0);
                 }
             }
             let i = row * size + col;

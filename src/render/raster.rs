@@ -12,6 +12,8 @@ use super::mesh::Mesh;
 /// Fixed-point subpixel precision: coordinates are multiples of 1/2^SUBPIXEL_BITS pixel.
 const SUBPIXEL_BITS: u32 = 8;
 const ONE: i64 = 1 << SUBPIXEL_BITS;
+/// Boxes at most this many samples wide are scanned sample by sample, wider ones span by span.
+const NARROW: i64 = 8;
 
 /// A projected vertex: fixed-point sample coordinates (x right, y down, sample centre `i` at
 /// `i · ONE`) and inverse depth.
@@ -219,27 +221,73 @@ fn rasterise(
     let iz_dx = plane(step_x) as f32;
     let iz_dy = plane(step_y) as f32;
 
-    let ncols = (t.cols.1 - c0 + 1) as usize;
-    for r in r0..=r1 {
-        let row_start = (r - row0) as usize * w + c0 as usize;
-        let z_row = &mut inv_z[row_start..row_start + ncols];
-        let s_row = &mut shade[row_start..row_start + ncols];
-        let iz_row = iz_box + iz_dy * (r - t0) as f32;
-        let [mut e0, mut e1, mut e2] = e_row;
-        for (i, (z, s)) in z_row.iter_mut().zip(s_row.iter_mut()).enumerate() {
-            if (e0 | e1 | e2) >= 0 {
-                let depth = iz_row + iz_dx * i as f32;
-                if depth > *z {
-                    *z = depth;
-                    *s = t.shade;
+    let ncols = (t.cols.1 - c0 + 1) as i64;
+    if ncols <= NARROW {
+        // Narrow boxes (most faces of real meshes): test every sample; cheaper than solving
+        // for the span.
+        for r in r0..=r1 {
+            let row_start = (r - row0) as usize * w + c0 as usize;
+            let iz_row = iz_box + iz_dy * (r - t0) as f32;
+            let [mut e0, mut e1, mut e2] = e_row;
+            for i in 0..ncols as usize {
+                if (e0 | e1 | e2) >= 0 {
+                    let depth = iz_row + iz_dx * i as f32;
+                    let z = &mut inv_z[row_start + i];
+                    if depth > *z {
+                        *z = depth;
+                        shade[row_start + i] = t.shade;
+                    }
                 }
+                e0 += step_x[0];
+                e1 += step_x[1];
+                e2 += step_x[2];
             }
-            e0 += step_x[0];
-            e1 += step_x[1];
-            e2 += step_x[2];
+            for k in 0..3 {
+                e_row[k] += step_y[k];
+            }
+        }
+        return;
+    }
+    for r in r0..=r1 {
+        // The samples of this row inside all three edges form one span [lo, hi]: solve
+        // e_k + step_x[k] · i ≥ 0 for i exactly in integers (the same test as sample by
+        // sample, without testing every sample of the bounding box).
+        let (mut lo, mut hi) = (0i64, ncols - 1);
+        for k in 0..3 {
+            let (e, a) = (e_row[k], step_x[k]);
+            if a > 0 {
+                if e < 0 {
+                    lo = lo.max((-e + a - 1) / a);
+                }
+            } else if a < 0 {
+                if e < 0 {
+                    hi = -1;
+                } else {
+                    hi = hi.min(e / -a);
+                }
+            } else if e < 0 {
+                hi = -1;
+            }
         }
         for k in 0..3 {
             e_row[k] += step_y[k];
+        }
+        if lo > hi {
+            continue;
+        }
+        let row_start = (r - row0) as usize * w + c0 as usize;
+        let span = row_start + lo as usize..row_start + hi as usize + 1;
+        let iz_row = iz_box + iz_dy * (r - t0) as f32;
+        let face_shade = t.shade;
+        // Sample offsets count exactly in f32 (they are far below 2^24).
+        let mut offset = lo as f32;
+        for (z, s) in inv_z[span.clone()].iter_mut().zip(&mut shade[span]) {
+            let depth = iz_row + iz_dx * offset;
+            if depth > *z {
+                *z = depth;
+                *s = face_shade;
+            }
+            offset += 1.0;
         }
     }
 }
