@@ -186,7 +186,7 @@ fn classify_cli_errors_exit_with_status_2_and_say_why() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("missing key(s): classifier.1.bias")
-            && err.contains("unexpected key(s): _bn0.bias"),
+            && err.contains("unexpected key(s): _blocks.0._bn1.bias"),
         "{err}"
     );
 }
