@@ -8,6 +8,11 @@ use clap::{Parser, Subcommand};
 mod classify;
 mod common;
 mod convert_weights;
+mod dsm;
+#[cfg(feature = "torch")]
+mod map;
+#[cfg(feature = "torch")]
+mod network;
 mod regions;
 mod render;
 mod srvr;
@@ -37,6 +42,11 @@ enum Command {
     Classify(classify::Args),
     /// Convert a PyTorch checkpoint (zip or legacy torch.save) to .safetensors.
     ConvertWeights(convert_weights::Args),
+    /// Network semantic map of a mesh under a classifier, as semrob.grid/1 and PNG.
+    #[cfg(feature = "torch")]
+    Map(map::MapArgs),
+    /// Data semantic map: the mean of several maps on the same grid, with its heatmap.
+    Dsm(dsm::DsmArgs),
 }
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
@@ -49,6 +59,9 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "torch")]
         Command::Classify(args) => classify::run(args),
         Command::ConvertWeights(args) => convert_weights::run(args),
+        #[cfg(feature = "torch")]
+        Command::Map(args) => map::run(args),
+        Command::Dsm(args) => dsm::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
