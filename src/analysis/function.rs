@@ -347,7 +347,7 @@ pub use torch::{ClassifierFunction, FunctionError, LabelScores};
 
 #[cfg(feature = "torch")]
 mod torch {
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use nalgebra::{DMatrix, DVector};
 
@@ -374,7 +374,7 @@ mod torch {
     pub struct ClassifierFunction {
         mesh: Mesh,
         renderer: Renderer,
-        classifier: Mutex<Classifier>,
+        classifier: Arc<Mutex<Classifier>>,
         label: usize,
         params: Vec<SemanticParam>,
         scene: Scene,
@@ -395,12 +395,26 @@ mod torch {
             params: Vec<SemanticParam>,
             scene: Scene,
         ) -> Result<Self, FunctionError> {
+            Self::shared(mesh, Arc::new(Mutex::new(classifier)), label, params, scene)
+        }
+
+        /// Like [`ClassifierFunction::new`] with a classifier shared by several functions
+        /// (one network, many shapes).
+        pub fn shared(
+            mesh: Mesh,
+            classifier: Arc<Mutex<Classifier>>,
+            label: usize,
+            params: Vec<SemanticParam>,
+            scene: Scene,
+        ) -> Result<Self, FunctionError> {
             if label >= 1000 {
                 return Err(FunctionError::Label(label));
             }
-            let size = scene
-                .size
-                .unwrap_or(classifier.input_size() as u32);
+            let input = classifier
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .input_size() as u32;
+            let size = scene.size.unwrap_or(input);
             let renderer = Renderer::new(
                 RenderOptions::default()
                     .with_size(size)
@@ -409,7 +423,7 @@ mod torch {
             Ok(ClassifierFunction {
                 mesh,
                 renderer,
-                classifier: Mutex::new(classifier),
+                classifier,
                 label,
                 params,
                 scene,

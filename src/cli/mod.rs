@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 #[cfg(feature = "torch")]
 mod classify;
 mod common;
+#[cfg(feature = "torch")]
+mod bench;
 mod convert_weights;
 mod dsm;
 #[cfg(feature = "torch")]
@@ -33,7 +35,8 @@ struct Cli {
 enum Command {
     /// Robust or adversarial regions (naive, OIR_B, OIR_W) on a tabulated map or an oracle.
     Regions(regions::RegionsArgs),
-    /// SRVR per network and class from a folder of maps `<network>/<class>/<shape>.json`.
+    /// The SRVR benchmark: from a configuration on real networks (default: the embedded quick
+    /// profile), or from a folder of maps `<network>/<class>/<shape>.json` (`--grids`).
     Srvr(srvr::SrvrArgs),
     /// Render a mesh (or a contact sheet of views) to PNG with the paper's conventions.
     Render(render::RenderArgs),
@@ -45,6 +48,9 @@ enum Command {
     /// Network semantic map of a mesh under a classifier, as semrob.grid/1 and PNG.
     #[cfg(feature = "torch")]
     Map(map::MapArgs),
+    /// Join the results folders of `semrob srvr --shard K/N` runs and report.
+    #[cfg(feature = "torch")]
+    Merge(bench::MergeArgs),
     /// Data semantic map: the mean of several maps on the same grid, with its heatmap.
     Dsm(dsm::DsmArgs),
 }
@@ -62,6 +68,8 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "torch")]
         Command::Map(args) => map::run(args),
         Command::Dsm(args) => dsm::run(args),
+        #[cfg(feature = "torch")]
+        Command::Merge(args) => bench::merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
