@@ -14,6 +14,8 @@ mod dsm;
 #[cfg(feature = "torch")]
 mod map;
 #[cfg(feature = "torch")]
+mod mesh_regions;
+#[cfg(feature = "torch")]
 mod network;
 mod regions;
 mod render;
