@@ -120,6 +120,23 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
     }
 }
 
+/// A borrowed function is a function (so a wrapper can borrow what it wraps).
+impl<F: SemanticFunction + ?Sized> SemanticFunction for &F {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn provides_gradients(&self) -> bool {
+        (**self).provides_gradients()
+    }
+    fn evaluate(
+        &self,
+        points: &DMatrix<f64>,
+        with_gradients: bool,
+    ) -> Result<Evaluation, EvalError> {
+        (**self).evaluate(points, with_gradients)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
