@@ -78,11 +78,19 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["jobs_done"], 2);
-    assert_eq!(report["networks"][0]["weights"]["file"], "efficientnet-lite0.pth");
+    assert_eq!(
+        report["networks"][0]["weights"]["file"],
+        "efficientnet-lite0.pth"
+    );
     insta::with_settings!({ snapshot_path => "../golden/e2e", prepend_module_to_snapshot => false }, {
         insta::assert_json_snapshot!("srvr_small", rounded(&report));
     });
-    for f in ["stamp.json", "report.json", "report.md", "jobs/efficientnet-lite0/vase/vase.json"] {
+    for f in [
+        "stamp.json",
+        "report.json",
+        "report.md",
+        "jobs/efficientnet-lite0/vase/vase.json",
+    ] {
         assert!(dir.join("full").join(f).is_file(), "{f}");
     }
 
@@ -94,32 +102,61 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     // Golden: bless, pass, then a drift is named and exits 1.
     let golden = dir.join("golden.json");
     let g = golden.to_str().unwrap();
-    let o = semrob(&["srvr", "small.toml", "--results", "full", "--golden", g, "--bless"], dir);
+    let o = semrob(
+        &[
+            "srvr",
+            "small.toml",
+            "--results",
+            "full",
+            "--golden",
+            g,
+            "--bless",
+        ],
+        dir,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    let o = semrob(&["srvr", "small.toml", "--results", "full", "--golden", g], dir);
+    let o = semrob(
+        &["srvr", "small.toml", "--results", "full", "--golden", g],
+        dir,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let mut drifted = report.clone();
     drifted["networks"][0]["mean_score"] = serde_json::json!(0.123);
     std::fs::write(&golden, serde_json::to_string(&drifted).unwrap()).unwrap();
-    let o = semrob(&["srvr", "small.toml", "--results", "full", "--golden", g], dir);
+    let o = semrob(
+        &["srvr", "small.toml", "--results", "full", "--golden", g],
+        dir,
+    );
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("$.networks[0].mean_score: golden 0.123"), "{err}");
+    assert!(
+        err.contains("$.networks[0].mean_score: golden 0.123"),
+        "{err}"
+    );
 
     // Two shards and a merge give the same report as the full run.
     for k in ["1/2", "2/2"] {
         let folder = format!("shard{}", &k[..1]);
-        let o = semrob(&["srvr", "small.toml", "--shard", k, "--results", &folder], dir);
+        let o = semrob(
+            &["srvr", "small.toml", "--shard", k, "--results", &folder],
+            dir,
+        );
         assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     }
-    let o = semrob(&["merge", "shard1", "shard2", "--out", "merged", "--json"], dir);
+    let o = semrob(
+        &["merge", "shard1", "shard2", "--out", "merged", "--json"],
+        dir,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     assert_eq!(serde_json::from_str::<Value>(&text(&o).0).unwrap(), report);
 
     // Another configuration on the same folder is refused and the folder is unchanged.
     let before = std::fs::read(dir.join("full/jobs/efficientnet-lite0/vase/vase.json")).unwrap();
-    std::fs::write(dir.join("other.toml"), SMALL.replace("iterations = 4", "iterations = 5"))
-        .unwrap();
+    std::fs::write(
+        dir.join("other.toml"),
+        SMALL.replace("iterations = 4", "iterations = 5"),
+    )
+    .unwrap();
     let o = semrob(&["srvr", "other.toml", "--results", "full"], dir);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -134,17 +171,37 @@ fn bad_inputs_exit_2_with_a_clear_message() {
     let dir = tmp.path();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec!["map", "/no/such/mesh.obj", "--model", "efficientnet-lite0", "--label", "883"],
+            vec![
+                "map",
+                "/no/such/mesh.obj",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+            ],
             "/no/such/mesh.obj",
         ),
         (
-            vec!["map", "fixture:vase", "--model", "efficientnet-lite0", "--label", "1000"],
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "1000",
+            ],
             "outside the ImageNet labels 0–999",
         ),
         (
             vec![
-                "map", "fixture:vase", "--model", "efficientnet-lite0", "--label", "883",
-                "--weights", "/no/such/weights.pth",
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+                "--weights",
+                "/no/such/weights.pth",
             ],
             "/no/such/weights.pth",
         ),
@@ -153,11 +210,27 @@ fn bad_inputs_exit_2_with_a_clear_message() {
             "lenet",
         ),
         (
-            vec!["map", "fixture:vase", "--model", "efficientnet-lite0", "--label", "883", "--axes", "azimuth:10:5"],
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+                "--axes",
+                "azimuth:10:5",
+            ],
             "azimuth:10:5",
         ),
         (
-            vec!["regions", "fixture:vase", "--model", "efficientnet-lite0", "--label", "1234"],
+            vec![
+                "regions",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "1234",
+            ],
             "outside the ImageNet labels 0–999",
         ),
         (vec!["srvr", "/no/such/config.toml"], "/no/such/config.toml"),
@@ -170,13 +243,21 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
     let configs = [
-        (SMALL.replace("batch = 8", "batch = 8\ncolour = 1"), "colour"),
+        (
+            SMALL.replace("batch = 8", "batch = 8\ncolour = 1"),
+            "colour",
+        ),
         (SMALL.replace("eta = 2.0", "eta = -2.0"), "eta"),
-        (SMALL.replace("azimuth:0:360:90", "azimuth:0:360:900"), "acceptance.map_axes"),
+        (
+            SMALL.replace("azimuth:0:360:90", "azimuth:0:360:900"),
+            "acceptance.map_axes",
+        ),
         (SMALL.replace("label = 883", "label = 4000"), "label"),
         (
-            SMALL.replace("networks = [{ model = \"efficientnet-lite0\" }]",
-                "networks = [{ model = \"efficientnet-lite0\", weights = \"/no/w.pth\" }]"),
+            SMALL.replace(
+                "networks = [{ model = \"efficientnet-lite0\" }]",
+                "networks = [{ model = \"efficientnet-lite0\", weights = \"/no/w.pth\" }]",
+            ),
             "/no/w.pth",
         ),
     ];
@@ -188,6 +269,9 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         let (_, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{needle}: {err}");
         assert!(err.contains(needle), "{needle}: {err}");
-        assert!(!dir.join(&results).exists(), "a refused run creates no results folder");
+        assert!(
+            !dir.join(&results).exists(),
+            "a refused run creates no results folder"
+        );
     }
 }

@@ -48,10 +48,17 @@ fn finite_difference_gradients_are_stable_on_real_renders() {
     }
     for (k, &v) in grads[2].iter().enumerate() {
         if v.abs() > 0.05 {
-            assert!(usable.iter().all(|g| g[k].signum() == v.signum()), "{grads:?}");
+            assert!(
+                usable.iter().all(|g| g[k].signum() == v.signum()),
+                "{grads:?}"
+            );
         }
     }
-    assert!(grads[2].amax() > 0.05, "a test point with a clear slope: {}", grads[2]);
+    assert!(
+        grads[2].amax() > 0.05,
+        "a test point with a clear slope: {}",
+        grads[2]
+    );
 }
 
 #[test]
@@ -67,5 +74,8 @@ fn a_batch_of_points_scores_like_the_points_one_by_one() {
         assert!((one - batch[j]).abs() < 1e-5, "{j}: {one} vs {}", batch[j]);
         assert!((0.0..=1.0).contains(&one));
     }
-    assert!(f.evaluate(&points, true).is_err(), "a black box has no gradients");
+    assert!(
+        f.evaluate(&points, true).is_err(),
+        "a black box has no gradients"
+    );
 }

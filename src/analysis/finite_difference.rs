@@ -147,6 +147,7 @@ mod tests {
     use crate::semantic::oracle::OracleFunction;
 
     /// Counts batch calls and points, hides the oracle's exact gradient.
+    #[derive(Debug)]
     struct Counting {
         f: OracleFunction,
         calls: AtomicUsize,
@@ -179,11 +180,8 @@ mod tests {
     fn central_differences_match_the_analytic_gradient_to_second_order() {
         let oracle = Oracle::gaussian_bump(0.95, &[180.0, 40.0], &[40.0, 20.0]);
         let exact = OracleFunction(oracle.clone());
-        let points = DMatrix::from_row_slice(
-            4,
-            2,
-            &[130.0, 30.0, 50.0, 20.0, 200.0, 15.0, 310.0, 50.0],
-        );
+        let points =
+            DMatrix::from_row_slice(4, 2, &[130.0, 30.0, 50.0, 20.0, 200.0, 15.0, 310.0, 50.0]);
         let want = exact.evaluate(&points, true).unwrap();
         let mut errors = Vec::new();
         for h in [1.0, 0.5, 0.25] {

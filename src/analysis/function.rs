@@ -166,7 +166,10 @@ impl AxisSpec {
             return Err(bad("bounds and step must be finite numbers".into()));
         }
         if self.lo >= self.hi {
-            return Err(bad(format!("lower bound {} ≥ upper bound {}", self.lo, self.hi)));
+            return Err(bad(format!(
+                "lower bound {} ≥ upper bound {}",
+                self.lo, self.hi
+            )));
         }
         if !(self.step > 0.0 && self.step <= self.hi - self.lo) {
             return Err(bad(format!(
@@ -517,7 +520,6 @@ mod torch {
             })
         }
     }
-
 }
 
 #[cfg(test)]
@@ -578,11 +580,19 @@ mod tests {
         assert!((v.light_direction[1] - 1.0).abs() < 1e-12);
         assert!(v.light_direction[0].abs() < 1e-12 && v.light_direction[2].abs() < 1e-12);
         let v = scene.view(
-            &[SemanticParam::LightElevation, SemanticParam::Distance, SemanticParam::LightAzimuth],
+            &[
+                SemanticParam::LightElevation,
+                SemanticParam::Distance,
+                SemanticParam::LightAzimuth,
+            ],
             &[0.0, 3.5, 90.0],
         );
         assert_eq!(v.distance, 3.5);
         // Light at elevation 0, azimuth 90: along +x.
-        assert!((v.light_direction[0] - 1.0).abs() < 1e-12, "{:?}", v.light_direction);
+        assert!(
+            (v.light_direction[0] - 1.0).abs() < 1e-12,
+            "{:?}",
+            v.light_direction
+        );
     }
 }

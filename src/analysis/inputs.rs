@@ -160,6 +160,9 @@ mod tests {
         let e = load_mesh("fixture:spaceship").unwrap_err().to_string();
         assert!(e.contains("spaceship"), "{e}");
         let e = load_mesh("/no/such/mesh.obj").unwrap_err().to_string();
-        assert!(e.contains("/no/such/mesh.obj") && e.contains("no such file"), "{e}");
+        assert!(
+            e.contains("/no/such/mesh.obj") && e.contains("no such file"),
+            "{e}"
+        );
     }
 }

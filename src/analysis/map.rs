@@ -16,7 +16,9 @@ pub enum MapError {
     Grid(#[from] GridProblem),
     #[error("a data semantic map needs at least one map")]
     NoMaps,
-    #[error("map {index} has other axes than map 0 (a DSM averages maps of the same grid): {detail}")]
+    #[error(
+        "map {index} has other axes than map 0 (a DSM averages maps of the same grid): {detail}"
+    )]
     AxesDiffer { index: usize, detail: String },
 }
 
@@ -88,9 +90,7 @@ pub fn mean_map(maps: &[Grid]) -> Result<Grid, MapError> {
                         b.values.len()
                     )
                 })
-                .unwrap_or_else(|| {
-                    format!("{} axes vs {}", first.axes().len(), g.axes().len())
-                });
+                .unwrap_or_else(|| format!("{} axes vs {}", first.axes().len(), g.axes().len()));
             return Err(MapError::AxesDiffer { index, detail });
         }
     }

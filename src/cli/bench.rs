@@ -53,9 +53,10 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         None => Shard::ALL,
     };
     let plan = plan(checked)?;
-    let root = args.results.clone().unwrap_or_else(|| {
-        PathBuf::from("srvr-results").join(&plan.stamp.config_hash)
-    });
+    let root = args
+        .results
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("srvr-results").join(&plan.stamp.config_hash));
     let dir = ResultsDir::open_or_create(&root, plan.stamp.clone())?;
     let mine = (0..plan.jobs.len()).filter(|&i| shard.holds(i)).count();
     let bar = progress(mine as u64, "jobs");
@@ -86,9 +87,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
 /// JSON) and checks or blesses the golden file.
 pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Result<()> {
     let results = dir.results();
-    let dim = dir.stamp().config["axes"]
-        .as_array()
-        .map_or(2, |a| a.len());
+    let dim = dir.stamp().config["axes"].as_array().map_or(2, |a| a.len());
     let report: BenchReport = build_report(dir.stamp(), &results, dim);
     let text = serde_json::to_string_pretty(&report)? + "\n";
     let md = report.to_markdown();
@@ -100,7 +99,10 @@ pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Resu
     put("report.md", md.as_bytes())?;
     let bars = report.bars();
     if !bars.is_empty() {
-        put("srvr.png", &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)?)?;
+        put(
+            "srvr.png",
+            &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)?,
+        )?;
     }
     if json {
         print!("{text}");

@@ -47,7 +47,10 @@ fn stem(mesh: &str) -> String {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "mesh".into())
         });
-    s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_', "_")
+    s.replace(
+        |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
+        "_",
+    )
 }
 
 pub fn run(args: MapArgs) -> anyhow::Result<()> {

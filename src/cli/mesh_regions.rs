@@ -49,7 +49,11 @@ pub struct NetRegionArgs {
     #[arg(long, default_value_t = 2)]
     supersampling: u32,
     /// Elevation when it is not an axis (the paper's 1-D maps: 35°).
-    #[arg(long = "fixed-elevation", default_value_t = 35.0, allow_hyphen_values = true)]
+    #[arg(
+        long = "fixed-elevation",
+        default_value_t = 35.0,
+        allow_hyphen_values = true
+    )]
     fixed_elevation: f64,
     /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
     #[arg(long, value_name = "GRID", requires = "mesh")]
@@ -164,7 +168,13 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        let png = line_plot_png("region bounds over the iterations", "iteration", "bound", &series, None)?;
+        let png = line_plot_png(
+            "region bounds over the iterations",
+            "iteration",
+            "bound",
+            &series,
+            None,
+        )?;
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.plot {

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[cfg(feature = "torch")]
+mod bench;
+#[cfg(feature = "torch")]
 mod classify;
 mod common;
-#[cfg(feature = "torch")]
-mod bench;
 mod convert_weights;
 mod dsm;
 #[cfg(feature = "torch")]

@@ -222,7 +222,11 @@ impl SrvrConfig {
     /// The fingerprint of everything that determines results (this configuration's
     /// canonical JSON); weights fingerprints are added by the runner.
     pub fn fingerprint(&self) -> String {
-        Fnv64::of(serde_json::to_string(self).expect("serialisable").as_bytes())
+        Fnv64::of(
+            serde_json::to_string(self)
+                .expect("serialisable")
+                .as_bytes(),
+        )
     }
 
     /// Checks every field, parses axes and starts.
@@ -249,10 +253,7 @@ impl SrvrConfig {
         let d = &self.dataset;
         match (d.fixtures.is_empty(), &d.root) {
             (true, None) => {
-                return Err(bad(
-                    "dataset",
-                    "give `fixtures` or a dataset `root`".into(),
-                ))
+                return Err(bad("dataset", "give `fixtures` or a dataset `root`".into()))
             }
             (false, Some(_)) => {
                 return Err(bad(
@@ -308,8 +309,8 @@ impl SrvrConfig {
         let map_axes = match &self.acceptance.map_axes {
             Some(list) => {
                 let m = parse_axes("acceptance.map_axes", list)?;
-                let same = m.len() == axes.len()
-                    && m.iter().zip(&axes).all(|(a, b)| a.param == b.param);
+                let same =
+                    m.len() == axes.len() && m.iter().zip(&axes).all(|(a, b)| a.param == b.param);
                 if !same {
                     return Err(bad(
                         "acceptance.map_axes",
@@ -413,8 +414,7 @@ mod tests {
 
     const MINIMAL: &str = r#"
         networks = [{ model = "efficientnet-lite0" }]
-        [dataset]
-        fixtures = [{ fixture = "vase", class = "vase", label = 883 }]
+        dataset = { fixtures = [{ fixture = "vase", class = "vase", label = 883 }] }
     "#;
 
     fn err(text: &str) -> String {
@@ -447,13 +447,22 @@ mod tests {
             (format!("{MINIMAL}\n[hyper]\netaa = 1"), "etaa"),
             (format!("{MINIMAL}\n[hyper]\neta = -1"), "hyper"),
             (format!("{MINIMAL}\n[hyper]\nbeta = 0.9"), "hyper"),
-            (format!("{MINIMAL}\n[acceptance]\nmin_mean_score = 1.5"), "min_mean_score"),
+            (
+                format!("{MINIMAL}\n[acceptance]\nmin_mean_score = 1.5"),
+                "min_mean_score",
+            ),
             (format!("{MINIMAL}\naxes = [\"azimuth:10:5\"]"), "axes"),
-            (format!("{MINIMAL}\naxes = [\"azimuth\", \"azimuth\"]"), "axes"),
+            (
+                format!("{MINIMAL}\naxes = [\"azimuth\", \"azimuth\"]"),
+                "axes",
+            ),
             (format!("{MINIMAL}\nstarts = [[400.0, 10.0]]"), "starts[0]"),
             (format!("{MINIMAL}\nstarts = [[40.0]]"), "starts[0]"),
             (format!("{MINIMAL}\nbatch = 0"), "batch"),
-            (format!("{MINIMAL}\n[render]\nsupersampling = 9"), "render.supersampling"),
+            (
+                format!("{MINIMAL}\n[render]\nsupersampling = 9"),
+                "render.supersampling",
+            ),
             (
                 format!("{MINIMAL}\n[acceptance]\nmap_axes = [\"elevation\", \"azimuth\"]"),
                 "map_axes",
@@ -463,7 +472,10 @@ mod tests {
                 "networks[0].model",
             ),
             (MINIMAL.replace("883", "1000"), "label"),
-            (MINIMAL.replace("\"vase\", class", "\"spaceship\", class"), "fixture"),
+            (
+                MINIMAL.replace("\"vase\", class", "\"spaceship\", class"),
+                "fixture",
+            ),
         ];
         for (text, field) in cases {
             let e = err(&text);

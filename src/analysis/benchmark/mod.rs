@@ -14,8 +14,8 @@ pub use config::{
     NetworkConfig, SrvrConfig, EMBEDDED_DEFAULT,
 };
 pub use report::{
-    build_report, compare_json, BenchReport, ClassReport, MethodReport, NetworkReport,
-    Tolerance, GOLDEN_TOLERANCE, REPORT_FORMAT,
+    build_report, compare_json, BenchReport, ClassReport, MethodReport, NetworkReport, Tolerance,
+    GOLDEN_TOLERANCE, REPORT_FORMAT,
 };
 pub use results::{JobId, JobResult, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT};
 #[cfg(feature = "torch")]

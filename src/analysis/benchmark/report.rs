@@ -176,7 +176,10 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
         .collect();
     BenchReport {
         format: REPORT_FORMAT.into(),
-        name: stamp.config["name"].as_str().unwrap_or_default().to_string(),
+        name: stamp.config["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         config_hash: stamp.config_hash.clone(),
         jobs_done: results.len(),
         jobs_total: stamp.jobs.len(),
@@ -238,7 +241,11 @@ impl BenchReport {
             for m in &self.methods {
                 out.push_str(&format!(
                     "| {} | {} | {} | {:.1} | {:.1} | {} |\n",
-                    m.method, m.runs, m.converged, m.mean_iterations, m.mean_renders,
+                    m.method,
+                    m.runs,
+                    m.converged,
+                    m.mean_iterations,
+                    m.mean_renders,
                     m.paper_evaluations
                 ));
             }
@@ -281,8 +288,13 @@ pub fn compare_json(want: &Value, got: &Value, tol: Tolerance) -> Vec<String> {
 fn walk(path: &str, want: &Value, got: &Value, tol: Tolerance, out: &mut Vec<String>) {
     match (want, got) {
         (Value::Number(a), Value::Number(b)) => {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
-            if !((b - a).abs() <= tol.abs + tol.rel * a.abs()) {
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
+            // NaN is never within tolerance.
+            let within = (b - a).abs() <= tol.abs + tol.rel * a.abs();
+            if !within {
                 out.push(format!("{path}: golden {a}, got {b}"));
             }
         }

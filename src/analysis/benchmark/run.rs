@@ -10,11 +10,11 @@ use serde_json::json;
 use super::config::CheckedConfig;
 use super::results::{JobId, JobResult, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
+use crate::analysis::function::AxisSpec;
 use crate::analysis::function::ClassifierFunction;
 use crate::analysis::inputs::{load_mesh, Fnv64, WeightsId, FIXTURE_PREFIX};
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::run_all;
-use crate::analysis::function::AxisSpec;
 use crate::nets::{Architecture, Classifier, Device};
 use crate::render::dataset::{Dataset, ShapeKey};
 use crate::render::Mesh;
@@ -74,8 +74,7 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
     let mut shapes: Vec<(String, String, usize, MeshSource)> = Vec::new();
     let mut dataset = None;
     if let Some(root) = &config.dataset.root {
-        let d = Dataset::open(root)
-            .with_context(|| format!("dataset.root {}", root.display()))?;
+        let d = Dataset::open(root).with_context(|| format!("dataset.root {}", root.display()))?;
         for class in d.classes() {
             if let Some(wanted) = &config.dataset.classes {
                 if !wanted.contains(&class.name) {
@@ -101,12 +100,18 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
         if let Some(wanted) = &config.dataset.classes {
             for w in wanted {
                 if !d.classes().iter().any(|c| &c.name == w) {
-                    anyhow::bail!("dataset.classes: {w:?} is not a class of {}", root.display());
+                    anyhow::bail!(
+                        "dataset.classes: {w:?} is not a class of {}",
+                        root.display()
+                    );
                 }
             }
         }
         if shapes.is_empty() {
-            anyhow::bail!("dataset {}: no present shape with an ImageNet label", root.display());
+            anyhow::bail!(
+                "dataset {}: no present shape with an ImageNet label",
+                root.display()
+            );
         }
         dataset = Some(d);
     } else {
@@ -217,8 +222,7 @@ pub fn run_jobs(
             params.clone(),
             c.config.render,
         )?;
-        let (mean_score, top1_rate, map_points) =
-            acceptance_map(&f, &c.map_axes, c.config.batch)?;
+        let (mean_score, top1_rate, map_points) = acceptance_map(&f, &c.map_axes, c.config.batch)?;
         let accepted = mean_score >= c.config.acceptance.min_mean_score;
         let (runs, region_renders) = if accepted {
             let fd = FiniteDifference::new(f, c.fd_steps.clone())?;
