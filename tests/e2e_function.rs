@@ -79,3 +79,29 @@ fn a_batch_of_points_scores_like_the_points_one_by_one() {
         "a black box has no gradients"
     );
 }
+
+#[test]
+fn the_paper_config_plans_every_present_shapenet10_shape_for_every_network() {
+    use semrob::analysis::benchmark::{plan, SrvrConfig};
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/shapenet10");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/shapenet10.toml"
+    ))
+    .unwrap()
+    .replace("../shared/data/shapenet10", root);
+    let p = plan(SrvrConfig::from_toml(&text, "shapenet10").unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/manifest.json")).unwrap())
+            .unwrap();
+    let present = manifest["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["shapes"].as_array().unwrap())
+        .filter(|s| s["present"] == true)
+        .count();
+    assert_eq!(p.jobs.len(), 3 * present);
+    let vase = p.jobs.iter().find(|j| j.id.class == "vase").unwrap();
+    assert_eq!(vase.label, 883, "labels come from the manifest");
+}

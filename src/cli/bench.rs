@@ -65,7 +65,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         JobEvent::Started(id) => bar.set_message(id.key()),
         JobEvent::Finished(r) => {
             bar.inc(1);
-            bar.println(format!(
+            let line = format!(
                 "{}: mean score {:.3}, top-1 {:.2}, {} ({:.1} s)",
                 r.job.key(),
                 r.mean_score,
@@ -76,7 +76,13 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
                     "not accepted".into()
                 },
                 r.seconds
-            ));
+            );
+            // A hidden bar (stderr is not a terminal: logs, batch jobs) prints nothing.
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
         }
     })?;
     bar.finish_and_clear();

@@ -441,6 +441,16 @@ mod tests {
     }
 
     #[test]
+    fn the_committed_paper_config_is_valid_and_has_the_papers_settings() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/shapenet10.toml");
+        let c = SrvrConfig::read(std::path::Path::new(path)).unwrap();
+        assert_eq!(c.config.hyper.params().iterations, 800);
+        assert_eq!(c.starts.len(), 4);
+        assert_eq!(c.map_axes, c.axes);
+        assert_eq!(c.domain.volume(), 36_000.0);
+    }
+
+    #[test]
     fn unknown_keys_and_impossible_values_are_refused_by_name() {
         let cases = [
             (format!("{MINIMAL}\ncolour = 3"), "colour"),
