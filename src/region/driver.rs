@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::faces;
 use super::methods::{
     naive_from_means, naive_loss, oir_b_from_means, oir_b_loss, oir_w_direction, oir_w_loss,
-    Direction, FaceMeans, HyperParams, Method,
+    Direction, HyperParams, Method,
 };
 use super::{Region, RegionError};
 use crate::semantic::{EvalError, Evaluation, SemanticFunction};
@@ -250,6 +250,100 @@ fn evaluate(
     Ok(e)
 }
 
+/// The layout of one step's batch and the update rule of one method over it.
+struct Stepper {
+    method: Method,
+    /// The boundary grid of a box (`2ⁿ` corners at `m = 2`), shared by the inner and outer box.
+    grid: Vec<Vec<usize>>,
+    /// Where the `2ⁿ` corners sit in the grid, in corner order.
+    corners: Vec<usize>,
+    m: usize,
+    boxes: usize,
+}
+
+impl Stepper {
+    fn new(method: Method, n: usize, m: usize) -> Stepper {
+        let grid = faces::boundary_grid(n, m);
+        let corners = faces::corner_indices(&grid, m);
+        let boxes = if method.needs_outer() { 2 } else { 1 };
+        Stepper {
+            method,
+            grid,
+            corners,
+            m,
+            boxes,
+        }
+    }
+
+    fn per_box(&self) -> usize {
+        self.grid.len()
+    }
+
+    /// Every point of the step, in one matrix: the inner box's grid, then the outer box's.
+    fn points(&self, region: &Region, alpha: f64) -> DMatrix<f64> {
+        let (per_box, n) = (self.per_box(), region.dim());
+        let mut points = DMatrix::zeros(self.boxes * per_box, n);
+        points
+            .rows_mut(0, per_box)
+            .copy_from(&faces::face_points(region, &self.grid, self.m));
+        if self.boxes == 2 {
+            let outer = region.outer(alpha);
+            points
+                .rows_mut(per_box, per_box)
+                .copy_from(&faces::face_points(&outer, &self.grid, self.m));
+        }
+        points
+    }
+
+    /// The values of box `k` (0 inner, 1 outer) of the batch: at its grid, and at its corners.
+    fn values(&self, e: &Evaluation, k: usize) -> (DVector<f64>, DVector<f64>) {
+        let grid = e
+            .values
+            .rows(k * self.per_box(), self.per_box())
+            .into_owned();
+        let corners =
+            DVector::from_iterator(self.corners.len(), self.corners.iter().map(|&p| grid[p]));
+        (grid, corners)
+    }
+
+    /// The method's direction and (corner-rule) loss from one evaluated batch (SPEC §3).
+    fn update(
+        &self,
+        region: &Region,
+        e: &Evaluation,
+        hyper: &HyperParams,
+    ) -> (Direction, Option<f64>) {
+        let (inner, f_d) = self.values(e, 0);
+        match self.method {
+            Method::Naive => {
+                let means = faces::face_means(&self.grid, self.m, &inner);
+                (
+                    naive_from_means(region, &means, hyper.lambda),
+                    Some(naive_loss(region, &f_d, hyper.lambda)),
+                )
+            }
+            Method::OirB => {
+                let (outer, f_c) = self.values(e, 1);
+                let inner_means = faces::face_means(&self.grid, self.m, &inner);
+                let outer_means = faces::face_means(&self.grid, self.m, &outer);
+                (
+                    oir_b_from_means(region, &inner_means, &outer_means, hyper.alpha),
+                    Some(oir_b_loss(region, &f_d, &f_c, hyper.alpha)),
+                )
+            }
+            Method::OirW => {
+                let (_, f_c) = self.values(e, 1);
+                let g = e.gradients.as_ref().expect("gradients checked by evaluate");
+                let g_d = DMatrix::from_fn(f_d.len(), region.dim(), |j, i| g[(self.corners[j], i)]);
+                (
+                    oir_w_direction(region, &f_d, &g_d, hyper.beta),
+                    oir_w_loss(region.dim(), &f_d, &f_c, hyper.alpha),
+                )
+            }
+        }
+    }
+}
+
 /// Grows a region from `init` with `method` (SPEC §3) on `f` (on `1 − f` when `adversarial`).
 ///
 /// * Start: `[init − ε, init + ε]` projected like every step, so a start on the domain's
@@ -278,73 +372,22 @@ pub fn find_region(
     } else {
         f
     };
-    let n = domain.dim();
-    let m = hyper.face_points;
     let eps = hyper.epsilon;
-    let grid = faces::boundary_grid(n, m);
-    let corner_idx = faces::corner_indices(&grid, m);
-    let per_box = grid.len();
-    let boxes = if method.needs_outer() { 2 } else { 1 };
-    let with_gradients = method.needs_gradients();
-
+    let stepper = Stepper::new(method, domain.dim(), hyper.face_points);
     let u0 = DVector::from_column_slice(init);
     let mut region = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
     let mut trace = Vec::new();
-    let mut evaluations = 0;
-    let mut gradient_evaluations = 0;
+    let (mut evaluations, mut gradient_evaluations) = (0, 0);
     let mut stop = StopReason::MaxIterations;
 
     for _ in 0..hyper.iterations {
-        let outer = region.outer(hyper.alpha);
-        let mut points = DMatrix::zeros(boxes * per_box, n);
-        points
-            .rows_mut(0, per_box)
-            .copy_from(&faces::face_points(&region, &grid, m));
-        if boxes == 2 {
-            points
-                .rows_mut(per_box, per_box)
-                .copy_from(&faces::face_points(&outer, &grid, m));
-        }
-        let e = evaluate(f, &points, with_gradients)?;
+        let points = stepper.points(&region, hyper.alpha);
+        let e = evaluate(f, &points, method.needs_gradients())?;
         evaluations += points.nrows();
-        if with_gradients {
+        if method.needs_gradients() {
             gradient_evaluations += points.nrows();
         }
-        let inner_values = e.values.rows(0, per_box).into_owned();
-        let f_d = DVector::from_iterator(1 << n, corner_idx.iter().map(|&p| inner_values[p]));
-        let outer_values = (boxes == 2).then(|| e.values.rows(per_box, per_box).into_owned());
-        let f_c = outer_values
-            .as_ref()
-            .map(|v| DVector::from_iterator(1 << n, corner_idx.iter().map(|&p| v[p])));
-
-        let (direction, loss): (Direction, Option<f64>) = match method {
-            Method::Naive => {
-                let means = faces::face_means(&grid, m, &inner_values);
-                (
-                    naive_from_means(&region, &means, hyper.lambda),
-                    Some(naive_loss(&region, &f_d, hyper.lambda)),
-                )
-            }
-            Method::OirB => {
-                let inner: FaceMeans = faces::face_means(&grid, m, &inner_values);
-                let outer_means =
-                    faces::face_means(&grid, m, outer_values.as_ref().expect("outer"));
-                let f_c = f_c.as_ref().expect("outer corners");
-                (
-                    oir_b_from_means(&region, &inner, &outer_means, hyper.alpha),
-                    Some(oir_b_loss(&region, &f_d, f_c, hyper.alpha)),
-                )
-            }
-            Method::OirW => {
-                let g = e.gradients.as_ref().expect("checked by evaluate");
-                let g_d = DMatrix::from_fn(1 << n, n, |j, i| g[(corner_idx[j], i)]);
-                let f_c = f_c.as_ref().expect("outer corners");
-                (
-                    oir_w_direction(&region, &f_d, &g_d, hyper.beta),
-                    oir_w_loss(n, &f_d, f_c, hyper.alpha),
-                )
-            }
-        };
+        let (direction, loss) = stepper.update(&region, &e, hyper);
         trace.push(TraceStep {
             lower: region.lower().iter().copied().collect(),
             upper: region.upper().iter().copied().collect(),
@@ -360,16 +403,11 @@ pub fn find_region(
             domain,
             eps,
         );
-        let sides = next.sides();
-        let converged = (0..n).all(|i| {
-            let moved = (next.lower()[i] - region.lower()[i])
-                .abs()
-                .max((next.upper()[i] - region.upper()[i]).abs());
-            moved <= hyper.tolerance * sides[i]
-        });
+        let converged = moved_at_most(&region, &next, hyper.tolerance);
         region = next;
         if converged {
-            stop = if sides.iter().all(|&r| r < 1.5 * eps) {
+            let minimal = region.sides().iter().all(|&r| r < 1.5 * eps);
+            stop = if minimal {
                 StopReason::Collapsed
             } else {
                 StopReason::Converged
@@ -384,6 +422,17 @@ pub fn find_region(
         evaluations,
         gradient_evaluations,
         trace,
+    })
+}
+
+/// Whether every bound moved by at most `tolerance × r_i` (the side after the step).
+fn moved_at_most(before: &Region, after: &Region, tolerance: f64) -> bool {
+    let sides = after.sides();
+    (0..before.dim()).all(|i| {
+        let moved = (after.lower()[i] - before.lower()[i])
+            .abs()
+            .max((after.upper()[i] - before.upper()[i]).abs());
+        moved <= tolerance * sides[i]
     })
 }
 

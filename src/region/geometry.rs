@@ -144,7 +144,11 @@ impl Region {
     }
 
     /// The outer box `Ω_D = [a − (α/2) r, b + (α/2) r]` of the OIR methods (SPEC §3).
+    ///
+    /// For `α > −1` (the methods use `α > 0`, which [`super::HyperParams::validate`] checks);
+    /// `α ≤ −1` would turn the box inside out and panics.
     pub fn outer(&self, alpha: f64) -> Region {
+        assert!(alpha > -1.0, "outer box with alpha = {alpha} ≤ −1 is empty");
         let half = self.sides() * (alpha / 2.0);
         Region {
             lower: &self.lower - &half,
@@ -217,6 +221,12 @@ mod tests {
             Region::new(vec![0.0, f64::NAN], vec![1.0, 2.0]),
             Err(RegionError::NonFiniteBound { index: 1, .. })
         ));
+        assert_eq!(
+            Region::new(vec![0.0; 21], vec![1.0; 21])
+                .unwrap_err()
+                .to_string(),
+            "n = 21 dimensions is too many: a region has 2ⁿ corners, at most n = 20 is supported"
+        );
         let err = Region::new(vec![0.0, 3.0], vec![1.0, 2.0]).unwrap_err();
         assert_eq!(err.to_string(), "lower[1] = 3 must be below upper[1] = 2");
     }

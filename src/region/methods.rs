@@ -446,6 +446,20 @@ mod tests {
     }
 
     #[test]
+    fn losses_of_a_constant_are_their_closed_forms() {
+        // f = c on a 2 × 3 box: ∫_D f = 6c, ∫_Ω f = (1+α)² 6c.
+        let r = Region::new(vec![1.0, -1.0], vec![3.0, 2.0]).unwrap();
+        let (c, lambda, alpha) = (0.7, 0.1, 0.05);
+        let f = DVector::from_element(4, c);
+        let naive = naive_loss(&r, &f, lambda);
+        assert!((naive - (-6.0 * c + 0.5 * lambda * 13.0)).abs() < 1e-14);
+        let oir_b = oir_b_loss(&r, &f, &f, alpha);
+        assert!((oir_b - 6.0 * c * ((1.0 + alpha) * (1.0 + alpha) - 2.0)).abs() < 1e-14);
+        let oir_w = oir_w_loss(2, &f, &f, alpha).unwrap();
+        assert!((oir_w - ((1.0 + alpha) * (1.0 + alpha) - 1.0)).abs() < 1e-14);
+    }
+
+    #[test]
     fn oir_w_loss_is_undefined_when_inner_mass_is_zero() {
         let zero = DVector::zeros(4);
         let one = DVector::from_element(4, 1.0);
