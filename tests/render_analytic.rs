@@ -35,15 +35,34 @@ fn sphere_silhouette_is_the_exact_disc() {
     // The cone from the eye tangent to the unit sphere has half angle asin(1/d); its image is
     // the centred disc of radius tan(asin(1/d)) / tan 30° in normalised coordinates.
     let rho = (1.0 / DEFAULT_DISTANCE).asin().tan() / 30f64.to_radians().tan();
-    for ss in [1, 2] {
-        let renderer = Renderer::new(RenderOptions::default().with_supersampling(ss)).unwrap();
-        let expected =
-            reference_coverage(224, ss as usize, |p| p[0] * p[0] + p[1] * p[1] <= rho * rho);
+    // 224² without and with anti-aliasing, and InceptionV3's odd 299² (centre on a pixel).
+    for (size, ss) in [(224, 1), (224, 2), (299, 2)] {
+        let options = RenderOptions::default()
+            .with_size(size)
+            .with_supersampling(ss);
+        let renderer = Renderer::new(options).unwrap();
+        let expected = reference_coverage(size as usize, ss as usize, |p| {
+            p[0] * p[0] + p[1] * p[1] <= rho * rho
+        });
         for (a, e) in VIEWS {
             let got = plane(&renderer.render(&mesh, &coverage_view(a, e)).unwrap(), 0);
             let iou = soft_iou(&got, &expected);
-            assert!(iou >= 0.99, "ss {ss}, view ({a}, {e}): IoU {iou}");
+            assert!(iou >= 0.99, "{size}², ss {ss}, view ({a}, {e}): IoU {iou}");
         }
+    }
+}
+
+#[test]
+fn sphere_silhouette_follows_the_camera_distance() {
+    let mesh = sphere(128, 256);
+    let renderer = Renderer::new(RenderOptions::default()).unwrap();
+    for d in [1.6f64, 2.0, 4.0, 10.0] {
+        let rho = (1.0 / d).asin().tan() / 30f64.to_radians().tan();
+        let expected = reference_coverage(224, 2, |p| p[0] * p[0] + p[1] * p[1] <= rho * rho);
+        let view = coverage_view(75.0, 40.0).with_distance(d);
+        let got = plane(&renderer.render(&mesh, &view).unwrap(), 0);
+        let iou = soft_iou(&got, &expected);
+        assert!(iou >= 0.99, "distance {d}: IoU {iou}");
     }
 }
 

@@ -22,6 +22,10 @@ pub enum ViewError {
 
 /// Everything that varies from one image to the next: the semantic parameters of one render.
 ///
+/// A face's shade is `ambient + directional · max(0, n · l)` (white material and light,
+/// flat, `n` the face normal turned towards the camera, `l` the unit light direction),
+/// clipped to [0, 1] where intensities above NMR's 0.5 + 0.5 would exceed it.
+///
 /// Angles are in degrees. Any azimuth is accepted (it is periodic); elevation ±90° looks
 /// straight down/up with the image's right-hand side along `(cos a, 0, sin a)`, the limit of
 /// the general formula, so the camera never degenerates.

@@ -136,8 +136,10 @@ impl Renderer {
         } else {
             data.par_chunks_mut(per_image)
                 .zip(views.par_iter())
-                .for_each_init(raster::Scratch::default, |scratch, (out, view)| {
-                    self.render_with(mesh, view, out, scratch, false);
+                .for_each(|(out, view)| {
+                    raster::with_scratch(|scratch| {
+                        self.render_with(mesh, view, out, scratch, false)
+                    })
                 });
         }
         Ok(ImageBatch::new(shape, data))
@@ -149,8 +151,7 @@ impl Renderer {
     }
 
     fn render_one(&self, mesh: &Mesh, view: &View, out: &mut [f32], parallel: bool) {
-        let mut scratch = raster::Scratch::default();
-        self.render_with(mesh, view, out, &mut scratch, parallel);
+        raster::with_scratch(|scratch| self.render_with(mesh, view, out, scratch, parallel));
     }
 
     fn render_with(
@@ -166,12 +167,9 @@ impl Renderer {
         let width = size * ss;
         raster::setup(mesh, view, width as u32, scratch);
 
-        let mut inv_z = std::mem::take(&mut scratch.inv_z);
-        let mut shade = std::mem::take(&mut scratch.shade);
-        inv_z.clear();
-        inv_z.resize(width * width, 0.0);
-        shade.clear();
-        shade.resize(width * width, 0.0);
+        let mut frame = std::mem::take(&mut scratch.frame);
+        frame.clear();
+        frame.resize(width * width, raster::Sample::EMPTY);
 
         // Bands are whole output rows (ss sample rows each) so downsampling stays band-local.
         let threads = if parallel {
@@ -192,59 +190,57 @@ impl Renderer {
         let (g, b) = rest.split_at_mut(plane);
         let prepared: &raster::Scratch = scratch;
         let background = view.background;
-        let work = |band: usize, z: &mut [f32], s: &mut [f32], rgb: [&mut [f32]; 3]| {
+        let work = |band: usize, samples: &mut [raster::Sample], rgb: [&mut [f32]; 3]| {
             let row0 = (band * rows_per_band * ss) as i32;
-            raster::rasterise_band(prepared, width as u32, row0, z, s);
-            downsample(z, s, ss, size, background, rgb);
+            raster::rasterise_band(prepared, width as u32, row0, samples);
+            downsample(samples, ss, size, background, rgb);
         };
         if bands == 1 {
-            work(0, &mut inv_z, &mut shade, [r, g, b]);
+            work(0, &mut frame, [r, g, b]);
         } else {
-            inv_z
+            frame
                 .par_chunks_mut(band_samples)
-                .zip(shade.par_chunks_mut(band_samples))
                 .zip(r.par_chunks_mut(band_pixels))
                 .zip(g.par_chunks_mut(band_pixels))
                 .zip(b.par_chunks_mut(band_pixels))
                 .enumerate()
-                .for_each(|(band, ((((z, s), r), g), b))| work(band, z, s, [r, g, b]));
+                .for_each(|(band, (((f, r), g), b))| work(band, f, [r, g, b]));
         }
-        scratch.inv_z = inv_z;
-        scratch.shade = shade;
+        scratch.frame = frame;
     }
 }
 
 /// Averages `ss × ss` blocks of samples into output pixels: covered samples contribute their
 /// face's shade (white material, so R = G = B), uncovered ones the background colour.
 fn downsample(
-    inv_z: &[f32],
-    shade: &[f32],
+    samples: &[raster::Sample],
     ss: usize,
     size: usize,
     background: [f32; 3],
     out: [&mut [f32]; 3],
 ) {
     let width = size * ss;
-    let rows = out[0].len() / size;
-    let n = (ss * ss) as f32;
+    // Exact for ss = 1, 2, 4 (a power of two), so the same as dividing.
+    let inv_n = 1.0 / (ss * ss) as f32;
     let [r, g, b] = out;
+    let rows = r.len() / size;
     for row in 0..rows {
+        let block = &samples[row * ss * width..(row + 1) * ss * width];
+        let i0 = row * size;
         for col in 0..size {
             // Uncovered samples keep shade 0, so summing shades needs no test.
             let mut lit = 0.0f32;
             let mut empty = 0u32;
-            for dy in 0..ss {
-                let base = (row * ss + dy) * width + col * ss;
-                for dx in 0..ss {
-                    lit += shade[base + dx];
-                    empty += u32::from(inv_z[base + dx] <= 0.0);
+            for line in block.chunks_exact(width) {
+                for sample in &line[col * ss..col * ss + ss] {
+                    lit += sample.shade;
+                    empty += u32::from(sample.inv_z <= 0.0);
                 }
             }
-            let i = row * size + col;
             let e = empty as f32;
-            r[i] = ((lit + e * background[0]) / n).clamp(0.0, 1.0);
-            g[i] = ((lit + e * background[1]) / n).clamp(0.0, 1.0);
-            b[i] = ((lit + e * background[2]) / n).clamp(0.0, 1.0);
+            r[i0 + col] = ((lit + e * background[0]) * inv_n).clamp(0.0, 1.0);
+            g[i0 + col] = ((lit + e * background[1]) * inv_n).clamp(0.0, 1.0);
+            b[i0 + col] = ((lit + e * background[2]) * inv_n).clamp(0.0, 1.0);
         }
     }
 }

@@ -34,6 +34,21 @@ struct Triangle {
     cols: (i32, i32),
 }
 
+/// One sample of the frame: inverse depth of the nearest face so far (0: none) and its shade.
+/// Kept side by side so a depth test and its write touch one cache line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Sample {
+    pub(crate) inv_z: f32,
+    pub(crate) shade: f32,
+}
+
+impl Sample {
+    pub(crate) const EMPTY: Sample = Sample {
+        inv_z: 0.0,
+        shade: 0.0,
+    };
+}
+
 /// Reusable per-thread buffers: one frame at the supersampled resolution and the per-view
 /// geometry. Nothing here is allocated per pixel or per triangle.
 #[derive(Default)]
@@ -41,8 +56,20 @@ pub(crate) struct Scratch {
     camera_space: Vec<[f64; 3]>,
     screen: Vec<ScreenVertex>,
     triangles: Vec<Triangle>,
-    pub(crate) inv_z: Vec<f32>,
-    pub(crate) shade: Vec<f32>,
+    pub(crate) frame: Vec<Sample>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's reusable buffers (a fresh set if they are already in use, as
+/// when a rayon job nested inside `f` lands on the same thread).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// Projects, clips and shades every face of `mesh` for `view` on a `width × width` sample
@@ -151,37 +178,28 @@ fn push_triangle(triangles: &mut Vec<Triangle>, v: [ScreenVertex; 3], shade: f32
 }
 
 /// Rasterises every prepared triangle into the sample rows `row0 .. row0 + band_rows` of a
-/// `width`-wide frame; `inv_z` and `shade` hold exactly those rows. `inv_z` must start at 0
-/// (nothing drawn: every visible depth has 1/z > 0).
+/// `width`-wide frame; `samples` holds exactly those rows, starting [`Sample::EMPTY`] (every
+/// visible depth has 1/z > 0).
 pub(crate) fn rasterise_band(
     triangles_of: &Scratch,
     width: u32,
     row0: i32,
-    inv_z: &mut [f32],
-    shade: &mut [f32],
+    samples: &mut [Sample],
 ) {
     let w = width as usize;
-    let band_rows = (inv_z.len() / w) as i32;
+    let band_rows = (samples.len() / w) as i32;
     let row1 = row0 + band_rows - 1;
     for t in &triangles_of.triangles {
         let (r0, r1) = (t.rows.0.max(row0), t.rows.1.min(row1));
         if r0 > r1 {
             continue;
         }
-        rasterise(t, r0, r1, row0, w, inv_z, shade);
+        rasterise(t, r0, r1, row0, w, samples);
     }
 }
 
 #[inline]
-fn rasterise(
-    t: &Triangle,
-    r0: i32,
-    r1: i32,
-    row0: i32,
-    w: usize,
-    inv_z: &mut [f32],
-    shade: &mut [f32],
-) {
+fn rasterise(t: &Triangle, r0: i32, r1: i32, row0: i32, w: usize, samples: &mut [Sample]) {
     let [a, mut b, mut c] = t.v;
     let area = edge(a, b, c.x as i64, c.y as i64);
     if area == 0 {
@@ -232,10 +250,12 @@ fn rasterise(
             for i in 0..ncols as usize {
                 if (e0 | e1 | e2) >= 0 {
                     let depth = iz_row + iz_dx * i as f32;
-                    let z = &mut inv_z[row_start + i];
-                    if depth > *z {
-                        *z = depth;
-                        shade[row_start + i] = t.shade;
+                    let sample = &mut samples[row_start + i];
+                    if depth > sample.inv_z {
+                        *sample = Sample {
+                            inv_z: depth,
+                            shade: t.shade,
+                        };
                     }
                 }
                 e0 += step_x[0];
@@ -252,23 +272,7 @@ fn rasterise(
         // The samples of this row inside all three edges form one span [lo, hi]: solve
         // e_k + step_x[k] · i ≥ 0 for i exactly in integers (the same test as sample by
         // sample, without testing every sample of the bounding box).
-        let (mut lo, mut hi) = (0i64, ncols - 1);
-        for k in 0..3 {
-            let (e, a) = (e_row[k], step_x[k]);
-            if a > 0 {
-                if e < 0 {
-                    lo = lo.max((-e + a - 1) / a);
-                }
-            } else if a < 0 {
-                if e < 0 {
-                    hi = -1;
-                } else {
-                    hi = hi.min(e / -a);
-                }
-            } else if e < 0 {
-                hi = -1;
-            }
-        }
+        let (lo, hi) = row_span(e_row, step_x, ncols);
         for k in 0..3 {
             e_row[k] += step_y[k];
         }
@@ -281,15 +285,41 @@ fn rasterise(
         let face_shade = t.shade;
         // Sample offsets count exactly in f32 (they are far below 2^24).
         let mut offset = lo as f32;
-        for (z, s) in inv_z[span.clone()].iter_mut().zip(&mut shade[span]) {
+        for sample in &mut samples[span] {
             let depth = iz_row + iz_dx * offset;
-            if depth > *z {
-                *z = depth;
-                *s = face_shade;
+            if depth > sample.inv_z {
+                *sample = Sample {
+                    inv_z: depth,
+                    shade: face_shade,
+                };
             }
             offset += 1.0;
         }
     }
+}
+
+/// The samples `i ∈ [0, ncols)` of one row with `e[k] + a[k]·i ≥ 0` for all three edges, as
+/// `(lo, hi)` (empty when `lo > hi`). Exact: the same set as testing every sample.
+#[inline(always)]
+fn row_span(e_row: [i64; 3], step_x: [i64; 3], ncols: i64) -> (i64, i64) {
+    let (mut lo, mut hi) = (0i64, ncols - 1);
+    for k in 0..3 {
+        let (e, a) = (e_row[k], step_x[k]);
+        if a > 0 {
+            if e < 0 {
+                lo = lo.max((-e + a - 1) / a);
+            }
+        } else if a < 0 {
+            if e < 0 {
+                hi = -1;
+            } else {
+                hi = hi.min(e / -a);
+            }
+        } else if e < 0 {
+            hi = -1;
+        }
+    }
+    (lo, hi)
 }
 
 /// Twice the signed area of (p, q, (x, y)) in fixed point; positive to the left of p → q in a
@@ -301,4 +331,38 @@ fn edge(p: ScreenVertex, q: ScreenVertex, x: i64, y: i64) -> i64 {
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_span_is_exactly_the_samples_inside() {
+        // A small deterministic generator: edge values and steps of every sign and size,
+        // including exact zeros on sample positions.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |range: i64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % (2 * range as u64 + 1)) as i64 - range
+        };
+        for case in 0..20_000 {
+            let scale = [10, 1_000, 1 << 20, 1 << 30][case % 4];
+            let a: [i64; 3] =
+                std::array::from_fn(|_| next(scale / 4) * if case % 7 == 0 { 0 } else { 1 });
+            let e: [i64; 3] = std::array::from_fn(|k| next(scale) - a[k] * next(20));
+            let ncols = 1 + next(40).abs();
+            let (lo, hi) = row_span(e, a, ncols);
+            for i in 0..ncols {
+                let inside = (0..3).all(|k| e[k] + a[k] * i >= 0);
+                assert_eq!(
+                    inside,
+                    lo <= i && i <= hi,
+                    "e {e:?} a {a:?} i {i}: span [{lo}, {hi}]"
+                );
+            }
+        }
+    }
 }
