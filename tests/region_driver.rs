@@ -164,7 +164,7 @@ proptest! {
         prop_assert_eq!(run.evaluations, points);
         prop_assert_eq!(run.evaluations, run.iterations * per_step);
         prop_assert_eq!(run.gradient_evaluations, gradient_points);
-        let expect_g = if method == Method::OirW { run.iterations * per_step } else { 0 };
+        let expect_g = if method == Method::OirW { run.iterations * per_box } else { 0 };
         prop_assert_eq!(run.gradient_evaluations, expect_g);
         prop_assert!(run.iterations <= iterations);
         if run.stop == StopReason::MaxIterations {

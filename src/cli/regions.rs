@@ -8,7 +8,7 @@ use semrob::analysis::regions::{default_starts, run_all, RunSummary};
 use semrob::region::Region;
 use semrob::report::plot::{map_png, palette, Overlay};
 use semrob::report::write_atomic;
-use semrob::semantic::oracle::{named_oracle, named_oracles, OracleFunction};
+use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 use serde::Serialize;
 
@@ -101,20 +101,21 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
                 (Box::new(grid), domain)
             }
             (None, Some(name)) if name == "list" => {
-                for o in named_oracles() {
-                    println!("{:<14} {}", o.name, o.description);
+                for o in semrob_oracles::examples() {
+                    println!("{:<12} {}", o.name, o.description);
                 }
                 return Ok(());
             }
             (None, Some(name)) => {
-                let Some(o) = named_oracle(name) else {
-                    let names: Vec<&str> = named_oracles().iter().map(|o| o.name).collect();
+                let Some(o) = semrob_oracles::example(name) else {
+                    let names: Vec<&str> =
+                        semrob_oracles::examples().iter().map(|o| o.name).collect();
                     bail!(
                         "--oracle {name:?} is unknown; known oracles: {}",
                         names.join(", ")
                     );
                 };
-                let domain = Region::new(o.lower.clone(), o.upper.clone())?;
+                let domain = Region::new(o.domain_lower, o.domain_upper)?;
                 (Box::new(OracleFunction(o.oracle)), domain)
             }
             (None, None) => unreachable!("clap requires --grid, --oracle or a mesh"),

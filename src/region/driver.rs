@@ -69,9 +69,9 @@ impl SemanticFunction for Complement<'_> {
     fn evaluate(
         &self,
         points: &DMatrix<f64>,
-        with_gradients: bool,
+        gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
-        let e = self.0.evaluate(points, with_gradients)?;
+        let e = self.0.evaluate(points, gradient_rows)?;
         Ok(Evaluation {
             values: e.values.map(|v| 1.0 - v),
             gradients: e.gradients.map(|g| -g),
@@ -205,9 +205,9 @@ fn project(lower: &DVector<f64>, upper: &DVector<f64>, domain: &Region, eps: f64
 fn evaluate(
     f: &dyn SemanticFunction,
     points: &DMatrix<f64>,
-    with_gradients: bool,
+    gradient_rows: usize,
 ) -> Result<Evaluation, RegionError> {
-    let e = f.evaluate(points, with_gradients)?;
+    let e = f.evaluate(points, gradient_rows)?;
     let (m, n) = points.shape();
     if e.values.len() != m {
         return Err(RegionError::BadBatch {
@@ -223,11 +223,12 @@ fn evaluate(
         }
         .into());
     }
-    if with_gradients {
+    if gradient_rows > 0 {
+        let rows = gradient_rows;
         match &e.gradients {
-            Some(g) if g.shape() == (m, n) => {
+            Some(g) if g.shape() == (rows, n) => {
                 if let Some(p) = g.iter().position(|v| !v.is_finite()) {
-                    let j = p % m; // column-major storage
+                    let j = p % rows; // column-major storage
                     return Err(EvalError::NonFinite {
                         value: g[p],
                         point: points.row(j).iter().copied().collect(),
@@ -238,7 +239,7 @@ fn evaluate(
             other => {
                 return Err(RegionError::BadBatch {
                     points: m,
-                    expected: format!("a {m} × {n} gradient matrix"),
+                    expected: format!("a {rows} × {n} gradient matrix"),
                     got: match other {
                         Some(g) => format!("a {} × {} gradient matrix", g.nrows(), g.ncols()),
                         None => "no gradients".to_string(),
@@ -277,6 +278,15 @@ impl Stepper {
 
     fn per_box(&self) -> usize {
         self.grid.len()
+    }
+
+    /// The leading rows of the batch at which the method needs `∇f`: OIR_W's inner box.
+    fn gradient_rows(&self) -> usize {
+        if self.method.needs_gradients() {
+            self.per_box()
+        } else {
+            0
+        }
     }
 
     /// Every point of the step, in one matrix: the inner box's grid, then the outer box's.
@@ -349,9 +359,9 @@ impl Stepper {
 /// * Start: `[init − ε, init + ε]` projected like every step, so a start on the domain's
 ///   boundary begins one-sided (`[init, init + ε]` at a lower bound).
 /// * Each step evaluates every point it needs in ONE batch call: the inner box's boundary grid
-///   (its `2ⁿ` corners at `face_points = 2`), then, for OIR_B and OIR_W, the outer box's
-///   (OIR_W asks gradients for the whole batch, so its `gradient_evaluations` counts the outer
-///   corners too: the trait has no per-point gradient request).
+///   (its `2ⁿ` corners at `face_points = 2`), then, for OIR_B and OIR_W, the outer box's.
+///   OIR_W asks `∇f` for the inner box's points only (the outer corners enter its reported
+///   loss, not its direction), so `gradient_evaluations` counts `2ⁿ` per step.
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
 /// * Stop when every bound moved by at most `tolerance × r_i` in the step (`Converged`, or
 ///   `Collapsed` when every side is below 1.5 ε), or after `iterations` steps
@@ -382,11 +392,10 @@ pub fn find_region(
 
     for _ in 0..hyper.iterations {
         let points = stepper.points(&region, hyper.alpha);
-        let e = evaluate(f, &points, method.needs_gradients())?;
+        let gradient_rows = stepper.gradient_rows();
+        let e = evaluate(f, &points, gradient_rows)?;
         evaluations += points.nrows();
-        if method.needs_gradients() {
-            gradient_evaluations += points.nrows();
-        }
+        gradient_evaluations += gradient_rows;
         let (direction, loss) = stepper.update(&region, &e, hyper);
         trace.push(TraceStep {
             lower: region.lower().iter().copied().collect(),

@@ -5,7 +5,8 @@ use nalgebra::{DMatrix, DVector};
 pub struct Evaluation {
     /// `f` at every point, in the order of the rows of the points matrix.
     pub values: DVector<f64>,
-    /// `∇f` at every point (row `j` is the gradient at point `j`), present when asked for.
+    /// `∇f` at the first `gradient_rows` points (row `j` is the gradient at point `j`);
+    /// `None` when no gradient was asked for.
     pub gradients: Option<DMatrix<f64>>,
 }
 
@@ -40,12 +41,15 @@ pub trait SemanticFunction: Sync {
         false
     }
 
-    /// `f` at every row of `points`, plus `∇f` when `with_gradients` is true.
+    /// `f` at every row of `points`, and `∇f` at the first `gradient_rows` of them.
     ///
-    /// A function without gradients returns [`EvalError::NoGradients`] when asked for them.
+    /// Gradients can cost far more than values (finite differences through a renderer and a
+    /// network), so a caller asks for them only where it needs them: OIR_W needs `∇f` at the
+    /// inner corners, not at the outer ones. `gradient_rows = 0` asks for values only; a
+    /// function without gradients returns [`EvalError::NoGradients`] when asked for any.
     fn evaluate(
         &self,
         points: &DMatrix<f64>,
-        with_gradients: bool,
+        gradient_rows: usize,
     ) -> Result<Evaluation, EvalError>;
 }

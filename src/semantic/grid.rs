@@ -466,7 +466,7 @@ impl SemanticFunction for Grid {
     fn evaluate(
         &self,
         points: &DMatrix<f64>,
-        with_gradients: bool,
+        gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
         let n = self.dim();
         if points.ncols() != n {
@@ -477,7 +477,8 @@ impl SemanticFunction for Grid {
         }
         let m = points.nrows();
         let mut values = DVector::zeros(m);
-        let mut gradients = with_gradients.then(|| DMatrix::zeros(m, n));
+        let gradient_rows = gradient_rows.min(m);
+        let mut gradients = (gradient_rows > 0).then(|| DMatrix::zeros(gradient_rows, n));
         let mut u = vec![0.0; n];
         let mut g = vec![0.0; n];
         for j in 0..m {
@@ -489,7 +490,7 @@ impl SemanticFunction for Grid {
                     "grid evaluated at a non-finite point {u:?}"
                 )));
             }
-            match gradients.as_mut() {
+            match gradients.as_mut().filter(|_| j < gradient_rows) {
                 Some(grads) => {
                     values[j] = self.interpolate(&u, Some(&mut g));
                     for k in 0..n {

@@ -57,7 +57,7 @@ impl SemanticFunction for OracleFn {
     fn evaluate(
         &self,
         points: &DMatrix<f64>,
-        with_gradients: bool,
+        gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
         if points.ncols() != self.dim() {
             return Err(EvalError::Dimension {
@@ -65,7 +65,7 @@ impl SemanticFunction for OracleFn {
                 got: points.ncols(),
             });
         }
-        if with_gradients && !self.gradients {
+        if gradient_rows > 0 && !self.gradients {
             return Err(EvalError::NoGradients);
         }
         let m = points.nrows();
@@ -75,10 +75,15 @@ impl SemanticFunction for OracleFn {
             .map(|j| points.row(j).iter().copied().collect())
             .collect();
         let values = DVector::from_iterator(m, rows.iter().map(|x| self.oracle.value(x)));
-        let gradients = with_gradients.then(|| {
-            self.gradient_points.fetch_add(m, Ordering::Relaxed);
-            let g: Vec<Vec<f64>> = rows.iter().map(|x| self.oracle.gradient(x)).collect();
-            DMatrix::from_fn(m, self.dim(), |j, i| g[j][i])
+        let gradient_rows = gradient_rows.min(m);
+        let gradients = (gradient_rows > 0).then(|| {
+            self.gradient_points
+                .fetch_add(gradient_rows, Ordering::Relaxed);
+            let g: Vec<Vec<f64>> = rows[..gradient_rows]
+                .iter()
+                .map(|x| self.oracle.gradient(x))
+                .collect();
+            DMatrix::from_fn(gradient_rows, self.dim(), |j, i| g[j][i])
         });
         Ok(Evaluation { values, gradients })
     }

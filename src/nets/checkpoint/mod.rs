@@ -443,6 +443,14 @@ fn read_zip(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointError> {
             })?;
         Ok(buf)
     };
+    // Storages are little-endian unless the file says otherwise (torch ≥ 1.13 writes it).
+    let byteorder = format!("{prefix}byteorder");
+    if names.contains(&byteorder) && read(&byteorder)? != b"little" {
+        return Err(CheckpointError::Format {
+            path: path.into(),
+            message: "big-endian storages are not supported".into(),
+        });
+    }
     let (root, _) = pickle::load(&read(&pkl)?)?;
     let mut storages: HashMap<String, (DType, Vec<u8>)> = HashMap::new();
     for (key, dtype) in storage_dtypes(path, &root)? {
