@@ -4,7 +4,8 @@
 //!
 //! * 8 points: one OIR step in 2-D (inner + outer corners), the paper's unit of work.
 //! * 16 points: one OIR step in 3-D, or two runs' steps batched together.
-//! * 40 points: one OIR_W step in 2-D with its central-difference neighbours.
+//! * 24 points: one OIR_W step in 2-D: 8 corners + 2n = 4 central-difference neighbours
+//!   of each of the 4 inner corners.
 //!
 //! Also the 1-D acceptance map of the embedded default (azimuth every 30°, 12 points, one
 //! batch) as `map-azimuth-30deg`.
@@ -55,13 +56,13 @@ fn hot_loop(c: &mut Criterion) {
             eprintln!("e2e bench: Lite0 weights missing (scripts/setup.sh); skipped");
             return;
         };
-        for count in [8usize, 16, 40] {
+        for count in [8usize, 16, 24] {
             let points = corners(count);
             group.throughput(Throughput::Elements(count as u64));
             group.bench_with_input(
                 BenchmarkId::new(format!("lite0-{name}/render+classify"), count),
                 &points,
-                |b, p| b.iter(|| f.evaluate(p, false).unwrap()),
+                |b, p| b.iter(|| f.evaluate(p, 0).unwrap()),
             );
         }
         let specs = [AxisSpec::parse("azimuth:0:360:30").unwrap()];

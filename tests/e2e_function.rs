@@ -30,7 +30,7 @@ fn finite_difference_gradients_are_stable_on_real_renders() {
         .iter()
         .map(|&h| {
             let fd = FiniteDifference::uniform(&f, h).unwrap();
-            fd.evaluate(&points, true).unwrap().gradients.unwrap()
+            fd.evaluate(&points, 3).unwrap().gradients.unwrap()
         })
         .collect();
     // Measured (vase, Lite0): entries up to 0.11 per degree; steps of 0.5°, 1° and 2° agree
@@ -65,17 +65,17 @@ fn finite_difference_gradients_are_stable_on_real_renders() {
 fn a_batch_of_points_scores_like_the_points_one_by_one() {
     let f = vase_lite0(vec![SemanticParam::Azimuth]);
     let points = DMatrix::from_column_slice(4, 1, &[0.0, 90.0, 180.0, 270.0]);
-    let batch = f.evaluate(&points, false).unwrap().values;
+    let batch = f.evaluate(&points, 0).unwrap().values;
     for j in 0..4 {
         let one = f
-            .evaluate(&points.rows(j, 1).into_owned(), false)
+            .evaluate(&points.rows(j, 1).into_owned(), 0)
             .unwrap()
             .values[0];
         assert!((one - batch[j]).abs() < 1e-5, "{j}: {one} vs {}", batch[j]);
         assert!((0.0..=1.0).contains(&one));
     }
     assert!(
-        f.evaluate(&points, true).is_err(),
+        f.evaluate(&points, 1).is_err(),
         "a black box has no gradients"
     );
 }

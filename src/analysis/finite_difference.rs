@@ -1,10 +1,10 @@
 //! Gradients by central finite differences for any function of interest (SPEC §1, OIR_W).
 //!
 //! A rendered classifier is a black box in `u`: OIR_W needs `∇f` at the corners, so
-//! [`FiniteDifference`] evaluates `f(u ± h eᵢ)` for every point and dimension and forms
-//! `(f(u + h eᵢ) − f(u − h eᵢ)) / 2h` (error `O(h²)` for smooth f). The `m` points and their
-//! `2nm` neighbours go to the wrapped function in ONE batch, so a region step stays one render
-//! batch and one network batch.
+//! [`FiniteDifference`] evaluates `f(u ± h eᵢ)` for every dimension at the points whose
+//! gradient is asked for and forms `(f(u + h eᵢ) − f(u − h eᵢ)) / 2h` (error `O(h²)` for
+//! smooth f). The `m` points and the `2n·g` neighbours of the first `g` go to the wrapped
+//! function in ONE batch, so a region step stays one render batch and one network batch.
 
 use nalgebra::{DMatrix, DVector};
 
@@ -72,7 +72,7 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
     fn evaluate(
         &self,
         points: &DMatrix<f64>,
-        with_gradients: bool,
+        gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
         let n = self.dim();
         if points.ncols() != n {
@@ -81,15 +81,16 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
                 got: points.ncols(),
             });
         }
-        if !with_gradients {
-            return self.inner.evaluate(points, false);
+        if gradient_rows == 0 {
+            return self.inner.evaluate(points, 0);
         }
         let m = points.nrows();
-        // Rows: the m points, then for point j and dimension i the pair
+        let g = gradient_rows.min(m);
+        // Rows: the m points, then for point j < g and dimension i the pair
         // (u_j + h_i e_i, u_j − h_i e_i) at rows m + 2(j n + i) and m + 2(j n + i) + 1.
-        let mut all = DMatrix::zeros(m * (1 + 2 * n), n);
+        let mut all = DMatrix::zeros(m + 2 * n * g, n);
         all.rows_mut(0, m).copy_from(points);
-        for j in 0..m {
+        for j in 0..g {
             for i in 0..n {
                 let row = m + 2 * (j * n + i);
                 for k in 0..n {
@@ -100,7 +101,7 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
                 all[(row + 1, i)] -= self.steps[i];
             }
         }
-        let e = self.inner.evaluate(&all, false)?;
+        let e = self.inner.evaluate(&all, 0)?;
         if e.values.len() != all.nrows() {
             return Err(EvalError::Backend(format!(
                 "the wrapped function returned {} values for {} points",
@@ -109,7 +110,7 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
             )));
         }
         let values = DVector::from_iterator(m, e.values.iter().take(m).copied());
-        let gradients = DMatrix::from_fn(m, n, |j, i| {
+        let gradients = DMatrix::from_fn(g, n, |j, i| {
             let row = m + 2 * (j * n + i);
             (e.values[row] - e.values[row + 1]) / (2.0 * self.steps[i])
         });
@@ -131,9 +132,9 @@ impl<F: SemanticFunction + ?Sized> SemanticFunction for &F {
     fn evaluate(
         &self,
         points: &DMatrix<f64>,
-        with_gradients: bool,
+        gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
-        (**self).evaluate(points, with_gradients)
+        (**self).evaluate(points, gradient_rows)
     }
 }
 
@@ -158,13 +159,13 @@ mod tests {
         fn dim(&self) -> usize {
             self.f.dim()
         }
-        fn evaluate(&self, p: &DMatrix<f64>, g: bool) -> Result<Evaluation, EvalError> {
-            if g {
+        fn evaluate(&self, p: &DMatrix<f64>, g: usize) -> Result<Evaluation, EvalError> {
+            if g > 0 {
                 return Err(EvalError::NoGradients);
             }
             self.calls.fetch_add(1, Ordering::SeqCst);
             self.points.fetch_add(p.nrows(), Ordering::SeqCst);
-            self.f.evaluate(p, false)
+            self.f.evaluate(p, 0)
         }
     }
 
@@ -182,11 +183,11 @@ mod tests {
         let exact = OracleFunction(oracle.clone());
         let points =
             DMatrix::from_row_slice(4, 2, &[130.0, 30.0, 50.0, 20.0, 200.0, 15.0, 310.0, 50.0]);
-        let want = exact.evaluate(&points, true).unwrap();
+        let want = exact.evaluate(&points, 4).unwrap();
         let mut errors = Vec::new();
         for h in [1.0, 0.5, 0.25] {
             let fd = FiniteDifference::uniform(counting(oracle.clone()), h).unwrap();
-            let got = fd.evaluate(&points, true).unwrap();
+            let got = fd.evaluate(&points, 4).unwrap();
             assert_eq!(got.values, want.values, "values are passed through");
             let err = (got.gradients.unwrap() - want.gradients.as_ref().unwrap()).amax();
             errors.push(err);
@@ -204,12 +205,21 @@ mod tests {
         let oracle = Oracle::gaussian_bump(0.9, &[0.0, 0.0, 0.0], &[1.0, 2.0, 3.0]);
         let fd = FiniteDifference::new(counting(oracle), vec![1e-3, 2e-3, 3e-3]).unwrap();
         let points = DMatrix::from_fn(8, 3, |j, i| (j * 3 + i) as f64 * 0.1);
-        fd.evaluate(&points, true).unwrap();
+        let e = fd.evaluate(&points, 8).unwrap();
         assert_eq!(fd.inner().calls.load(Ordering::SeqCst), 1);
         assert_eq!(fd.inner().points.load(Ordering::SeqCst), 8 * (1 + 2 * 3));
-        fd.evaluate(&points, false).unwrap();
+        assert_eq!(e.gradients.unwrap().shape(), (8, 3));
+        fd.evaluate(&points, 0).unwrap();
         assert_eq!(fd.inner().calls.load(Ordering::SeqCst), 2);
         assert_eq!(fd.inner().points.load(Ordering::SeqCst), 8 * 7 + 8);
+        // Gradients at the first 3 points only: 3 · 2n neighbours, the 8 values unchanged.
+        let e3 = fd.evaluate(&points, 3).unwrap();
+        assert_eq!(
+            fd.inner().points.load(Ordering::SeqCst),
+            8 * 7 + 8 + 8 + 3 * 6
+        );
+        assert_eq!(e3.gradients.as_ref().unwrap().shape(), (3, 3));
+        assert_eq!(e3.values, e.values);
     }
 
     #[test]

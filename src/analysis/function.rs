@@ -500,9 +500,9 @@ mod torch {
         fn evaluate(
             &self,
             points: &DMatrix<f64>,
-            with_gradients: bool,
+            gradient_rows: usize,
         ) -> Result<Evaluation, EvalError> {
-            if with_gradients {
+            if gradient_rows > 0 {
                 return Err(EvalError::NoGradients);
             }
             if points.ncols() != self.dim() {

@@ -55,7 +55,7 @@ pub fn sample_map(
     while start < points.nrows() {
         let rows = batch.min(points.nrows() - start);
         let chunk = points.rows(start, rows).into_owned();
-        let e = f.evaluate(&chunk, false)?;
+        let e = f.evaluate(&chunk, 0)?;
         if let Some(j) = e.values.iter().position(|v| !v.is_finite()) {
             return Err(EvalError::NonFinite {
                 value: e.values[j],
