@@ -275,3 +275,68 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         );
     }
 }
+
+#[test]
+fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = semrob(
+        &[
+            "map",
+            "fixture:teapot",
+            "--model",
+            "efficientnet-lite0,efficientnet-lite1",
+            "--label",
+            "849",
+            "--axes",
+            "azimuth:0:360:60",
+            "--size",
+            "112",
+            "--supersampling",
+            "1",
+            "--out-dir",
+            "maps",
+            "--json",
+        ],
+        dir,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary.as_array().unwrap().len(), 2);
+    for model in ["efficientnet-lite0", "efficientnet-lite1"] {
+        let grid =
+            semrob::semantic::Grid::read(&dir.join(format!("maps/teapot-{model}.json"))).unwrap();
+        assert_eq!(grid.sizes(), vec![6]);
+        assert_eq!(grid.axes()[0].period, Some(360.0));
+        assert_eq!(grid.meta()["model"], model);
+        assert_eq!(grid.meta()["label"], 849);
+        assert_eq!(grid.meta()["scene"]["elevation_deg"], 35.0);
+        assert!(grid.meta()["weights"]["fnv64"].as_str().unwrap().len() == 16);
+        assert!(dir.join(format!("maps/teapot-{model}.png")).is_file());
+    }
+    // Several 1-D maps also go on one plot (the paper's Figure 1).
+    assert!(dir.join("maps/teapot-1d.png").is_file());
+    let o = semrob(
+        &[
+            "dsm",
+            "maps/teapot-efficientnet-lite0.json",
+            "maps/teapot-efficientnet-lite1.json",
+            "--out",
+            "dsm.json",
+            "--png",
+            "dsm.png",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let read = |p: &str| semrob::semantic::Grid::read(&dir.join(p)).unwrap();
+    let (a, b, d) = (
+        read("maps/teapot-efficientnet-lite0.json"),
+        read("maps/teapot-efficientnet-lite1.json"),
+        read("dsm.json"),
+    );
+    for i in 0..6 {
+        assert!((d.values()[i] - (a.values()[i] + b.values()[i]) / 2.0).abs() < 1e-12);
+    }
+}
