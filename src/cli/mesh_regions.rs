@@ -203,8 +203,9 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
             .iter()
             .max_by(|a, b| a.volume.total_cmp(&b.volume))
             .expect("at least one run");
-        // 16 points spread inside the region: a 4-per-side lattice in 1-D/2-D, along the
-        // diagonal-free Halton-like lattice otherwise (cell centres of a 16-cell split).
+        // 16 points inside the region at cell centres: 16 along the axis in 1-D; a 4 × 4
+        // lattice on the first two axes otherwise, further axes following the row with a
+        // cyclic shift so that every axis takes its 4 cell centres.
         let n = best.lower.len();
         let points = DMatrix::from_fn(16, n, |j, i| {
             let t = match n {
