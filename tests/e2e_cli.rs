@@ -235,6 +235,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         ),
         (vec!["srvr", "/no/such/config.toml"], "/no/such/config.toml"),
         (vec!["dsm", "/no/such/grid.json"], "/no/such/grid.json"),
+        (vec!["srvr", "--eta", "0.5"], "belong to `--grids DIR`"),
     ];
     for (args, needle) in cases {
         let o = semrob(&args, dir);

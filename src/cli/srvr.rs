@@ -111,6 +111,18 @@ enum Outcome {
 
 pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
     let Some(grids) = &args.grids else {
+        // The map-folder options would be silently ignored by a configuration run.
+        let grid_only = args.method != MethodChoice::All
+            || !args.init.is_empty()
+            || args.domain.is_some()
+            || args.hyper.params() != semrob::region::HyperParams::default()
+            || args.min_mean_score != 0.1;
+        if grid_only {
+            bail!(
+                "--method, --init, --domain, the hyper-parameter options and --min-mean-score \
+                 belong to `--grids DIR`; a configuration run takes them from its TOML file"
+            );
+        }
         #[cfg(feature = "torch")]
         return super::bench::run(args.config.as_deref(), &args.bench, args.json);
         #[cfg(not(feature = "torch"))]
