@@ -1,4 +1,9 @@
-//! Analyses over many semantic maps: robust regions and the SRVR benchmark (SPEC §5).
+//! Analyses on the function of interest: maps, regions, and the SRVR benchmark (SPEC §4–5).
 
+pub mod benchmark;
+pub mod finite_difference;
+pub mod function;
+pub mod inputs;
+pub mod map;
 pub mod regions;
 pub mod srvr;

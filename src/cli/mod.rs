@@ -5,9 +5,18 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[cfg(feature = "torch")]
+mod bench;
+#[cfg(feature = "torch")]
 mod classify;
 mod common;
 mod convert_weights;
+mod dsm;
+#[cfg(feature = "torch")]
+mod map;
+#[cfg(feature = "torch")]
+mod mesh_regions;
+#[cfg(feature = "torch")]
+mod network;
 mod regions;
 mod render;
 mod srvr;
@@ -28,7 +37,8 @@ struct Cli {
 enum Command {
     /// Robust or adversarial regions (naive, OIR_B, OIR_W) on a tabulated map or an oracle.
     Regions(regions::RegionsArgs),
-    /// SRVR per network and class from a folder of maps `<network>/<class>/<shape>.json`.
+    /// The SRVR benchmark: from a configuration on real networks (default: the embedded quick
+    /// profile), or from a folder of maps `<network>/<class>/<shape>.json` (`--grids`).
     Srvr(srvr::SrvrArgs),
     /// Render a mesh (or a contact sheet of views) to PNG with the paper's conventions.
     Render(render::RenderArgs),
@@ -37,6 +47,14 @@ enum Command {
     Classify(classify::Args),
     /// Convert a PyTorch checkpoint (zip or legacy torch.save) to .safetensors.
     ConvertWeights(convert_weights::Args),
+    /// Network semantic map of a mesh under a classifier, as semrob.grid/1 and PNG.
+    #[cfg(feature = "torch")]
+    Map(map::MapArgs),
+    /// Join the results folders of `semrob srvr --shard K/N` runs and report.
+    #[cfg(feature = "torch")]
+    Merge(bench::MergeArgs),
+    /// Data semantic map: the mean of several maps on the same grid, with its heatmap.
+    Dsm(dsm::DsmArgs),
 }
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
@@ -49,6 +67,11 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "torch")]
         Command::Classify(args) => classify::run(args),
         Command::ConvertWeights(args) => convert_weights::run(args),
+        #[cfg(feature = "torch")]
+        Command::Map(args) => map::run(args),
+        Command::Dsm(args) => dsm::run(args),
+        #[cfg(feature = "torch")]
+        Command::Merge(args) => bench::merge(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,8 +15,15 @@ use serde::Serialize;
 use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["grid", "oracle"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["grid", "oracle", "mesh"])))]
 pub struct RegionsArgs {
+    /// A mesh (OBJ file or `fixture:NAME`): regions on the real function f(u) = softmax
+    /// score of `--label` under `--model` (needs the `torch` feature).
+    #[arg(value_name = "MESH")]
+    mesh: Option<String>,
+    #[cfg(feature = "torch")]
+    #[command(flatten)]
+    pub(super) net: super::mesh_regions::NetRegionArgs,
     /// A tabulated semantic map (`semrob.grid/1` JSON).
     #[arg(long, value_name = "FILE")]
     grid: Option<PathBuf>,
@@ -25,46 +32,56 @@ pub struct RegionsArgs {
     oracle: Option<String>,
     /// Which method to run.
     #[arg(long, value_enum, default_value = "all")]
-    method: MethodChoice,
+    pub(super) method: MethodChoice,
     /// Initial points `X,Y,...` (repeatable). Default: the paper's four starts (130,30),
     /// (50,20), (200,15), (310,50) (azimuth only in 1-D) when the domain holds them, else the
     /// domain's centre.
     #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
-    init: Vec<String>,
+    pub(super) init: Vec<String>,
     /// The domain Ω as `LO:HI,LO:HI,...` (default: the grid's span, one period on periodic
     /// axes; the oracle's own domain).
     #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
-    domain: Option<String>,
+    pub(super) domain: Option<String>,
     #[command(flatten)]
-    hyper: HyperArgs,
+    pub(super) hyper: HyperArgs,
     /// Adversarial regions: run the methods on 1 − f.
     #[arg(long)]
-    adversarial: bool,
+    pub(super) adversarial: bool,
     /// Include the bounds and loss of every step in the output.
     #[arg(long)]
-    trace: bool,
+    pub(super) trace: bool,
     /// Also write the JSON to this file (atomically).
     #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
-    /// Draw the map with the regions found over it (PNG; 2-D maps; with `--grid`).
-    #[arg(long, value_name = "FILE.png", requires = "grid")]
-    plot: Option<PathBuf>,
+    pub(super) out: Option<PathBuf>,
+    /// Draw the map with the regions found over it (PNG; 2-D maps; with `--grid`, or with
+    /// a mesh and `--map`).
+    #[arg(long, value_name = "FILE.png")]
+    pub(super) plot: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
-struct DomainJson {
+pub(super) struct DomainJson {
     lower: Vec<f64>,
     upper: Vec<f64>,
 }
 
 #[derive(Serialize)]
-struct RegionsJson {
+pub(super) struct RegionsJson {
     domain: DomainJson,
     adversarial: bool,
     runs: Vec<RunSummary>,
 }
 
 pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
+    if let Some(mesh) = &args.mesh {
+        #[cfg(feature = "torch")]
+        return super::mesh_regions::run(mesh, &args);
+        #[cfg(not(feature = "torch"))]
+        bail!("regions on a mesh ({mesh}) need the `torch` feature");
+    }
+    if args.plot.is_some() && args.grid.is_none() {
+        bail!("--plot draws over a map: give --grid (or a mesh with --map)");
+    }
     let mut map: Option<Grid> = None;
     let (function, default_domain): (Box<dyn SemanticFunction>, Region) =
         match (&args.grid, &args.oracle) {
@@ -101,7 +118,7 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
                 let domain = Region::new(o.domain_lower, o.domain_upper)?;
                 (Box::new(OracleFunction(o.oracle)), domain)
             }
-            (None, None) => unreachable!("clap requires --grid or --oracle"),
+            (None, None) => unreachable!("clap requires --grid, --oracle or a mesh"),
         };
     let domain = match &args.domain {
         Some(text) => parse_domain(text)?,

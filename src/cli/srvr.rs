@@ -14,9 +14,16 @@ use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
 
 #[derive(Debug, Args)]
 pub struct SrvrArgs {
+    /// The benchmark configuration (TOML, see configs/); without it and without `--grids`,
+    /// the embedded quick profile (EfficientNet-Lite0/1/2 on procedural fixtures).
+    #[arg(value_name = "CONFIG", conflicts_with = "grids")]
+    config: Option<PathBuf>,
+    #[cfg(feature = "torch")]
+    #[command(flatten)]
+    bench: super::bench::BenchArgs,
     /// A folder of maps laid out as `<network>/<class>/<shape>.json` (`semrob.grid/1`).
     #[arg(long, value_name = "DIR")]
-    grids: PathBuf,
+    grids: Option<PathBuf>,
     /// Which methods enter the mean (the paper: all three).
     #[arg(long, value_enum, default_value = "all")]
     method: MethodChoice,
@@ -103,10 +110,28 @@ enum Outcome {
 }
 
 pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
+    let Some(grids) = &args.grids else {
+        // The map-folder options would be silently ignored by a configuration run.
+        let grid_only = args.method != MethodChoice::All
+            || !args.init.is_empty()
+            || args.domain.is_some()
+            || args.hyper.params() != semrob::region::HyperParams::default()
+            || args.min_mean_score != 0.1;
+        if grid_only {
+            bail!(
+                "--method, --init, --domain, the hyper-parameter options and --min-mean-score \
+                 belong to `--grids DIR`; a configuration run takes them from its TOML file"
+            );
+        }
+        #[cfg(feature = "torch")]
+        return super::bench::run(args.config.as_deref(), &args.bench, args.json);
+        #[cfg(not(feature = "torch"))]
+        bail!("running networks needs the `torch` feature; without it only `--grids DIR` works");
+    };
     if !(0.0..=1.0).contains(&args.min_mean_score) {
         bail!("--min-mean-score {} is not in [0, 1]", args.min_mean_score);
     }
-    let maps = find_maps(&args.grids)?;
+    let maps = find_maps(grids)?;
     let domain_override = args.domain.as_deref().map(parse_domain).transpose()?;
     let starts: Option<Vec<Vec<f64>>> = if args.init.is_empty() {
         None

@@ -1,0 +1,506 @@
+//! The SRVR benchmark's configuration (TOML), checked before anything runs.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::function::{check_axes, AxisSpec, Scene};
+use crate::analysis::inputs::Fnv64;
+use crate::region::{HyperParams, Method, Region};
+use crate::render::fixtures;
+
+/// Why a configuration was refused; names the field and the value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration {origin}: {source}")]
+    Toml {
+        origin: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("configuration {origin}: field `{field}`: {message}")]
+    Field {
+        origin: String,
+        field: String,
+        message: String,
+    },
+}
+
+/// One network of the benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Architecture name (`efficientnet-lite0`, `resnet50`, ...).
+    pub model: String,
+    /// Weights file; default: the architecture's default weights (EfficientNet-Lite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<PathBuf>,
+}
+
+/// A procedural fixture standing for a shape of an ImageNet class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureShape {
+    /// Fixture name (`vase`, `mug`, `teapot`, ...).
+    pub fixture: String,
+    /// The class it is reported under.
+    pub class: String,
+    /// Its true ImageNet label.
+    pub label: usize,
+}
+
+/// Where the shapes come from: procedural fixtures, or a ShapeNet-style dataset folder
+/// (`semrob::render::dataset`, classes and labels from its manifest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixtures: Vec<FixtureShape>,
+    /// Dataset root (e.g. `../shared/data/shapenet10`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<PathBuf>,
+    /// Classes of the dataset to use (default: all with an ImageNet label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
+    /// At most this many present shapes per class, in manifest order (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shapes_per_class: Option<usize>,
+}
+
+/// Region hyper-parameters (SPEC §3) plus the finite-difference step of OIR_W's gradients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HyperConfig {
+    pub eta: f64,
+    pub lambda: f64,
+    pub alpha: f64,
+    pub beta: f64,
+    pub iterations: usize,
+    pub epsilon: f64,
+    /// Stop once every bound moved by at most `tolerance × r_i` in one step.
+    pub tolerance: f64,
+    pub face_points: usize,
+    /// Central-difference step per axis (default: each parameter's default step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fd_step: Option<Vec<f64>>,
+}
+
+impl Default for HyperConfig {
+    fn default() -> Self {
+        let h = HyperParams::default();
+        HyperConfig {
+            eta: h.eta,
+            lambda: h.lambda,
+            alpha: h.alpha,
+            beta: h.beta,
+            iterations: h.iterations,
+            epsilon: h.epsilon,
+            tolerance: h.tolerance,
+            face_points: h.face_points,
+            fd_step: None,
+        }
+    }
+}
+
+impl HyperConfig {
+    pub fn params(&self) -> HyperParams {
+        HyperParams {
+            eta: self.eta,
+            lambda: self.lambda,
+            alpha: self.alpha,
+            beta: self.beta,
+            iterations: self.iterations,
+            epsilon: self.epsilon,
+            tolerance: self.tolerance,
+            face_points: self.face_points,
+        }
+    }
+}
+
+/// The acceptance rule (SPEC §7): a shape counts for a network only if the mean of its map,
+/// sampled on `map_axes` (same parameters as `axes`, usually coarser), is ≥ `min_mean_score`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptanceConfig {
+    #[serde(default = "default_min_mean")]
+    pub min_mean_score: f64,
+    /// Sampling of the acceptance map, `NAME:LO:HI:STEP` per axis (default: the region axes
+    /// with their steps, i.e. the paper's 3° grid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_axes: Option<Vec<String>>,
+}
+
+fn default_min_mean() -> f64 {
+    0.1
+}
+
+impl Default for AcceptanceConfig {
+    fn default() -> Self {
+        AcceptanceConfig {
+            min_mean_score: default_min_mean(),
+            map_axes: None,
+        }
+    }
+}
+
+fn default_axes() -> Vec<String> {
+    vec!["azimuth".into(), "elevation".into()]
+}
+
+fn default_methods() -> Vec<Method> {
+    Method::ALL.to_vec()
+}
+
+fn default_batch() -> usize {
+    16
+}
+
+/// The whole configuration of a `semrob srvr` run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SrvrConfig {
+    /// A name for the report.
+    #[serde(default)]
+    pub name: String,
+    pub networks: Vec<NetworkConfig>,
+    pub dataset: DatasetConfig,
+    /// The region search space: `NAME[:LO:HI[:STEP]]` per axis (default azimuth × elevation
+    /// on the paper's domain). Its domain is Ω; SRVR is region volume over |Ω|.
+    #[serde(default = "default_axes")]
+    pub axes: Vec<String>,
+    /// Initial points (default: the paper's four, azimuth only in 1-D).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts: Option<Vec<Vec<f64>>>,
+    #[serde(default = "default_methods")]
+    pub methods: Vec<Method>,
+    #[serde(default)]
+    pub hyper: HyperConfig,
+    #[serde(default)]
+    pub render: Scene,
+    #[serde(default)]
+    pub acceptance: AcceptanceConfig,
+    /// Points per render and network batch when sampling the acceptance map.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+}
+
+/// A configuration with its parsed axes, domain and starts, all checked.
+#[derive(Debug, Clone)]
+pub struct CheckedConfig {
+    pub config: SrvrConfig,
+    pub axes: Vec<AxisSpec>,
+    pub map_axes: Vec<AxisSpec>,
+    pub domain: Region,
+    pub starts: Vec<Vec<f64>>,
+    pub fd_steps: Vec<f64>,
+}
+
+/// The embedded default configuration (`semrob srvr` with no file).
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../../configs/quick.toml");
+
+impl SrvrConfig {
+    pub fn from_toml(text: &str, origin: &str) -> Result<CheckedConfig, ConfigError> {
+        let config: SrvrConfig = toml::from_str(text).map_err(|e| ConfigError::Toml {
+            origin: origin.to_string(),
+            source: Box::new(e),
+        })?;
+        config.check(origin)
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<CheckedConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The fingerprint of everything that determines results (this configuration's
+    /// canonical JSON); weights fingerprints are added by the runner.
+    pub fn fingerprint(&self) -> String {
+        Fnv64::of(
+            serde_json::to_string(self)
+                .expect("serialisable")
+                .as_bytes(),
+        )
+    }
+
+    /// Checks every field, parses axes and starts.
+    pub fn check(self, origin: &str) -> Result<CheckedConfig, ConfigError> {
+        let bad = |field: &str, message: String| ConfigError::Field {
+            origin: origin.to_string(),
+            field: field.to_string(),
+            message,
+        };
+        if self.networks.is_empty() {
+            return Err(bad("networks", "at least one network is needed".into()));
+        }
+        for (i, n) in self.networks.iter().enumerate() {
+            if let Err(e) = crate::nets::Architecture::from_name(&n.model) {
+                return Err(bad(&format!("networks[{i}].model"), e.to_string()));
+            }
+            if self.networks[..i].iter().any(|m| m.model == n.model) {
+                return Err(bad(
+                    &format!("networks[{i}].model"),
+                    format!("{:?} appears twice", n.model),
+                ));
+            }
+        }
+        let d = &self.dataset;
+        match (d.fixtures.is_empty(), &d.root) {
+            (true, None) => {
+                return Err(bad("dataset", "give `fixtures` or a dataset `root`".into()))
+            }
+            (false, Some(_)) => {
+                return Err(bad(
+                    "dataset",
+                    "give `fixtures` or a dataset `root`, not both".into(),
+                ))
+            }
+            _ => {}
+        }
+        for (i, f) in d.fixtures.iter().enumerate() {
+            if !fixtures::NAMES.contains(&f.fixture.as_str()) {
+                return Err(bad(
+                    &format!("dataset.fixtures[{i}].fixture"),
+                    format!(
+                        "unknown fixture {:?}; known: {}",
+                        f.fixture,
+                        fixtures::NAMES.join(", ")
+                    ),
+                ));
+            }
+            if f.label >= 1000 {
+                return Err(bad(
+                    &format!("dataset.fixtures[{i}].label"),
+                    format!("{} is outside the ImageNet labels 0–999", f.label),
+                ));
+            }
+            if f.class.is_empty() || f.class.contains(['/', '\\']) {
+                return Err(bad(
+                    &format!("dataset.fixtures[{i}].class"),
+                    format!("{:?} must be a non-empty name without slashes", f.class),
+                ));
+            }
+            if d.fixtures[..i].iter().any(|g| g.fixture == f.fixture) {
+                return Err(bad(
+                    &format!("dataset.fixtures[{i}].fixture"),
+                    format!("{:?} appears twice", f.fixture),
+                ));
+            }
+        }
+        if d.shapes_per_class == Some(0) {
+            return Err(bad("dataset.shapes_per_class", "must be ≥ 1".into()));
+        }
+        let parse_axes = |field: &str, list: &[String]| -> Result<Vec<AxisSpec>, ConfigError> {
+            let axes = list
+                .iter()
+                .map(|t| AxisSpec::parse(t))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(field, e.to_string()))?;
+            check_axes(&axes).map_err(|e| bad(field, e.to_string()))?;
+            Ok(axes)
+        };
+        let axes = parse_axes("axes", &self.axes)?;
+        let map_axes = match &self.acceptance.map_axes {
+            Some(list) => {
+                let m = parse_axes("acceptance.map_axes", list)?;
+                let same =
+                    m.len() == axes.len() && m.iter().zip(&axes).all(|(a, b)| a.param == b.param);
+                if !same {
+                    return Err(bad(
+                        "acceptance.map_axes",
+                        "must name the same parameters as `axes`, in the same order".into(),
+                    ));
+                }
+                m
+            }
+            None => axes.clone(),
+        };
+        let n = axes.len();
+        let domain = Region::new(
+            axes.iter().map(|a| a.lo).collect::<Vec<_>>(),
+            axes.iter().map(|a| a.hi).collect::<Vec<_>>(),
+        )
+        .map_err(|e| bad("axes", e.to_string()))?;
+        let starts = match &self.starts {
+            Some(s) => {
+                if s.is_empty() {
+                    return Err(bad("starts", "at least one start is needed".into()));
+                }
+                for (i, p) in s.iter().enumerate() {
+                    if p.len() != n {
+                        return Err(bad(
+                            &format!("starts[{i}]"),
+                            format!("{p:?} has {} coordinates, the axes {n}", p.len()),
+                        ));
+                    }
+                    if !domain.contains(p) {
+                        return Err(bad(
+                            &format!("starts[{i}]"),
+                            format!("{p:?} is outside the domain of `axes`"),
+                        ));
+                    }
+                }
+                s.clone()
+            }
+            None => crate::analysis::regions::default_starts(&domain),
+        };
+        if self.methods.is_empty() {
+            return Err(bad("methods", "at least one method is needed".into()));
+        }
+        self.hyper
+            .params()
+            .validate(n)
+            .map_err(|e| bad("hyper", e.to_string()))?;
+        let fd_steps = match &self.hyper.fd_step {
+            Some(s) if s.len() != n => {
+                return Err(bad(
+                    "hyper.fd_step",
+                    format!("{} steps for {n} axes", s.len()),
+                ))
+            }
+            Some(s) => {
+                if let Some(h) = s.iter().find(|h| !(h.is_finite() && **h > 0.0)) {
+                    return Err(bad("hyper.fd_step", format!("{h} is not > 0")));
+                }
+                s.clone()
+            }
+            None => axes.iter().map(|a| a.param.default_fd_step()).collect(),
+        };
+        let acc = &self.acceptance;
+        if !(0.0..=1.0).contains(&acc.min_mean_score) {
+            return Err(bad(
+                "acceptance.min_mean_score",
+                format!("{} is not in [0, 1]", acc.min_mean_score),
+            ));
+        }
+        if self.batch == 0 {
+            return Err(bad("batch", "must be ≥ 1".into()));
+        }
+        let r = &self.render;
+        if let Some(size) = r.size {
+            if !(8..=1024).contains(&size) {
+                return Err(bad("render.size", format!("{size} is not in 8–1024")));
+            }
+        }
+        if !(1..=4).contains(&r.supersampling) {
+            return Err(bad(
+                "render.supersampling",
+                format!("{} is not in 1–4", r.supersampling),
+            ));
+        }
+        if !(r.distance.is_finite() && r.distance > 0.0) {
+            return Err(bad("render.distance", format!("{} is not > 0", r.distance)));
+        }
+        Ok(CheckedConfig {
+            config: self,
+            axes,
+            map_axes,
+            domain,
+            starts,
+            fd_steps,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        networks = [{ model = "efficientnet-lite0" }]
+        dataset = { fixtures = [{ fixture = "vase", class = "vase", label = 883 }] }
+    "#;
+
+    fn err(text: &str) -> String {
+        SrvrConfig::from_toml(text, "test").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_minimal_config_gets_the_papers_defaults() {
+        let c = SrvrConfig::from_toml(MINIMAL, "test").unwrap();
+        assert_eq!(c.axes.len(), 2);
+        assert_eq!(c.starts.len(), 4);
+        assert_eq!(c.config.methods, Method::ALL.to_vec());
+        assert_eq!(c.config.hyper.params(), HyperParams::default());
+        assert_eq!(c.config.acceptance.min_mean_score, 0.1);
+        assert_eq!(c.domain.volume(), 36_000.0);
+        assert_eq!(c.fd_steps, vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn the_embedded_default_is_valid() {
+        let c = SrvrConfig::from_toml(EMBEDDED_DEFAULT, "embedded").unwrap();
+        assert_eq!(c.config.networks.len(), 3);
+        assert!(c.config.dataset.fixtures.len() >= 4);
+    }
+
+    #[test]
+    fn the_committed_paper_config_is_valid_and_has_the_papers_settings() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/shapenet10.toml");
+        let c = SrvrConfig::read(std::path::Path::new(path)).unwrap();
+        assert_eq!(c.config.hyper.params().iterations, 800);
+        assert_eq!(c.starts.len(), 4);
+        assert_eq!(c.map_axes, c.axes);
+        assert_eq!(c.domain.volume(), 36_000.0);
+    }
+
+    #[test]
+    fn unknown_keys_and_impossible_values_are_refused_by_name() {
+        let cases = [
+            (format!("{MINIMAL}\ncolour = 3"), "colour"),
+            (format!("{MINIMAL}\n[hyper]\netaa = 1"), "etaa"),
+            (format!("{MINIMAL}\n[hyper]\neta = -1"), "hyper"),
+            (format!("{MINIMAL}\n[hyper]\nbeta = 0.9"), "hyper"),
+            (
+                format!("{MINIMAL}\n[acceptance]\nmin_mean_score = 1.5"),
+                "min_mean_score",
+            ),
+            (format!("{MINIMAL}\naxes = [\"azimuth:10:5\"]"), "axes"),
+            (
+                format!("{MINIMAL}\naxes = [\"azimuth\", \"azimuth\"]"),
+                "axes",
+            ),
+            (format!("{MINIMAL}\nstarts = [[400.0, 10.0]]"), "starts[0]"),
+            (format!("{MINIMAL}\nstarts = [[40.0]]"), "starts[0]"),
+            (format!("{MINIMAL}\nbatch = 0"), "batch"),
+            (
+                format!("{MINIMAL}\n[render]\nsupersampling = 9"),
+                "render.supersampling",
+            ),
+            (
+                format!("{MINIMAL}\n[acceptance]\nmap_axes = [\"elevation\", \"azimuth\"]"),
+                "map_axes",
+            ),
+            (
+                MINIMAL.replace("efficientnet-lite0", "efficientnet-lite9"),
+                "networks[0].model",
+            ),
+            (MINIMAL.replace("883", "1000"), "label"),
+            (
+                MINIMAL.replace("\"vase\", class", "\"spaceship\", class"),
+                "fixture",
+            ),
+        ];
+        for (text, field) in cases {
+            let e = err(&text);
+            assert!(e.contains(field), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_anything_that_changes_results() {
+        let a = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
+        let b = SrvrConfig::from_toml(&format!("{MINIMAL}\n[hyper]\niterations = 799"), "t")
+            .unwrap()
+            .config;
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        let again = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
+        assert_eq!(a.fingerprint(), again.fingerprint());
+    }
+}

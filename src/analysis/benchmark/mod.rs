@@ -1,0 +1,22 @@
+//! The SRVR benchmark (SPEC §5, §7): a configuration names networks, shapes, starts,
+//! methods and settings; every (network, shape) job samples an acceptance map, grows regions
+//! from every start with every method on the real function, and is saved atomically in a
+//! results folder stamped with the configuration's fingerprint; the report aggregates them.
+
+mod config;
+mod report;
+mod results;
+#[cfg(feature = "torch")]
+mod run;
+
+pub use config::{
+    AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
+    NetworkConfig, SrvrConfig, EMBEDDED_DEFAULT,
+};
+pub use report::{
+    build_report, compare_json, BenchReport, ClassReport, MethodReport, NetworkReport, Tolerance,
+    GOLDEN_TOLERANCE, REPORT_FORMAT,
+};
+pub use results::{JobId, JobResult, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT};
+#[cfg(feature = "torch")]
+pub use run::{plan, run_jobs, JobEvent, Plan, PlannedJob};

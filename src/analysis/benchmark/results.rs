@@ -1,0 +1,383 @@
+//! The results folder of a benchmark run: a stamp naming the configuration, one file per
+//! finished (network, shape) job written atomically, shards and merging.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::analysis::inputs::WeightsId;
+use crate::analysis::regions::RunSummary;
+use crate::report::write_atomic;
+
+/// The stamp's format tag.
+pub const RESULTS_FORMAT: &str = "semrob.srvr-results/1";
+const STAMP: &str = "stamp.json";
+
+/// Why a results folder could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid file of this kind: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path} holds results of another configuration (stamp {found}, this run {expected}); nothing was changed: pick another results folder or remove it")]
+    OtherConfiguration {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
+    #[error("{path} holds no results stamp ({STAMP}): not a semrob results folder")]
+    NoStamp { path: PathBuf },
+    #[error("job {job} has different results in {a} and {b}")]
+    Conflict { job: String, a: PathBuf, b: PathBuf },
+    #[error("--shard {0:?}: expected K/N with 1 ≤ K ≤ N")]
+    Shard(String),
+}
+
+/// One job: a network on a shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobId {
+    pub network: String,
+    pub class: String,
+    pub shape: String,
+}
+
+impl JobId {
+    /// `<network>/<class>/<shape>`: the job's file under `jobs/`, without `.json`.
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.network, self.class, self.shape)
+    }
+}
+
+/// The stamp of a results folder: which configuration wrote it and which jobs it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub format: String,
+    /// Fingerprint of the configuration and the weights it names.
+    pub config_hash: String,
+    /// The configuration, as JSON.
+    pub config: Value,
+    /// Every job of the run (all shards), in order.
+    pub jobs: Vec<JobId>,
+}
+
+/// What one finished job found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    pub job: JobId,
+    pub weights: WeightsId,
+    pub label: usize,
+    /// Points of the acceptance map.
+    pub map_points: usize,
+    /// Mean score of the acceptance map (SPEC §7).
+    pub mean_score: f64,
+    /// Fraction of the acceptance map's renders whose top-1 class is the label.
+    pub top1_rate: f64,
+    pub accepted: bool,
+    /// The region runs (none when the shape was not accepted).
+    pub runs: Vec<RunSummary>,
+    /// Renders classified by the region runs (finite-difference neighbours included).
+    pub region_renders: usize,
+    /// Wall-clock seconds the job took (not part of the report).
+    pub seconds: f64,
+}
+
+/// A slice `K/N` of the jobs: job `i` (0-based) belongs to shard `i mod N + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: usize,
+    pub n: usize,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { k: 1, n: 1 };
+
+    pub fn parse(text: &str) -> Result<Shard, ResultsError> {
+        let bad = || ResultsError::Shard(text.to_string());
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    pub fn holds(&self, index: usize) -> bool {
+        index % self.n == self.k - 1
+    }
+}
+
+/// A results folder whose stamp matches the run.
+#[derive(Debug, Clone)]
+pub struct ResultsDir {
+    root: PathBuf,
+    stamp: Stamp,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '_ {
+    move |source| ResultsError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ResultsError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    serde_json::from_str(&text).map_err(|e| ResultsError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+impl ResultsDir {
+    /// Opens (or creates) `root` for `stamp`; refuses a folder stamped by another
+    /// configuration, and a non-empty folder without a stamp, changing nothing.
+    pub fn open_or_create(root: &Path, stamp: Stamp) -> Result<ResultsDir, ResultsError> {
+        let stamp_path = root.join(STAMP);
+        if stamp_path.exists() {
+            let found: Stamp = read_json(&stamp_path)?;
+            if found.config_hash != stamp.config_hash || found.format != stamp.format {
+                return Err(ResultsError::OtherConfiguration {
+                    path: root.to_path_buf(),
+                    found: found.config_hash,
+                    expected: stamp.config_hash,
+                });
+            }
+        } else {
+            if root.is_dir() && std::fs::read_dir(root).map_err(io(root))?.next().is_some() {
+                return Err(ResultsError::NoStamp {
+                    path: root.to_path_buf(),
+                });
+            }
+            std::fs::create_dir_all(root).map_err(io(root))?;
+            let text = serde_json::to_string_pretty(&stamp).expect("serialisable") + "\n";
+            write_atomic(&stamp_path, text.as_bytes()).map_err(io(&stamp_path))?;
+        }
+        Ok(ResultsDir {
+            root: root.to_path_buf(),
+            stamp,
+        })
+    }
+
+    /// Opens an existing results folder (for merging and reports).
+    pub fn open(root: &Path) -> Result<ResultsDir, ResultsError> {
+        let stamp_path = root.join(STAMP);
+        if !stamp_path.is_file() {
+            return Err(ResultsError::NoStamp {
+                path: root.to_path_buf(),
+            });
+        }
+        let stamp: Stamp = read_json(&stamp_path)?;
+        if stamp.format != RESULTS_FORMAT {
+            return Err(ResultsError::Invalid {
+                path: stamp_path,
+                message: format!("format {:?}, expected {RESULTS_FORMAT:?}", stamp.format),
+            });
+        }
+        Ok(ResultsDir {
+            root: root.to_path_buf(),
+            stamp,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn stamp(&self) -> &Stamp {
+        &self.stamp
+    }
+
+    pub fn job_path(&self, job: &JobId) -> PathBuf {
+        self.root.join("jobs").join(format!("{}.json", job.key()))
+    }
+
+    /// The job's result if a previous run finished it (a file that does not parse, or that
+    /// belongs to another job, counts as unfinished and will be redone).
+    pub fn finished(&self, job: &JobId) -> Option<JobResult> {
+        let r: JobResult = read_json(&self.job_path(job)).ok()?;
+        (r.job == *job).then_some(r)
+    }
+
+    /// Writes a finished job atomically.
+    pub fn save(&self, result: &JobResult) -> Result<(), ResultsError> {
+        let path = self.job_path(&result.job);
+        let dir = path.parent().expect("jobs/<net>/<class>");
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let text = serde_json::to_string_pretty(result).expect("serialisable") + "\n";
+        write_atomic(&path, text.as_bytes()).map_err(io(&path))
+    }
+
+    /// Every finished job, in the stamp's job order.
+    pub fn results(&self) -> Vec<JobResult> {
+        self.stamp
+            .jobs
+            .iter()
+            .filter_map(|j| self.finished(j))
+            .collect()
+    }
+
+    /// Joins shard folders into `out` (created with their common stamp): every finished job
+    /// is copied; the same job with different results in two folders is an error, and
+    /// folders of another configuration are refused before anything is written.
+    pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<ResultsDir, ResultsError> {
+        let dirs = shards
+            .iter()
+            .map(|p| ResultsDir::open(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(first) = dirs.first() else {
+            return Err(ResultsError::NoStamp {
+                path: PathBuf::from("(no folders given)"),
+            });
+        };
+        for d in &dirs[1..] {
+            if d.stamp.config_hash != first.stamp.config_hash {
+                return Err(ResultsError::OtherConfiguration {
+                    path: d.root.clone(),
+                    found: d.stamp.config_hash.clone(),
+                    expected: first.stamp.config_hash.clone(),
+                });
+            }
+        }
+        let mut chosen: Vec<(JobResult, PathBuf)> = Vec::new();
+        for d in &dirs {
+            for r in d.results() {
+                match chosen.iter().find(|(c, _)| c.job == r.job) {
+                    Some((c, from)) => {
+                        let same = JobResult {
+                            seconds: 0.0,
+                            ..c.clone()
+                        } == JobResult {
+                            seconds: 0.0,
+                            ..r.clone()
+                        };
+                        if !same {
+                            return Err(ResultsError::Conflict {
+                                job: r.job.key(),
+                                a: from.clone(),
+                                b: d.root.clone(),
+                            });
+                        }
+                    }
+                    None => chosen.push((r, d.root.clone())),
+                }
+            }
+        }
+        let merged = ResultsDir::open_or_create(out, first.stamp.clone())?;
+        for (r, _) in &chosen {
+            if merged.finished(&r.job).is_none() {
+                merged.save(r)?;
+            }
+        }
+        Ok(merged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(hash: &str) -> Stamp {
+        Stamp {
+            format: RESULTS_FORMAT.into(),
+            config_hash: hash.into(),
+            config: Value::Null,
+            jobs: (0..3)
+                .map(|i| JobId {
+                    network: "net".into(),
+                    class: "vase".into(),
+                    shape: format!("s{i}"),
+                })
+                .collect(),
+        }
+    }
+
+    fn result(job: &JobId, score: f64) -> JobResult {
+        JobResult {
+            job: job.clone(),
+            weights: WeightsId {
+                file: "w".into(),
+                fnv64: "0".into(),
+            },
+            label: 883,
+            map_points: 4,
+            mean_score: score,
+            top1_rate: 0.5,
+            accepted: true,
+            runs: vec![],
+            region_renders: 10,
+            seconds: 1.0,
+        }
+    }
+
+    #[test]
+    fn shards_partition_the_jobs() {
+        let shards: Vec<Shard> = (1..=3)
+            .map(|k| Shard::parse(&format!("{k}/3")).unwrap())
+            .collect();
+        for i in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.holds(i)).count(), 1);
+        }
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_folder_of_another_configuration_is_refused_and_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("r");
+        let d = ResultsDir::open_or_create(&root, stamp("aaa")).unwrap();
+        let job = &d.stamp().jobs[0].clone();
+        d.save(&result(job, 0.3)).unwrap();
+        let e = ResultsDir::open_or_create(&root, stamp("bbb")).unwrap_err();
+        assert!(matches!(e, ResultsError::OtherConfiguration { .. }), "{e}");
+        // Nothing lost: the first configuration still finds its job.
+        let d = ResultsDir::open_or_create(&root, stamp("aaa")).unwrap();
+        assert_eq!(d.finished(job).unwrap().mean_score, 0.3);
+        // A non-empty folder without a stamp is not taken over either.
+        let other = tmp.path().join("o");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("precious.txt"), "x").unwrap();
+        assert!(matches!(
+            ResultsDir::open_or_create(&other, stamp("aaa")),
+            Err(ResultsError::NoStamp { .. })
+        ));
+    }
+
+    #[test]
+    fn a_corrupt_job_file_counts_as_unfinished() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = ResultsDir::open_or_create(tmp.path(), stamp("aaa")).unwrap();
+        let job = d.stamp().jobs[1].clone();
+        std::fs::create_dir_all(d.job_path(&job).parent().unwrap()).unwrap();
+        std::fs::write(d.job_path(&job), "{ half a fi").unwrap();
+        assert!(d.finished(&job).is_none());
+    }
+
+    #[test]
+    fn merging_shards_joins_their_jobs_and_refuses_conflicts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let da = ResultsDir::open_or_create(&a, stamp("h")).unwrap();
+        let db = ResultsDir::open_or_create(&b, stamp("h")).unwrap();
+        let jobs = da.stamp().jobs.clone();
+        da.save(&result(&jobs[0], 0.1)).unwrap();
+        db.save(&result(&jobs[1], 0.2)).unwrap();
+        db.save(&result(&jobs[0], 0.1)).unwrap(); // the same job, the same result: fine
+        let m = ResultsDir::merge(&tmp.path().join("m"), &[a.clone(), b.clone()]).unwrap();
+        assert_eq!(m.results().len(), 2);
+        db.save(&result(&jobs[0], 0.9)).unwrap();
+        let e = ResultsDir::merge(&tmp.path().join("m2"), &[a, b.clone()]).unwrap_err();
+        assert!(matches!(e, ResultsError::Conflict { .. }), "{e}");
+        let c = tmp.path().join("c");
+        ResultsDir::open_or_create(&c, stamp("other")).unwrap();
+        let e = ResultsDir::merge(&tmp.path().join("m3"), &[b, c]).unwrap_err();
+        assert!(matches!(e, ResultsError::OtherConfiguration { .. }), "{e}");
+    }
+}

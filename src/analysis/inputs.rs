@@ -1,0 +1,168 @@
+//! What an analysis reads: meshes (OBJ files or procedural fixtures) and classifier weights,
+//! with identifiers that go into every result (so a golden file names the model and weights).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::render::{fixtures, Mesh};
+
+/// Why an input could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("mesh {spec:?}: {message}")]
+    Mesh { spec: String, message: String },
+    #[error("weights file {path}: {source}")]
+    Weights {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The prefix that names a procedural fixture instead of a file (`fixture:vase`).
+pub const FIXTURE_PREFIX: &str = "fixture:";
+
+/// Loads `fixture:NAME` (see [`fixtures::NAMES`]) or an OBJ file.
+pub fn load_mesh(spec: &str) -> Result<Mesh, InputError> {
+    let fail = |message: String| InputError::Mesh {
+        spec: spec.to_string(),
+        message,
+    };
+    if let Some(name) = spec.strip_prefix(FIXTURE_PREFIX) {
+        return fixtures::by_name(name).map_err(|e| fail(e.to_string()));
+    }
+    let path = Path::new(spec);
+    if !path.is_file() {
+        return Err(fail(format!(
+            "no such file (give an OBJ file or {FIXTURE_PREFIX}NAME with NAME one of {})",
+            fixtures::NAMES.join(", ")
+        )));
+    }
+    Mesh::load_obj(path).map_err(|e| fail(e.to_string()))
+}
+
+/// FNV-1a, 64 bits: a fingerprint of bytes (configurations, weight files), not a security hash.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    pub fn update(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    pub fn of(bytes: &[u8]) -> String {
+        let mut h = Fnv64::default();
+        h.update(bytes);
+        h.hex()
+    }
+}
+
+/// Identifies a network's weights: the file name and a fingerprint of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightsId {
+    pub file: String,
+    pub fnv64: String,
+}
+
+impl WeightsId {
+    pub fn of_file(path: &Path) -> Result<WeightsId, InputError> {
+        let err = |source| InputError::Weights {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(err)?;
+        let mut h = Fnv64::default();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(err)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        Ok(WeightsId {
+            file: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            fnv64: h.hex(),
+        })
+    }
+}
+
+#[cfg(feature = "torch")]
+pub use torch::load_classifier;
+
+#[cfg(feature = "torch")]
+mod torch {
+    use std::path::Path;
+
+    use super::WeightsId;
+    use crate::nets::{Architecture, Classifier, Device};
+
+    /// Loads `arch` with `weights` (or its default weights) and identifies the weights.
+    pub fn load_classifier(
+        arch: Architecture,
+        weights: Option<&Path>,
+        device: Device,
+    ) -> anyhow::Result<(Classifier, WeightsId)> {
+        let path = match weights {
+            Some(p) => p.to_path_buf(),
+            None => arch.default_weights().ok_or_else(|| {
+                anyhow::anyhow!("{arch} has no default weights: give a weights file")
+            })?,
+        };
+        if !path.is_file() {
+            anyhow::bail!(
+                "weights file {} for {arch} not found{}",
+                path.display(),
+                if weights.is_none() {
+                    " (run scripts/setup.sh, or set SEMROB_WEIGHTS_DIR)"
+                } else {
+                    ""
+                }
+            );
+        }
+        let id = WeightsId::of_file(&path)?;
+        let c = Classifier::load(arch, &path, device)?;
+        Ok((c, id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_the_reference_vectors() {
+        assert_eq!(Fnv64::of(b""), "cbf29ce484222325");
+        assert_eq!(Fnv64::of(b"a"), "af63dc4c8601ec8c");
+        assert_eq!(Fnv64::of(b"foobar"), "85944171f73967e8");
+    }
+
+    #[test]
+    fn meshes_come_from_fixtures_or_files_and_missing_ones_are_named() {
+        assert!(load_mesh("fixture:vase").is_ok());
+        let e = load_mesh("fixture:spaceship").unwrap_err().to_string();
+        assert!(e.contains("spaceship"), "{e}");
+        let e = load_mesh("/no/such/mesh.obj").unwrap_err().to_string();
+        assert!(
+            e.contains("/no/such/mesh.obj") && e.contains("no such file"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! `semrob srvr [CONFIG]` (the benchmark on real networks) and `semrob merge`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use semrob::analysis::benchmark::{
+    build_report, compare_json, plan, run_jobs, BenchReport, JobEvent, ResultsDir, Shard,
+    SrvrConfig, EMBEDDED_DEFAULT, GOLDEN_TOLERANCE,
+};
+use semrob::report::plot::bar_chart_png;
+use semrob::report::write_atomic;
+
+use super::network::{progress, DeviceChoice};
+
+/// Options of the configuration mode of `semrob srvr`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Results folder (default `srvr-results/<config hash>`); a rerun skips finished jobs.
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    /// Run only slice K of N of the jobs (job i runs in shard i mod N + 1); join the
+    /// slices' folders with `semrob merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Where inference runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceChoice,
+    #[command(flatten)]
+    pub golden: GoldenArgs,
+}
+
+/// Checking a report against a golden file.
+#[derive(Debug, Args)]
+pub struct GoldenArgs {
+    /// Compare the report with this golden file (every number within 1e-6 + 1e-4·|golden|);
+    /// exit status 1 naming every drift.
+    #[arg(long, value_name = "FILE")]
+    pub golden: Option<PathBuf>,
+    /// Rewrite the golden file from this run instead (after a deliberate change).
+    #[arg(long, requires = "golden")]
+    pub bless: bool,
+}
+
+/// Runs the configuration (or the embedded default).
+pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Result<()> {
+    let checked = match config {
+        Some(path) => SrvrConfig::read(path)?,
+        None => SrvrConfig::from_toml(EMBEDDED_DEFAULT, "(embedded default)")?,
+    };
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s)?,
+        None => Shard::ALL,
+    };
+    let plan = plan(checked)?;
+    let root = args
+        .results
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("srvr-results").join(&plan.stamp.config_hash));
+    let dir = ResultsDir::open_or_create(&root, plan.stamp.clone())?;
+    let mine = (0..plan.jobs.len()).filter(|&i| shard.holds(i)).count();
+    let bar = progress(mine as u64, "jobs");
+    run_jobs(&plan, &dir, shard, args.device.device(), &mut |e| match e {
+        JobEvent::Skipped(_) => bar.inc(1),
+        JobEvent::Started(id) => bar.set_message(id.key()),
+        JobEvent::Finished(r) => {
+            bar.inc(1);
+            let line = format!(
+                "{}: mean score {:.3}, top-1 {:.2}, {} ({:.1} s)",
+                r.job.key(),
+                r.mean_score,
+                r.top1_rate,
+                if r.accepted {
+                    format!("{} regions", r.runs.len())
+                } else {
+                    "not accepted".into()
+                },
+                r.seconds
+            );
+            // A hidden bar (stderr is not a terminal: logs, batch jobs) prints nothing.
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
+        }
+    })?;
+    bar.finish_and_clear();
+    report(&dir, json, &args.golden)
+}
+
+/// Writes `report.json`, `report.md` and `srvr.png` into the folder, prints the table (or
+/// JSON) and checks or blesses the golden file.
+pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Result<()> {
+    let results = dir.results();
+    let dim = dir.stamp().config["axes"].as_array().map_or(2, |a| a.len());
+    let report: BenchReport = build_report(dir.stamp(), &results, dim);
+    let text = serde_json::to_string_pretty(&report)? + "\n";
+    let md = report.to_markdown();
+    let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
+        let path = dir.root().join(name);
+        write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    };
+    put("report.json", text.as_bytes())?;
+    put("report.md", md.as_bytes())?;
+    let bars = report.bars();
+    if !bars.is_empty() {
+        put(
+            "srvr.png",
+            &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)?,
+        )?;
+    }
+    if json {
+        print!("{text}");
+    } else {
+        print!("{md}");
+        println!("\nresults in {}", dir.root().display());
+    }
+    if let Some(path) = &golden.golden {
+        if report.jobs_done < report.jobs_total {
+            bail!(
+                "--golden needs every job: {} of {} done (run the other shards and `semrob merge`)",
+                report.jobs_done,
+                report.jobs_total
+            );
+        }
+        if golden.bless {
+            write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("semrob: blessed {}", path.display());
+        } else {
+            let want: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read golden file {}", path.display()))?,
+            )
+            .with_context(|| format!("golden file {} is not JSON", path.display()))?;
+            let got = serde_json::to_value(&report)?;
+            let drifts = compare_json(&want, &got, GOLDEN_TOLERANCE);
+            if !drifts.is_empty() {
+                eprintln!(
+                    "semrob: {} drifted from golden {} (tolerance {} + {}·|golden|):",
+                    drifts.len(),
+                    path.display(),
+                    GOLDEN_TOLERANCE.abs,
+                    GOLDEN_TOLERANCE.rel
+                );
+                for d in &drifts {
+                    eprintln!("  {d}");
+                }
+                std::process::exit(1);
+            }
+            eprintln!("semrob: matches golden {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Results folders of the shards (same configuration).
+    #[arg(value_name = "DIR", required = true)]
+    shards: Vec<PathBuf>,
+    /// The merged folder (created; may be one of the shards' folders).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    golden: GoldenArgs,
+}
+
+pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let dir = ResultsDir::merge(&args.out, &args.shards)?;
+    report(&dir, args.json, &args.golden)
+}

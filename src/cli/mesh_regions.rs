@@ -1,0 +1,247 @@
+//! `semrob regions MESH --model NAME --label K`: regions on the real function (SPEC §1–3).
+
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use nalgebra::DMatrix;
+use semrob::analysis::finite_difference::FiniteDifference;
+use semrob::analysis::function::SemanticParam;
+use semrob::analysis::regions::{default_starts, run_all, RunSummary};
+use semrob::region::Region;
+use semrob::report::plot::{line_plot_png, map_png, palette, Overlay, Series};
+use semrob::report::write_atomic;
+use semrob::semantic::Grid;
+use serde::Serialize;
+
+use super::common::{parse_domain, parse_point};
+use super::network::{axes, load_function, DeviceChoice, SceneArgs};
+use super::regions::RegionsArgs;
+
+/// Options of `semrob regions MESH`.
+#[derive(Debug, Args)]
+pub struct NetRegionArgs {
+    /// The network (with a mesh).
+    #[arg(long, requires = "mesh")]
+    model: Option<String>,
+    /// Its weights file (default: the model's default weights).
+    #[arg(long, requires = "mesh")]
+    weights: Option<PathBuf>,
+    /// The true ImageNet label k (0–999).
+    #[arg(long, requires = "mesh")]
+    label: Option<usize>,
+    /// The search space `NAME[:LO:HI]` per axis (default: the paper's azimuth × elevation);
+    /// its domain is Ω unless `--domain` is given.
+    #[arg(long, allow_hyphen_values = true, requires = "mesh")]
+    axes: Option<String>,
+    /// Where inference runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceChoice,
+    /// Central finite-difference step for OIR_W's gradients, in each axis' unit (default
+    /// 0.5° for angles, 0.01 for distance).
+    #[arg(long)]
+    fd_step: Option<f64>,
+    /// Image side (default: the network's input size).
+    #[arg(long)]
+    size: Option<u32>,
+    /// Anti-aliasing factor (1–4).
+    #[arg(long, default_value_t = 2)]
+    supersampling: u32,
+    /// Elevation when it is not an axis (the paper's 1-D maps: 35°).
+    #[arg(
+        long = "fixed-elevation",
+        default_value_t = 35.0,
+        allow_hyphen_values = true
+    )]
+    fixed_elevation: f64,
+    /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
+    #[arg(long, value_name = "GRID", requires = "mesh")]
+    map: Option<PathBuf>,
+    /// Plot every run's bounds over the iterations (PNG).
+    #[arg(long, value_name = "FILE.png", requires = "mesh")]
+    trace_plot: Option<PathBuf>,
+    /// A contact sheet of 4 × 4 renders from inside the largest region found (PNG).
+    #[arg(long, value_name = "FILE.png", requires = "mesh")]
+    contact_sheet: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct MeshRegionsJson {
+    function: serde_json::Value,
+    axes: Vec<&'static str>,
+    domain: [Vec<f64>; 2],
+    adversarial: bool,
+    runs: Vec<RunSummary>,
+}
+
+fn png_bytes(img: image::RgbImage) -> anyhow::Result<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
+pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
+    let net = &args.net;
+    let (Some(model), Some(label)) = (&net.model, net.label) else {
+        bail!("regions on a mesh need --model NAME and --label K");
+    };
+    let specs = axes(net.axes.as_deref())?;
+    let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
+    let scene = SceneArgs {
+        mesh: mesh.to_string(),
+        label,
+        device: net.device,
+        size: net.size,
+        supersampling: net.supersampling,
+        elevation: net.fixed_elevation,
+        azimuth: 0.0,
+        distance: semrob::render::DEFAULT_DISTANCE,
+    };
+    let loaded = load_function(&scene, model, net.weights.as_ref(), params.clone())?;
+    let domain = match &args.domain {
+        Some(text) => parse_domain(text)?,
+        None => Region::new(
+            specs.iter().map(|s| s.lo).collect::<Vec<_>>(),
+            specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
+        )?,
+    };
+    if domain.dim() != specs.len() {
+        bail!(
+            "--domain has {} dimensions, --axes {}",
+            domain.dim(),
+            specs.len()
+        );
+    }
+    let starts = if args.init.is_empty() {
+        default_starts(&domain)
+    } else {
+        args.init
+            .iter()
+            .map(|s| parse_point(s))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let steps = match net.fd_step {
+        Some(h) => vec![h; params.len()],
+        None => params.iter().map(|p| p.default_fd_step()).collect(),
+    };
+    let meta = loaded.meta.clone();
+    let f = FiniteDifference::new(loaded.function, steps)?;
+    let methods = args.method.methods();
+    eprintln!(
+        "semrob: {} runs ({} methods × {} starts) on {model}, this renders and classifies every step",
+        methods.len() * starts.len(),
+        methods.len(),
+        starts.len()
+    );
+    let keep_trace = args.trace || net.trace_plot.is_some();
+    let mut runs = run_all(
+        &f,
+        &domain,
+        &methods,
+        &starts,
+        &args.hyper.params(),
+        args.adversarial,
+        keep_trace,
+    )?;
+    if let Some(path) = &net.trace_plot {
+        let mut series = Vec::new();
+        for r in &runs {
+            let trace = r.trace.as_ref().expect("kept");
+            for (i, p) in params.iter().enumerate() {
+                for (side, pick) in [("a", 0usize), ("b", 1)] {
+                    series.push(Series {
+                        name: format!(
+                            "{} from {:?}: {side}[{p}]",
+                            r.method,
+                            r.init.iter().map(|x| x.round()).collect::<Vec<_>>()
+                        ),
+                        points: trace
+                            .iter()
+                            .enumerate()
+                            .map(|(k, t)| {
+                                let v = if pick == 0 { t.lower[i] } else { t.upper[i] };
+                                (k as f64, v)
+                            })
+                            .collect(),
+                    });
+                }
+            }
+        }
+        let png = line_plot_png(
+            "region bounds over the iterations",
+            "iteration",
+            "bound",
+            &series,
+            None,
+        )?;
+        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.plot {
+        let Some(map_path) = &net.map else {
+            bail!("--plot on a mesh draws over a map: give --map GRID (from `semrob map`)");
+        };
+        let grid = Grid::read(map_path)?;
+        if grid.axes().len() != 2 || specs.len() != 2 {
+            bail!("--plot draws 2-D regions over 2-D maps");
+        }
+        let overlays: Vec<Overlay> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Overlay {
+                lower: [r.lower[0], r.lower[1]],
+                upper: [r.upper[0], r.upper[1]],
+                label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
+                colour: palette(i),
+            })
+            .collect();
+        let png = map_png(&grid, &format!("{model}: regions"), &overlays)?;
+        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &net.contact_sheet {
+        let best = runs
+            .iter()
+            .max_by(|a, b| a.volume.total_cmp(&b.volume))
+            .expect("at least one run");
+        // 16 points inside the region at cell centres: 16 along the axis in 1-D; a 4 × 4
+        // lattice on the first two axes otherwise, further axes following the row with a
+        // cyclic shift so that every axis takes its 4 cell centres.
+        let n = best.lower.len();
+        let points = DMatrix::from_fn(16, n, |j, i| {
+            let t = match n {
+                1 => (j as f64 + 0.5) / 16.0,
+                _ => {
+                    let (col, row) = (j % 4, j / 4);
+                    let k = if i == 0 { col } else { (row + i - 1) % 4 };
+                    (k as f64 + 0.5) / 4.0
+                }
+            };
+            best.lower[i] + t * (best.upper[i] - best.lower[i])
+        });
+        let images = f.inner().render(&points)?;
+        let png = png_bytes(images.contact_sheet(4, 4)?)?;
+        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if !args.trace {
+        for r in &mut runs {
+            r.trace = None;
+        }
+    }
+    let report = MeshRegionsJson {
+        function: meta,
+        axes: params.iter().map(|p| p.name()).collect(),
+        domain: [
+            domain.lower().iter().copied().collect(),
+            domain.upper().iter().copied().collect(),
+        ],
+        adversarial: args.adversarial,
+        runs,
+    };
+    let text = serde_json::to_string_pretty(&report)? + "\n";
+    if let Some(path) = &args.out {
+        write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!("{text}");
+    Ok(())
+}

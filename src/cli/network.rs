@@ -1,0 +1,132 @@
+//! Arguments shared by the commands that run a real network (`map`, `regions MESH`).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use semrob::analysis::function::{AxisSpec, ClassifierFunction, Scene, SemanticParam};
+use semrob::analysis::inputs::{load_classifier, load_mesh, WeightsId};
+use semrob::nets::{Architecture, Device};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceChoice {
+    Cpu,
+    Cuda,
+}
+
+impl DeviceChoice {
+    pub fn device(self) -> Device {
+        match self {
+            DeviceChoice::Cpu => Device::Cpu,
+            DeviceChoice::Cuda => Device::Cuda,
+        }
+    }
+}
+
+/// The scene: a mesh, a label, render settings.
+#[derive(Debug, Clone, Args)]
+pub struct SceneArgs {
+    /// The mesh: an OBJ file, or `fixture:NAME` for a procedural fixture (vase, mug, teapot...).
+    #[arg(value_name = "MESH")]
+    pub mesh: String,
+    /// The true ImageNet label k (0–999): f(u) is its softmax score.
+    #[arg(long)]
+    pub label: usize,
+    /// Where inference runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceChoice,
+    /// Image side in pixels (default: the network's input size).
+    #[arg(long)]
+    pub size: Option<u32>,
+    /// Anti-aliasing factor (1–4; NMR's 2).
+    #[arg(long, default_value_t = 2)]
+    pub supersampling: u32,
+    /// Elevation (degrees) when elevation is not an axis (the paper's 1-D maps: 35).
+    #[arg(long, default_value_t = 35.0, allow_hyphen_values = true)]
+    pub elevation: f64,
+    /// Azimuth (degrees) when azimuth is not an axis.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub azimuth: f64,
+    /// Camera distance when distance is not an axis.
+    #[arg(long, default_value_t = semrob::render::DEFAULT_DISTANCE)]
+    pub distance: f64,
+}
+
+impl SceneArgs {
+    pub fn scene(&self) -> Scene {
+        Scene {
+            azimuth_deg: self.azimuth,
+            elevation_deg: self.elevation,
+            distance: self.distance,
+            size: self.size,
+            supersampling: self.supersampling,
+            ..Scene::default()
+        }
+    }
+
+    pub fn check_label(&self) -> anyhow::Result<()> {
+        if self.label >= 1000 {
+            anyhow::bail!(
+                "--label {} is outside the ImageNet labels 0–999",
+                self.label
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A loaded function of interest with the identifiers results carry.
+pub struct LoadedFunction {
+    pub function: ClassifierFunction,
+    pub meta: Value,
+}
+
+/// Builds f for one network: checks the label, loads mesh and weights (errors name them).
+pub fn load_function(
+    scene: &SceneArgs,
+    model: &str,
+    weights: Option<&PathBuf>,
+    params: Vec<SemanticParam>,
+) -> anyhow::Result<LoadedFunction> {
+    scene.check_label()?;
+    let arch = Architecture::from_name(model)?;
+    let mesh = load_mesh(&scene.mesh)?;
+    let (classifier, weights_id): (_, WeightsId) =
+        load_classifier(arch, weights.map(|p| p.as_path()), scene.device.device())?;
+    let s = scene.scene();
+    let function = ClassifierFunction::new(mesh, classifier, scene.label, params, s)
+        .with_context(|| format!("{model} on {}", scene.mesh))?;
+    let meta = json!({
+        "model": arch.name(),
+        "weights": weights_id,
+        "mesh": scene.mesh,
+        "label": scene.label,
+        "label_name": semrob::nets::imagenet_classes().get(scene.label),
+        "scene": function.scene(),
+        "image_size": function.renderer().options().size,
+    });
+    Ok(LoadedFunction { function, meta })
+}
+
+/// A progress bar with ETA on stderr (hidden when stderr is not a terminal).
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (ETA {eta})",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Parses `--axes`, default the paper's azimuth × elevation.
+pub fn axes(text: Option<&str>) -> anyhow::Result<Vec<AxisSpec>> {
+    match text {
+        Some(t) => Ok(AxisSpec::parse_list(t)?),
+        None => Ok(semrob::analysis::function::paper_axes()),
+    }
+}

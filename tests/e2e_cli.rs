@@ -1,0 +1,343 @@
+//! The end-to-end commands through the binary: the SRVR benchmark on a small fixed
+//! configuration (golden insta snapshot, rerun, shards + merge, golden check), and clear
+//! errors (exit 2, nothing lost) for bad inputs.
+#![cfg(feature = "torch")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn semrob(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_semrob"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A small fixed configuration: two fixtures, Lite0, two starts, four steps, 112-pixel
+/// renders without supersampling (the network resizes them to 224).
+const SMALL: &str = r#"
+name = "golden: Lite0 on two fixtures"
+networks = [{ model = "efficientnet-lite0" }]
+axes = ["azimuth"]
+starts = [[130.0], [310.0]]
+batch = 8
+
+[dataset]
+fixtures = [
+    { fixture = "vase", class = "vase", label = 883 },
+    { fixture = "mug", class = "coffee-mug", label = 504 },
+]
+
+[hyper]
+iterations = 4
+eta = 2.0
+
+[render]
+size = 112
+supersampling = 1
+
+[acceptance]
+map_axes = ["azimuth:0:360:90"]
+"#;
+
+/// Rounds every number to 6 significant digits, so the snapshot does not depend on the last
+/// bits of libtorch's CPU kernels.
+fn rounded(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if !n.is_i64() && !n.is_u64() => {
+                let r: f64 = format!("{x:.5e}").parse().unwrap();
+                serde_json::json!(r)
+            }
+            _ => v.clone(),
+        },
+        Value::Array(a) => Value::Array(a.iter().map(rounded).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), rounded(v))).collect()),
+        _ => v.clone(),
+    }
+}
+
+#[test]
+fn srvr_small_config_golden_rerun_shards_and_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("small.toml"), SMALL).unwrap();
+
+    let o = semrob(&["srvr", "small.toml", "--results", "full", "--json"], dir);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["jobs_done"], 2);
+    assert_eq!(
+        report["networks"][0]["weights"]["file"],
+        "efficientnet-lite0.pth"
+    );
+    insta::with_settings!({ snapshot_path => "../golden/e2e", prepend_module_to_snapshot => false }, {
+        insta::assert_json_snapshot!("srvr_small", rounded(&report));
+    });
+    for f in [
+        "stamp.json",
+        "report.json",
+        "report.md",
+        "jobs/efficientnet-lite0/vase/vase.json",
+    ] {
+        assert!(dir.join("full").join(f).is_file(), "{f}");
+    }
+
+    // A rerun finds every job finished and reports the same numbers.
+    let o = semrob(&["srvr", "small.toml", "--results", "full", "--json"], dir);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(serde_json::from_str::<Value>(&text(&o).0).unwrap(), report);
+
+    // Golden: bless, pass, then a drift is named and exits 1.
+    let golden = dir.join("golden.json");
+    let g = golden.to_str().unwrap();
+    let o = semrob(
+        &[
+            "srvr",
+            "small.toml",
+            "--results",
+            "full",
+            "--golden",
+            g,
+            "--bless",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let o = semrob(
+        &["srvr", "small.toml", "--results", "full", "--golden", g],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let mut drifted = report.clone();
+    drifted["networks"][0]["mean_score"] = serde_json::json!(0.123);
+    std::fs::write(&golden, serde_json::to_string(&drifted).unwrap()).unwrap();
+    let o = semrob(
+        &["srvr", "small.toml", "--results", "full", "--golden", g],
+        dir,
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("$.networks[0].mean_score: golden 0.123"),
+        "{err}"
+    );
+
+    // Two shards and a merge give the same report as the full run.
+    for k in ["1/2", "2/2"] {
+        let folder = format!("shard{}", &k[..1]);
+        let o = semrob(
+            &["srvr", "small.toml", "--shard", k, "--results", &folder],
+            dir,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    }
+    let o = semrob(
+        &["merge", "shard1", "shard2", "--out", "merged", "--json"],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(serde_json::from_str::<Value>(&text(&o).0).unwrap(), report);
+
+    // Another configuration on the same folder is refused and the folder is unchanged.
+    let before = std::fs::read(dir.join("full/jobs/efficientnet-lite0/vase/vase.json")).unwrap();
+    std::fs::write(
+        dir.join("other.toml"),
+        SMALL.replace("iterations = 4", "iterations = 5"),
+    )
+    .unwrap();
+    let o = semrob(&["srvr", "other.toml", "--results", "full"], dir);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("another configuration"), "{err}");
+    let after = std::fs::read(dir.join("full/jobs/efficientnet-lite0/vase/vase.json")).unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "map",
+                "/no/such/mesh.obj",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+            ],
+            "/no/such/mesh.obj",
+        ),
+        (
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "1000",
+            ],
+            "outside the ImageNet labels 0–999",
+        ),
+        (
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+                "--weights",
+                "/no/such/weights.pth",
+            ],
+            "/no/such/weights.pth",
+        ),
+        (
+            vec!["map", "fixture:vase", "--model", "lenet", "--label", "883"],
+            "lenet",
+        ),
+        (
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+                "--axes",
+                "azimuth:10:5",
+            ],
+            "azimuth:10:5",
+        ),
+        (
+            vec![
+                "regions",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "1234",
+            ],
+            "outside the ImageNet labels 0–999",
+        ),
+        (vec!["srvr", "/no/such/config.toml"], "/no/such/config.toml"),
+        (vec!["dsm", "/no/such/grid.json"], "/no/such/grid.json"),
+        (vec!["srvr", "--eta", "0.5"], "belong to `--grids DIR`"),
+    ];
+    for (args, needle) in cases {
+        let o = semrob(&args, dir);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let configs = [
+        (
+            SMALL.replace("batch = 8", "batch = 8\ncolour = 1"),
+            "colour",
+        ),
+        (SMALL.replace("eta = 2.0", "eta = -2.0"), "eta"),
+        (
+            SMALL.replace("azimuth:0:360:90", "azimuth:0:360:900"),
+            "acceptance.map_axes",
+        ),
+        (SMALL.replace("label = 883", "label = 4000"), "label"),
+        (
+            SMALL.replace(
+                "networks = [{ model = \"efficientnet-lite0\" }]",
+                "networks = [{ model = \"efficientnet-lite0\", weights = \"/no/w.pth\" }]",
+            ),
+            "/no/w.pth",
+        ),
+    ];
+    for (i, (config, needle)) in configs.iter().enumerate() {
+        let name = format!("bad{i}.toml");
+        std::fs::write(dir.join(&name), config).unwrap();
+        let results = format!("r{i}");
+        let o = semrob(&["srvr", &name, "--results", &results], dir);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{needle}: {err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+        assert!(
+            !dir.join(&results).exists(),
+            "a refused run creates no results folder"
+        );
+    }
+}
+
+#[test]
+fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = semrob(
+        &[
+            "map",
+            "fixture:teapot",
+            "--model",
+            "efficientnet-lite0,efficientnet-lite1",
+            "--label",
+            "849",
+            "--axes",
+            "azimuth:0:360:60",
+            "--size",
+            "112",
+            "--supersampling",
+            "1",
+            "--out-dir",
+            "maps",
+            "--json",
+        ],
+        dir,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary.as_array().unwrap().len(), 2);
+    for model in ["efficientnet-lite0", "efficientnet-lite1"] {
+        let grid =
+            semrob::semantic::Grid::read(&dir.join(format!("maps/teapot-{model}.json"))).unwrap();
+        assert_eq!(grid.sizes(), vec![6]);
+        assert_eq!(grid.axes()[0].period, Some(360.0));
+        assert_eq!(grid.meta()["model"], model);
+        assert_eq!(grid.meta()["label"], 849);
+        assert_eq!(grid.meta()["scene"]["elevation_deg"], 35.0);
+        assert!(grid.meta()["weights"]["fnv64"].as_str().unwrap().len() == 16);
+        assert!(dir.join(format!("maps/teapot-{model}.png")).is_file());
+    }
+    // Several 1-D maps also go on one plot (the paper's Figure 1).
+    assert!(dir.join("maps/teapot-1d.png").is_file());
+    let o = semrob(
+        &[
+            "dsm",
+            "maps/teapot-efficientnet-lite0.json",
+            "maps/teapot-efficientnet-lite1.json",
+            "--out",
+            "dsm.json",
+            "--png",
+            "dsm.png",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let read = |p: &str| semrob::semantic::Grid::read(&dir.join(p)).unwrap();
+    let (a, b, d) = (
+        read("maps/teapot-efficientnet-lite0.json"),
+        read("maps/teapot-efficientnet-lite1.json"),
+        read("dsm.json"),
+    );
+    for i in 0..6 {
+        assert!((d.values()[i] - (a.values()[i] + b.values()[i]) / 2.0).abs() < 1e-12);
+    }
+}
