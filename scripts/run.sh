@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets everything up (idempotent) and runs the main job on the embedded default.
+# Sets everything up (idempotent) and runs the main job on the embedded default:
+# `semrob srvr` with no configuration (EfficientNet-Lite0/1/2 on the procedural fixtures,
+# configs/quick.toml), results in out/srvr (a rerun skips finished work).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-mkdir -p out
-cargo run --release --quiet -- regions --oracle plateau-2d --plot out/regions.png "$@"
+cargo run --release --quiet -- srvr --results out/srvr "$@"
