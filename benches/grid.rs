@@ -3,39 +3,19 @@
 //! The paper's code takes 164 ms per run on such a map (PEERS.md): 800 steps × 8 corners.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use semrob::analysis::function::paper_axes;
 use semrob::region::{find_region, HyperParams, Method, Region};
-use semrob::semantic::{Axis, Grid};
+use semrob::semantic::Grid;
 
 /// A 120 × 34 map with a confident plateau on azimuth [100, 200] × elevation [10, 60].
 fn paper_grid() -> Grid {
-    let az: Vec<f64> = (0..120).map(|i| 3.0 * i as f64).collect();
-    let el: Vec<f64> = (0..34).map(|j| -10.0 + 3.0 * j as f64).collect();
     let logistic = |x: f64| 1.0 / (1.0 + (-x).exp());
     let window = |x: f64, lo: f64, hi: f64| logistic(0.5 * (x - lo)) * logistic(0.5 * (hi - x));
-    let values = az
-        .iter()
-        .flat_map(|&a| {
-            el.iter()
-                .map(move |&e| 0.95 * window(a, 100.0, 200.0) * window(e, 10.0, 60.0))
-        })
-        .collect();
-    let axes = vec![
-        Axis {
-            name: "azimuth".into(),
-            unit: "deg".into(),
-            values: az,
-            period: Some(360.0),
-            domain: None,
-        },
-        Axis {
-            name: "elevation".into(),
-            unit: "deg".into(),
-            values: el,
-            period: None,
-            domain: Some([-10.0, 90.0]),
-        },
-    ];
-    Grid::new(axes, values, serde_json::Value::Null).expect("valid grid")
+    let axes = paper_axes().iter().map(|a| a.grid_axis()).collect();
+    Grid::tabulate(axes, serde_json::Value::Null, |u| {
+        0.95 * window(u[0], 100.0, 200.0) * window(u[1], 10.0, 60.0)
+    })
+    .expect("valid grid")
 }
 
 fn bench(c: &mut Criterion) {

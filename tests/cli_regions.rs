@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use semrob::semantic::{Axis, Grid};
+use semrob::analysis::function::paper_axes;
+use semrob::semantic::Grid;
 use serde_json::{json, Value};
 
 fn semrob(args: &[&str]) -> Output {
@@ -15,33 +16,13 @@ fn semrob(args: &[&str]) -> Output {
 
 /// A 120 × 34 map on the paper's grid: a plateau of `height` on `[a0, a1] × [e0, e1]`.
 fn plateau_grid(height: f64, az: (f64, f64), el: (f64, f64)) -> Grid {
-    let azimuths: Vec<f64> = (0..120).map(|i| 3.0 * i as f64).collect();
-    let elevations: Vec<f64> = (0..34).map(|j| -10.0 + 3.0 * j as f64).collect();
     let logistic = |x: f64| 1.0 / (1.0 + (-x).exp());
     let window = |x: f64, (lo, hi): (f64, f64)| logistic(2.0 * (x - lo)) * logistic(2.0 * (hi - x));
-    let mut values = Vec::new();
-    for &a in &azimuths {
-        for &e in &elevations {
-            values.push(height * window(a, az) * window(e, el));
-        }
-    }
-    let axes = vec![
-        Axis {
-            name: "azimuth".into(),
-            unit: "deg".into(),
-            values: azimuths,
-            period: Some(360.0),
-            domain: None,
-        },
-        Axis {
-            name: "elevation".into(),
-            unit: "deg".into(),
-            values: elevations,
-            period: None,
-            domain: Some([-10.0, 90.0]),
-        },
-    ];
-    Grid::new(axes, values, json!({"note": "test plateau"})).unwrap()
+    let axes = paper_axes().iter().map(|a| a.grid_axis()).collect();
+    Grid::tabulate(axes, json!({"note": "test plateau"}), |u| {
+        height * window(u[0], az) * window(u[1], el)
+    })
+    .unwrap()
 }
 
 fn write_grid(path: &Path, grid: &Grid) {

@@ -37,27 +37,6 @@ fn axis_values(max_len: usize) -> impl Strategy<Value = Vec<f64>> {
     })
 }
 
-fn tabulate(axes: &[Axis], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut idx = vec![0usize; axes.len()];
-    loop {
-        let x: Vec<f64> = idx.iter().zip(axes).map(|(&i, a)| a.values[i]).collect();
-        out.push(f(&x));
-        let mut k = axes.len();
-        loop {
-            if k == 0 {
-                return out;
-            }
-            k -= 1;
-            idx[k] += 1;
-            if idx[k] < axes[k].values.len() {
-                break;
-            }
-            idx[k] = 0;
-        }
-    }
-}
-
 fn eval(grid: &Grid, u: &[f64]) -> (f64, Vec<f64>) {
     let points = DMatrix::from_row_slice(1, u.len(), u);
     let e = grid.evaluate(&points, 1).unwrap();
@@ -79,7 +58,7 @@ proptest! {
             .map(|(k, (v, _))| axis(&format!("x{k}"), v.clone(), None)).collect();
         let d: Vec<f64> = raw.iter().map(|r| r.1).collect();
         let f = |x: &[f64]| multilinear(&d, x);
-        let grid = Grid::new(axes.clone(), tabulate(&axes, f), json!(null)).unwrap();
+        let grid = Grid::tabulate(axes.clone(), json!(null), f).unwrap();
         let u: Vec<f64> = axes.iter().zip(&ts).map(|(a, t)| {
             let (lo, hi) = a.span();
             lo + t * (hi - lo)

@@ -1,40 +1,20 @@
 //! The PNG plots decode, have the promised size, and show the data where it is.
 
+use semrob::analysis::function::paper_axes;
 use semrob::report::plot::{bar_chart_png, line_plot_png, map_png, Overlay, Series};
 use semrob::semantic::{Axis, Grid};
 
 fn plateau_map() -> Grid {
-    let az: Vec<f64> = (0..120).map(|i| 3.0 * i as f64).collect();
-    let el: Vec<f64> = (0..34).map(|j| -10.0 + 3.0 * j as f64).collect();
-    let values = az
-        .iter()
-        .flat_map(|&a| {
-            el.iter().map(move |&e| {
-                if (100.0..=200.0).contains(&a) && (10.0..=60.0).contains(&e) {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-        })
-        .collect();
-    let axes = vec![
-        Axis {
-            name: "azimuth".into(),
-            unit: "deg".into(),
-            values: az,
-            period: Some(360.0),
-            domain: None,
-        },
-        Axis {
-            name: "elevation".into(),
-            unit: "deg".into(),
-            values: el,
-            period: None,
-            domain: Some([-10.0, 90.0]),
-        },
-    ];
-    Grid::new(axes, values, serde_json::Value::Null).unwrap()
+    let axes = paper_axes().iter().map(|a| a.grid_axis()).collect();
+    Grid::tabulate(axes, serde_json::Value::Null, |u| {
+        let inside = (100.0..=200.0).contains(&u[0]) && (10.0..=60.0).contains(&u[1]);
+        if inside {
+            1.0
+        } else {
+            0.0
+        }
+    })
+    .unwrap()
 }
 
 fn decode(png: &[u8]) -> image::RgbImage {

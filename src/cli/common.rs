@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use semrob::analysis::regions::default_starts;
 use semrob::region::{HyperParams, Method, Region};
 
 /// Which region methods to run.
@@ -105,4 +106,32 @@ pub fn parse_domain(text: &str) -> anyhow::Result<Region> {
         upper.push(parse(hi)?);
     }
     Region::new(lower, upper).with_context(|| format!("--domain {text:?}"))
+}
+
+/// The domain (`--domain`, else `default`) and the starts (`--init`, else the defaults of
+/// [`default_starts`]) of a region run on a function of `dim` parameters.
+pub fn domain_and_starts(
+    domain: Option<&str>,
+    default: Region,
+    dim: usize,
+    init: &[String],
+) -> anyhow::Result<(Region, Vec<Vec<f64>>)> {
+    let domain = match domain {
+        Some(text) => parse_domain(text)?,
+        None => default,
+    };
+    if domain.dim() != dim {
+        bail!(
+            "--domain has {} dimensions, the function has {dim}",
+            domain.dim()
+        );
+    }
+    let starts = if init.is_empty() {
+        default_starts(&domain)
+    } else {
+        init.iter()
+            .map(|s| parse_point(s))
+            .collect::<anyhow::Result<_>>()?
+    };
+    Ok((domain, starts))
 }

@@ -8,14 +8,14 @@ use clap::Args;
 use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::function::SemanticParam;
-use semrob::analysis::regions::{default_starts, run_all, RunSummary};
+use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::region::Region;
 use semrob::report::plot::{line_plot_png, map_png, palette, Overlay, Series};
 use semrob::report::write_atomic;
 use semrob::semantic::Grid;
 use serde::Serialize;
 
-use super::common::{parse_domain, parse_point};
+use super::common::domain_and_starts;
 use super::network::{axes, load_function, DeviceChoice, SceneArgs};
 use super::regions::RegionsArgs;
 
@@ -99,28 +99,12 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         distance: semrob::render::DEFAULT_DISTANCE,
     };
     let loaded = load_function(&scene, model, net.weights.as_ref(), params.clone())?;
-    let domain = match &args.domain {
-        Some(text) => parse_domain(text)?,
-        None => Region::new(
-            specs.iter().map(|s| s.lo).collect::<Vec<_>>(),
-            specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
-        )?,
-    };
-    if domain.dim() != specs.len() {
-        bail!(
-            "--domain has {} dimensions, --axes {}",
-            domain.dim(),
-            specs.len()
-        );
-    }
-    let starts = if args.init.is_empty() {
-        default_starts(&domain)
-    } else {
-        args.init
-            .iter()
-            .map(|s| parse_point(s))
-            .collect::<anyhow::Result<_>>()?
-    };
+    let axes_box = Region::new(
+        specs.iter().map(|s| s.lo).collect::<Vec<_>>(),
+        specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
+    )?;
+    let (domain, starts) =
+        domain_and_starts(args.domain.as_deref(), axes_box, specs.len(), &args.init)?;
     let steps = match net.fd_step {
         Some(h) => vec![h; params.len()],
         None => params.iter().map(|p| p.default_fd_step()).collect(),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use semrob::analysis::regions::{default_starts, run_all, RunSummary};
+use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::region::Region;
 use semrob::report::plot::{map_png, palette, Overlay};
 use semrob::report::write_atomic;
@@ -12,7 +12,7 @@ use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 use serde::Serialize;
 
-use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
+use super::common::{domain_and_starts, HyperArgs, MethodChoice};
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["grid", "oracle", "mesh"])))]
@@ -120,25 +120,12 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
             }
             (None, None) => unreachable!("clap requires --grid, --oracle or a mesh"),
         };
-    let domain = match &args.domain {
-        Some(text) => parse_domain(text)?,
-        None => default_domain,
-    };
-    if domain.dim() != function.dim() {
-        bail!(
-            "--domain has {} dimensions, the function has {}",
-            domain.dim(),
-            function.dim()
-        );
-    }
-    let starts = if args.init.is_empty() {
-        default_starts(&domain)
-    } else {
-        args.init
-            .iter()
-            .map(|s| parse_point(s))
-            .collect::<anyhow::Result<_>>()?
-    };
+    let (domain, starts) = domain_and_starts(
+        args.domain.as_deref(),
+        default_domain,
+        function.dim(),
+        &args.init,
+    )?;
     let runs = run_all(
         function.as_ref(),
         &domain,

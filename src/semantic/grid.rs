@@ -175,6 +175,30 @@ impl Grid {
         Ok(grid)
     }
 
+    /// Tabulates `f` at every grid point of `axes` (row-major, axis 0 outermost), validated
+    /// like [`Grid::new`].
+    pub fn tabulate(
+        axes: Vec<Axis>,
+        meta: Value,
+        f: impl Fn(&[f64]) -> f64,
+    ) -> Result<Grid, GridProblem> {
+        validate_axes(&axes)?;
+        let sizes: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+        let total: usize = sizes.iter().product();
+        let mut u = vec![0.0; axes.len()];
+        let values = (0..total)
+            .map(|flat| {
+                let mut rest = flat;
+                for k in (0..axes.len()).rev() {
+                    u[k] = axes[k].values[rest % sizes[k]];
+                    rest /= sizes[k];
+                }
+                f(&u)
+            })
+            .collect();
+        Grid::new(axes, values, meta)
+    }
+
     /// Parses and validates the JSON text of a grid file.
     pub fn from_json_str(text: &str) -> Result<Grid, GridProblem> {
         let doc: Value = serde_json::from_str(text)
