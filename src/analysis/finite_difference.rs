@@ -75,12 +75,7 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
         gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
         let n = self.dim();
-        if points.ncols() != n {
-            return Err(EvalError::Dimension {
-                expected: n,
-                got: points.ncols(),
-            });
-        }
+        EvalError::check_dimension(n, points)?;
         if gradient_rows == 0 {
             return self.inner.evaluate(points, 0);
         }

@@ -2,8 +2,9 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use semrob::analysis::regions::default_starts;
+use semrob::analysis::regions::{default_starts, RunSummary};
 use semrob::region::{HyperParams, Method, Region};
+use semrob::report::plot::{palette, Overlay};
 
 /// Which region methods to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,4 +135,17 @@ pub fn domain_and_starts(
             .collect::<anyhow::Result<_>>()?
     };
     Ok((domain, starts))
+}
+
+/// The boxes of 2-D region runs, to draw over their map, one colour and legend entry each.
+pub fn region_overlays(runs: &[RunSummary]) -> Vec<Overlay> {
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| Overlay {
+            lower: [r.lower[0], r.lower[1]],
+            upper: [r.upper[0], r.upper[1]],
+            label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
+            colour: palette(i),
+        })
+        .collect()
 }

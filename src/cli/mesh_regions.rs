@@ -10,12 +10,12 @@ use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::function::SemanticParam;
 use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::region::Region;
-use semrob::report::plot::{line_plot_png, map_png, palette, Overlay, Series};
+use semrob::report::plot::{line_plot_png, map_png, Series};
 use semrob::report::write_atomic;
 use semrob::semantic::Grid;
 use serde::Serialize;
 
-use super::common::domain_and_starts;
+use super::common::{domain_and_starts, region_overlays};
 use super::network::{axes, load_function, DeviceChoice, SceneArgs};
 use super::regions::RegionsArgs;
 
@@ -169,16 +169,7 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         if grid.axes().len() != 2 || specs.len() != 2 {
             bail!("--plot draws 2-D regions over 2-D maps");
         }
-        let overlays: Vec<Overlay> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Overlay {
-                lower: [r.lower[0], r.lower[1]],
-                upper: [r.upper[0], r.upper[1]],
-                label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
-                colour: palette(i),
-            })
-            .collect();
+        let overlays = region_overlays(&runs);
         let png = map_png(&grid, &format!("{model}: regions"), &overlays)?;
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }

@@ -6,13 +6,13 @@ use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::region::Region;
-use semrob::report::plot::{map_png, palette, Overlay};
+use semrob::report::plot::map_png;
 use semrob::report::write_atomic;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 use serde::Serialize;
 
-use super::common::{domain_and_starts, HyperArgs, MethodChoice};
+use super::common::{domain_and_starts, region_overlays, HyperArgs, MethodChoice};
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["grid", "oracle", "mesh"])))]
@@ -144,17 +144,7 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
         runs,
     };
     if let (Some(path), Some(grid)) = (&args.plot, &map) {
-        let overlays: Vec<Overlay> = report
-            .runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Overlay {
-                lower: [r.lower[0], r.lower[1]],
-                upper: [r.upper[0], r.upper[1]],
-                label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
-                colour: palette(i),
-            })
-            .collect();
+        let overlays = region_overlays(&report.runs);
         let kind = if args.adversarial {
             "adversarial"
         } else {

@@ -27,6 +27,20 @@ pub enum EvalError {
     Backend(String),
 }
 
+impl EvalError {
+    /// Checks that `points` has one column per parameter of a function of `dim` parameters.
+    pub fn check_dimension(dim: usize, points: &DMatrix<f64>) -> Result<(), EvalError> {
+        if points.ncols() == dim {
+            Ok(())
+        } else {
+            Err(EvalError::Dimension {
+                expected: dim,
+                got: points.ncols(),
+            })
+        }
+    }
+}
+
 /// A function of interest `f: Rⁿ → [0, 1]` evaluated in batches (SPEC §1).
 ///
 /// Points are the rows of an `m × n` matrix, so the `2ⁿ` corners of a region step (the

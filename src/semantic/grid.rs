@@ -493,12 +493,7 @@ impl SemanticFunction for Grid {
         gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
         let n = self.dim();
-        if points.ncols() != n {
-            return Err(EvalError::Dimension {
-                expected: n,
-                got: points.ncols(),
-            });
-        }
+        EvalError::check_dimension(n, points)?;
         let m = points.nrows();
         let mut values = DVector::zeros(m);
         let gradient_rows = gradient_rows.min(m);

@@ -25,12 +25,7 @@ impl SemanticFunction for OracleFunction {
         gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
         let n = self.dim();
-        if points.ncols() != n {
-            return Err(EvalError::Dimension {
-                expected: n,
-                got: points.ncols(),
-            });
-        }
+        EvalError::check_dimension(n, points)?;
         let rows: Vec<Vec<f64>> = (0..points.nrows())
             .map(|j| points.row(j).iter().copied().collect())
             .collect();
