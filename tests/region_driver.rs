@@ -167,8 +167,16 @@ proptest! {
         let expect_g = if method == Method::OirW { run.iterations * per_box } else { 0 };
         prop_assert_eq!(run.gradient_evaluations, expect_g);
         prop_assert!(run.iterations <= iterations);
-        if run.stop == StopReason::MaxIterations {
+        if matches!(run.stop, StopReason::MaxIterations | StopReason::CollapsedDrifting) {
             prop_assert_eq!(run.iterations, iterations);
+        }
+        // The stop reason names the final box: sides at their minimum (below 1.5 ε) or not.
+        let minimal = run.region.sides().iter().filter(|&&r| r < 1.5 * eps).count();
+        match run.stop {
+            StopReason::Converged | StopReason::MaxIterations => prop_assert_eq!(minimal, 0),
+            StopReason::Collapsed | StopReason::CollapsedDrifting => prop_assert_eq!(minimal, n),
+            StopReason::PartlyCollapsed => prop_assert!(0 < minimal && minimal < n),
+            StopReason::NonFiniteStep => {}
         }
         let json = serde_json::to_string(&run).unwrap();
         prop_assert!(!json.contains("NaN") && !json.contains("inf"));
@@ -541,4 +549,54 @@ fn naive_collapses_in_3d_where_the_regulariser_outweighs_the_faces() {
     };
     let run = find_region(&zero, Method::Naive, &domain, &[5.0; 3], &h, false).unwrap();
     assert_eq!(run.stop, StopReason::Converged);
+}
+
+#[test]
+fn a_box_flat_in_some_dimensions_is_partly_collapsed_not_converged() {
+    // The domain is 1.2 ε thick in elevation, so the box's elevation side stays below 1.5 ε;
+    // the azimuth side grows to its equilibrium c r₁ / λ = 10 r₁ and the run comes to rest.
+    let eps = 1e-5;
+    let domain = Region::new(vec![0.0, 0.0], vec![10.0, 1.2 * eps]).unwrap();
+    let f = OracleFn::new(Oracle::constant(2, 1.0));
+    let hyper = HyperParams {
+        iterations: 5000,
+        ..HyperParams::default()
+    };
+    let run = find_region(&f, Method::Naive, &domain, &[5.0, 0.6 * eps], &hyper, false).unwrap();
+    assert!(run.iterations < 5000, "at rest: {run:?}");
+    let sides = run.region.sides();
+    assert!(sides[1] < 1.5 * eps && sides[0] > 5.0 * eps, "{sides}");
+    assert_eq!(run.stop, StopReason::PartlyCollapsed);
+    assert_eq!(serde_json::to_value(run.stop).unwrap(), "partly_collapsed");
+}
+
+#[test]
+fn a_collapsed_box_that_keeps_moving_is_collapsed_drifting() {
+    // As in the 3-D collapse above, but f = 0.5 + 1000 (x₀ − 5) rises steeply along the first
+    // axis: the collapsed box (every side ε) slides up the slope by η · ε² · 1000 ε / 2 = 5e-14
+    // per step, more than the tolerance 1e-9 · ε = 1e-14, so it never comes to rest.
+    let domain = Region::new(vec![0.0; 3], vec![10.0; 3]).unwrap();
+    let slope = [(0.5 - 5000.0, 1000.0), (1.0, 0.0), (1.0, 0.0)];
+    let f = OracleFn::new(Oracle::multilinear(1.0, &slope));
+    let hyper = HyperParams {
+        iterations: 400,
+        ..HyperParams::default()
+    };
+    let run = find_region(&f, Method::Naive, &domain, &[5.0; 3], &hyper, false).unwrap();
+    assert_eq!(run.iterations, 400);
+    assert!(
+        run.region.sides().iter().all(|&r| r < 1.5e-5),
+        "{:?}",
+        run.region
+    );
+    let before = &run.trace[300];
+    assert!(
+        run.region.lower()[0] > before.lower[0],
+        "it slides up the slope"
+    );
+    assert_eq!(run.stop, StopReason::CollapsedDrifting);
+    assert_eq!(
+        serde_json::to_value(run.stop).unwrap(),
+        "collapsed_drifting"
+    );
 }
