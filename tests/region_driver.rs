@@ -1,9 +1,12 @@
-//! Properties 6, 7 and 8 of issue 2 and the driver's contract (SPEC §3): divergence and the
-//! regulariser, domain/ε/finiteness/evaluation-count invariants, metamorphic symmetries,
-//! validation errors, adversarial mode, undefined losses.
+//! The driver's contract (SPEC §3): in 1-D naive diverges without the regulariser (the width
+//! grows by ≥ 2ηm per step on f ≥ m) and converges to width c/λ with it; every run stays in the
+//! domain with sides ≥ ε, finite, one batch per step, counted exactly; regions follow shifts,
+//! permutations and mirrors of f; usage errors are typed; adversarial mode is the method on
+//! 1 − f; undefined losses are null; stop reasons name the final box.
 
 mod common;
 
+use approx::{abs_diff_eq, relative_eq};
 use common::OracleFn;
 use proptest::prelude::*;
 use semrob::region::faces::boundary_point_count;
@@ -22,7 +25,7 @@ fn widths(run: &RegionRun) -> Vec<f64> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// Property 6a: naive with λ = 0 on f ≥ m > 0 (1-D) widens the box by at least 2ηm per step
+    /// Divergence: naive with λ = 0 on f ≥ m > 0 (1-D) widens the box by at least 2ηm per step
     /// until the domain stops it (Theorem B.1 of the paper's supplement).
     #[test]
     fn naive_without_regulariser_diverges_until_the_domain_stops_it(
@@ -61,7 +64,7 @@ proptest! {
         }
     }
 
-    /// Property 6b: naive with λ > 0 on a constant c (1-D) converges to width c/λ.
+    /// The regulariser: naive with λ > 0 on a constant c (1-D) converges to width c/λ.
     #[test]
     fn naive_with_regulariser_converges_to_width_c_over_lambda(
         c in 0.1f64..1.0, lambda in 0.05f64..1.0, eta_frac in 0.1f64..0.9, start in -10f64..10.0,
@@ -73,10 +76,10 @@ proptest! {
         let run = find_region(&f, Method::Naive, &domain, &[start], &hyper, false).unwrap();
         prop_assert_eq!(run.stop, StopReason::Converged);
         let w = run.region.sides()[0];
-        prop_assert!((w - c / lambda).abs() <= 1e-6 * c / lambda, "width {} vs c/λ = {}", w, c / lambda);
+        prop_assert!(abs_diff_eq!(w, c / lambda, epsilon = 1e-6 * c / lambda), "width {} vs c/λ = {}", w, c / lambda);
         // Symmetric growth on a constant: the box stays centred on the start.
         let mid = 0.5 * (run.region.lower()[0] + run.region.upper()[0]);
-        prop_assert!((mid - start).abs() <= 1e-9 * (1.0 + start.abs()));
+        prop_assert!(abs_diff_eq!(mid, start, epsilon = 1e-9 * (1.0 + start.abs())));
     }
 }
 
@@ -111,7 +114,7 @@ fn any_oracle(kind: usize, n: usize, p: &[f64]) -> Oracle {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// Property 7: for any function, method, hyper-parameters, start and mode, the bounds stay
+    /// The driver's invariants: for any function, method, hyper-parameters, start and mode, the bounds stay
     /// in the domain with every side ≥ ε, nothing is NaN or infinite, each step is ONE batch
     /// call, and the reported evaluation counts are exactly what the function was asked.
     #[test]
@@ -191,14 +194,15 @@ fn bounds(run: &RegionRun) -> (Vec<f64>, Vec<f64>) {
     )
 }
 
+/// Whether `x` and `y` have the same length and agree to `tol` in every coordinate.
 fn close(x: &[f64], y: &[f64], tol: f64) -> bool {
-    x.iter().zip(y).all(|(a, b)| (a - b).abs() <= tol)
+    abs_diff_eq!(x[..], y[..], epsilon = tol)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Property 8: shifting f, the domain and the start by s shifts the region by s; permuting
+    /// Symmetries: shifting f, the domain and the start by s shifts the region by s; permuting
     /// the dimensions permutes it; mirroring a dimension mirrors it (to rounding).
     #[test]
     fn regions_follow_shifts_permutations_and_mirrors(
@@ -296,7 +300,7 @@ fn adversarial_mode_is_the_method_on_one_minus_f() {
         // 1 − f and the oracle of 1 − f associate their sums differently: equal to rounding.
         assert_eq!(adv.iterations, direct.iterations, "{method}");
         assert_eq!(adv.stop, direct.stop, "{method}");
-        let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs());
+        let near = |a: f64, b: f64| relative_eq!(a, b, epsilon = 1e-9, max_relative = 1e-9);
         for (x, y) in adv.trace.iter().zip(&direct.trace) {
             assert!(
                 x.lower.iter().zip(&y.lower).all(|(a, b)| near(*a, *b)),
@@ -311,7 +315,10 @@ fn adversarial_mode_is_the_method_on_one_minus_f() {
             let v: f64 = x.lower.iter().zip(&x.upper).map(|(l, u)| u - l).product();
             match (x.loss, y.loss) {
                 (Some(a), Some(b)) => {
-                    assert!((a - b).abs() <= 1e-9 * (1.0 + v), "{method}: {a} vs {b}")
+                    assert!(
+                        abs_diff_eq!(a, b, epsilon = 1e-9 * (1.0 + v)),
+                        "{method}: {a} vs {b}"
+                    )
                 }
                 (a, b) => assert_eq!(a, b, "{method}"),
             }
