@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mutation testing of the math core with cargo-mutants (a tool, not a dependency: it is
 # installed here with `cargo install --locked cargo-mutants` when missing). Every mutant is
-# built without libtorch and tested against the test targets that exercise it; the results go
-# to out/mutants/<name>/mutants.out (caught.txt, missed.txt, timeout.txt, unviable.txt).
+# built without libtorch (in copies of this tree and its target/, $MUTANTS_SCRATCH-<k>) and
+# tested against the test targets that exercise it; the results go to
+# out/mutants/<part>/shard-<k>/mutants.out (caught.txt, missed.txt, timeout.txt, unviable.txt).
 # A surviving mutant is either killed by a new test or listed, with its reason, in
 # mutants-equivalent.md. Figures of the last full run: BENCHMARKS.md, "Mutation testing".
 #
@@ -31,19 +32,39 @@ fi
 region_tests=(region_directions region_oir_w region_driver region_divergence region_geometry
     region_face_quadrature region_behaviour)
 
+# cargo-mutants' own scratch copies lose the files' times, so cargo would rebuild every
+# dependency in each (20+ minutes here); instead the tree and its build are copied with their
+# times (tar) and the mutants are applied in place in the copies. MUTANTS_JOBS copies run
+# shards of the mutants side by side (default 2: the builds wait on a busy CPU more than they
+# use it).
+root=$PWD
+scratch=${MUTANTS_SCRATCH:-/tmp/semrob-mutants}
+jobs=${MUTANTS_JOBS:-2}
+for ((k = 0; k < jobs; k++)); do
+    rm -rf "$scratch-$k"
+    mkdir -p "$scratch-$k"
+    tar --exclude=./.git --exclude=./out -cf - . | tar -xf - -C "$scratch-$k"
+done
+
+count() {
+    cat "$1"/shard-*/mutants.out/"$2".txt 2>/dev/null | wc -l
+}
+
 run() {
     local name=$1
     shift
-    mkdir -p "out/mutants/$name"
-    # --copy-target: the scratch copy starts from this tree's build (minutes saved per run).
-    # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
-    cargo mutants --no-default-features --copy-target=true --baseline=run \
-        --minimum-test-timeout=60 --timeout-multiplier=10 \
-        --output "out/mutants/$name" "$@" || true
-    echo "== $name: $(wc -l <"out/mutants/$name/mutants.out/caught.txt") caught," \
-        "$(wc -l <"out/mutants/$name/mutants.out/missed.txt") missed," \
-        "$(wc -l <"out/mutants/$name/mutants.out/timeout.txt") timeout," \
-        "$(wc -l <"out/mutants/$name/mutants.out/unviable.txt") unviable"
+    local out="$root/out/mutants/$name"
+    rm -rf "$out"
+    for ((k = 0; k < jobs; k++)); do
+        mkdir -p "$out/shard-$k"
+        # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
+        (cd "$scratch-$k" && cargo mutants --in-place --no-default-features --baseline=run \
+            --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" \
+            --output "$out/shard-$k" "$@" >"$out/shard-$k/console.log" 2>&1) &
+    done
+    wait
+    echo "== $name: $(count "$out" caught) caught, $(count "$out" missed) missed," \
+        "$(count "$out" timeout) timeout, $(count "$out" unviable) unviable"
 }
 
 test_args() {

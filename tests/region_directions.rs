@@ -281,3 +281,22 @@ proptest! {
         );
     }
 }
+
+#[test]
+#[should_panic(expected = "f_D has 3 entries, expected 4")]
+fn a_corner_vector_of_the_wrong_length_is_refused_by_name() {
+    let region = Region::new(vec![0.0, 0.0], vec![1.0, 1.0]).unwrap();
+    naive_direction(&region, &DVector::from_vec(vec![0.1, 0.2, 0.3]), 0.1);
+}
+
+#[test]
+#[should_panic(expected = "f_C has 8 entries, expected 4")]
+fn outer_corner_values_of_the_wrong_length_are_refused_by_name() {
+    let region = Region::new(vec![0.0, 0.0], vec![1.0, 1.0]).unwrap();
+    oir_b_direction(
+        &region,
+        &DVector::from_element(4, 0.5),
+        &DVector::from_element(8, 0.5),
+        0.05,
+    );
+}

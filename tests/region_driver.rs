@@ -607,3 +607,26 @@ fn a_collapsed_box_that_keeps_moving_is_collapsed_drifting() {
         "collapsed_drifting"
     );
 }
+
+#[test]
+fn beta_at_its_bound_is_refused_and_just_below_it_accepted() {
+    // 2 − (2n−1)β must stay positive: β = 2/(2n−1) itself is out, in every dimension.
+    for (n, bound) in [(1, 2.0), (2, 2.0 / 3.0), (3, 0.4), (4, 2.0 / 7.0)] {
+        assert_eq!(HyperParams::beta_bound(n), bound);
+        let domain = Region::new(vec![0.0; n], vec![10.0; n]).unwrap();
+        let f = OracleFn::new(Oracle::constant(n, 0.5));
+        let at = |beta: f64| {
+            let h = HyperParams {
+                beta,
+                iterations: 3,
+                ..HyperParams::default()
+            };
+            find_region(&f, Method::OirW, &domain, &vec![5.0; n], &h, false)
+        };
+        assert!(
+            matches!(at(bound), Err(RegionError::Beta { .. })),
+            "n = {n}"
+        );
+        assert!(at(bound * (1.0 - 1e-12)).is_ok(), "n = {n}");
+    }
+}
