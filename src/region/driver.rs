@@ -14,20 +14,46 @@ use crate::semantic::{EvalError, Evaluation, SemanticFunction};
 /// The most points one step may evaluate (inner and outer boxes together).
 pub const MAX_POINTS_PER_STEP: usize = 1 << 21;
 
-/// Why a run stopped.
+/// Why a run stopped, and what the final box is.
+///
+/// A side is *at its minimum* when it is below 1.5 ε (the projection keeps every side ≥ ε):
+/// the box is flat in that dimension, whether it shrank there or started there (a start on the
+/// domain's boundary begins with side ε).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
-    /// In the last step every bound moved by at most `tolerance × r_i`.
+    /// In the last step every bound moved by at most `tolerance × r_i`, and no side is at its
+    /// minimum: a region at rest.
     Converged,
-    /// The iteration budget ran out.
+    /// The iteration budget ran out with the box still moving and no side at its minimum.
     MaxIterations,
-    /// The box shrank to the minimum side (every side below 1.5 ε) and stopped moving: the
-    /// method found no region here (e.g. naive where `λ r` outweighs the face integrals).
+    /// Every side is at its minimum and the box stopped moving: the method found no region here
+    /// (e.g. naive where `λ r` outweighs the face integrals).
     Collapsed,
     /// The update direction was not a finite number (e.g. an overflow on an astronomically
     /// large box); the region is the last finite one, the bad step was not taken.
     NonFiniteStep,
+    /// Some sides, not all, are at their minimum when the run stopped (at rest or when the
+    /// budget ran out): the box is flat in those dimensions, so no region of full dimension.
+    PartlyCollapsed,
+    /// Every side is at its minimum and the box was still moving (sliding, or flickering by
+    /// ulps far from 0) when the budget ran out: no region here either.
+    CollapsedDrifting,
+}
+
+impl StopReason {
+    /// The reason of a run that stopped without a non-finite step: `at_rest` when its last step
+    /// moved every bound by at most the tolerance, `sides` the final box's sides.
+    fn of_final_box(at_rest: bool, sides: &DVector<f64>, eps: f64) -> StopReason {
+        let minimal = sides.iter().filter(|&&r| r < 1.5 * eps).count();
+        match (minimal, at_rest) {
+            (0, true) => StopReason::Converged,
+            (0, false) => StopReason::MaxIterations,
+            (m, true) if m == sides.len() => StopReason::Collapsed,
+            (m, false) if m == sides.len() => StopReason::CollapsedDrifting,
+            _ => StopReason::PartlyCollapsed,
+        }
+    }
 }
 
 /// One step of a run: the box that was evaluated and its loss.
@@ -363,9 +389,11 @@ impl Stepper {
 ///   OIR_W asks `∇f` for the inner box's points only (the outer corners enter its reported
 ///   loss, not its direction), so `gradient_evaluations` counts `2ⁿ` per step.
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
-/// * Stop when every bound moved by at most `tolerance × r_i` in the step (`Converged`, or
-///   `Collapsed` when every side is below 1.5 ε), or after `iterations` steps
-///   (`MaxIterations`), or before a non-finite step (`NonFiniteStep`).
+/// * Stop when every bound moved by at most `tolerance × r_i` in the step, or after
+///   `iterations` steps, or before a non-finite step (`NonFiniteStep`). The final box names
+///   the other reasons ([`StopReason`]): at rest `Converged`, `PartlyCollapsed` or `Collapsed`,
+///   out of budget `MaxIterations`, `PartlyCollapsed` or `CollapsedDrifting`, as none, some
+///   or all of its sides are below 1.5 ε.
 pub fn find_region(
     f: &dyn SemanticFunction,
     method: Method,
@@ -388,7 +416,8 @@ pub fn find_region(
     let mut region = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
     let mut trace = Vec::new();
     let (mut evaluations, mut gradient_evaluations) = (0, 0);
-    let mut stop = StopReason::MaxIterations;
+    let mut at_rest = false;
+    let mut non_finite = false;
 
     for _ in 0..hyper.iterations {
         let points = stepper.points(&region, hyper.alpha);
@@ -403,7 +432,7 @@ pub fn find_region(
             loss: loss.filter(|l| l.is_finite()),
         });
         if !direction.is_finite() {
-            stop = StopReason::NonFiniteStep;
+            non_finite = true;
             break;
         }
         let next = project(
@@ -412,18 +441,17 @@ pub fn find_region(
             domain,
             eps,
         );
-        let converged = moved_at_most(&region, &next, hyper.tolerance);
+        at_rest = moved_at_most(&region, &next, hyper.tolerance);
         region = next;
-        if converged {
-            let minimal = region.sides().iter().all(|&r| r < 1.5 * eps);
-            stop = if minimal {
-                StopReason::Collapsed
-            } else {
-                StopReason::Converged
-            };
+        if at_rest {
             break;
         }
     }
+    let stop = if non_finite {
+        StopReason::NonFiniteStep
+    } else {
+        StopReason::of_final_box(at_rest, &region.sides(), eps)
+    };
     Ok(RegionRun {
         region,
         stop,

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Mutation testing of the math core with cargo-mutants (a tool, not a dependency: it is
+# installed here with `cargo install --locked cargo-mutants` when missing). Every mutant is
+# built without libtorch (in copies of this tree and its target/, $MUTANTS_SCRATCH-<k>) and
+# tested against the test targets that exercise it; the results go to
+# out/mutants/<part>/shard-<k>/mutants.out (caught.txt, missed.txt, timeout.txt, unviable.txt).
+# A surviving mutant is either killed by a new test or listed, with its reason, in
+# mutants-equivalent.md. Figures of the last full run: BENCHMARKS.md, "Mutation testing".
+#
+#   scripts/mutants.sh               # everything below, in order (hours on a 2-core VM)
+#   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver)
+#   scripts/mutants.sh methods -F 'oir_w'   # one part; extra arguments go to cargo mutants
+#
+# Parts: methods, geometry, faces, driver (src/region/<part>.rs), oracles (the oracles crate),
+# grid (src/semantic/grid.rs), camera (src/render/camera.rs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo-mutants >/dev/null; then
+    cargo install --locked cargo-mutants
+fi
+
+parts=(methods geometry faces driver oracles grid camera)
+if [[ $# -gt 0 && $1 == region ]]; then
+    parts=(methods geometry faces driver)
+    shift
+elif [[ $# -gt 0 && " ${parts[*]} " == *" $1 "* ]]; then
+    parts=("$1")
+    shift
+fi
+
+region_tests=(region_directions region_oir_w region_driver region_divergence region_geometry
+    region_face_quadrature region_behaviour)
+
+# cargo-mutants' own scratch copies lose the files' times, so cargo would rebuild every
+# dependency in each (20+ minutes here); instead the tree and its build are copied with their
+# times (tar) and the mutants are applied in place in the copies. MUTANTS_JOBS copies run
+# shards of the mutants side by side (default 2: the builds wait on a busy CPU more than they
+# use it).
+root=$PWD
+scratch=${MUTANTS_SCRATCH:-/tmp/semrob-mutants}
+jobs=${MUTANTS_JOBS:-2}
+for ((k = 0; k < jobs; k++)); do
+    rm -rf "$scratch-$k"
+    mkdir -p "$scratch-$k"
+    tar --exclude=./.git --exclude=./out -cf - . | tar -xf - -C "$scratch-$k"
+done
+
+count() {
+    cat "$1"/shard-*/mutants.out/"$2".txt 2>/dev/null | wc -l
+}
+
+run() {
+    local name=$1
+    shift
+    local out="$root/out/mutants/$name"
+    rm -rf "$out"
+    for ((k = 0; k < jobs; k++)); do
+        mkdir -p "$out/shard-$k"
+        # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
+        (cd "$scratch-$k" && cargo mutants --in-place --no-default-features --baseline=run \
+            --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" \
+            --output "$out/shard-$k" "$@" >"$out/shard-$k/console.log" 2>&1) &
+    done
+    wait
+    echo "== $name: $(count "$out" caught) caught, $(count "$out" missed) missed," \
+        "$(count "$out" timeout) timeout, $(count "$out" unviable) unviable"
+}
+
+test_args() {
+    for t in "$@"; do printf -- '--cargo-arg=--test=%s\n' "$t"; done
+}
+
+for part in "${parts[@]}"; do
+    case $part in
+    methods | geometry | faces | driver)
+        mapfile -t args < <(test_args "${region_tests[@]}")
+        run "$part" -p semrob -f "src/region/$part.rs" --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    oracles)
+        mapfile -t args < <(test_args "${region_tests[@]}")
+        run oracles -p semrob-oracles --test-package semrob-oracles,semrob \
+            --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    grid)
+        mapfile -t args < <(test_args grid cli_regions)
+        run grid -p semrob -f src/semantic/grid.rs --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    camera)
+        mapfile -t args < <(test_args render_properties render_analytic)
+        run camera -p semrob -f src/render/camera.rs --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    esac
+done
