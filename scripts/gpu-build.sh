@@ -33,9 +33,13 @@ TORCH_PIN=torch==2.11.0
 TORCH_SHA=0f68f4ac6d95d12e896c3b7a912b5871619542ec54d3649cf48cc1edd4dd2756
 CUDA_PINS=(nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85)
 TCH_VERSION=0.24.0
-LT=$ROOT/.libtorch-2.11
+# Overridable, to reuse another checkout's download and compiled dependencies (a full
+# release build from scratch took 18 min on the shared 2-core VM; torch-sys rebuilds only when
+# LIBTORCH's path changes):
+#   SEMROB_GPU_LIBTORCH=/work/wt-gpu/.libtorch-2.11 SEMROB_GPU_TARGET=/work/wt-gpu/target/gpu
+LT=${SEMROB_GPU_LIBTORCH:-$ROOT/.libtorch-2.11}
 WS=$ROOT/target/gpu-ws
-export CARGO_TARGET_DIR=$ROOT/target/gpu
+export CARGO_TARGET_DIR=${SEMROB_GPU_TARGET:-$ROOT/target/gpu}
 STAGE=${SEMROB_GPU_STAGE:-$ROOT/.gpu}
 CHECK_CPU=0
 [[ "${1:-}" == --check-cpu ]] && CHECK_CPU=1
