@@ -86,7 +86,9 @@ touch -r "$ROOT/Cargo.toml" "$WS/Cargo.toml"
 # --- 3. build ------------------------------------------------------------------------------
 export LIBTORCH=$LT/torch
 unset LIBTORCH_USE_PYTORCH LIBTORCH_INCLUDE LIBTORCH_LIB LIBTORCH_STATIC
-export CPLUS_INCLUDE_PATH=$WS/tools/libtorch-missing/include
+# Set (empty), so that .cargo/config.toml's checkout-relative fallback does not apply: the
+# cc-built crates (torch-sys, zstd-sys, ...) rerun when it changes, and LIBTORCH is real here.
+export CPLUS_INCLUDE_PATH=
 # Smaller, faster release build: the binary is stripped anyway.
 export CARGO_PROFILE_RELEASE_DEBUG=0
 # Appended after the libraries on the link line: -ltorch_cuda after --no-as-needed gets a
