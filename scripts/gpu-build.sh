@@ -83,6 +83,19 @@ touch -r "$ROOT/Cargo.toml" "$WS/Cargo.toml"
     exit 1
 }
 
+# Cargo decides freshness by mtime, and the copied files keep theirs: a file whose content
+# differs from the last successful build's (another checkout, a merge) could look older than
+# that build's outputs. Touch every file not in the last build's content manifest.
+SUMS=$CARGO_TARGET_DIR/gpu-ws.sha256
+(cd "$WS" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$SUMS.new"
+if [[ -f "$SUMS" ]]; then
+    comm -13 <(sort "$SUMS") <(sort "$SUMS.new") | cut -c67- >"$SUMS.changed"
+else
+    cut -c67- "$SUMS.new" >"$SUMS.changed"
+fi
+echo "gpu-build: $(wc -l <"$SUMS.changed") file(s) changed since the last build"
+(cd "$WS" && tr '\n' '\0' <"$SUMS.changed" | xargs -0 -r touch)
+
 # --- 3. build ------------------------------------------------------------------------------
 export LIBTORCH=$LT/torch
 unset LIBTORCH_USE_PYTORCH LIBTORCH_INCLUDE LIBTORCH_LIB LIBTORCH_STATIC
@@ -104,6 +117,7 @@ if ((CHECK_CPU)); then
 fi
 cargo rustc --release -p semrob --bin semrob -- "${LINK_COMMON[@]}" "${LINK_CUDA[@]}"
 BIN=$CARGO_TARGET_DIR/release/semrob
+mv "$SUMS.new" "$SUMS"
 
 # --- 4. checks on the binary ---------------------------------------------------------------
 needed=$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
