@@ -3,19 +3,21 @@
 //! from every start with every method on the real function, and is saved atomically in a
 //! results folder stamped with the configuration's fingerprint; the report aggregates them.
 
+mod artifacts;
 mod config;
 mod report;
 mod results;
 #[cfg(feature = "torch")]
 mod run;
 
+pub use artifacts::{render_points, RenderShot, Renders};
 pub use config::{
     AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
     NetworkConfig, SrvrConfig, EMBEDDED_DEFAULT,
 };
 pub use report::{
-    build_report, compare_json, BenchReport, ClassReport, MethodReport, NetworkReport, Tolerance,
-    GOLDEN_TOLERANCE, REPORT_FORMAT,
+    build_report, compare_json, AcceptanceRecord, BenchReport, ClassReport, MethodReport,
+    NetworkReport, Tolerance, GOLDEN_TOLERANCE, REPORT_FORMAT,
 };
 pub use results::{JobId, JobResult, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT};
 #[cfg(feature = "torch")]

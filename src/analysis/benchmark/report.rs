@@ -68,6 +68,20 @@ pub struct BenchReport {
     pub jobs_total: usize,
     pub networks: Vec<NetworkReport>,
     pub methods: Vec<MethodReport>,
+    /// How the regions were grown: `map` or `network`; absent: not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// The acceptance rule's reference network and the shapes it kept; absent: not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<AcceptanceRecord>,
+}
+
+/// Which network decided the dataset (SPEC §7) and how many shapes it kept of how many.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptanceRecord {
+    pub network: String,
+    pub kept: usize,
+    pub of: usize,
 }
 
 fn mean(xs: impl Iterator<Item = f64>) -> f64 {
@@ -185,6 +199,8 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
         jobs_total: stamp.jobs.len(),
         networks,
         methods,
+        mode: None,
+        acceptance: None,
     }
 }
 
