@@ -255,6 +255,11 @@ impl ResultsDir {
     }
 }
 
+/// The robust region of largest volume among a job's runs (the contact sheet's "inside").
+pub fn largest_region(runs: &[RunSummary]) -> Option<&RunSummary> {
+    runs.iter().max_by(|a, b| a.volume.total_cmp(&b.volume))
+}
+
 /// Where to render a job's contact sheet: `k` points inside the region `[lower, upper]`
 /// (its centre first, then points spread over it) and up to `k` of the map's samples
 /// outside it, lowest score first and kept apart by at least a sixth of the domain's
@@ -435,6 +440,17 @@ mod tests {
             e.contains("maps/net/vase/s0.json") && e.contains("other"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_largest_region_is_the_one_of_largest_volume() {
+        assert!(largest_region(&[]).is_none());
+        let small = RunSummary {
+            volume: 10.0,
+            ..run()
+        };
+        let runs = [small.clone(), run(), small];
+        assert_eq!(largest_region(&runs).unwrap().volume, 2400.0);
     }
 
     #[test]
