@@ -8,3 +8,7 @@ scripts/setup-test-python.sh
 cargo test --workspace --all-targets
 # Everything but the classifiers must also build without libtorch.
 cargo check --workspace --all-targets --no-default-features
+# The golden results that go through libtorch again, under other CPU kernel sets than the
+# one libtorch picked for this machine above: a golden must hold on every CPU
+# (ATEN_CPU_CAPABILITY selects the kernels; `default` runs on any x86-64).
+scripts/test-kernels.sh

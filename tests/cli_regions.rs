@@ -271,10 +271,139 @@ fn srvr_agrees_with_the_regions_it_is_made_of() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
         table.contains(&format!(
-            "| **netA** | **mean of 2 classes** | | | | **{:.3}** |",
+            "| **netA** | **mean of 2 classes** | | | | | **{:.3}** |",
             100.0 * (cup_a + vase_a) / 2.0
         )),
         "{table}"
+    );
+}
+
+/// SPEC §7: one reference network chooses the shapes and every network is scored on those.
+/// Here alexnet fails on the shapes resnet50 recognises and succeeds only on one resnet50
+/// rejects: filtering each network by its own scores ranks alexnet first, the reference rule
+/// (the default, with resnet50 listed) ranks resnet50 first.
+#[test]
+fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("grids");
+    let maps = [
+        (
+            "resnet50",
+            "s1",
+            plateau_grid(0.9, (100.0, 200.0), (10.0, 60.0)),
+        ),
+        (
+            "resnet50",
+            "s2",
+            plateau_grid(0.9, (60.0, 240.0), (0.0, 70.0)),
+        ),
+        (
+            "resnet50",
+            "s3",
+            plateau_grid(0.05, (100.0, 200.0), (10.0, 60.0)),
+        ),
+        (
+            "alexnet",
+            "s1",
+            plateau_grid(0.05, (140.0, 160.0), (20.0, 40.0)),
+        ),
+        (
+            "alexnet",
+            "s2",
+            plateau_grid(0.05, (140.0, 160.0), (20.0, 40.0)),
+        ),
+        (
+            "alexnet",
+            "s3",
+            plateau_grid(0.95, (20.0, 340.0), (-10.0, 85.0)),
+        ),
+    ];
+    for (net, shape, grid) in &maps {
+        write_grid(
+            &root.join(net).join("cup").join(format!("{shape}.json")),
+            grid,
+        );
+    }
+    let ranking = |extra: &[&str]| -> (Vec<String>, Value) {
+        let mut args = vec![
+            "srvr",
+            "--grids",
+            root.to_str().unwrap(),
+            "--json",
+            "--iterations",
+            "150",
+            "--init",
+            "150,30",
+        ];
+        args.extend(extra);
+        let report = stdout_json(&semrob(&args));
+        let mut nets: Vec<(String, f64)> = report["networks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["network"].as_str().unwrap().to_string(),
+                    n["srvr"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        nets.sort_by(|a, b| b.1.total_cmp(&a.1));
+        (nets.into_iter().map(|n| n.0).collect(), report)
+    };
+    let (default, report) = ranking(&[]);
+    assert_eq!(default, ["resnet50", "alexnet"], "{report}");
+    assert_eq!(report["acceptance"]["rule"], "reference");
+    assert_eq!(report["acceptance"]["network"], "resnet50");
+    assert_eq!(
+        (
+            report["acceptance"]["kept"].as_u64(),
+            report["acceptance"]["shapes"].as_u64()
+        ),
+        (Some(2), Some(3))
+    );
+    // alexnet is scored on resnet50's two shapes; it passes only s3 itself.
+    let alexnet = &report["networks"][0];
+    assert_eq!(alexnet["network"], "alexnet");
+    assert_eq!(alexnet["classes"][0]["shapes"], 2);
+    assert_eq!(alexnet["classes"][0]["own_pass"], 1);
+    let (named, named_report) = ranking(&["--accept-by", "resnet50"]);
+    assert_eq!(named, default);
+    assert_eq!(named_report, report);
+    let (each, report) = ranking(&["--accept-by", "each"]);
+    assert_eq!(each, ["alexnet", "resnet50"], "{report}");
+    assert_eq!(report["acceptance"]["rule"], "each");
+    let (_, report) = ranking(&["--accept-by", "none"]);
+    assert_eq!(report["networks"][1]["classes"][0]["shapes"], 3);
+
+    // The table names the deciding network.
+    let out = semrob(&[
+        "srvr",
+        "--grids",
+        root.to_str().unwrap(),
+        "--iterations",
+        "5",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("resnet50 decided; it kept 2 of 3 shapes"),
+        "{table}"
+    );
+
+    // A reference network that is not in the folder: exit 2, naming the networks.
+    let out = semrob(&[
+        "srvr",
+        "--grids",
+        root.to_str().unwrap(),
+        "--accept-by",
+        "vgg",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--accept-by")
+            && err.contains("\"vgg\" is not among the networks (alexnet, resnet50)"),
+        "{err}"
     );
 }
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use semrob::report::golden::{bless_requested, check_golden};
 use serde_json::Value;
 
 fn semrob(args: &[&str], cwd: &Path) -> Output {
@@ -50,22 +51,10 @@ supersampling = 1
 map_axes = ["azimuth:0:360:90"]
 "#;
 
-/// Rounds every number to 6 significant digits, so the snapshot does not depend on the last
-/// bits of libtorch's CPU kernels.
-fn rounded(v: &Value) -> Value {
-    match v {
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if !n.is_i64() && !n.is_u64() => {
-                let r: f64 = format!("{x:.5e}").parse().unwrap();
-                serde_json::json!(r)
-            }
-            _ => v.clone(),
-        },
-        Value::Array(a) => Value::Array(a.iter().map(rounded).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), rounded(v))).collect()),
-        _ => v.clone(),
-    }
-}
+/// The golden report of [`SMALL`], compared by the one golden rule
+/// (`semrob::report::golden`, 1e-6 + 1e-4·|golden|). Regenerate after a deliberate change:
+/// `SEMROB_BLESS=1 cargo test --test e2e_cli`, then review `git diff golden/`.
+const SMALL_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/golden/e2e/srvr_small.json");
 
 #[test]
 fn srvr_small_config_golden_rerun_shards_and_merge() {
@@ -82,9 +71,15 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
         report["networks"][0]["weights"]["file"],
         "efficientnet-lite0.pth"
     );
-    insta::with_settings!({ snapshot_path => "../golden/e2e", prepend_module_to_snapshot => false }, {
-        insta::assert_json_snapshot!("srvr_small", rounded(&report));
-    });
+    if let Err(e) = check_golden(
+        Path::new(SMALL_GOLDEN),
+        "SRVR report of the small configuration of tests/e2e_cli.rs (Lite0, two fixtures); \
+         regenerate: SEMROB_BLESS=1 cargo test --test e2e_cli",
+        &report,
+        bless_requested(),
+    ) {
+        panic!("{e}");
+    }
     for f in [
         "stamp.json",
         "report.json",
@@ -122,7 +117,7 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let mut drifted = report.clone();
     drifted["networks"][0]["mean_score"] = serde_json::json!(0.123);
-    std::fs::write(&golden, serde_json::to_string(&drifted).unwrap()).unwrap();
+    check_golden(&golden, "drifted on purpose", &drifted, true).unwrap();
     let o = semrob(
         &["srvr", "small.toml", "--results", "full", "--golden", g],
         dir,
@@ -254,6 +249,20 @@ fn bad_inputs_exit_2_with_a_clear_message() {
             "acceptance.map_axes",
         ),
         (SMALL.replace("label = 883", "label = 4000"), "label"),
+        (
+            SMALL.replace("[acceptance]", "[acceptance]\nnetwork = \"resnet50\""),
+            "acceptance.network",
+        ),
+        (
+            SMALL.replace("batch = 8", "batch = 8\nregions = \"grid\""),
+            "regions",
+        ),
+        (
+            SMALL
+                .replace("batch = 8", "batch = 8\nregions = \"map\"")
+                .replace("azimuth:0:360:90", "azimuth:0:360:360"),
+            "needs at least 2 per axis",
+        ),
         (
             SMALL.replace(
                 "networks = [{ model = \"efficientnet-lite0\" }]",

@@ -1,36 +1,20 @@
-//! Golden snapshots of the final regions of a fixed set of oracle runs (insta, JSON).
+//! Golden results of a fixed set of oracle runs: the final regions, stop reasons and
+//! counts, in `golden/region/*.json`, compared by the one golden rule
+//! (`semrob::report::golden`: numbers within 1e-6 + 1e-4·|golden|, counts, strings and stop
+//! reasons exact). After an intended change, regenerate and review the diff:
 //!
-//! Snapshots live in `golden/region/`. Bounds are rounded to 1e-6, volumes and losses to 7
-//! significant digits, so that last-ulp differences of `exp`/`ln` between platforms do not
-//! show. After an intended change, regenerate and review the diff:
-//!
-//!     INSTA_UPDATE=always cargo test --no-default-features --test region_golden
+//!     SEMROB_BLESS=1 cargo test --no-default-features --test region_golden
 //!     git diff golden/region
 
 mod common;
 
+use std::path::Path;
+
 use common::OracleFn;
 use semrob::region::{find_region, HyperParams, Method, Region};
+use semrob::report::golden::{bless_requested, check_golden};
 use semrob_oracles::Oracle;
 use serde_json::{json, Value};
-
-fn round6(x: f64) -> f64 {
-    let r = (x * 1e6).round() / 1e6;
-    if r == 0.0 {
-        0.0 // no "-0.0" in snapshots
-    } else {
-        r
-    }
-}
-
-/// `x` to 7 significant digits (volumes and losses span many orders of magnitude).
-fn round_sig(x: f64) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let scale = 10f64.powi(6 - x.abs().log10().floor() as i32);
-    (x * scale).round() / scale
-}
 
 /// One run, summarised for a snapshot.
 fn golden_run(
@@ -42,29 +26,32 @@ fn golden_run(
     adversarial: bool,
 ) -> Value {
     let r = find_region(f, method, domain, init, hyper, adversarial).unwrap();
-    let round = |v: &[f64]| v.iter().map(|&x| round6(x)).collect::<Vec<_>>();
     json!({
         "method": method,
         "init": init,
         "face_points": hyper.face_points,
         "adversarial": adversarial,
-        "lower": round(r.region.lower().as_slice()),
-        "upper": round(r.region.upper().as_slice()),
-        "volume": round_sig(r.region.volume()),
+        "lower": r.region.lower().as_slice(),
+        "upper": r.region.upper().as_slice(),
+        "volume": r.region.volume(),
         "stop": r.stop,
         "iterations": r.iterations,
         "evaluations": r.evaluations,
         "gradient_evaluations": r.gradient_evaluations,
-        "last_loss": r.trace.last().and_then(|s| s.loss).map(round_sig),
+        "last_loss": r.trace.last().and_then(|s| s.loss),
     })
 }
 
-macro_rules! golden {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({ snapshot_path => "../golden/region", prepend_module_to_snapshot => false }, {
-            insta::assert_json_snapshot!($name, $value);
-        });
-    };
+/// Compares `runs` with `golden/region/NAME.json` (or rewrites it with `SEMROB_BLESS=1`).
+fn golden(name: &str, runs: Vec<Value>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("golden/region/{name}.json"));
+    let about = format!(
+        "final regions of oracle runs ({name}), tests/region_golden.rs; regenerate: \
+         SEMROB_BLESS=1 cargo test --no-default-features --test region_golden"
+    );
+    if let Err(e) = check_golden(&path, &about, &Value::Array(runs), bless_requested()) {
+        panic!("{e}");
+    }
 }
 
 #[test]
@@ -76,7 +63,7 @@ fn golden_1d_plateau() {
         .iter()
         .map(|&m| golden_run(&f, m, &domain, &[130.0], &h, false))
         .collect();
-    golden!("plateau_1d", runs);
+    golden("plateau_1d", runs);
 }
 
 #[test]
@@ -96,7 +83,7 @@ fn golden_1d_trap() {
         .iter()
         .flat_map(|&s| Method::ALL.map(|m| golden_run(&f, m, &domain, &[s], &h, false)))
         .collect();
-    golden!("trap_1d", runs);
+    golden("trap_1d", runs);
 }
 
 #[test]
@@ -128,7 +115,7 @@ fn golden_2d_plateau() {
         &h3,
         false,
     ));
-    golden!("plateau_2d", runs);
+    golden("plateau_2d", runs);
 }
 
 #[test]
@@ -149,7 +136,7 @@ fn golden_2d_trap_adversarial() {
         .iter()
         .map(|&m| golden_run(&f, m, &domain, &[150.0, 45.0], &h, true))
         .collect();
-    golden!("trap_2d_adversarial", runs);
+    golden("trap_2d_adversarial", runs);
 }
 
 #[test]
@@ -177,5 +164,5 @@ fn golden_3d_bump() {
         &wide,
         false,
     ));
-    golden!("bump_3d", runs);
+    golden("bump_3d", runs);
 }

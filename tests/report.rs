@@ -38,11 +38,16 @@ fn a_complete_folder_gives_every_section() {
     assert_self_contained(&html);
     // One row per (network, class), with the recorded mode and reference network.
     assert_eq!(count(&html, "<tr data-key="), 4);
-    for key in ["lite0/vase", "lite0/mug", "lite1/vase", "lite1/mug"] {
-        assert!(html.contains(&format!("data-key=\"{key}\"")), "{key}");
+    for net in ["efficientnet-lite0", "efficientnet-lite1"] {
+        for class in ["vase", "mug"] {
+            assert!(
+                html.contains(&format!("data-key=\"{net}/{class}\"")),
+                "{net}/{class}"
+            );
+        }
     }
     assert!(html.contains("mode <code>map</code>"));
-    assert!(html.contains("decided by <b>lite0</b>, shapes kept not recorded"));
+    assert!(html.contains("Acceptance: each network kept the shapes it scores ≥ 0.1 on itself"));
     assert!(html.contains("0000000000abcdef"), "weights fingerprint");
     assert!(
         html.contains("75.0 s over 6 jobs"),
@@ -58,9 +63,10 @@ fn a_complete_folder_gives_every_section() {
     // The traps of shape v0, listed and in the overview.
     assert!(html.contains("2 trap(s) on 6 map(s)"), "trap overview");
     assert_eq!(count(&html, "<b>T1</b>: area"), 2);
-    assert!(html.contains("No renders: the shape was not accepted, so no region was grown."));
+    assert!(html.contains("left out by the acceptance rule"));
+    assert!(html.contains("No renders: no region was grown for this job."));
     assert!(
-        html.contains("mean of 4 map(s) from lite0, lite1"),
+        html.contains("mean of 4 map(s) from efficientnet-lite0, efficientnet-lite1"),
         "DSM of vase"
     );
 }
@@ -102,34 +108,22 @@ fn a_folder_written_before_artifacts_still_gives_a_page() {
 }
 
 #[test]
-fn mode_and_acceptance_from_report_json_win_and_absence_is_said() {
+fn the_reference_rule_and_an_unrecorded_mode_are_said() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("results");
     write_results(&root, Layout::Old, &[]);
-    std::fs::write(
-        root.join("report.json"),
-        r#"{"mode": "network", "acceptance": {"network": "lite1", "kept": 2, "of": 3}}"#,
-    )
-    .unwrap();
+    // The same jobs under the paper's rule, in a stamp that does not say the mode.
+    let path = root.join("stamp.json");
+    let mut stamp: Stamp = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    stamp.config["acceptance"]["network"] = "efficientnet-lite0".into();
+    stamp.config.as_object_mut().unwrap().remove("regions");
+    std::fs::write(&path, serde_json::to_string(&stamp).unwrap()).unwrap();
     let html = page(&root, &tmp.path().join("a.html"));
-    assert!(html.contains("mode <code>network</code>"));
-    assert!(html.contains("decided by <b>lite1</b>, which kept 2 of 3 shapes"));
-    // A stamp that records neither.
-    std::fs::remove_file(root.join("report.json")).unwrap();
-    let mut stamp: Stamp =
-        serde_json::from_str(&std::fs::read_to_string(root.join("stamp.json")).unwrap()).unwrap();
-    stamp.config = serde_json::json!({"name": "old"});
-    std::fs::write(
-        root.join("stamp.json"),
-        serde_json::to_string(&stamp).unwrap(),
-    )
-    .unwrap();
-    let html = page(&root, &tmp.path().join("b.html"));
-    assert_eq!(
-        count(&html, "not recorded"),
-        2,
-        "mode and reference network"
-    );
+    assert!(html.contains("efficientnet-lite0 decided; it kept 3 of 3 shapes"));
+    assert!(html.contains("<dt>regions grown on</dt><dd><span class=\"note\">not recorded</span>"));
+    // Lite0 passes on m0, so Lite1's m0 counts although Lite1 scores low on it.
+    assert!(!html.contains("left out by the acceptance rule"));
+    assert_eq!(count(&html, "(below the threshold)"), 1, "Lite1 on m0");
 }
 
 #[test]
@@ -205,7 +199,7 @@ fn bad_folders_exit_2_naming_the_problem_and_write_nothing() {
     let grids = tmp.path().join("grids");
     write_grids(&grids);
     std::fs::write(
-        grids.join("lite0/mug/m0.json"),
+        grids.join("efficientnet-lite0/mug/m0.json"),
         r#"{"format": "semrob.grid/1", "axes": []}"#,
     )
     .unwrap();
@@ -224,7 +218,7 @@ fn a_damaged_artifact_is_named_on_the_page_and_on_stderr() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("warning") && stderr.contains("maps/lite0/vase/v0.json"),
+        stderr.contains("warning") && stderr.contains("maps/efficientnet-lite0/vase/v0.json"),
         "{stderr}"
     );
     let html = std::fs::read_to_string(root.join("report.html")).unwrap();

@@ -15,6 +15,11 @@ use std::process::{Command, Output};
 use report_support::{page, write_results, Layout};
 use serde_json::Value;
 
+const L0_MUG: &str = "efficientnet-lite0/mug";
+const L0_VASE: &str = "efficientnet-lite0/vase";
+const L1_MUG: &str = "efficientnet-lite1/mug";
+const L1_VASE: &str = "efficientnet-lite1/vase";
+
 fn chromium(user_data: &Path, extra: &[String]) -> Output {
     let binary = std::env::var("SEMROB_CHROMIUM").unwrap_or_else(|_| "chromium".into());
     let mut cmd = Command::new(&binary);
@@ -121,17 +126,14 @@ fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
     let before = keys("before");
     assert_eq!(
         before,
-        ["lite0/mug", "lite0/vase", "lite1/mug", "lite1/vase"],
+        [L0_MUG, L0_VASE, L1_MUG, L1_VASE],
         "one row per (network, class)"
     );
     let ascending = keys("ascending");
     let descending = keys("descending");
     assert_ne!(ascending, before, "sorting by SRVR changes the order");
-    // lite1/mug has no accepted shape (n/a sorts lowest); then 0.4, 0.7, 1.0 scales.
-    assert_eq!(
-        ascending,
-        ["lite1/mug", "lite0/vase", "lite1/vase", "lite0/mug"]
-    );
+    // Lite1 on mug has no accepted shape (n/a sorts lowest); then 0.4, 0.7, 1.0 scales.
+    assert_eq!(ascending, [L1_MUG, L0_VASE, L1_VASE, L0_MUG]);
     let mut reversed = ascending.clone();
     reversed.reverse();
     assert_eq!(descending, reversed, "a second click reverses");

@@ -42,6 +42,10 @@ pub struct ClassSrvr {
     pub rejected: usize,
     /// Regions that contributed (shapes × starts × methods).
     pub regions: usize,
+    /// Shapes the network itself scores ≥ the acceptance threshold on (its own pass count,
+    /// beside the shapes the rule kept), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_pass: Option<usize>,
 }
 
 /// SRVR of one network: the mean over its classes that have accepted shapes (`None` when
@@ -56,6 +60,9 @@ pub struct NetworkSrvr {
 /// The SRVR table, networks and classes in name order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SrvrReport {
+    /// The acceptance rule that chose the shapes, when one was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<AcceptanceSummary>,
     pub networks: Vec<NetworkSrvr>,
 }
 
@@ -103,6 +110,7 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrRe
                     shapes: acc.shapes.len(),
                     rejected: acc.rejected,
                     regions: acc.regions,
+                    own_pass: None,
                 })
                 .collect();
             let measured: Vec<f64> = classes.iter().filter_map(|c| c.srvr).collect();
@@ -115,7 +123,212 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrRe
             }
         })
         .collect();
-    SrvrReport { networks }
+    SrvrReport {
+        acceptance: None,
+        networks,
+    }
+}
+
+/// Which shapes enter SRVR (SPEC §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptBy {
+    /// The paper's rule: one reference network's mean map score decides, once, which shapes
+    /// form the dataset, and every network is scored on exactly those shapes.
+    Network(String),
+    /// Each network keeps the shapes it scores ≥ the threshold on itself. Not the paper's
+    /// rule: it drops the shapes a weak network fails on and so inflates its SRVR.
+    Each,
+    /// Every shape counts.
+    All,
+}
+
+impl std::str::FromStr for AcceptBy {
+    type Err = String;
+
+    /// `each`, `none` (every shape counts) or a network name.
+    fn from_str(text: &str) -> Result<AcceptBy, String> {
+        match text.trim() {
+            "" => Err("give a network name, `each` or `none`".into()),
+            "each" => Ok(AcceptBy::Each),
+            "none" => Ok(AcceptBy::All),
+            name => Ok(AcceptBy::Network(name.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for AcceptBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AcceptBy::Network(n) => f.write_str(n),
+            AcceptBy::Each => f.write_str("each"),
+            AcceptBy::All => f.write_str("none"),
+        }
+    }
+}
+
+/// `name` lower-cased without separators: `ResNet50`, `resnet-50` and `resnet_50` are one.
+fn normalised(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The default reference network (SPEC §7): ResNet50 when it is among `networks` (in any
+/// spelling: `resnet50`, `ResNet50`, `resnet-50`), else the first one.
+pub fn default_reference(networks: &[String]) -> Option<String> {
+    networks
+        .iter()
+        .find(|n| normalised(n) == "resnet50")
+        .or(networks.first())
+        .cloned()
+}
+
+/// One shape's mean map score under one network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapeScore {
+    pub network: String,
+    pub class: String,
+    pub shape: String,
+    pub mean_score: f64,
+}
+
+/// Why an acceptance rule cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptanceError {
+    #[error("reference network {name:?} is not among the networks ({})", .networks.join(", "))]
+    UnknownNetwork { name: String, networks: Vec<String> },
+    #[error("acceptance threshold {0} is not in [0, 1]")]
+    Threshold(f64),
+}
+
+/// What the acceptance rule decided, as the report states it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptanceSummary {
+    /// `reference` (the paper's), `each` or `none`.
+    pub rule: String,
+    /// The network whose scores decided (rule `reference`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    pub min_mean_score: f64,
+    /// Shapes in the dataset after the rule (rule `each`: counted per network instead).
+    pub kept: usize,
+    /// Distinct shapes seen.
+    pub shapes: usize,
+}
+
+/// The acceptance rule applied to a set of shape scores.
+#[derive(Debug, Clone)]
+pub struct Acceptance {
+    by: AcceptBy,
+    min_mean_score: f64,
+    /// Rule `reference`: the reference network's score per (class, shape).
+    reference: BTreeMap<(String, String), f64>,
+    shapes: BTreeSet<(String, String)>,
+}
+
+impl Acceptance {
+    /// Checks that a reference network named by `by` is among `networks`.
+    pub fn check_network(by: &AcceptBy, networks: &[String]) -> Result<(), AcceptanceError> {
+        match by {
+            AcceptBy::Network(name) if !networks.contains(name) => {
+                Err(AcceptanceError::UnknownNetwork {
+                    name: name.clone(),
+                    networks: networks.to_vec(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The rule `by` with threshold `min_mean_score` over `scores` (every network's). Under
+    /// the reference rule, shapes the reference network has no score for yet (an unfinished
+    /// shard) are left out.
+    pub fn new(
+        by: AcceptBy,
+        min_mean_score: f64,
+        scores: &[ShapeScore],
+    ) -> Result<Acceptance, AcceptanceError> {
+        if !(0.0..=1.0).contains(&min_mean_score) {
+            return Err(AcceptanceError::Threshold(min_mean_score));
+        }
+        let mut reference = BTreeMap::new();
+        if let AcceptBy::Network(name) = &by {
+            for s in scores.iter().filter(|s| &s.network == name) {
+                reference.insert((s.class.clone(), s.shape.clone()), s.mean_score);
+            }
+        }
+        let shapes = scores
+            .iter()
+            .map(|s| (s.class.clone(), s.shape.clone()))
+            .collect();
+        Ok(Acceptance {
+            by,
+            min_mean_score,
+            reference,
+            shapes,
+        })
+    }
+
+    pub fn by(&self) -> &AcceptBy {
+        &self.by
+    }
+
+    /// Whether `s` enters SRVR. Under the reference rule a shape the reference network has
+    /// no score for (an unfinished shard) is left out.
+    pub fn keeps(&self, s: &ShapeScore) -> bool {
+        match &self.by {
+            AcceptBy::Network(_) => self
+                .reference
+                .get(&(s.class.clone(), s.shape.clone()))
+                .is_some_and(|&m| m >= self.min_mean_score),
+            AcceptBy::Each => s.mean_score >= self.min_mean_score,
+            AcceptBy::All => true,
+        }
+    }
+
+    pub fn summary(&self) -> AcceptanceSummary {
+        let kept = match &self.by {
+            AcceptBy::Network(_) => self
+                .reference
+                .values()
+                .filter(|&&m| m >= self.min_mean_score)
+                .count(),
+            AcceptBy::Each | AcceptBy::All => self.shapes.len(),
+        };
+        AcceptanceSummary {
+            rule: match &self.by {
+                AcceptBy::Network(_) => "reference",
+                AcceptBy::Each => "each",
+                AcceptBy::All => "none",
+            }
+            .into(),
+            network: match &self.by {
+                AcceptBy::Network(n) => Some(n.clone()),
+                _ => None,
+            },
+            min_mean_score: self.min_mean_score,
+            kept,
+            shapes: self.shapes.len(),
+        }
+    }
+}
+
+impl AcceptanceSummary {
+    /// One sentence for a report: which rule, which network, how many shapes.
+    pub fn sentence(&self) -> String {
+        match (self.rule.as_str(), &self.network) {
+            ("reference", Some(n)) => format!(
+                "Acceptance (SPEC §7): {n} decided; it kept {} of {} shapes (mean map score ≥ {}), and every network is scored on those.",
+                self.kept, self.shapes, self.min_mean_score
+            ),
+            ("each", _) => format!(
+                "Acceptance: each network kept the shapes it scores ≥ {} on itself (not the paper's rule: it inflates weak networks).",
+                self.min_mean_score
+            ),
+            _ => format!("Acceptance: none; all {} shapes count.", self.shapes),
+        }
+    }
 }
 
 fn percent(x: Option<f64>) -> String {
@@ -123,26 +336,49 @@ fn percent(x: Option<f64>) -> String {
 }
 
 impl SrvrReport {
-    /// A markdown table: one row per network and class, SRVR in percent of |Ω|.
+    /// Sets every class's own pass count: the shapes its network scores ≥ `min` on itself.
+    pub fn set_own_pass(&mut self, scores: &[ShapeScore], min: f64) {
+        for net in &mut self.networks {
+            for c in &mut net.classes {
+                c.own_pass = Some(
+                    scores
+                        .iter()
+                        .filter(|s| s.network == net.network && s.class == c.class)
+                        .filter(|s| s.mean_score >= min)
+                        .count(),
+                );
+            }
+        }
+    }
+
+    /// A markdown table: one row per network and class, SRVR in percent of |Ω|, after a line
+    /// naming the acceptance rule.
     pub fn to_markdown(&self) -> String {
-        let mut out =
-            String::from("| network | class | shapes | rejected | regions | SRVR (% of Ω) |\n");
-        out.push_str("|---|---|---:|---:|---:|---:|\n");
+        let mut out = String::new();
+        if let Some(a) = &self.acceptance {
+            out.push_str(&a.sentence());
+            out.push_str("\n\n");
+        }
+        out.push_str(
+            "| network | class | shapes | rejected | own pass | regions | SRVR (% of Ω) |\n",
+        );
+        out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
         for net in &self.networks {
             for c in &net.classes {
                 out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {} | {} | {} | {} |\n",
                     net.network,
                     c.class,
                     c.shapes,
                     c.rejected,
+                    c.own_pass.map_or_else(|| "n/a".into(), |k| k.to_string()),
                     c.regions,
                     percent(c.srvr)
                 ));
             }
             let measured = net.classes.iter().filter(|c| c.srvr.is_some()).count();
             out.push_str(&format!(
-                "| **{}** | **mean of {measured} classes** | | | | **{}** |\n",
+                "| **{}** | **mean of {measured} classes** | | | | | **{}** |\n",
                 net.network,
                 percent(net.srvr)
             ));
@@ -200,13 +436,82 @@ mod tests {
         assert!(close(report.networks[1].srvr, 0.25));
     }
 
+    fn score(network: &str, shape: &str, m: f64) -> ShapeScore {
+        ShapeScore {
+            network: network.into(),
+            class: "cup".into(),
+            shape: shape.into(),
+            mean_score: m,
+        }
+    }
+
+    #[test]
+    fn the_reference_network_decides_for_every_network() {
+        let scores = [
+            score("resnet50", "a", 0.5),
+            score("resnet50", "b", 0.05),
+            score("alexnet", "a", 0.01),
+            score("alexnet", "b", 0.9),
+        ];
+        let by: AcceptBy = "resnet50".parse().unwrap();
+        let acc = Acceptance::new(by, 0.1, &scores).unwrap();
+        let kept: Vec<bool> = scores.iter().map(|s| acc.keeps(s)).collect();
+        assert_eq!(kept, [true, false, true, false]);
+        let s = acc.summary();
+        assert_eq!((s.rule.as_str(), s.kept, s.shapes), ("reference", 1, 2));
+        assert!(
+            s.sentence().contains("resnet50 decided"),
+            "{}",
+            s.sentence()
+        );
+
+        let each = Acceptance::new(AcceptBy::Each, 0.1, &scores).unwrap();
+        let kept: Vec<bool> = scores.iter().map(|s| each.keeps(s)).collect();
+        assert_eq!(kept, [true, false, false, true]);
+        let all = Acceptance::new("none".parse().unwrap(), 0.1, &scores).unwrap();
+        assert!(scores.iter().all(|s| all.keeps(s)));
+
+        let networks = ["alexnet".to_string(), "resnet50".to_string()];
+        let e = Acceptance::check_network(&"vgg".parse().unwrap(), &networks).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("\"vgg\" is not among the networks (alexnet, resnet50)"),
+            "{e}"
+        );
+        Acceptance::check_network(&AcceptBy::Each, &networks).unwrap();
+        Acceptance::check_network(&"alexnet".parse().unwrap(), &networks).unwrap();
+        assert!(Acceptance::new(AcceptBy::Each, 1.5, &scores).is_err());
+        // A shape the reference has no score for is left out.
+        assert!(!acc.keeps(&score("alexnet", "c", 0.9)));
+    }
+
+    #[test]
+    fn resnet50_is_the_default_reference_in_any_spelling_else_the_first_network() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            default_reference(&names(&["alexnet", "ResNet-50", "vgg"])).unwrap(),
+            "ResNet-50"
+        );
+        assert_eq!(
+            default_reference(&names(&["lite1", "lite0"])).unwrap(),
+            "lite1"
+        );
+        assert_eq!(default_reference(&[]), None);
+        assert!("".parse::<AcceptBy>().is_err());
+        assert_eq!("each".parse::<AcceptBy>().unwrap().to_string(), "each");
+        assert_eq!("none".parse::<AcceptBy>().unwrap(), AcceptBy::All);
+    }
+
     #[test]
     fn markdown_has_a_row_per_class_and_a_total_per_network() {
         let report = aggregate(&[rec("n", "cup", "a", "naive", 0.5)], &[]);
         let md = report.to_markdown();
-        assert!(md.contains("| n | cup | 1 | 0 | 1 | 50.000 |"), "{md}");
         assert!(
-            md.contains("| **n** | **mean of 1 classes** | | | | **50.000** |"),
+            md.contains("| n | cup | 1 | 0 | n/a | 1 | 50.000 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| **n** | **mean of 1 classes** | | | | | **50.000** |"),
             "{md}"
         );
     }

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::benchmark::{
-    build_report, compare_json, plan, run_jobs, BenchReport, JobEvent, ResultsDir, Shard,
-    SrvrConfig, EMBEDDED_DEFAULT, GOLDEN_TOLERANCE,
+    build_report, plan, run_jobs, BenchReport, JobEvent, ResultsDir, Shard, SrvrConfig,
+    EMBEDDED_DEFAULT,
 };
+use semrob::report::golden::{check_golden, GoldenError};
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
 
@@ -93,8 +94,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
 /// JSON) and checks or blesses the golden file.
 pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Result<()> {
     let results = dir.results();
-    let dim = dir.stamp().config["axes"].as_array().map_or(2, |a| a.len());
-    let report: BenchReport = build_report(dir.stamp(), &results, dim);
+    let report: BenchReport = build_report(dir.stamp(), &results)?;
     let text = serde_json::to_string_pretty(&report)? + "\n";
     let md = report.to_markdown();
     let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
@@ -129,32 +129,20 @@ pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Resu
                 report.jobs_total
             );
         }
-        if golden.bless {
-            write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("semrob: blessed {}", path.display());
-        } else {
-            let want: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read golden file {}", path.display()))?,
-            )
-            .with_context(|| format!("golden file {} is not JSON", path.display()))?;
-            let got = serde_json::to_value(&report)?;
-            let drifts = compare_json(&want, &got, GOLDEN_TOLERANCE);
-            if !drifts.is_empty() {
-                eprintln!(
-                    "semrob: {} drifted from golden {} (tolerance {} + {}·|golden|):",
-                    drifts.len(),
-                    path.display(),
-                    GOLDEN_TOLERANCE.abs,
-                    GOLDEN_TOLERANCE.rel
-                );
-                for d in &drifts {
-                    eprintln!("  {d}");
-                }
+        let got = serde_json::to_value(&report)?;
+        let about = format!(
+            "SRVR report of {:?} (config {}); compare: semrob srvr CONFIG --golden FILE; \
+             regenerate: add --bless",
+            report.name, report.config_hash
+        );
+        match check_golden(path, &about, &got, golden.bless) {
+            Ok(()) if golden.bless => eprintln!("semrob: blessed {}", path.display()),
+            Ok(()) => eprintln!("semrob: matches golden {}", path.display()),
+            Err(e @ GoldenError::Drift { .. }) => {
+                eprintln!("semrob: {e}");
                 std::process::exit(1);
             }
-            eprintln!("semrob: matches golden {}", path.display());
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

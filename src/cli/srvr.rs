@@ -6,7 +6,9 @@ use anyhow::{bail, Context};
 use clap::Args;
 use rayon::prelude::*;
 use semrob::analysis::regions::{default_starts, run_all};
-use semrob::analysis::srvr::{aggregate, RegionRecord, RejectedShape};
+use semrob::analysis::srvr::{
+    aggregate, default_reference, AcceptBy, Acceptance, RegionRecord, RejectedShape, ShapeScore,
+};
 use semrob::region::Region;
 use semrob::semantic::Grid;
 
@@ -35,10 +37,17 @@ pub struct SrvrArgs {
     domain: Option<String>,
     #[command(flatten)]
     hyper: HyperArgs,
-    /// Acceptance rule (SPEC §7): a shape counts for a network only if its map's mean score
-    /// is at least this.
-    #[arg(long, default_value_t = 0.1)]
-    min_mean_score: f64,
+    /// Acceptance rule (SPEC §7), which network's mean map score decides which shapes count.
+    /// Default: the paper's rule, with ResNet50 as the reference when it is among the
+    /// networks (folder names, any spelling such as resnet50 or ResNet-50), else the first
+    /// network in name order: it chooses the shapes once, and every network is scored on
+    /// exactly those. NETWORK: that network decides. `each`: every network keeps the shapes it
+    /// scores on itself (not the paper's rule: it inflates weak networks). `none`: all shapes.
+    #[arg(long, value_name = "NETWORK|each|none")]
+    accept_by: Option<AcceptBy>,
+    /// The acceptance threshold on the mean map score [default: 0.1, as in the paper].
+    #[arg(long, value_name = "SCORE")]
+    min_mean_score: Option<f64>,
     /// Print JSON instead of a markdown table.
     #[arg(long)]
     json: bool,
@@ -116,11 +125,13 @@ pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
             || !args.init.is_empty()
             || args.domain.is_some()
             || args.hyper.params() != semrob::region::HyperParams::default()
-            || args.min_mean_score != 0.1;
+            || args.min_mean_score.is_some()
+            || args.accept_by.is_some();
         if grid_only {
             bail!(
-                "--method, --init, --domain, the hyper-parameter options and --min-mean-score \
-                 belong to `--grids DIR`; a configuration run takes them from its TOML file"
+                "--method, --init, --domain, the hyper-parameter options, --accept-by and \
+                 --min-mean-score belong to `--grids DIR`; a configuration run takes them from \
+                 its TOML file"
             );
         }
         #[cfg(feature = "torch")]
@@ -128,8 +139,9 @@ pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
         #[cfg(not(feature = "torch"))]
         bail!("running networks needs the `torch` feature; without it only `--grids DIR` works");
     };
-    if !(0.0..=1.0).contains(&args.min_mean_score) {
-        bail!("--min-mean-score {} is not in [0, 1]", args.min_mean_score);
+    let min_mean_score = args.min_mean_score.unwrap_or(0.1);
+    if !(0.0..=1.0).contains(&min_mean_score) {
+        bail!("--min-mean-score {min_mean_score} is not in [0, 1]");
     }
     let maps = find_maps(grids)?;
     let domain_override = args.domain.as_deref().map(parse_domain).transpose()?;
@@ -150,17 +162,35 @@ pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
         .iter()
         .map(|m| Grid::read(&m.path))
         .collect::<Result<_, _>>()?;
+    let scores: Vec<ShapeScore> = maps
+        .iter()
+        .zip(&grids)
+        .map(|(m, g)| ShapeScore {
+            network: m.network.clone(),
+            class: m.class.clone(),
+            shape: m.shape.clone(),
+            mean_score: g.mean(),
+        })
+        .collect();
+    let mut networks: Vec<String> = maps.iter().map(|m| m.network.clone()).collect();
+    networks.dedup();
+    let accept_by = match &args.accept_by {
+        Some(by) => by.clone(),
+        None => AcceptBy::Network(default_reference(&networks).expect("at least one map")),
+    };
+    Acceptance::check_network(&accept_by, &networks).context("--accept-by")?;
+    let acceptance = Acceptance::new(accept_by, min_mean_score, &scores)?;
     let outcomes: Vec<Outcome> = maps
         .par_iter()
         .zip(grids.par_iter())
-        .map(|(m, grid)| -> anyhow::Result<Outcome> {
-            let mean = grid.mean();
-            if mean < args.min_mean_score {
+        .zip(scores.par_iter())
+        .map(|((m, grid), score)| -> anyhow::Result<Outcome> {
+            if !acceptance.keeps(score) {
                 return Ok(Outcome::Rejected(RejectedShape {
                     network: m.network.clone(),
                     class: m.class.clone(),
                     shape: m.shape.clone(),
-                    mean_score: mean,
+                    mean_score: score.mean_score,
                 }));
             }
             let domain = match &domain_override {
@@ -195,7 +225,9 @@ pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
             Outcome::Rejected(r) => rejected.push(r),
         }
     }
-    let report = aggregate(&records, &rejected);
+    let mut report = aggregate(&records, &rejected);
+    report.set_own_pass(&scores, min_mean_score);
+    report.acceptance = Some(acceptance.summary());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -107,8 +107,9 @@ impl ResultsDir {
         self.root().join("renders").join(job.key())
     }
 
-    /// Saves a job's map, region runs (with their traces, when kept) and renders. Call it
-    /// before [`ResultsDir::save`], so that a finished job has its artifacts.
+    /// Saves a job's map, region runs (with their traces, when kept) and renders (no
+    /// renders folder when there are none). Call it before [`ResultsDir::save`], so that a
+    /// finished job has its artifacts.
     pub fn save_artifacts(
         &self,
         job: &JobId,
@@ -123,6 +124,10 @@ impl ResultsDir {
         };
         let text = serde_json::to_string(&traces).expect("serialisable") + "\n";
         put(&self.traces_path(job), text.as_bytes())?;
+        if renders.inside.is_empty() && renders.outside.is_empty() {
+            // No region, no contact sheet: the page says so.
+            return Ok(());
+        }
         let dir = self.renders_dir(job);
         let mut index = RendersIndex {
             inside: Vec::new(),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::function::{check_axes, AxisSpec, Scene};
 use crate::analysis::inputs::Fnv64;
+use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::region::{HyperParams, Method, Region};
 use crate::render::fixtures;
 
@@ -121,17 +122,61 @@ impl HyperConfig {
     }
 }
 
-/// The acceptance rule (SPEC §7): a shape counts for a network only if the mean of its map,
-/// sampled on `map_axes` (same parameters as `axes`, usually coarser), is ≥ `min_mean_score`.
+/// Every job's map and the acceptance rule (SPEC §7). Each job samples its network's map of
+/// the shape on `map_axes`; a shape is in the dataset if the mean of the *reference
+/// network's* map is ≥ `min_mean_score`, and every network is scored on those shapes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptanceConfig {
     #[serde(default = "default_min_mean")]
     pub min_mean_score: f64,
-    /// Sampling of the acceptance map, `NAME:LO:HI:STEP` per axis (default: the region axes
-    /// with their steps, i.e. the paper's 3° grid).
+    /// Which network decides: a model name of `networks` (default: `resnet50` when listed,
+    /// else the first network), or `each` (every network keeps the shapes it scores on
+    /// itself; not the paper's rule) or `none` (every shape counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// The map's grid, `NAME:LO:HI:STEP` per axis (default: the region axes with their
+    /// steps, i.e. the paper's 3° grid). In map mode the regions grow on this map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_axes: Option<Vec<String>>,
+}
+
+/// Where the regions grow (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionMode {
+    /// On the network's function itself, rendering and classifying every corner of every
+    /// step: the paper's procedure.
+    Network,
+    /// On the multilinear interpolant of the job's map (its gradients for OIR_W): no network
+    /// pass beyond the map. An approximation of the paper's procedure, not the procedure.
+    Map,
+}
+
+impl RegionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionMode::Network => "network",
+            RegionMode::Map => "map",
+        }
+    }
+
+    /// How a report names the mode.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RegionMode::Network => {
+                "regions grown on the network itself (network mode: the paper's procedure)"
+            }
+            RegionMode::Map => {
+                "regions grown on the multilinear interpolant of each job's map (map mode: an \
+                 approximation of the paper's procedure, SPEC §5)"
+            }
+        }
+    }
+}
+
+fn default_region_mode() -> RegionMode {
+    RegionMode::Network
 }
 
 fn default_min_mean() -> f64 {
@@ -142,6 +187,7 @@ impl Default for AcceptanceConfig {
     fn default() -> Self {
         AcceptanceConfig {
             min_mean_score: default_min_mean(),
+            network: None,
             map_axes: None,
         }
     }
@@ -177,6 +223,9 @@ pub struct SrvrConfig {
     pub starts: Option<Vec<Vec<f64>>>,
     #[serde(default = "default_methods")]
     pub methods: Vec<Method>,
+    /// Where the regions grow: `network` (default, the paper's procedure) or `map`.
+    #[serde(default = "default_region_mode")]
+    pub regions: RegionMode,
     #[serde(default)]
     pub hyper: HyperConfig,
     #[serde(default)]
@@ -197,6 +246,8 @@ pub struct CheckedConfig {
     pub domain: Region,
     pub starts: Vec<Vec<f64>>,
     pub fd_steps: Vec<f64>,
+    /// The acceptance rule's decider (SPEC §7).
+    pub accept_by: AcceptBy,
 }
 
 /// The embedded default configuration (`semrob srvr` with no file).
@@ -379,6 +430,48 @@ impl SrvrConfig {
                 format!("{} is not in [0, 1]", acc.min_mean_score),
             ));
         }
+        let models: Vec<String> = self.networks.iter().map(|n| n.model.clone()).collect();
+        let accept_by = match &acc.network {
+            None => AcceptBy::Network(default_reference(&models).expect("networks is not empty")),
+            Some(text) => {
+                let by: AcceptBy = text
+                    .parse()
+                    .map_err(|e: String| bad("acceptance.network", e))?;
+                if let AcceptBy::Network(name) = &by {
+                    if !models.contains(name) {
+                        return Err(bad(
+                            "acceptance.network",
+                            format!(
+                                "{name:?} is not among the networks ({}); give one of them, \
+                                 `each` or `none`",
+                                models.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                by
+            }
+        };
+        if self.regions == RegionMode::Map {
+            for (m, a) in map_axes.iter().zip(&axes) {
+                if m.samples().len() < 2 {
+                    return Err(bad(
+                        "acceptance.map_axes",
+                        format!(
+                            "{m} has {} sample: regions = \"map\" needs at least 2 per axis \
+                             for a region method to move",
+                            m.samples().len()
+                        ),
+                    ));
+                }
+                if (m.lo, m.hi) != (a.lo, a.hi) {
+                    return Err(bad(
+                        "acceptance.map_axes",
+                        format!("{m} must span the domain of `axes` ({a}) when regions = \"map\""),
+                    ));
+                }
+            }
+        }
         if self.batch == 0 {
             return Err(bad("batch", "must be ≥ 1".into()));
         }
@@ -404,6 +497,7 @@ impl SrvrConfig {
             domain,
             starts,
             fd_steps,
+            accept_by,
         })
     }
 }
@@ -431,6 +525,24 @@ mod tests {
         assert_eq!(c.config.acceptance.min_mean_score, 0.1);
         assert_eq!(c.domain.volume(), 36_000.0);
         assert_eq!(c.fd_steps, vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn resnet50_decides_acceptance_when_listed_else_the_first_network() {
+        let c = SrvrConfig::from_toml(MINIMAL, "test").unwrap();
+        assert_eq!(c.accept_by, AcceptBy::Network("efficientnet-lite0".into()));
+        assert_eq!(c.config.regions, RegionMode::Network);
+        let two = MINIMAL.replace(
+            "networks = [{ model = \"efficientnet-lite0\" }]",
+            "networks = [{ model = \"efficientnet-lite0\" }, { model = \"resnet50\", weights = \"r.pth\" }]",
+        );
+        let c = SrvrConfig::from_toml(&two, "test").unwrap();
+        assert_eq!(c.accept_by, AcceptBy::Network("resnet50".into()));
+        let each = format!("{two}\n[acceptance]\nnetwork = \"each\"");
+        assert_eq!(
+            SrvrConfig::from_toml(&each, "t").unwrap().accept_by,
+            AcceptBy::Each
+        );
     }
 
     #[test]
@@ -482,6 +594,15 @@ mod tests {
                 "networks[0].model",
             ),
             (MINIMAL.replace("883", "1000"), "label"),
+            (
+                format!("{MINIMAL}\n[acceptance]\nnetwork = \"resnet50\""),
+                "acceptance.network",
+            ),
+            (format!("{MINIMAL}\nregions = \"grid\""), "regions"),
+            (
+                format!("{MINIMAL}\nregions = \"map\"\n[acceptance]\nmap_axes = [\"azimuth:0:360:360\", \"elevation\"]"),
+                "acceptance.map_axes",
+            ),
             (
                 MINIMAL.replace("\"vase\", class", "\"spaceship\", class"),
                 "fixture",

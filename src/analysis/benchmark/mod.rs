@@ -13,11 +13,10 @@ mod run;
 pub use artifacts::{largest_region, render_points, RenderShot, Renders};
 pub use config::{
     AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
-    NetworkConfig, SrvrConfig, EMBEDDED_DEFAULT,
+    NetworkConfig, RegionMode, SrvrConfig, EMBEDDED_DEFAULT,
 };
 pub use report::{
-    build_report, compare_json, AcceptanceRecord, BenchReport, ClassReport, MethodReport,
-    NetworkReport, Tolerance, GOLDEN_TOLERANCE, REPORT_FORMAT,
+    build_report, BenchReport, ClassReport, MethodReport, NetworkReport, REPORT_FORMAT,
 };
 pub use results::{JobId, JobResult, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT};
 #[cfg(feature = "torch")]

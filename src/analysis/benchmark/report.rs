@@ -1,14 +1,16 @@
 //! The benchmark report: SRVR per network and class (SPEC §5) with mean score, top-1 rate,
-//! shapes accepted and evaluations spent; golden-file comparison.
+//! shapes accepted and evaluations spent (golden comparison: `crate::report::golden`).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use super::config::{ConfigError, RegionMode, SrvrConfig};
 use super::results::{JobResult, Stamp};
 use crate::analysis::inputs::WeightsId;
-use crate::analysis::srvr::{aggregate, RegionRecord, RejectedShape};
+use crate::analysis::srvr::{
+    aggregate, Acceptance, AcceptanceSummary, RegionRecord, RejectedShape, ShapeScore,
+};
 use crate::region::Method;
 
 /// The report's format tag.
@@ -24,8 +26,11 @@ pub struct ClassReport {
     /// Mean acceptance-map score over the class's shapes (accepted or not).
     pub mean_score: f64,
     pub top1_rate: f64,
+    /// Shapes the acceptance rule kept (the reference network's decision, SPEC §7).
     pub shapes_accepted: usize,
     pub shapes: usize,
+    /// Shapes this network itself scores ≥ the threshold on (its own pass count).
+    pub own_pass: usize,
     pub regions: usize,
     /// Renders classified (acceptance maps and region runs).
     pub evaluations: usize,
@@ -41,6 +46,7 @@ pub struct NetworkReport {
     pub top1_rate: f64,
     pub shapes_accepted: usize,
     pub shapes: usize,
+    pub own_pass: usize,
     pub evaluations: usize,
     pub classes: Vec<ClassReport>,
 }
@@ -66,22 +72,12 @@ pub struct BenchReport {
     pub config_hash: String,
     pub jobs_done: usize,
     pub jobs_total: usize,
+    /// Where the regions grew: `map` (an approximation, SPEC §5) or `network`.
+    pub mode: RegionMode,
+    /// Which rule and network chose the shapes (SPEC §7).
+    pub acceptance: AcceptanceSummary,
     pub networks: Vec<NetworkReport>,
     pub methods: Vec<MethodReport>,
-    /// How the regions were grown: `map` or `network`; absent: not recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// The acceptance rule's reference network and the shapes it kept; absent: not recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acceptance: Option<AcceptanceRecord>,
-}
-
-/// Which network decided the dataset (SPEC §7) and how many shapes it kept of how many.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AcceptanceRecord {
-    pub network: String,
-    pub kept: usize,
-    pub of: usize,
 }
 
 fn mean(xs: impl Iterator<Item = f64>) -> f64 {
@@ -97,12 +93,38 @@ fn evaluations(r: &JobResult) -> usize {
     r.map_points + r.region_renders
 }
 
-/// Builds the report from the finished jobs (in any order).
-pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchReport {
+/// Builds the report from the finished jobs (in any order), with the configuration's
+/// acceptance rule (SPEC §7) read from the stamp.
+pub fn build_report(stamp: &Stamp, results: &[JobResult]) -> Result<BenchReport, ConfigError> {
+    let config: SrvrConfig =
+        serde_json::from_value(stamp.config.clone()).map_err(|e| ConfigError::Field {
+            origin: "results stamp".into(),
+            field: "config".into(),
+            message: e.to_string(),
+        })?;
+    let checked = config.check("results stamp")?;
+    let dim = checked.axes.len();
+    let min = checked.config.acceptance.min_mean_score;
+    let scores: Vec<ShapeScore> = results
+        .iter()
+        .map(|r| ShapeScore {
+            network: r.job.network.clone(),
+            class: r.job.class.clone(),
+            shape: r.job.shape.clone(),
+            mean_score: r.mean_score,
+        })
+        .collect();
+    let acceptance = Acceptance::new(checked.accept_by.clone(), min, &scores).map_err(|e| {
+        ConfigError::Field {
+            origin: "results stamp".into(),
+            field: "acceptance.min_mean_score".into(),
+            message: e.to_string(),
+        }
+    })?;
     let mut records = Vec::new();
     let mut rejected = Vec::new();
-    for r in results {
-        if r.accepted {
+    for (r, score) in results.iter().zip(&scores) {
+        if acceptance.keeps(score) {
             records.extend(r.runs.iter().map(|run| RegionRecord {
                 network: r.job.network.clone(),
                 class: r.job.class.clone(),
@@ -143,6 +165,7 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
                         top1_rate: mean(of_class.iter().map(|r| r.top1_rate)),
                         shapes_accepted: c.shapes,
                         shapes: c.shapes + c.rejected,
+                        own_pass: of_class.iter().filter(|r| r.mean_score >= min).count(),
                         regions: c.regions,
                         evaluations: of_class.iter().map(|r| evaluations(r)).sum(),
                     }
@@ -154,8 +177,9 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
                 srvr: net.srvr,
                 mean_score: mean(of_net.iter().map(|r| r.mean_score)),
                 top1_rate: mean(of_net.iter().map(|r| r.top1_rate)),
-                shapes_accepted: of_net.iter().filter(|r| r.accepted).count(),
+                shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
                 shapes: of_net.len(),
+                own_pass: of_net.iter().filter(|r| r.mean_score >= min).count(),
                 evaluations: of_net.iter().map(|r| evaluations(r)).sum(),
                 classes,
             }
@@ -164,7 +188,11 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
     let mut by_method: BTreeMap<&str, Vec<(Method, usize, bool, usize)>> = BTreeMap::new();
     for r in results {
         for run in &r.runs {
-            let renders = run.evaluations + 2 * dim * run.gradient_evaluations;
+            // Map mode grows regions on the map: its steps render nothing.
+            let renders = match checked.config.regions {
+                RegionMode::Map => 0,
+                RegionMode::Network => run.evaluations + 2 * dim * run.gradient_evaluations,
+            };
             by_method.entry(run.method.as_str()).or_default().push((
                 run.method,
                 run.iterations,
@@ -188,7 +216,7 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
             })
         })
         .collect();
-    BenchReport {
+    Ok(BenchReport {
         format: REPORT_FORMAT.into(),
         name: stamp.config["name"]
             .as_str()
@@ -197,11 +225,11 @@ pub fn build_report(stamp: &Stamp, results: &[JobResult], dim: usize) -> BenchRe
         config_hash: stamp.config_hash.clone(),
         jobs_done: results.len(),
         jobs_total: stamp.jobs.len(),
+        mode: checked.config.regions,
+        acceptance: acceptance.summary(),
         networks,
         methods,
-        mode: None,
-        acceptance: None,
-    }
+    })
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -219,19 +247,25 @@ impl BenchReport {
                 self.jobs_done, self.jobs_total
             ));
         }
+        out.push_str(&format!(
+            "SRVR with {}.\n\n{}\n\n",
+            self.mode.describe(),
+            self.acceptance.sentence()
+        ));
         out.push_str(
-            "| network | class (label) | shapes accepted | mean score | top-1 | SRVR (% of Ω) | evaluations |\n\
-             |---|---|---:|---:|---:|---:|---:|\n",
+            "| network | class (label) | shapes accepted | own pass | mean score | top-1 | SRVR (% of Ω) | evaluations |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|\n",
         );
         for n in &self.networks {
             for c in &n.classes {
                 out.push_str(&format!(
-                    "| {} | {} ({}) | {}/{} | {:.3} | {:.3} | {} | {} |\n",
+                    "| {} | {} ({}) | {}/{} | {} | {:.3} | {:.3} | {} | {} |\n",
                     n.network,
                     c.class,
                     c.label,
                     c.shapes_accepted,
                     c.shapes,
+                    c.own_pass,
                     c.mean_score,
                     c.top1_rate,
                     pct(c.srvr),
@@ -239,10 +273,11 @@ impl BenchReport {
                 ));
             }
             out.push_str(&format!(
-                "| **{}** | **all** | **{}/{}** | **{:.3}** | **{:.3}** | **{}** | **{}** |\n",
+                "| **{}** | **all** | **{}/{}** | **{}** | **{:.3}** | **{:.3}** | **{}** | **{}** |\n",
                 n.network,
                 n.shapes_accepted,
                 n.shapes,
+                n.own_pass,
                 n.mean_score,
                 n.top1_rate,
                 pct(n.srvr),
@@ -275,95 +310,5 @@ impl BenchReport {
             .iter()
             .filter_map(|n| n.srvr.map(|s| (n.network.clone(), 100.0 * s)))
             .collect()
-    }
-}
-
-/// The golden comparison's tolerance: a number passes when `|got − want| ≤ abs + rel·|want|`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tolerance {
-    pub abs: f64,
-    pub rel: f64,
-}
-
-/// The stated tolerance of `--golden`: 1e-6 absolute plus 1e-4 relative. Renders are
-/// bit-identical across thread counts; the slack is for libtorch's CPU kernels, whose
-/// summation order may differ between machines.
-pub const GOLDEN_TOLERANCE: Tolerance = Tolerance {
-    abs: 1e-6,
-    rel: 1e-4,
-};
-
-/// Every difference between `want` (golden) and `got`, as `path: what`, numbers within
-/// `tol` being equal.
-pub fn compare_json(want: &Value, got: &Value, tol: Tolerance) -> Vec<String> {
-    let mut out = Vec::new();
-    walk("$", want, got, tol, &mut out);
-    out
-}
-
-fn walk(path: &str, want: &Value, got: &Value, tol: Tolerance, out: &mut Vec<String>) {
-    match (want, got) {
-        (Value::Number(a), Value::Number(b)) => {
-            let (a, b) = (
-                a.as_f64().unwrap_or(f64::NAN),
-                b.as_f64().unwrap_or(f64::NAN),
-            );
-            // NaN is never within tolerance.
-            let within = (b - a).abs() <= tol.abs + tol.rel * a.abs();
-            if !within {
-                out.push(format!("{path}: golden {a}, got {b}"));
-            }
-        }
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, va) in a {
-                match b.get(k) {
-                    Some(vb) => walk(&format!("{path}.{k}"), va, vb, tol, out),
-                    None => out.push(format!("{path}.{k}: missing from this run")),
-                }
-            }
-            for k in b.keys().filter(|k| !a.contains_key(*k)) {
-                out.push(format!("{path}.{k}: not in the golden file"));
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            if a.len() != b.len() {
-                out.push(format!(
-                    "{path}: golden has {} entries, got {}",
-                    a.len(),
-                    b.len()
-                ));
-            }
-            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
-                walk(&format!("{path}[{i}]"), va, vb, tol, out);
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: golden {a}, got {b}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn numbers_within_tolerance_pass_and_drifts_are_named_by_path() {
-        let want = json!({"a": 1.0, "b": [0.5, {"c": "x"}], "d": null});
-        let ok = json!({"a": 1.00005, "b": [0.5000001, {"c": "x"}], "d": null});
-        assert!(compare_json(&want, &ok, GOLDEN_TOLERANCE).is_empty());
-        let bad = json!({"a": 1.01, "b": [0.5, {"c": "y"}, 3], "e": 1});
-        let d = compare_json(&want, &bad, GOLDEN_TOLERANCE);
-        let text = d.join("\n");
-        for needle in [
-            "$.a: golden 1, got 1.01",
-            "$.b[1].c",
-            "$.b: golden has 2 entries, got 3",
-            "$.d: missing",
-            "$.e: not in the golden file",
-        ] {
-            assert!(text.contains(needle), "{needle} not in\n{text}");
-        }
     }
 }

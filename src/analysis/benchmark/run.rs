@@ -7,17 +7,19 @@ use std::time::Instant;
 use anyhow::Context;
 use serde_json::json;
 
-use super::config::CheckedConfig;
+use super::config::{CheckedConfig, RegionMode};
 use super::results::{JobId, JobResult, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
 use crate::analysis::function::AxisSpec;
 use crate::analysis::function::ClassifierFunction;
 use crate::analysis::inputs::{load_mesh, Fnv64, WeightsId, FIXTURE_PREFIX};
 use crate::analysis::map::grid_points;
-use crate::analysis::regions::run_all;
+use crate::analysis::regions::{run_all, RunSummary};
+use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, Device};
 use crate::render::dataset::{Dataset, ShapeKey};
 use crate::render::Mesh;
+use crate::semantic::Grid;
 
 /// Where a job's mesh comes from.
 #[derive(Debug, Clone)]
@@ -124,8 +126,15 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
             ));
         }
     }
+    // The reference network's jobs first: in network mode a later job of another network
+    // skips its region runs when the reference already rejected the shape (SPEC §7).
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    if let AcceptBy::Network(reference) = &checked.accept_by {
+        order.sort_by_key(|&i| weights[i].0.name() != reference.as_str());
+    }
     let mut jobs = Vec::new();
-    for (network, (arch, _, _)) in weights.iter().enumerate() {
+    for network in order {
+        let arch = &weights[network].0;
         for (class, shape, label, source) in &shapes {
             jobs.push(PlannedJob {
                 id: JobId {
@@ -190,7 +199,6 @@ pub fn run_jobs(
 ) -> anyhow::Result<()> {
     let c = &plan.checked;
     let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
-    let hyper = c.config.hyper.params();
     let mut loaded: Option<(usize, Arc<Mutex<Classifier>>)> = None;
     for (index, job) in plan.jobs.iter().enumerate() {
         if !shard.holds(index) {
@@ -222,28 +230,33 @@ pub fn run_jobs(
             params.clone(),
             c.config.render,
         )?;
-        let (mean_score, top1_rate, map_points) = acceptance_map(&f, &c.map_axes, c.config.batch)?;
+        let meta = json!({
+            "kind": "nsm",
+            "network": job.id.network,
+            "weights": plan.weights[job.network].2,
+            "class": job.id.class,
+            "shape": job.id.shape,
+            "label": job.label,
+            "render": c.config.render,
+        });
+        let (map, top1_rate) = job_map(&f, &c.map_axes, c.config.batch, meta)?;
+        let map_points = map.values().len();
+        let mean_score = map.mean();
         let accepted = mean_score >= c.config.acceptance.min_mean_score;
-        let (runs, region_renders) = if accepted {
-            let fd = FiniteDifference::new(f, c.fd_steps.clone())?;
-            let runs = run_all(
-                &fd,
-                &c.domain,
-                &c.config.methods,
-                &c.starts,
-                &hyper,
-                false,
-                false,
-            )
-            .with_context(|| job.id.key())?;
-            let n = params.len();
-            let renders = runs
-                .iter()
-                .map(|r| r.evaluations + 2 * n * r.gradient_evaluations)
-                .sum();
-            (runs, renders)
-        } else {
-            (Vec::new(), 0)
+        let (runs, region_renders) = match c.config.regions {
+            // On the map's interpolant: no render, no network pass.
+            RegionMode::Map => (grow(&map, plan, job)?, 0),
+            RegionMode::Network if plan.rejected_before(dir, job, accepted) => (Vec::new(), 0),
+            RegionMode::Network => {
+                let fd = FiniteDifference::new(f, c.fd_steps.clone())?;
+                let runs = grow(&fd, plan, job)?;
+                let n = params.len();
+                let renders = runs
+                    .iter()
+                    .map(|r| r.evaluations + 2 * n * r.gradient_evaluations)
+                    .sum();
+                (runs, renders)
+            }
         };
         let result = JobResult {
             job: job.id.clone(),
@@ -263,23 +276,67 @@ pub fn run_jobs(
     Ok(())
 }
 
-/// Samples the acceptance map: (mean score, top-1 rate, points).
-fn acceptance_map(
+/// Every method from every start on `f`.
+fn grow(
+    f: &dyn crate::semantic::SemanticFunction,
+    plan: &Plan,
+    job: &PlannedJob,
+) -> anyhow::Result<Vec<RunSummary>> {
+    let c = &plan.checked;
+    run_all(
+        f,
+        &c.domain,
+        &c.config.methods,
+        &c.starts,
+        &c.config.hyper.params(),
+        false,
+        false,
+    )
+    .with_context(|| job.id.key())
+}
+
+impl Plan {
+    /// Whether the acceptance rule already left this job's shape out, so that network mode
+    /// may skip its region runs: the reference network rejected it (its own job, or its
+    /// finished result in the folder), or, under rule `each`, this network did.
+    fn rejected_before(&self, dir: &ResultsDir, job: &PlannedJob, accepted: bool) -> bool {
+        match &self.checked.accept_by {
+            AcceptBy::All => false,
+            AcceptBy::Each => !accepted,
+            AcceptBy::Network(reference) if job.id.network == *reference => !accepted,
+            AcceptBy::Network(reference) => {
+                let id = JobId {
+                    network: reference.clone(),
+                    ..job.id.clone()
+                };
+                dir.finished(&id)
+                    .is_some_and(|r| r.mean_score < self.checked.config.acceptance.min_mean_score)
+            }
+        }
+    }
+}
+
+/// Samples the job's map (SPEC §4) on `axes`, in batches of `batch` points: the map of the
+/// label's score, and the fraction of its renders whose top-1 class is the label.
+fn job_map(
     f: &ClassifierFunction,
     axes: &[AxisSpec],
     batch: usize,
-) -> anyhow::Result<(f64, f64, usize)> {
+    meta: serde_json::Value,
+) -> anyhow::Result<(Grid, f64)> {
     let grid_axes: Vec<_> = axes.iter().map(AxisSpec::grid_axis).collect();
     let points = grid_points(&grid_axes);
-    let (mut sum, mut top1) = (0.0, 0usize);
+    let mut values = Vec::with_capacity(points.nrows());
+    let mut top1 = 0usize;
     let mut start = 0;
     while start < points.nrows() {
         let rows = batch.min(points.nrows() - start);
         let s = f.scores(&points.rows(start, rows).into_owned())?;
-        sum += s.probability.iter().sum::<f64>();
+        values.extend(&s.probability);
         top1 += s.top1.iter().filter(|t| **t).count();
         start += rows;
     }
     let m = points.nrows();
-    Ok((sum / m as f64, top1 as f64 / m as f64, m))
+    let grid = Grid::new(grid_axes, values, meta).context("the job's map")?;
+    Ok((grid, top1 as f64 / m as f64))
 }

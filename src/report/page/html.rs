@@ -425,23 +425,9 @@ fn summary(h: &mut String, page: &Page) {
             );
             item(
                 "acceptance",
-                match &s.acceptance {
-                    Some(a) => {
-                        let who = a
-                            .network
-                            .as_deref()
-                            .map_or_else(not_recorded, |n| format!("decided by <b>{}</b>", esc(n)));
-                        let kept = match (a.kept, a.of) {
-                            (Some(k), Some(o)) => format!(", which kept {k} of {o} shapes"),
-                            _ => ", shapes kept not recorded".into(),
-                        };
-                        who + &kept
-                    }
-                    None => format!(
-                        "reference network {}; each network's own pass count is in the table",
-                        not_recorded()
-                    ),
-                },
+                s.acceptance
+                    .as_ref()
+                    .map_or_else(not_recorded, |a| esc(&a.sentence())),
             );
             item(
                 "configuration",
@@ -528,7 +514,7 @@ fn srvr_table(h: &mut String, page: &Page) {
     h.push_str(
         "<div class=\"scroll\"><table class=\"sortable\" id=\"srvr-table\">\n<thead><tr>\
          <th data-col=\"network\">network</th><th data-col=\"class\">class</th>\
-         <th class=\"num\" data-col=\"label\">label</th><th class=\"num\" data-col=\"accepted\">shapes accepted</th>\
+         <th class=\"num\" data-col=\"label\">label</th><th class=\"num\" data-col=\"accepted\">shapes accepted</th><th class=\"num\" data-col=\"own\" title=\"shapes this network scores at least the threshold on itself\">own pass</th>\
          <th class=\"num\" data-col=\"score\">mean score</th><th class=\"num\" data-col=\"top1\">top-1</th>\
          <th class=\"num\" data-col=\"srvr\">SRVR (% of Ω)</th><th class=\"num\" data-col=\"evaluations\">evaluations</th>\
          <th class=\"num\" data-col=\"traps\">traps</th></tr></thead>\n<tbody>\n",
@@ -574,7 +560,7 @@ fn row(h: &mut String, r: &Row) {
     let dash = || "<span class=\"note\">–</span>".to_string();
     let _ = writeln!(
         h,
-        "<tr data-key=\"{}\"><td><a href=\"#{}\">{}</a></td><td>{}</td>{}{}{}{}{}{}{}</tr>",
+        "<tr data-key=\"{}\"><td><a href=\"#{}\">{}</a></td><td>{}</td>{}{}{}{}{}{}{}{}</tr>",
         esc(&format!("{}/{}", r.network, r.class)),
         anchor(&["net", &r.network]),
         esc(&r.network),
@@ -589,6 +575,10 @@ fn row(h: &mut String, r: &Row) {
                 || format!("{} maps", r.shapes),
                 |a| format!("{a}/{}", r.shapes)
             )
+        ),
+        num_cell(
+            r.own_pass.map(|a| a as f64),
+            r.own_pass.map_or_else(dash, |a| a.to_string())
         ),
         num_cell(Some(r.mean_score), format!("{:.3}", r.mean_score)),
         num_cell(
@@ -697,13 +687,14 @@ fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), Plot
     if let Some(r) = &s.result {
         let _ = writeln!(
             h,
-            "<p class=\"status\">{} · mean score {:.3} · top-1 {:.3} · {} region run(s) · {} renders · {}</p>",
-            if r.accepted {
-                "<span class=\"tag yes\">accepted</span>"
-            } else {
-                "<span class=\"tag no\">not accepted</span>"
+            "<p class=\"status\">{} · mean score {:.3}{} · top-1 {:.3} · {} region run(s) · {} renders · {}</p>",
+            match s.counted {
+                Some(true) => "<span class=\"tag yes\">in the dataset</span>",
+                Some(false) => "<span class=\"tag no\">left out by the acceptance rule</span>",
+                None => "<span class=\"tag\">acceptance unknown (the deciding job is missing)</span>",
             },
             r.mean_score,
+            if r.accepted { "" } else { " (below the threshold)" },
             r.top1_rate,
             r.runs.len(),
             r.map_points + r.region_renders,

@@ -14,10 +14,11 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::analysis::benchmark::{
-    build_report, BenchReport, JobId, JobResult, Renders, ResultsDir, ResultsError,
+    build_report, BenchReport, ConfigError, JobId, JobResult, Renders, ResultsDir, ResultsError,
 };
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
+use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
 use crate::semantic::{Grid, GridError};
 
@@ -34,6 +35,9 @@ pub enum PageError {
     Results(#[from] ResultsError),
     #[error(transparent)]
     Grid(#[from] GridError),
+    /// The stamp's configuration cannot be read (another version's format).
+    #[error("{path}: {source}")]
+    Config { path: PathBuf, source: ConfigError },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -50,14 +54,6 @@ pub enum FolderKind {
     Grids,
 }
 
-/// The reference network of the acceptance rule and what it kept (SPEC §7).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Acceptance {
-    pub network: Option<String>,
-    pub kept: Option<u64>,
-    pub of: Option<u64>,
-}
-
 /// The page's summary.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -67,9 +63,10 @@ pub struct Summary {
     pub config: Option<Value>,
     /// Each network's weights, in table order.
     pub weights: Vec<(String, WeightsId)>,
-    /// `map` or `network` (how regions were grown); `None`: not recorded.
+    /// `map` or `network` (how regions were grown); `None`: the stamp does not say.
     pub mode: Option<String>,
-    pub acceptance: Option<Acceptance>,
+    /// The acceptance rule the page's SRVR figures use (SPEC §7).
+    pub acceptance: Option<AcceptanceSummary>,
     /// Seconds the finished jobs took, added up.
     pub seconds: Option<f64>,
     /// When the newest job (or map) was written.
@@ -85,6 +82,8 @@ pub struct Row {
     pub shapes: usize,
     /// `None`: a maps-only folder, where no acceptance rule ran.
     pub shapes_accepted: Option<usize>,
+    /// Shapes the network scores ≥ the threshold on itself.
+    pub own_pass: Option<usize>,
     pub mean_score: f64,
     pub top1_rate: Option<f64>,
     /// `None`: not computed (maps only); `Some(None)`: no shape accepted.
@@ -131,6 +130,9 @@ pub struct ShapeSection {
     pub job: JobId,
     /// The job's numbers (`None` in a maps-only folder).
     pub result: Option<JobResult>,
+    /// Whether the acceptance rule keeps the shape (`None`: unknown, e.g. the reference
+    /// network's job is missing, or a maps-only folder).
+    pub counted: Option<bool>,
     pub map: Part<Grid>,
     /// Traps of the map (empty without a map).
     pub traps: Vec<Trap>,
@@ -173,8 +175,8 @@ const NO_TRACES: &str =
     "this job saved no traces (the folder was written before jobs kept their traces)";
 const NO_RENDERS: &str =
     "this job saved no renders (the folder was written before jobs kept renders)";
-const NOT_ACCEPTED: &str = "the shape was not accepted, so no region was grown";
 const MAPS_ONLY: &str = "a folder of maps (srvr --grids) holds no region runs";
+const NO_REGIONS: &str = "no region was grown for this job";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PageError + '_ {
     move |source| PageError::Io {
@@ -247,32 +249,6 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// `mode` and `acceptance` from `report.json` when it records them, else from the stamp's
-/// configuration (`regions`, `acceptance.network`).
-fn recorded(root: &Path, config: &Value) -> (Option<String>, Option<Acceptance>) {
-    let report: Value = std::fs::read_to_string(root.join("report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    let mode = text(&report["mode"]).or_else(|| text(&config["regions"]));
-    let from_report = &report["acceptance"];
-    let acceptance = if from_report.is_object() {
-        Some(Acceptance {
-            network: text(&from_report["network"]),
-            kept: from_report["kept"].as_u64(),
-            of: from_report["of"].as_u64(),
-        })
-    } else {
-        text(&config["acceptance"]["network"]).map(|network| Acceptance {
-            network: Some(network),
-            kept: None,
-            of: None,
-        })
-    };
-    (mode, acceptance)
-}
-
 impl Page {
     /// Reads a results folder or a folder of maps. Errors: the folder is missing, is
     /// neither kind, has a stamp of another format, or (maps folder) holds a bad map.
@@ -314,28 +290,36 @@ impl Page {
                 .present()
                 .map(|g| find_traps(g, thresholds))
                 .unwrap_or_default();
-            let traces = if result.accepted {
-                Part::from_read(dir.read_traces(job), NO_TRACES, &mut warnings)
+            let absent = if result.runs.is_empty() {
+                NO_REGIONS
             } else {
-                Part::Absent(NOT_ACCEPTED.into())
+                NO_TRACES
             };
-            let renders = if result.accepted {
-                Part::from_read(dir.read_renders(job), NO_RENDERS, &mut warnings)
+            let traces = Part::from_read(dir.read_traces(job), absent, &mut warnings);
+            let absent = if result.runs.is_empty() {
+                NO_REGIONS
             } else {
-                Part::Absent(NOT_ACCEPTED.into())
+                NO_RENDERS
             };
+            let renders = Part::from_read(dir.read_renders(job), absent, &mut warnings);
             results.push(result.clone());
             sections.push(ShapeSection {
                 job: job.clone(),
                 result: Some(result),
+                counted: None,
                 map,
                 traps,
                 traces,
                 renders,
             });
         }
-        let dim = stamp.config["axes"].as_array().map_or(2, |a| a.len());
-        let report = build_report(stamp, &results, dim);
+        let report = build_report(stamp, &results).map_err(|source| PageError::Config {
+            path: root.join("stamp.json"),
+            source,
+        })?;
+        for s in &mut sections {
+            s.counted = counted(&report.acceptance, &results, &s.job);
+        }
         let rows = report
             .networks
             .iter()
@@ -346,6 +330,7 @@ impl Page {
                     label: Some(c.label),
                     shapes: c.shapes,
                     shapes_accepted: Some(c.shapes_accepted),
+                    own_pass: Some(c.own_pass),
                     mean_score: c.mean_score,
                     top1_rate: Some(c.top1_rate),
                     srvr: Some(c.srvr),
@@ -354,7 +339,7 @@ impl Page {
                 })
             })
             .collect();
-        let (mode, acceptance) = recorded(root, &stamp.config);
+        let mode = stamp.config["regions"].as_str().map(str::to_string);
         let summary = Summary {
             name: report.name.clone(),
             config_hash: Some(stamp.config_hash.clone()),
@@ -365,7 +350,7 @@ impl Page {
                 .map(|n| (n.network.clone(), n.weights.clone()))
                 .collect(),
             mode,
-            acceptance,
+            acceptance: Some(report.acceptance.clone()),
             seconds: (!results.is_empty()).then(|| results.iter().map(|r| r.seconds).sum()),
             written,
         };
@@ -397,6 +382,7 @@ impl Page {
                 traps: find_traps(&grid, thresholds),
                 job,
                 result: None,
+                counted: None,
                 map: Part::Present(grid),
                 traces: Part::Absent(MAPS_ONLY.into()),
                 renders: Part::Absent(MAPS_ONLY.into()),
@@ -417,6 +403,7 @@ impl Page {
                 label: None,
                 shapes: shapes.len(),
                 shapes_accepted: None,
+                own_pass: None,
                 mean_score: mean(
                     shapes
                         .iter()
@@ -463,6 +450,25 @@ impl Page {
     /// The page as one self-contained HTML document.
     pub fn to_html(&self) -> Result<String, crate::report::plot::PlotError> {
         html::render(self)
+    }
+}
+
+/// Whether the acceptance rule keeps a job's shape: rule `reference`, the reference
+/// network's score on the shape; `each`, the job's own; `none`, always.
+fn counted(rule: &AcceptanceSummary, results: &[JobResult], job: &JobId) -> Option<bool> {
+    let score_of = |network: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r.job.network == network && r.job.class == job.class && r.job.shape == job.shape
+            })
+            .map(|r| r.mean_score >= rule.min_mean_score)
+    };
+    match (rule.rule.as_str(), &rule.network) {
+        ("reference", Some(reference)) => score_of(reference),
+        ("each", _) => score_of(&job.network),
+        ("none", _) => Some(true),
+        _ => None,
     }
 }
 
