@@ -47,7 +47,7 @@ fn a_complete_folder_gives_every_section() {
         }
     }
     assert!(html.contains("mode <code>map</code>"));
-    assert!(html.contains("Acceptance: each network kept the shapes it scores ≥ 0.1 on itself"));
+    assert!(html.contains("<dd>each network kept the shapes it scores ≥ 0.1 on itself"));
     assert!(html.contains("0000000000abcdef"), "weights fingerprint");
     assert!(
         html.contains("75.0 s over 6 jobs"),
@@ -119,7 +119,7 @@ fn the_reference_rule_and_an_unrecorded_mode_are_said() {
     stamp.config.as_object_mut().unwrap().remove("regions");
     std::fs::write(&path, serde_json::to_string(&stamp).unwrap()).unwrap();
     let html = page(&root, &tmp.path().join("a.html"));
-    assert!(html.contains("efficientnet-lite0 decided; it kept 3 of 3 shapes"));
+    assert!(html.contains("<dd>efficientnet-lite0 decided; it kept 3 of 3 shapes"));
     assert!(html.contains("<dt>regions grown on</dt><dd><span class=\"note\">not recorded</span>"));
     // Lite0 passes on m0, so Lite1's m0 counts although Lite1 scores low on it.
     assert!(!html.contains("left out by the acceptance rule"));

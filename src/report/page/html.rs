@@ -425,9 +425,14 @@ fn summary(h: &mut String, page: &Page) {
             );
             item(
                 "acceptance",
-                s.acceptance
-                    .as_ref()
-                    .map_or_else(not_recorded, |a| esc(&a.sentence())),
+                s.acceptance.as_ref().map_or_else(not_recorded, |a| {
+                    // The sentence starts "Acceptance…: ", which the label already says.
+                    let sentence = a.sentence();
+                    let text = sentence
+                        .split_once(": ")
+                        .map_or(sentence.as_str(), |(_, t)| t);
+                    esc(text)
+                }),
             );
             item(
                 "configuration",
