@@ -7,3 +7,4 @@ pub mod inputs;
 pub mod map;
 pub mod regions;
 pub mod srvr;
+pub mod traps;

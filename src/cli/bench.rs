@@ -90,7 +90,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
     report(&dir, json, &args.golden)
 }
 
-/// Writes `report.json`, `report.md` and `srvr.png` into the folder, prints the table (or
+/// Writes `report.json`, `report.md`, `srvr.png` and the page `report.html` into the folder, prints the table (or
 /// JSON) and checks or blesses the golden file.
 pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Result<()> {
     let results = dir.results();
@@ -115,6 +115,11 @@ pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Resu
     } else {
         print!("{md}");
         println!("\nresults in {}", dir.root().display());
+    }
+    // The page is for people; the results above stand without it.
+    let page = dir.root().join("report.html");
+    if let Err(e) = super::report::write_page(dir.root(), &page) {
+        eprintln!("semrob: warning: no report page: {e:#}");
     }
     if let Some(path) = &golden.golden {
         if report.jobs_done < report.jobs_total {

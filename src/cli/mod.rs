@@ -19,6 +19,7 @@ mod mesh_regions;
 mod network;
 mod regions;
 mod render;
+mod report;
 mod srvr;
 
 #[derive(Parser)]
@@ -55,6 +56,9 @@ enum Command {
     Merge(bench::MergeArgs),
     /// Data semantic map: the mean of several maps on the same grid, with its heatmap.
     Dsm(dsm::DsmArgs),
+    /// The report page of a results folder (or a folder of maps): one self-contained HTML
+    /// file with the SRVR table, maps, regions, semantic traps, renders and traces.
+    Report(report::ReportArgs),
 }
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "torch")]
         Command::Map(args) => map::run(args),
         Command::Dsm(args) => dsm::run(args),
+        Command::Report(args) => report::run(args),
         #[cfg(feature = "torch")]
         Command::Merge(args) => bench::merge(args),
     };

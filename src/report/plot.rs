@@ -2,6 +2,7 @@
 //! (1-D maps, traces) and bar charts (SRVR). Every function returns the PNG's bytes, so the
 //! caller writes them with [`super::write_atomic`].
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
@@ -57,10 +58,15 @@ pub fn palette(i: usize) -> (u8, u8, u8) {
 fn encode_png(buffer: Vec<u8>, (w, h): (u32, u32)) -> Result<Vec<u8>, PlotError> {
     let image = image::RgbImage::from_raw(w, h, buffer)
         .ok_or_else(|| PlotError::Drawing("pixel buffer has the wrong size".into()))?;
+    // Plots are small and embedded in report pages: compress hard (about half the size of
+    // the encoder's fast default).
     let mut png = Vec::new();
-    image
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(drawing)?;
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    image.write_with_encoder(encoder).map_err(drawing)?;
     Ok(png)
 }
 
@@ -135,10 +141,30 @@ pub fn map_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>
     }
 }
 
-fn heatmap_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>, PlotError> {
+type Chart2d<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// One filled cell per sample of a 2-D map, coloured by its score (viridis: low dark
+/// purple, high yellow).
+fn draw_cells(chart: &mut Chart2d, grid: &Grid) -> Result<(), PlotError> {
     let (lower, upper) = grid.domain();
     let xs = &grid.axes()[0].values;
     let ys = &grid.axes()[1].values;
+    let (lower, upper) = (&lower, &upper);
+    let cells = xs.iter().enumerate().flat_map(|(i, _)| {
+        ys.iter().enumerate().map(move |(j, _)| {
+            let (x0, x1) = cell_extent(xs, i, lower[0], upper[0]);
+            let (y0, y1) = cell_extent(ys, j, lower[1], upper[1]);
+            let v = grid.values()[i * ys.len() + j];
+            Rectangle::new([(x0, y0), (x1, y1)], ViridisRGB::get_color(v).filled())
+        })
+    });
+    chart.draw_series(cells).map_err(drawing)?;
+    Ok(())
+}
+
+fn heatmap_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>, PlotError> {
+    let (lower, upper) = grid.domain();
     draw_png((960, 480), |root| {
         let (main, bar) = root.split_horizontally(860);
         let mut chart = ChartBuilder::on(&main)
@@ -155,16 +181,7 @@ fn heatmap_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>
             .y_desc(axis_label(grid, 1))
             .draw()
             .map_err(drawing)?;
-        let (lower, upper) = (&lower, &upper);
-        let cells = xs.iter().enumerate().flat_map(|(i, _)| {
-            ys.iter().enumerate().map(move |(j, _)| {
-                let (x0, x1) = cell_extent(xs, i, lower[0], upper[0]);
-                let (y0, y1) = cell_extent(ys, j, lower[1], upper[1]);
-                let v = grid.values()[i * ys.len() + j];
-                Rectangle::new([(x0, y0), (x1, y1)], ViridisRGB::get_color(v).filled())
-            })
-        });
-        chart.draw_series(cells).map_err(drawing)?;
+        draw_cells(&mut chart, grid)?;
         for o in overlays {
             let (r, g, b) = o.colour;
             let colour = RGBColor(r, g, b);
@@ -343,5 +360,280 @@ pub fn bar_chart_png(
             }))
             .map_err(drawing)?;
         Ok(())
+    })
+}
+
+/// A tick label: whole numbers without decimals (degrees, steps), others with one.
+fn tick(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// How a line is drawn; the report gives each region method its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Stroke {
+    /// (dash, gap) in pixels; `None`: solid.
+    fn pattern(self) -> Option<(i32, i32)> {
+        match self {
+            Stroke::Solid => None,
+            Stroke::Dashed => Some((9, 5)),
+            Stroke::Dotted => Some((2, 4)),
+        }
+    }
+}
+
+/// A line style with its name, for a legend.
+#[derive(Debug, Clone)]
+pub struct LegendEntry {
+    pub name: String,
+    pub colour: (u8, u8, u8),
+    pub stroke: Stroke,
+}
+
+/// A labelled box over a heatmap.
+#[derive(Debug, Clone)]
+pub struct BoxMark {
+    pub lower: [f64; 2],
+    pub upper: [f64; 2],
+    pub label: String,
+    pub colour: (u8, u8, u8),
+    pub stroke: Stroke,
+    /// Which inner corner holds the label: 0 top left, 1 bottom left, 2 top right,
+    /// 3 bottom right (boxes of different methods often coincide).
+    pub corner: usize,
+}
+
+/// A labelled point over a heatmap (a semantic trap's centre).
+#[derive(Debug, Clone)]
+pub struct PointMark {
+    pub at: [f64; 2],
+    pub label: String,
+}
+
+fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
+    RGBColor(r, g, b)
+}
+
+/// A polyline in chart coordinates, solid or broken into dashes.
+fn draw_path(
+    chart: &mut Chart2d,
+    points: Vec<(f64, f64)>,
+    colour: (u8, u8, u8),
+    stroke: Stroke,
+    width: u32,
+) -> Result<(), PlotError> {
+    let style = rgb(colour).stroke_width(width);
+    match stroke.pattern() {
+        None => chart
+            .draw_series(std::iter::once(PathElement::new(points, style)))
+            .map(|_| ()),
+        Some((dash, gap)) => chart
+            .draw_series(DashedLineSeries::new(points, dash, gap, style))
+            .map(|_| ()),
+    }
+    .map_err(drawing)
+}
+
+/// A legend strip: one sample line and name per entry, left to right.
+fn draw_legend(
+    area: &DrawingArea<BitMapBackend, Shift>,
+    entries: &[LegendEntry],
+) -> Result<(), PlotError> {
+    let mut x = 70;
+    let y = 12;
+    for e in entries {
+        let style = rgb(e.colour).stroke_width(3);
+        let segments: [(i32, i32); 3] = match e.stroke {
+            Stroke::Solid => [(0, 10), (10, 20), (20, 28)],
+            Stroke::Dashed => [(0, 8), (12, 20), (24, 28)],
+            Stroke::Dotted => [(0, 2), (8, 10), (16, 18)],
+        };
+        for (a, b) in segments {
+            area.draw(&PathElement::new(vec![(x + a, y), (x + b, y)], style))
+                .map_err(drawing)?;
+        }
+        area.draw(&Text::new(
+            e.name.clone(),
+            (x + 34, y - 8),
+            ("sans-serif", 15).into_font(),
+        ))
+        .map_err(drawing)?;
+        x += 44 + 8 * e.name.chars().count() as i32 + 24;
+    }
+    Ok(())
+}
+
+/// Text with a light backing box, offset by `(dx, dy)` pixels from a chart point.
+fn tag(
+    chart: &mut Chart2d,
+    at: (f64, f64),
+    (dx, dy): (i32, i32),
+    text: &str,
+    colour: (u8, u8, u8),
+) -> Result<(), PlotError> {
+    let w = 8 * text.chars().count() as i32 + 4;
+    let element = EmptyElement::at(at)
+        + Rectangle::new([(dx, dy), (dx + w, dy + 16)], WHITE.mix(0.85).filled())
+        + Text::new(
+            text.to_string(),
+            (dx + 2, dy + 1),
+            ("sans-serif", 13).into_font().color(&rgb(colour)),
+        );
+    chart.plotting_area().draw(&element).map_err(drawing)
+}
+
+/// A 2-D map's heatmap (axis 0 across, axis 1 up; viridis, with a colour bar) with labelled
+/// boxes, labelled points and a legend strip under it.
+pub fn annotated_heatmap_png(
+    grid: &Grid,
+    title: &str,
+    boxes: &[BoxMark],
+    points: &[PointMark],
+    legend: &[LegendEntry],
+) -> Result<Vec<u8>, PlotError> {
+    if grid.axes().len() != 2 {
+        return Err(PlotError::Unsupported(format!(
+            "a heatmap of a map with {} axes (it needs 2)",
+            grid.axes().len()
+        )));
+    }
+    let (lower, upper) = grid.domain();
+    draw_png((900, 470), |root| {
+        let (top, strip) = root.split_vertically(440);
+        let (main, bar) = top.split_horizontally(810);
+        let mut chart = ChartBuilder::on(&main)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(lower[0]..upper[0], lower[1]..upper[1])
+            .map_err(drawing)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(axis_label(grid, 0))
+            .y_desc(axis_label(grid, 1))
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .draw()
+            .map_err(drawing)?;
+        draw_cells(&mut chart, grid)?;
+        for b in boxes {
+            let (x0, y0, x1, y1) = (b.lower[0], b.lower[1], b.upper[0], b.upper[1]);
+            let outline = vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
+            draw_path(&mut chart, outline, b.colour, b.stroke, 2)?;
+        }
+        for b in boxes {
+            let w = 8 * b.label.chars().count() as i32 + 4;
+            let (at, offset) = match b.corner % 4 {
+                0 => ((b.lower[0], b.upper[1]), (3, 3)),
+                1 => ((b.lower[0], b.lower[1]), (3, -19)),
+                2 => ((b.upper[0], b.upper[1]), (-3 - w, 3)),
+                _ => ((b.upper[0], b.lower[1]), (-3 - w, -19)),
+            };
+            tag(&mut chart, at, offset, &b.label, b.colour)?;
+        }
+        for p in points {
+            let at = (p.at[0], p.at[1]);
+            chart
+                .plotting_area()
+                .draw(&(EmptyElement::at(at) + Circle::new((0, 0), 7, WHITE.stroke_width(2))))
+                .map_err(drawing)?;
+            chart
+                .plotting_area()
+                .draw(&(EmptyElement::at(at) + Circle::new((0, 0), 9, BLACK.stroke_width(1))))
+                .map_err(drawing)?;
+            tag(&mut chart, at, (10, -8), &p.label, (0, 0, 0))?;
+        }
+        colour_bar(&bar)?;
+        draw_legend(&strip, legend)
+    })
+}
+
+/// One region run's bounds per step, for [`bounds_trace_png`].
+#[derive(Debug, Clone)]
+pub struct BoundsTrace {
+    pub colour: (u8, u8, u8),
+    pub stroke: Stroke,
+    /// (lower, upper) per step.
+    pub steps: Vec<(Vec<f64>, Vec<f64>)>,
+}
+
+/// The bounds of region runs over their steps: one panel per axis, the lower and upper
+/// bound of every run as two lines in the run's style, a legend strip under the panels.
+pub fn bounds_trace_png(
+    axis_names: &[String],
+    runs: &[BoundsTrace],
+    legend: &[LegendEntry],
+) -> Result<Vec<u8>, PlotError> {
+    let steps = runs.iter().map(|r| r.steps.len()).max().unwrap_or(0);
+    if steps == 0 || axis_names.is_empty() {
+        return Err(PlotError::Unsupported("a trace with no steps".into()));
+    }
+    let panel = 200u32;
+    let height = panel * axis_names.len() as u32 + 30;
+    draw_png((900, height), |root| {
+        let (panels, strip) = root.split_vertically(height - 30);
+        for (a, area) in panels
+            .split_evenly((axis_names.len(), 1))
+            .iter()
+            .enumerate()
+        {
+            let values = || {
+                runs.iter()
+                    .flat_map(|r| r.steps.iter().flat_map(move |(l, u)| [l[a], u[a]]))
+            };
+            let lo = values().fold(f64::INFINITY, f64::min);
+            let hi = values().fold(f64::NEG_INFINITY, f64::max);
+            let pad = ((hi - lo) * 0.05).max(1e-9);
+            let mut chart = ChartBuilder::on(area)
+                .margin(8)
+                .x_label_area_size(if a + 1 == axis_names.len() { 35 } else { 20 })
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.0..(steps - 1).max(1) as f64, (lo - pad)..(hi + pad))
+                .map_err(drawing)?;
+            let mut mesh = chart.configure_mesh();
+            mesh.y_desc(axis_names[a].clone())
+                .light_line_style(WHITE.mix(0.0))
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .label_style(("sans-serif", 13))
+                .axis_desc_style(("sans-serif", 14));
+            if a + 1 == axis_names.len() {
+                mesh.x_desc("step");
+            }
+            mesh.draw().map_err(drawing)?;
+            for r in runs {
+                for bound in [0, 1] {
+                    let points: Vec<(f64, f64)> = r
+                        .steps
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (i as f64, if bound == 0 { s.0[a] } else { s.1[a] }))
+                        .collect();
+                    if points.len() == 1 {
+                        let p = points[0];
+                        chart
+                            .plotting_area()
+                            .draw(&Circle::new(p, 3, rgb(r.colour).filled()))
+                            .map_err(drawing)?;
+                    } else {
+                        draw_path(&mut chart, points, r.colour, r.stroke, 2)?;
+                    }
+                }
+            }
+        }
+        draw_legend(&strip, legend)
     })
 }

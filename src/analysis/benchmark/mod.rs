@@ -3,12 +3,14 @@
 //! from every start with every method on the real function, and is saved atomically in a
 //! results folder stamped with the configuration's fingerprint; the report aggregates them.
 
+mod artifacts;
 mod config;
 mod report;
 mod results;
 #[cfg(feature = "torch")]
 mod run;
 
+pub use artifacts::{largest_region, render_points, RenderShot, Renders};
 pub use config::{
     AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
     NetworkConfig, RegionMode, SrvrConfig, EMBEDDED_DEFAULT,

@@ -269,8 +269,14 @@ impl ResultsDir {
             }
         }
         let merged = ResultsDir::open_or_create(out, first.stamp.clone())?;
-        for (r, _) in &chosen {
+        for (r, from) in &chosen {
             if merged.finished(&r.job).is_none() {
+                let from = dirs
+                    .iter()
+                    .find(|d| &d.root == from)
+                    .expect("chosen from dirs");
+                // Artifacts first: a job whose result file exists has them all.
+                merged.copy_artifacts(from, &r.job)?;
                 merged.save(r)?;
             }
         }

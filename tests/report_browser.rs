@@ -1,0 +1,201 @@
+//! The report page in a real browser (headless Debian chromium, no network): it renders
+//! without console messages, its SRVR table has one row per (network, class) and sorts
+//! when a header is clicked, every image loads; a screenshot and a PDF print are kept.
+//!
+//! Ignored by default (it needs chromium): `scripts/test-browser.sh` installs it and runs
+//! `cargo test --no-default-features --test report_browser -- --ignored`. `SEMROB_CHROMIUM`
+//! names the binary (default `chromium`); `SEMROB_BROWSER_OUT` keeps the page and the
+//! screenshot in that folder (default: under cargo's target tmpdir).
+
+mod report_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use report_support::{page, write_results, Layout};
+use serde_json::Value;
+
+const L0_MUG: &str = "efficientnet-lite0/mug";
+const L0_VASE: &str = "efficientnet-lite0/vase";
+const L1_MUG: &str = "efficientnet-lite1/mug";
+const L1_VASE: &str = "efficientnet-lite1/vase";
+
+fn chromium(user_data: &Path, extra: &[String]) -> Output {
+    let binary = std::env::var("SEMROB_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let mut cmd = Command::new(&binary);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--hide-scrollbars",
+        // No network: every request but file: and data: goes to a closed port.
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--enable-logging=stderr",
+        "--v=0",
+    ])
+    .arg(format!("--user-data-dir={}", user_data.display()))
+    .args(extra);
+    cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run {binary} (scripts/test-browser.sh installs it): {e}")
+    })
+}
+
+/// Console messages chromium logged (it logs every level as `INFO:CONSOLE`; the page
+/// writes none, so any is a failure: a script error, a blocked resource...).
+fn console_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+fn out_dir() -> PathBuf {
+    let dir = std::env::var_os("SEMROB_BROWSER_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+#[ignore = "needs Debian's chromium: run scripts/test-browser.sh"]
+fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    write_results(&root, Layout::Full, &[]);
+    let out = out_dir();
+    let html_path = out.join("report.html");
+    let html = page(&root, &html_path);
+    let images_in_source = html.matches("<img ").count();
+    let url = format!("file://{}", html_path.canonicalize().unwrap().display());
+
+    // The page's own self-test (#selftest) runs on load and writes its findings into the DOM.
+    let dump = chromium(
+        &tmp.path().join("profile-dom"),
+        &[
+            "--virtual-time-budget=10000".into(),
+            "--dump-dom".into(),
+            format!("{url}#selftest"),
+        ],
+    );
+    assert!(
+        dump.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let console = console_lines(&dump.stderr);
+    assert!(
+        console.is_empty(),
+        "console messages:\n{}",
+        console.join("\n")
+    );
+    let dom = String::from_utf8_lossy(&dump.stdout);
+    let start = dom.find("<pre id=\"selftest\">").unwrap_or_else(|| {
+        panic!(
+            "no self-test output in the DOM:\n{}",
+            &dom[dom.len().saturating_sub(2000)..]
+        )
+    }) + "<pre id=\"selftest\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let result: Value = serde_json::from_str(&unescape(&dom[start..end])).unwrap();
+
+    assert_eq!(result["errors"], Value::Array(vec![]), "script errors");
+    let keys = |k: &str| -> Vec<String> {
+        result[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = keys("before");
+    assert_eq!(
+        before,
+        [L0_MUG, L0_VASE, L1_MUG, L1_VASE],
+        "one row per (network, class)"
+    );
+    let ascending = keys("ascending");
+    let descending = keys("descending");
+    assert_ne!(ascending, before, "sorting by SRVR changes the order");
+    // Lite1 on mug has no accepted shape (n/a sorts lowest); then 0.4, 0.7, 1.0 scales.
+    assert_eq!(ascending, [L1_MUG, L0_VASE, L1_VASE, L0_MUG]);
+    let mut reversed = ascending.clone();
+    reversed.reverse();
+    assert_eq!(descending, reversed, "a second click reverses");
+
+    let images = result["images"].as_array().unwrap();
+    assert_eq!(images.len(), images_in_source);
+    for im in images {
+        assert!(
+            im["complete"] == true && im["width"].as_u64().unwrap_or(0) > 0,
+            "image not loaded: {im}"
+        );
+    }
+
+    let shot = out.join("report.png");
+    let _ = std::fs::remove_file(&shot);
+    let run = chromium(
+        &tmp.path().join("profile-shot"),
+        &[
+            "--window-size=1280,4000".into(),
+            "--virtual-time-budget=10000".into(),
+            format!("--screenshot={}", shot.display()),
+            url,
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let console = console_lines(&run.stderr);
+    assert!(
+        console.is_empty(),
+        "console messages:\n{}",
+        console.join("\n")
+    );
+    let png = image::open(&shot).expect("a screenshot").to_rgb8();
+    assert_eq!(png.dimensions(), (1280, 4000));
+    let distinct: std::collections::HashSet<[u8; 3]> = png.pixels().map(|p| p.0).collect();
+    assert!(distinct.len() > 50, "the screenshot is nearly blank");
+
+    // Printed to PDF (the page's print style): a document of several pages.
+    let pdf = out.join("report.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    let run = chromium(
+        &tmp.path().join("profile-pdf"),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+            format!("file://{}", html_path.canonicalize().unwrap().display()),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bytes = std::fs::read(&pdf).expect("a PDF");
+    assert!(bytes.starts_with(b"%PDF"));
+    assert!(
+        bytes.len() > 20_000,
+        "a PDF of {} bytes is too small to hold the page",
+        bytes.len()
+    );
+    eprintln!("page, screenshot and PDF in {}", out.display());
+}

@@ -1,0 +1,277 @@
+//! Hand-made results folders for the report page's tests: two networks, two classes, six
+//! jobs with maps, traces and renders, written through the library as `semrob srvr` does,
+//! with no network run.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use semrob::analysis::benchmark::{
+    JobId, JobResult, RenderShot, Renders, ResultsDir, SrvrConfig, Stamp, RESULTS_FORMAT,
+};
+use semrob::analysis::inputs::WeightsId;
+use semrob::analysis::regions::RunSummary;
+use semrob::region::{Method, StopReason, TraceStep};
+use semrob::semantic::{Axis, Grid};
+use serde_json::json;
+
+pub const NETWORKS: [&str; 2] = ["efficientnet-lite0", "efficientnet-lite1"];
+/// (class, label, shapes)
+pub const CLASSES: [(&str, usize, &[&str]); 2] =
+    [("vase", 883, &["v0", "v1"]), ("mug", 504, &["m0"])];
+
+/// Every job, network-major as a configuration plans them.
+pub fn jobs() -> Vec<JobId> {
+    let mut out = Vec::new();
+    for net in NETWORKS {
+        for (class, _, shapes) in CLASSES {
+            for shape in shapes {
+                out.push(JobId {
+                    network: net.into(),
+                    class: class.into(),
+                    shape: (*shape).into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Azimuth 0, 6, …, 354 (periodic) × elevation −10, −5, …, 90: a confident plateau over
+/// azimuth 60–200 and a trap (a hole ringed by confident views) at (280, 40) in the maps of
+/// shape v0.
+pub fn map(job: &JobId) -> Grid {
+    let axes = vec![
+        Axis {
+            name: "azimuth".into(),
+            unit: "deg".into(),
+            values: (0..60).map(|i| 6.0 * i as f64).collect(),
+            period: Some(360.0),
+            domain: None,
+        },
+        Axis {
+            name: "elevation".into(),
+            unit: "deg".into(),
+            values: (0..21).map(|i| -10.0 + 5.0 * i as f64).collect(),
+            period: None,
+            domain: None,
+        },
+    ];
+    let shift = if job.network == NETWORKS[1] {
+        20.0
+    } else {
+        0.0
+    };
+    let trap = job.shape == "v0";
+    // The job left out by the acceptance rule scores low everywhere.
+    let gain = if accepted(job) { 1.0 } else { 0.2 };
+    Grid::tabulate(axes, json!({"network": job.network}), |u| {
+        let (az, el) = (u[0], u[1]);
+        let plateau = (60.0 + shift..=200.0).contains(&az) && (0.0..=70.0).contains(&el);
+        let hole = ((az - 280.0).powi(2) + (el - 40.0).powi(2)).sqrt();
+        gain * if plateau {
+            0.95
+        } else if trap && hole <= 12.0 {
+            0.02
+        } else if trap && hole <= 30.0 {
+            0.9
+        } else {
+            0.05 + 0.1 * (el + 10.0) / 100.0
+        }
+    })
+    .unwrap()
+}
+
+/// Whether the job passes acceptance (rule `each`; one does not: Lite1 on m0).
+pub fn accepted(job: &JobId) -> bool {
+    !(job.network == NETWORKS[1] && job.shape == "m0")
+}
+
+/// Two methods from two starts; the volumes differ per job so that sorting by SRVR is not
+/// the table's default order.
+pub fn runs(job: &JobId) -> Vec<RunSummary> {
+    let scale = match (job.network == NETWORKS[0], job.class.as_str()) {
+        (true, "vase") => 0.4,
+        (true, "mug") => 1.0,
+        (false, "vase") => 0.7,
+        _ => 0.2,
+    };
+    let mut out = Vec::new();
+    for (m, method) in [Method::OirB, Method::OirW].into_iter().enumerate() {
+        for (s, init) in [[130.0, 30.0], [160.0, 20.0]].into_iter().enumerate() {
+            let half = [40.0 * scale + 5.0 * m as f64, 20.0 * scale + 3.0 * s as f64];
+            let lower = vec![init[0] - half[0], (init[1] - half[1]).max(-10.0)];
+            let upper = vec![init[0] + half[0], init[1] + half[1]];
+            let volume = (upper[0] - lower[0]) * (upper[1] - lower[1]);
+            let steps = 5 + 3 * m;
+            let trace = (0..steps)
+                .map(|i| {
+                    let t = i as f64 / (steps - 1) as f64;
+                    TraceStep {
+                        lower: vec![init[0] - t * half[0], init[1] - t * (init[1] - lower[1])],
+                        upper: vec![init[0] + t * half[0], init[1] + t * half[1]],
+                        loss: (i > 0).then(|| -t),
+                    }
+                })
+                .collect();
+            out.push(RunSummary {
+                method,
+                init: init.to_vec(),
+                lower,
+                upper,
+                volume,
+                volume_ratio: volume / 36000.0,
+                stop: StopReason::Converged,
+                iterations: steps,
+                evaluations: 8 * steps,
+                gradient_evaluations: if method == Method::OirW { 4 * steps } else { 0 },
+                final_loss: Some(-1.0),
+                trace: Some(trace),
+            });
+        }
+    }
+    out
+}
+
+/// A small render: a disc whose colour tells inside (green) from outside (red).
+pub fn render_png(inside: bool, k: usize) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(96, 96, |x, y| {
+        let d = ((x as f64 - 48.0).powi(2) + (y as f64 - 48.0).powi(2)).sqrt();
+        if d < 20.0 + 5.0 * k as f64 {
+            if inside {
+                image::Rgb([60, 170, 90])
+            } else {
+                image::Rgb([200, 70, 60])
+            }
+        } else {
+            image::Rgb([235, 235, 235])
+        }
+    });
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+/// The configuration the jobs were "run" with: map mode, acceptance rule `each`.
+pub const CONFIG: &str = r#"
+name = "hand-made"
+networks = [{ model = "efficientnet-lite0" }, { model = "efficientnet-lite1" }]
+axes = ["azimuth:0:360", "elevation:-10:90"]
+methods = ["oir-b", "oir-w"]
+regions = "map"
+
+[dataset]
+fixtures = [
+    { fixture = "vase", class = "vase", label = 883 },
+    { fixture = "mug", class = "mug", label = 504 },
+]
+
+[acceptance]
+min_mean_score = 0.1
+network = "each"
+map_axes = ["azimuth:0:360:6", "elevation:-10:90:5"]
+"#;
+
+pub fn stamp() -> Stamp {
+    let checked = SrvrConfig::from_toml(CONFIG, "report_support").unwrap();
+    Stamp {
+        format: RESULTS_FORMAT.into(),
+        config_hash: "0123456789abcdef".into(),
+        config: json!(checked.config),
+        jobs: jobs(),
+    }
+}
+
+/// What kind of folder to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Every job with its map, traces and renders.
+    Full,
+    /// Job results only, as folders were written before jobs kept artifacts.
+    Old,
+}
+
+/// Writes the results folder; `skip` lists job indices left unfinished.
+pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir {
+    let dir = ResultsDir::open_or_create(root, stamp()).unwrap();
+    for (i, job) in jobs().iter().enumerate() {
+        if skip.contains(&i) {
+            continue;
+        }
+        let ok = accepted(job);
+        let runs = if ok { runs(job) } else { Vec::new() };
+        if layout == Layout::Full {
+            let shots = |inside: bool| {
+                (0..4)
+                    .map(|k| RenderShot {
+                        point: vec![100.0 + 10.0 * k as f64, 20.0],
+                        score: Some(if inside { 0.9 } else { 0.05 }),
+                        png: render_png(inside, k),
+                    })
+                    .collect()
+            };
+            let renders = if ok {
+                Renders {
+                    inside: shots(true),
+                    outside: shots(false),
+                }
+            } else {
+                Renders::default()
+            };
+            dir.save_artifacts(job, &map(job), &runs, &renders).unwrap();
+        }
+        let result = JobResult {
+            job: job.clone(),
+            weights: WeightsId {
+                file: format!("{}.safetensors", job.network),
+                fnv64: format!("{:016x}", 0xabcdef + i),
+            },
+            label: CLASSES.iter().find(|c| c.0 == job.class).unwrap().1,
+            map_points: 1260,
+            mean_score: map(job).mean(),
+            top1_rate: 0.3 + 0.05 * i as f64,
+            accepted: ok,
+            runs: runs
+                .into_iter()
+                .map(|r| RunSummary { trace: None, ..r })
+                .collect(),
+            region_renders: if ok { 400 } else { 0 },
+            seconds: 12.5,
+        };
+        dir.save(&result).unwrap();
+    }
+    dir
+}
+
+/// Writes the maps as a `srvr --grids` folder.
+pub fn write_grids(root: &Path) {
+    for job in jobs() {
+        let path = root.join(format!("{}.json", job.key()));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, map(&job).to_json().to_string()).unwrap();
+    }
+}
+
+pub fn semrob(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_semrob"))
+        .args(args)
+        .output()
+        .expect("the semrob binary runs")
+}
+
+/// Runs `semrob report DIR --out OUT` and returns the page.
+pub fn page(dir: &Path, out: &Path) -> String {
+    let o = semrob(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "semrob report failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read_to_string(out).unwrap()
+}
