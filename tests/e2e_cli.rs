@@ -85,6 +85,11 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
         "report.json",
         "report.md",
         "jobs/efficientnet-lite0/vase/vase.json",
+        "report.html",
+        "maps/efficientnet-lite0/vase/vase.json",
+        "traces/efficientnet-lite0/vase/vase.json",
+        "renders/efficientnet-lite0/vase/vase/renders.json",
+        "renders/efficientnet-lite0/vase/vase/inside-0.png",
     ] {
         assert!(dir.join("full").join(f).is_file(), "{f}");
     }

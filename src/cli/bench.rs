@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::benchmark::{
-    build_report, plan, run_jobs, BenchReport, JobEvent, ResultsDir, Shard, SrvrConfig,
+    build_report, plan, run_jobs, BenchReport, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig,
     EMBEDDED_DEFAULT,
 };
-use semrob::report::golden::{check_golden, GoldenError};
+use semrob::report::golden::{check_golden, GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
 
@@ -27,6 +27,10 @@ pub struct BenchArgs {
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Override the configuration's `regions`: `network` (the paper's procedure) or `map`
+    /// (regions on each job's map: an approximation). Part of the results' fingerprint.
+    #[arg(long, value_name = "map|network")]
+    pub regions: Option<RegionMode>,
     #[command(flatten)]
     pub golden: GoldenArgs,
 }
@@ -45,10 +49,15 @@ pub struct GoldenArgs {
 
 /// Runs the configuration (or the embedded default).
 pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Result<()> {
-    let checked = match config {
+    let mut checked = match config {
         Some(path) => SrvrConfig::read(path)?,
         None => SrvrConfig::from_toml(EMBEDDED_DEFAULT, "(embedded default)")?,
     };
+    if let Some(mode) = args.regions {
+        let mut c = checked.config;
+        c.regions = mode;
+        checked = c.check("--regions")?;
+    }
     let shard = match &args.shard {
         Some(s) => Shard::parse(s)?,
         None => Shard::ALL,
@@ -71,10 +80,11 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
                 r.job.key(),
                 r.mean_score,
                 r.top1_rate,
-                if r.accepted {
-                    format!("{} regions", r.runs.len())
-                } else {
-                    "not accepted".into()
+                match (r.runs.len(), r.accepted) {
+                    (0, _) => "no regions (the acceptance rule left the shape out)".into(),
+                    (k, true) => format!("{k} regions"),
+                    (k, false) =>
+                        format!("{k} regions (its own mean score is below the threshold)"),
                 },
                 r.seconds
             );
@@ -87,12 +97,24 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         }
     })?;
     bar.finish_and_clear();
-    report(&dir, json, &args.golden)
+    // The embedded default checks itself against its committed golden report, unless
+    // another golden file, a shard or another region mode was asked for.
+    let embedded = config.is_none() && args.regions.is_none() && shard == Shard::ALL;
+    report(&dir, json, &args.golden, embedded)
 }
 
-/// Writes `report.json`, `report.md`, `srvr.png` and the page `report.html` into the folder, prints the table (or
-/// JSON) and checks or blesses the golden file.
-pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Result<()> {
+/// The golden report of the embedded default (`semrob srvr` with no configuration).
+const EMBEDDED_GOLDEN: &str = include_str!("../../golden/default/quick.json");
+
+/// Writes `report.json`, `report.md`, `srvr.png` and the page `report.html` into the folder,
+/// prints the table (or JSON) and checks or blesses the golden file (with `embedded` and no
+/// golden file given, the embedded default's golden report).
+pub fn report(
+    dir: &ResultsDir,
+    json: bool,
+    golden: &GoldenArgs,
+    embedded: bool,
+) -> anyhow::Result<()> {
     let results = dir.results();
     let report: BenchReport = build_report(dir.stamp(), &results)?;
     let text = serde_json::to_string_pretty(&report)? + "\n";
@@ -144,6 +166,20 @@ pub fn report(dir: &ResultsDir, json: bool, golden: &GoldenArgs) -> anyhow::Resu
             }
             Err(e) => return Err(e.into()),
         }
+    } else if embedded && report.jobs_done == report.jobs_total {
+        let origin = Path::new("golden/default/quick.json (embedded)");
+        let file = GoldenFile::parse(EMBEDDED_GOLDEN, origin)?;
+        match file.check(&serde_json::to_value(&report)?, origin) {
+            Ok(()) => eprintln!(
+                "semrob: the results match the golden report of the embedded default ({})",
+                origin.display()
+            ),
+            Err(e @ GoldenError::Drift { .. }) => {
+                eprintln!("semrob: {e}");
+                std::process::exit(1);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }
@@ -165,5 +201,5 @@ pub struct MergeArgs {
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let dir = ResultsDir::merge(&args.out, &args.shards)?;
-    report(&dir, args.json, &args.golden)
+    report(&dir, args.json, &args.golden, false)
 }

@@ -175,6 +175,18 @@ impl RegionMode {
     }
 }
 
+impl std::str::FromStr for RegionMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<RegionMode, String> {
+        match text {
+            "network" => Ok(RegionMode::Network),
+            "map" => Ok(RegionMode::Map),
+            other => Err(format!("unknown region mode {other:?}: `map` or `network`")),
+        }
+    }
+}
+
 fn default_region_mode() -> RegionMode {
     RegionMode::Network
 }

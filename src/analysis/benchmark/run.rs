@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde_json::json;
 
+use super::artifacts::{largest_region, render_points, RenderShot, Renders};
 use super::config::{CheckedConfig, RegionMode};
 use super::results::{JobId, JobResult, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
@@ -243,12 +244,12 @@ pub fn run_jobs(
         let map_points = map.values().len();
         let mean_score = map.mean();
         let accepted = mean_score >= c.config.acceptance.min_mean_score;
-        let (runs, region_renders) = match c.config.regions {
+        let (mut runs, region_renders) = match c.config.regions {
             // On the map's interpolant: no render, no network pass.
             RegionMode::Map => (grow(&map, plan, job)?, 0),
             RegionMode::Network if plan.rejected_before(dir, job, accepted) => (Vec::new(), 0),
             RegionMode::Network => {
-                let fd = FiniteDifference::new(f, c.fd_steps.clone())?;
+                let fd = FiniteDifference::new(&f, c.fd_steps.clone())?;
                 let runs = grow(&fd, plan, job)?;
                 let n = params.len();
                 let renders = runs
@@ -258,6 +259,13 @@ pub fn run_jobs(
                 (runs, renders)
             }
         };
+        // What the report page shows: the map, the runs with their traces, and a few renders
+        // inside the largest region and outside it. The job file keeps the runs without traces.
+        let renders = contact_renders(&f, &map, &runs)?;
+        dir.save_artifacts(&job.id, &map, &runs, &renders)?;
+        for r in &mut runs {
+            r.trace = None;
+        }
         let result = JobResult {
             job: job.id.clone(),
             weights: plan.weights[job.network].2.clone(),
@@ -290,9 +298,50 @@ fn grow(
         &c.starts,
         &c.config.hyper.params(),
         false,
-        false,
+        true,
     )
     .with_context(|| job.id.key())
+}
+
+/// Renders (with their scores) at four points inside the job's largest region and at four
+/// of the map's lowest-scoring samples outside it; none when the job has no region.
+fn contact_renders(
+    f: &ClassifierFunction,
+    map: &Grid,
+    runs: &[RunSummary],
+) -> anyhow::Result<Renders> {
+    let Some(largest) = largest_region(runs) else {
+        return Ok(Renders::default());
+    };
+    let (inside, outside) = render_points(map, &largest.lower, &largest.upper, 4);
+    let shots = |points: Vec<Vec<f64>>| -> anyhow::Result<Vec<RenderShot>> {
+        if points.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = points[0].len();
+        let matrix = nalgebra::DMatrix::from_fn(points.len(), n, |i, j| points[i][j]);
+        let images = f.render(&matrix)?;
+        let scores = f.scores(&matrix)?;
+        points
+            .into_iter()
+            .enumerate()
+            .map(|(k, point)| {
+                let mut png = Vec::new();
+                images
+                    .to_rgb8(k)?
+                    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+                Ok(RenderShot {
+                    point,
+                    score: Some(scores.probability[k]),
+                    png,
+                })
+            })
+            .collect()
+    };
+    Ok(Renders {
+        inside: shots(inside)?,
+        outside: shots(outside)?,
+    })
 }
 
 impl Plan {
