@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::benchmark::{
-    build_report, compare_json, plan, run_jobs, BenchReport, JobEvent, ResultsDir, Shard,
-    SrvrConfig, EMBEDDED_DEFAULT, GOLDEN_TOLERANCE,
+    build_report, compare_json, plan, run_jobs, BenchReport, JobEvent, JobTelemetry, ResultsDir,
+    Shard, SrvrConfig, EMBEDDED_DEFAULT, GOLDEN_TOLERANCE,
 };
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
@@ -86,7 +86,45 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         }
     })?;
     bar.finish_and_clear();
-    report(&dir, json, &args.golden)
+    report(&dir, json, &args.golden)?;
+    if !json {
+        print_time_split(&dir);
+    }
+    Ok(())
+}
+
+/// Where the jobs' time went (jobs with telemetry only), on stdout after the report.
+fn print_time_split(dir: &ResultsDir) {
+    let results = dir.results();
+    let with: Vec<&JobTelemetry> = results
+        .iter()
+        .filter_map(|r| r.telemetry.as_ref())
+        .collect();
+    if with.is_empty() {
+        return;
+    }
+    let t = JobTelemetry::total(with.iter().copied());
+    let seconds: f64 = results
+        .iter()
+        .filter(|r| r.telemetry.is_some())
+        .map(|r| r.seconds)
+        .sum();
+    let share = |s: f64| 100.0 * s / seconds.max(f64::MIN_POSITIVE);
+    println!(
+        "time of {} jobs: {seconds:.1} s; network {:.1} s ({:.0} %), render {:.1} s ({:.1} s not \
+         hidden behind the network, {:.0} %), region math {:.2} s ({:.1} %); {} network \
+         batches, mean batch {:.1} images",
+        with.len(),
+        t.network_seconds,
+        share(t.network_seconds),
+        t.render_seconds,
+        t.render_wait_seconds,
+        share(t.render_wait_seconds),
+        t.region_seconds,
+        share(t.region_seconds),
+        t.batches,
+        t.mean_batch
+    );
 }
 
 /// Writes `report.json`, `report.md` and `srvr.png` into the folder, prints the table (or

@@ -17,6 +17,8 @@ pub use report::{
     build_report, compare_json, BenchReport, ClassReport, MethodReport, NetworkReport, Tolerance,
     GOLDEN_TOLERANCE, REPORT_FORMAT,
 };
-pub use results::{JobId, JobResult, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT};
+pub use results::{
+    JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
+};
 #[cfg(feature = "torch")]
 pub use run::{plan, run_jobs, JobEvent, Plan, PlannedJob};

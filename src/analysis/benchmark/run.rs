@@ -8,14 +8,16 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::config::CheckedConfig;
-use super::results::{JobId, JobResult, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
+use super::results::{JobId, JobResult, JobTelemetry, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
 use crate::analysis::function::AxisSpec;
 use crate::analysis::function::ClassifierFunction;
 use crate::analysis::inputs::{load_mesh, Fnv64, WeightsId, FIXTURE_PREFIX};
+use crate::analysis::lockstep::LockstepStats;
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::run_all;
 use crate::nets::{Architecture, Classifier, Device};
+use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, ShapeKey};
 use crate::render::Mesh;
 
@@ -221,30 +223,26 @@ pub fn run_jobs(
             job.label,
             params.clone(),
             c.config.render,
-        )?;
+        )?
+        .with_batch(c.config.batch)?;
+        let counted = f.counters();
         let (mean_score, top1_rate, map_points) = acceptance_map(&f, &c.map_axes, c.config.batch)?;
         let accepted = mean_score >= c.config.acceptance.min_mean_score;
-        let (runs, region_renders) = if accepted {
+        let (runs, region_renders, stats, f) = if accepted {
             let fd = FiniteDifference::new(f, c.fd_steps.clone())?;
-            let runs = run_all(
-                &fd,
-                &c.domain,
-                &c.config.methods,
-                &c.starts,
-                &hyper,
-                false,
-                false,
-            )
-            .with_context(|| job.id.key())?;
+            let search = RegionSearch::new(c.config.methods.clone(), c.starts.clone(), hyper);
+            let (runs, stats) =
+                run_all(&fd, &c.domain, &search, &mut []).with_context(|| job.id.key())?;
             let n = params.len();
             let renders = runs
                 .iter()
                 .map(|r| r.evaluations + 2 * n * r.gradient_evaluations)
                 .sum();
-            (runs, renders)
+            (runs, renders, stats, fd.into_inner())
         } else {
-            (Vec::new(), 0)
+            (Vec::new(), 0, LockstepStats::default(), f)
         };
+        let net = f.counters().since(&counted);
         let result = JobResult {
             job: job.id.clone(),
             weights: plan.weights[job.network].2.clone(),
@@ -256,6 +254,16 @@ pub fn run_jobs(
             runs,
             region_renders,
             seconds: start.elapsed().as_secs_f64(),
+            telemetry: Some(JobTelemetry {
+                batches: net.batches,
+                images: net.images,
+                mean_batch: net.images as f64 / net.batches.max(1) as f64,
+                render_seconds: net.render_seconds,
+                render_wait_seconds: net.render_wait_seconds,
+                network_seconds: net.network_seconds,
+                region_seconds: stats.region_seconds,
+                rounds: stats.rounds,
+            }),
         };
         dir.save(&result)?;
         on_event(JobEvent::Finished(&result));
