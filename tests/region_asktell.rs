@@ -19,8 +19,9 @@ use semrob::region::{
 use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
 
-/// The driver loop of commit a21fcb8 (before ask/tell), kept verbatim in substance: one call
-/// of `f` per step, the same step, projection and stopping rules. Valid inputs only (the
+/// The driver loop as it was before ask/tell (commit a21fcb8, with the stop reasons of
+/// 5830b88 that name the final box), kept in substance: one call of `f` per step, the same
+/// step, projection and stopping rules. Valid inputs only (the
 /// validation is unchanged and tested in region_driver.rs).
 mod frozen {
     use super::*;
@@ -102,7 +103,7 @@ mod frozen {
         let mut region = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
         let mut trace = Vec::new();
         let (mut evaluations, mut gradient_evaluations) = (0, 0);
-        let mut stop = StopReason::MaxIterations;
+        let (mut at_rest, mut non_finite) = (false, false);
         for _ in 0..hyper.iterations {
             let mut points = DMatrix::zeros(boxes * per_box, n);
             points
@@ -163,7 +164,7 @@ mod frozen {
                 loss: loss.filter(|l| l.is_finite()),
             });
             if !direction.is_finite() {
-                stop = StopReason::NonFiniteStep;
+                non_finite = true;
                 break;
             }
             let next = project(
@@ -172,18 +173,22 @@ mod frozen {
                 domain,
                 eps,
             );
-            let converged = moved_at_most(&region, &next, hyper.tolerance);
+            at_rest = moved_at_most(&region, &next, hyper.tolerance);
             region = next;
-            if converged {
-                let minimal = region.sides().iter().all(|&r| r < 1.5 * eps);
-                stop = if minimal {
-                    StopReason::Collapsed
-                } else {
-                    StopReason::Converged
-                };
+            if at_rest {
                 break;
             }
         }
+        let sides = region.sides();
+        let minimal = sides.iter().filter(|&&r| r < 1.5 * eps).count();
+        let stop = match (non_finite, minimal, at_rest) {
+            (true, _, _) => StopReason::NonFiniteStep,
+            (false, 0, true) => StopReason::Converged,
+            (false, 0, false) => StopReason::MaxIterations,
+            (false, m, true) if m == n => StopReason::Collapsed,
+            (false, m, false) if m == n => StopReason::CollapsedDrifting,
+            _ => StopReason::PartlyCollapsed,
+        };
         RegionRun {
             region,
             stop,

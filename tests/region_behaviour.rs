@@ -1,6 +1,7 @@
-//! Properties 9 and 10 of issue 2: what the methods find on plateaus and traps, in 1-D and
-//! 2-D, with the paper's defaults (SPEC §3), including the 2-D stall of the corner rule and what
-//! face quadrature changes. The figures in the comments were measured with this code.
+//! What the methods find on plateaus and traps, in 1-D and 2-D, with the paper's defaults
+//! (SPEC §3): in 1-D OIR_B and OIR_W find the plateau from every start and stop at a hole's edge;
+//! in 2-D the corner rule stalls and cannot see a hole between its corners, and 3 face points
+//! per dimension remove the stall. The figures in the comments were measured with this code.
 
 mod common;
 
@@ -28,7 +29,7 @@ fn plateau_1d() -> (OracleFn, Region) {
     example("plateau-1d")
 }
 
-/// Property 9: in 1-D, OIR_B and OIR_W converge to the same bounds from every start inside
+/// In 1-D, OIR_B and OIR_W converge to the same bounds from every start inside
 /// the plateau (spread ≤ 1 % of the domain) and match the plateau with IoU ≥ 0.9.
 /// Measured: OIR_B ≈ [96.6, 203.4], OIR_W ≈ [96.8, 203.1], IoU 0.935–0.941 after 3 000 steps.
 #[test]
@@ -65,7 +66,7 @@ fn oir_methods_find_the_1d_plateau_from_every_start() {
     );
 }
 
-/// Property 9, naive: with λ = 0.1 on f ≈ 1 the width converges to c/λ = 10, wherever the start
+/// Naive on the 1-D plateau: with λ = 0.1 on f ≈ 1 the width converges to c/λ = 10, wherever the start
 /// leaves room for it inside the plateau.
 #[test]
 fn naive_finds_width_c_over_lambda_on_the_1d_plateau() {
@@ -79,7 +80,7 @@ fn naive_finds_width_c_over_lambda_on_the_1d_plateau() {
     }
 }
 
-/// Property 9, trap: on the 1-D trap (plateau [100, 200], hole [140, 160]) a start beside the
+/// The 1-D trap: on the 1-D trap (plateau [100, 200], hole [140, 160]) a start beside the
 /// hole grows a region on its own side that stops at the hole's edge and never reaches the
 /// hole's core [145, 155]. Measured: OIR_B ≈ [96.5, 143.5] / [156.5, 203.5] after 3 000 steps
 /// (the usual ~3.5 overshoot past a sharp edge, where f ≈ 1e-3).
@@ -112,7 +113,7 @@ fn plateau_2d() -> (OracleFn, Region) {
 
 const STARTS_2D: [[f64; 2]; 4] = [[130.0, 30.0], [150.0, 45.0], [190.0, 60.0], [110.0, 25.0]];
 
-/// Property 10 (documents a limitation, it does not hide it): in 2-D the paper's corner rule
+/// The 2-D stall (documents a limitation, it does not hide it): in 2-D the paper's corner rule
 /// stalls. The elevation side reaches the plateau's edges first; from then on every corner
 /// lies outside the plateau, scores ≈ 0, and growth stops in *both* dimensions, so the
 /// azimuth side stays near 60 of the plateau's 100 and where it sits depends on the start.
@@ -171,7 +172,7 @@ fn the_corner_rule_stalls_in_2d() {
     }
 }
 
-/// Property 10, the stall is not a matter of budget: 25 times the paper's 800 steps leave the
+/// The 2-D stall is not a matter of budget: 25 times the paper's 800 steps leave the
 /// OIR_B azimuth side near 60 (measured: 59.6 after 800 steps, 62.7 after 20 000).
 #[test]
 fn the_2d_stall_survives_a_long_budget() {
@@ -186,7 +187,7 @@ fn the_2d_stall_survives_a_long_budget() {
     assert!((60.0..65.0).contains(&side), "azimuth side {side}");
 }
 
-/// Property 10, the corner rule's blind spot: a hole between the corners is invisible. On the
+/// The corner rule's blind spot: a hole between the corners is invisible. On the
 /// 2-D trap (hole [140, 160] × [35, 55]) the stalled region contains the hole entirely.
 #[test]
 fn the_corner_rule_cannot_see_a_hole_between_its_corners() {

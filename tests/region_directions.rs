@@ -1,7 +1,12 @@
-//! Properties 3, 4 and 5 of issue 2, and the face-quadrature rule at m = 2 (SPEC §3).
+//! The update directions of SPEC §3 against exact loss gradients and against SPEC's formulas:
+//! naive and OIR_B are the exact Leibniz gradients of their losses for multilinear f (any box,
+//! n = 1..6, closed-form integrals) and second-order close for smooth f; OIR_W at β = 0 is naive
+//! at λ = 0 bit for bit; OIR_W is SPEC's 1-D closed form and its matrix form; face quadrature
+//! at m = 2 is the matrix form exactly. (OIR_W against a derivation: `region_oir_w.rs`.)
 
 mod common;
 
+use approx::abs_diff_eq;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use semrob::region::faces::{boundary_grid, face_means, face_points};
@@ -53,6 +58,12 @@ fn exact_oir_b(f: &Oracle, region: &Region, alpha: f64) -> Direction {
     }
 }
 
+/// Whether every component of `x` is within `epsilon` of `y`'s.
+fn directions_close(x: &Direction, y: &Direction, epsilon: f64) -> bool {
+    abs_diff_eq!(x.lower, y.lower, epsilon = epsilon)
+        && abs_diff_eq!(x.upper, y.upper, epsilon = epsilon)
+}
+
 fn max_abs_diff(x: &Direction, y: &Direction) -> f64 {
     (&x.lower - &y.lower)
         .amax()
@@ -89,7 +100,7 @@ fn scale_of(c: f64, pq: &[(f64, f64)], region: &Region, box_factor: f64) -> f64 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(192))]
 
-    /// Property 3 (multilinear): for every multilinear f, box and λ, the naive direction equals
+    /// Naive, multilinear f: for every multilinear f, box and λ, the naive direction equals
     /// the exact gradient of `−∫_D f + (λ/2)‖r‖²` to 1e-9 relative; with face quadrature
     /// (m = 3, 4) too, the composite trapezoid rule being exact on multilinear faces.
     #[test]
@@ -101,19 +112,19 @@ proptest! {
         let exact = exact_naive(&f, &region, lambda);
         let scale = scale_of(c, &pq, &region, 1.0) + lambda * region.sides().amax();
         let corners = naive_direction(&region, &values_at(&f, &region.corners()), lambda);
-        prop_assert!(max_abs_diff(&corners, &exact) <= 1e-9 * scale,
+        prop_assert!(directions_close(&corners, &exact, 1e-9 * scale),
             "corner rule off by {} (scale {})", max_abs_diff(&corners, &exact), scale);
         if n <= 4 {
             for m in [3, 4] {
                 let grid = boundary_grid(n, m);
                 let values = values_at(&f, &face_points(&region, &grid, m));
                 let faces = naive_from_means(&region, &face_means(&grid, m, &values), lambda);
-                prop_assert!(max_abs_diff(&faces, &exact) <= 1e-9 * scale, "m = {}", m);
+                prop_assert!(directions_close(&faces, &exact, 1e-9 * scale), "m = {}", m);
             }
         }
     }
 
-    /// Property 3 (multilinear): the OIR_B direction equals the exact gradient of
+    /// OIR_B, multilinear f: the OIR_B direction equals the exact gradient of
     /// `∫_{Ω_D} f − 2∫_D f` to 1e-9 relative, for every multilinear f, box and α.
     #[test]
     fn oir_b_direction_is_the_exact_loss_gradient_for_multilinear_f(
@@ -130,7 +141,7 @@ proptest! {
             &values_at(&f, &outer.corners()),
             alpha,
         );
-        prop_assert!(max_abs_diff(&dir, &exact) <= 1e-9 * scale,
+        prop_assert!(directions_close(&dir, &exact, 1e-9 * scale),
             "off by {} (scale {})", max_abs_diff(&dir, &exact), scale);
         if n <= 4 {
             let m = 3;
@@ -138,11 +149,11 @@ proptest! {
             let inner = face_means(&grid, m, &values_at(&f, &face_points(&region, &grid, m)));
             let outer_means = face_means(&grid, m, &values_at(&f, &face_points(&outer, &grid, m)));
             let faces = oir_b_from_means(&region, &inner, &outer_means, alpha);
-            prop_assert!(max_abs_diff(&faces, &exact) <= 1e-9 * scale);
+            prop_assert!(directions_close(&faces, &exact, 1e-9 * scale));
         }
     }
 
-    /// Property 3 (smooth f): on a Gaussian bump (n = 2..4) the gap between the corner-rule
+    /// Smooth f: on a Gaussian bump (n = 2..4) the gap between the corner-rule
     /// direction and the exact loss gradient is second order: halving the box divides the
     /// relative gap by 4 (observed order log₂ ∈ [1.8, 2.2]), for naive and OIR_B.
     #[test]
@@ -174,7 +185,7 @@ proptest! {
         }
     }
 
-    /// Property 4: OIR_W at β = 0 equals naive at λ = 0, bit for bit, for any f_D, G_D, n.
+    /// OIR_W at β = 0 equals naive at λ = 0, bit for bit, for any f_D, G_D, n.
     #[test]
     fn oir_w_at_zero_beta_is_naive_without_regulariser(
         region in boxes(6),
@@ -189,7 +200,7 @@ proptest! {
         prop_assert_eq!(w, naive);
     }
 
-    /// Property 5: in 1-D, OIR_W is SPEC §3's closed form
+    /// In 1-D, OIR_W is SPEC §3's closed form
     /// `∂L/∂a = ((2−β) f(a) − β f(b))/2 + (β r/2) f'(a)`,
     /// `∂L/∂b = −((2−β) f(b) − β f(a))/2 + (β r/2) f'(b)`.
     #[test]
@@ -209,8 +220,8 @@ proptest! {
         let da = ((2.0 - beta) * fa - beta * fb) / 2.0 + beta * r / 2.0 * ga;
         let db = -((2.0 - beta) * fb - beta * fa) / 2.0 + beta * r / 2.0 * gb;
         let tol = 1e-13 * (1.0 + r * 10.0);
-        prop_assert!((d.lower[0] - da).abs() <= tol, "{} vs {}", d.lower[0], da);
-        prop_assert!((d.upper[0] - db).abs() <= tol, "{} vs {}", d.upper[0], db);
+        prop_assert!(abs_diff_eq!(d.lower[0], da, epsilon = tol), "{} vs {}", d.lower[0], da);
+        prop_assert!(abs_diff_eq!(d.upper[0], db, epsilon = tol), "{} vs {}", d.upper[0], db);
     }
 
     /// OIR_W's per-dimension loop equals a literal matrix transcription of SPEC §3:
@@ -245,8 +256,8 @@ proptest! {
         let db = (-(&rinv * (&md * &f_d)) + &diag * beta + &s * beta) * scale;
         let d = oir_w_direction(&region, &f_d, &g_d, beta);
         let tol = 1e-10 * (region.face_measures().amax() * (2.0 + r.amax() * n as f64));
-        prop_assert!((&d.lower - &da).amax() <= tol, "{} vs {}", d.lower, da);
-        prop_assert!((&d.upper - &db).amax() <= tol, "{} vs {}", d.upper, db);
+        prop_assert!(abs_diff_eq!(d.lower, da, epsilon = tol), "{} vs {}", d.lower, da);
+        prop_assert!(abs_diff_eq!(d.upper, db, epsilon = tol), "{} vs {}", d.upper, db);
     }
 
     /// Face quadrature at m = 2 is the matrix form exactly (bit for bit), naive and OIR_B.

@@ -1,9 +1,12 @@
-//! Properties 6, 7 and 8 of issue 2 and the driver's contract (SPEC §3): divergence and the
-//! regulariser, domain/ε/finiteness/evaluation-count invariants, metamorphic symmetries,
-//! validation errors, adversarial mode, undefined losses.
+//! The driver's contract (SPEC §3): in 1-D naive diverges without the regulariser (the width
+//! grows by ≥ 2ηm per step on f ≥ m) and converges to width c/λ with it; every run stays in the
+//! domain with sides ≥ ε, finite, one batch per step, counted exactly; regions follow shifts,
+//! permutations and mirrors of f; usage errors are typed; adversarial mode is the method on
+//! 1 − f; undefined losses are null; stop reasons name the final box.
 
 mod common;
 
+use approx::{abs_diff_eq, relative_eq};
 use common::OracleFn;
 use proptest::prelude::*;
 use semrob::region::faces::boundary_point_count;
@@ -22,7 +25,7 @@ fn widths(run: &RegionRun) -> Vec<f64> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// Property 6a: naive with λ = 0 on f ≥ m > 0 (1-D) widens the box by at least 2ηm per step
+    /// Divergence: naive with λ = 0 on f ≥ m > 0 (1-D) widens the box by at least 2ηm per step
     /// until the domain stops it (Theorem B.1 of the paper's supplement).
     #[test]
     fn naive_without_regulariser_diverges_until_the_domain_stops_it(
@@ -61,7 +64,7 @@ proptest! {
         }
     }
 
-    /// Property 6b: naive with λ > 0 on a constant c (1-D) converges to width c/λ.
+    /// The regulariser: naive with λ > 0 on a constant c (1-D) converges to width c/λ.
     #[test]
     fn naive_with_regulariser_converges_to_width_c_over_lambda(
         c in 0.1f64..1.0, lambda in 0.05f64..1.0, eta_frac in 0.1f64..0.9, start in -10f64..10.0,
@@ -73,10 +76,10 @@ proptest! {
         let run = find_region(&f, Method::Naive, &domain, &[start], &hyper, false).unwrap();
         prop_assert_eq!(run.stop, StopReason::Converged);
         let w = run.region.sides()[0];
-        prop_assert!((w - c / lambda).abs() <= 1e-6 * c / lambda, "width {} vs c/λ = {}", w, c / lambda);
+        prop_assert!(abs_diff_eq!(w, c / lambda, epsilon = 1e-6 * c / lambda), "width {} vs c/λ = {}", w, c / lambda);
         // Symmetric growth on a constant: the box stays centred on the start.
         let mid = 0.5 * (run.region.lower()[0] + run.region.upper()[0]);
-        prop_assert!((mid - start).abs() <= 1e-9 * (1.0 + start.abs()));
+        prop_assert!(abs_diff_eq!(mid, start, epsilon = 1e-9 * (1.0 + start.abs())));
     }
 }
 
@@ -111,7 +114,7 @@ fn any_oracle(kind: usize, n: usize, p: &[f64]) -> Oracle {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// Property 7: for any function, method, hyper-parameters, start and mode, the bounds stay
+    /// The driver's invariants: for any function, method, hyper-parameters, start and mode, the bounds stay
     /// in the domain with every side ≥ ε, nothing is NaN or infinite, each step is ONE batch
     /// call, and the reported evaluation counts are exactly what the function was asked.
     #[test]
@@ -167,8 +170,16 @@ proptest! {
         let expect_g = if method == Method::OirW { run.iterations * per_box } else { 0 };
         prop_assert_eq!(run.gradient_evaluations, expect_g);
         prop_assert!(run.iterations <= iterations);
-        if run.stop == StopReason::MaxIterations {
+        if matches!(run.stop, StopReason::MaxIterations | StopReason::CollapsedDrifting) {
             prop_assert_eq!(run.iterations, iterations);
+        }
+        // The stop reason names the final box: sides at their minimum (below 1.5 ε) or not.
+        let minimal = run.region.sides().iter().filter(|&&r| r < 1.5 * eps).count();
+        match run.stop {
+            StopReason::Converged | StopReason::MaxIterations => prop_assert_eq!(minimal, 0),
+            StopReason::Collapsed | StopReason::CollapsedDrifting => prop_assert_eq!(minimal, n),
+            StopReason::PartlyCollapsed => prop_assert!(0 < minimal && minimal < n),
+            StopReason::NonFiniteStep => {}
         }
         let json = serde_json::to_string(&run).unwrap();
         prop_assert!(!json.contains("NaN") && !json.contains("inf"));
@@ -183,14 +194,15 @@ fn bounds(run: &RegionRun) -> (Vec<f64>, Vec<f64>) {
     )
 }
 
+/// Whether `x` and `y` have the same length and agree to `tol` in every coordinate.
 fn close(x: &[f64], y: &[f64], tol: f64) -> bool {
-    x.iter().zip(y).all(|(a, b)| (a - b).abs() <= tol)
+    abs_diff_eq!(x[..], y[..], epsilon = tol)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Property 8: shifting f, the domain and the start by s shifts the region by s; permuting
+    /// Symmetries: shifting f, the domain and the start by s shifts the region by s; permuting
     /// the dimensions permutes it; mirroring a dimension mirrors it (to rounding).
     #[test]
     fn regions_follow_shifts_permutations_and_mirrors(
@@ -288,7 +300,7 @@ fn adversarial_mode_is_the_method_on_one_minus_f() {
         // 1 − f and the oracle of 1 − f associate their sums differently: equal to rounding.
         assert_eq!(adv.iterations, direct.iterations, "{method}");
         assert_eq!(adv.stop, direct.stop, "{method}");
-        let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs());
+        let near = |a: f64, b: f64| relative_eq!(a, b, epsilon = 1e-9, max_relative = 1e-9);
         for (x, y) in adv.trace.iter().zip(&direct.trace) {
             assert!(
                 x.lower.iter().zip(&y.lower).all(|(a, b)| near(*a, *b)),
@@ -303,7 +315,10 @@ fn adversarial_mode_is_the_method_on_one_minus_f() {
             let v: f64 = x.lower.iter().zip(&x.upper).map(|(l, u)| u - l).product();
             match (x.loss, y.loss) {
                 (Some(a), Some(b)) => {
-                    assert!((a - b).abs() <= 1e-9 * (1.0 + v), "{method}: {a} vs {b}")
+                    assert!(
+                        abs_diff_eq!(a, b, epsilon = 1e-9 * (1.0 + v)),
+                        "{method}: {a} vs {b}"
+                    )
                 }
                 (a, b) => assert_eq!(a, b, "{method}"),
             }
@@ -541,4 +556,54 @@ fn naive_collapses_in_3d_where_the_regulariser_outweighs_the_faces() {
     };
     let run = find_region(&zero, Method::Naive, &domain, &[5.0; 3], &h, false).unwrap();
     assert_eq!(run.stop, StopReason::Converged);
+}
+
+#[test]
+fn a_box_flat_in_some_dimensions_is_partly_collapsed_not_converged() {
+    // The domain is 1.2 ε thick in elevation, so the box's elevation side stays below 1.5 ε;
+    // the azimuth side grows to its equilibrium c r₁ / λ = 10 r₁ and the run comes to rest.
+    let eps = 1e-5;
+    let domain = Region::new(vec![0.0, 0.0], vec![10.0, 1.2 * eps]).unwrap();
+    let f = OracleFn::new(Oracle::constant(2, 1.0));
+    let hyper = HyperParams {
+        iterations: 5000,
+        ..HyperParams::default()
+    };
+    let run = find_region(&f, Method::Naive, &domain, &[5.0, 0.6 * eps], &hyper, false).unwrap();
+    assert!(run.iterations < 5000, "at rest: {run:?}");
+    let sides = run.region.sides();
+    assert!(sides[1] < 1.5 * eps && sides[0] > 5.0 * eps, "{sides}");
+    assert_eq!(run.stop, StopReason::PartlyCollapsed);
+    assert_eq!(serde_json::to_value(run.stop).unwrap(), "partly_collapsed");
+}
+
+#[test]
+fn a_collapsed_box_that_keeps_moving_is_collapsed_drifting() {
+    // As in the 3-D collapse above, but f = 0.5 + 1000 (x₀ − 5) rises steeply along the first
+    // axis: the collapsed box (every side ε) slides up the slope by η · ε² · 1000 ε / 2 = 5e-14
+    // per step, more than the tolerance 1e-9 · ε = 1e-14, so it never comes to rest.
+    let domain = Region::new(vec![0.0; 3], vec![10.0; 3]).unwrap();
+    let slope = [(0.5 - 5000.0, 1000.0), (1.0, 0.0), (1.0, 0.0)];
+    let f = OracleFn::new(Oracle::multilinear(1.0, &slope));
+    let hyper = HyperParams {
+        iterations: 400,
+        ..HyperParams::default()
+    };
+    let run = find_region(&f, Method::Naive, &domain, &[5.0; 3], &hyper, false).unwrap();
+    assert_eq!(run.iterations, 400);
+    assert!(
+        run.region.sides().iter().all(|&r| r < 1.5e-5),
+        "{:?}",
+        run.region
+    );
+    let before = &run.trace[300];
+    assert!(
+        run.region.lower()[0] > before.lower[0],
+        "it slides up the slope"
+    );
+    assert_eq!(run.stop, StopReason::CollapsedDrifting);
+    assert_eq!(
+        serde_json::to_value(run.stop).unwrap(),
+        "collapsed_drifting"
+    );
 }

@@ -1,7 +1,10 @@
-//! Properties 1 and 2 of issue 2: corners, masks and the trapezoid rule (SPEC §2).
+//! Corners, masks and the trapezoid rule (SPEC §2): the corner matrix and masks equal a
+//! brute-force enumeration in SPEC's bit order, and the trapezoid rule is exact for every
+//! multilinear function.
 
 mod common;
 
+use approx::abs_diff_eq;
 use nalgebra::DVector;
 use proptest::prelude::*;
 use semrob::region::{mask, mask_complement, Region};
@@ -39,7 +42,7 @@ fn enumerate_corners(a: &[f64], b: &[f64]) -> Vec<Vec<f64>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// Property 1: for every box, the corner matrix lists exactly the brute-force corners in
+    /// For every box, the corner matrix lists exactly the brute-force corners in
     /// order, `M[i, j] = 1` exactly where corner `j` takes `b_i`, and `M^c = 1 − M`.
     #[test]
     fn corners_and_masks_equal_brute_force(region in boxes()) {
@@ -63,12 +66,12 @@ proptest! {
         for j in 0..(1 << n) {
             for i in 0..n {
                 let formula = a[i] + m[(i, j)] * r[i];
-                prop_assert!((formula - corners[(j, i)]).abs() <= 1e-15 * (a[i].abs() + b[i].abs()));
+                prop_assert!(abs_diff_eq!(formula, corners[(j, i)], epsilon = 1e-15 * (a[i].abs() + b[i].abs())));
             }
         }
     }
 
-    /// Property 2: for every multilinear f (a sum of products of affine factors, coefficients
+    /// For every multilinear f (a sum of products of affine factors, coefficients
     /// down to 1e-12: f near 0) and every box, the trapezoid rule equals the exact integral.
     #[test]
     fn trapezoid_is_exact_for_multilinear_functions(
@@ -97,7 +100,7 @@ proptest! {
             .sum::<f64>()
             * region.volume();
         let trap = region.trapezoid(&f_d);
-        prop_assert!((trap - exact).abs() <= 1e-9 * bound, "trapezoid {} vs exact {} (scale {})", trap, exact, bound);
+        prop_assert!(abs_diff_eq!(trap, exact, epsilon = 1e-9 * bound), "trapezoid {} vs exact {} (scale {})", trap, exact, bound);
     }
 }
 

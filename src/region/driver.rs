@@ -14,20 +14,46 @@ use crate::semantic::{EvalError, Evaluation, SemanticFunction};
 /// The most points one step may evaluate (inner and outer boxes together).
 pub const MAX_POINTS_PER_STEP: usize = 1 << 21;
 
-/// Why a run stopped.
+/// Why a run stopped, and what the final box is.
+///
+/// A side is *at its minimum* when it is below 1.5 ε (the projection keeps every side ≥ ε):
+/// the box is flat in that dimension, whether it shrank there or started there (a start on the
+/// domain's boundary begins with side ε).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
-    /// In the last step every bound moved by at most `tolerance × r_i`.
+    /// In the last step every bound moved by at most `tolerance × r_i`, and no side is at its
+    /// minimum: a region at rest.
     Converged,
-    /// The iteration budget ran out.
+    /// The iteration budget ran out with the box still moving and no side at its minimum.
     MaxIterations,
-    /// The box shrank to the minimum side (every side below 1.5 ε) and stopped moving: the
-    /// method found no region here (e.g. naive where `λ r` outweighs the face integrals).
+    /// Every side is at its minimum and the box stopped moving: the method found no region here
+    /// (e.g. naive where `λ r` outweighs the face integrals).
     Collapsed,
     /// The update direction was not a finite number (e.g. an overflow on an astronomically
     /// large box); the region is the last finite one, the bad step was not taken.
     NonFiniteStep,
+    /// Some sides, not all, are at their minimum when the run stopped (at rest or when the
+    /// budget ran out): the box is flat in those dimensions, so no region of full dimension.
+    PartlyCollapsed,
+    /// Every side is at its minimum and the box was still moving (sliding, or flickering by
+    /// ulps far from 0) when the budget ran out: no region here either.
+    CollapsedDrifting,
+}
+
+impl StopReason {
+    /// The reason of a run that stopped without a non-finite step: `at_rest` when its last step
+    /// moved every bound by at most the tolerance, `sides` the final box's sides.
+    fn of_final_box(at_rest: bool, sides: &DVector<f64>, eps: f64) -> StopReason {
+        let minimal = sides.iter().filter(|&&r| r < 1.5 * eps).count();
+        match (minimal, at_rest) {
+            (0, true) => StopReason::Converged,
+            (0, false) => StopReason::MaxIterations,
+            (m, true) if m == sides.len() => StopReason::Collapsed,
+            (m, false) if m == sides.len() => StopReason::CollapsedDrifting,
+            _ => StopReason::PartlyCollapsed,
+        }
+    }
 }
 
 /// One step of a run: the box that was evaluated and its loss.
@@ -488,9 +514,9 @@ impl RunState {
     /// and projects into the domain with sides ≥ ε, then says whether the run stops.
     ///
     /// * `NonFiniteStep`: the direction is not finite; the box stays the last finite one.
-    /// * `Converged` when every bound moved by at most `tolerance × r_i` in the step, or
-    ///   `Collapsed` when every side is then below 1.5 ε.
-    /// * `MaxIterations` after `iterations` steps.
+    /// * The run stops when every bound moved by at most `tolerance × r_i` in the step (at
+    ///   rest), or after `iterations` steps; the final box names the reason
+    ///   ([`StopReason::of_final_box`]).
     fn advance(&mut self, direction: &Direction) -> Option<StopReason> {
         if !direction.is_finite() {
             return Some(StopReason::NonFiniteStep);
@@ -502,25 +528,22 @@ impl RunState {
             &self.domain,
             eps,
         );
-        let converged = moved_at_most(&self.region, &next, self.hyper.tolerance);
+        let at_rest = moved_at_most(&self.region, &next, self.hyper.tolerance);
         self.region = next;
-        if converged {
-            let minimal = self.region.sides().iter().all(|&r| r < 1.5 * eps);
-            return Some(if minimal {
-                StopReason::Collapsed
-            } else {
-                StopReason::Converged
-            });
-        }
-        (self.iterations >= self.hyper.iterations).then_some(StopReason::MaxIterations)
+        (at_rest || self.iterations >= self.hyper.iterations)
+            .then(|| StopReason::of_final_box(at_rest, &self.region.sides(), eps))
     }
 
     /// The run's result so far, with `trace` (kept by the caller, e.g. a
-    /// [`TraceRecorder`]). A run that has not stopped reports `MaxIterations`.
+    /// [`TraceRecorder`]). A run that has not stopped is named by its box as one out of budget.
     pub fn finish(self, trace: Vec<TraceStep>) -> RegionRun {
+        let eps = self.hyper.epsilon;
+        let stop = self
+            .stop
+            .unwrap_or_else(|| StopReason::of_final_box(false, &self.region.sides(), eps));
         RegionRun {
             region: self.region,
-            stop: self.stop.unwrap_or(StopReason::MaxIterations),
+            stop,
             iterations: self.iterations,
             evaluations: self.evaluations,
             gradient_evaluations: self.gradient_evaluations,
@@ -565,9 +588,11 @@ impl Observer for TraceRecorder {
 /// * Each step evaluates every point it needs in ONE batch call ([`RunState::ask`]), so
 ///   `gradient_evaluations` counts `2ⁿ` per OIR_W step.
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
-/// * Stop when every bound moved by at most `tolerance × r_i` in the step (`Converged`, or
-///   `Collapsed` when every side is below 1.5 ε), or after `iterations` steps
-///   (`MaxIterations`), or before a non-finite step (`NonFiniteStep`).
+/// * Stop when every bound moved by at most `tolerance × r_i` in the step, or after
+///   `iterations` steps, or before a non-finite step (`NonFiniteStep`). The final box names
+///   the other reasons ([`StopReason`]): at rest `Converged`, `PartlyCollapsed` or `Collapsed`,
+///   out of budget `MaxIterations`, `PartlyCollapsed` or `CollapsedDrifting`, as none, some
+///   or all of its sides are below 1.5 ε.
 pub fn find_region(
     f: &dyn SemanticFunction,
     method: Method,

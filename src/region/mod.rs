@@ -22,11 +22,13 @@
 //!   floating point. The domain's sides must be ≥ ε.
 //! * **Convergence.** A run stops once, in one step, every bound moved by at most
 //!   `tolerance × r_i` (default 1e-9, relative to its side: the bounds of a 2e-5 start box and
-//!   of a 100-degree region are judged alike). `StopReason::Collapsed` when the box is then at
-//!   its minimum size.
+//!   of a 100-degree region are judged alike). The stop reason also names a box with sides at
+//!   their minimum (below 1.5 ε): `Collapsed` (all, at rest), `CollapsedDrifting` (all, still
+//!   moving when the budget ran out), `PartlyCollapsed` (some, not all).
 //! * **Counts.** `evaluations` counts every point `f` was evaluated at (inner and outer boxes);
-//!   `gradient_evaluations` every point `∇f` was asked at. OIR_W asks gradients for the whole
-//!   batch (the trait has no per-point request), so it counts the outer corners too.
+//!   `gradient_evaluations` every point `∇f` was asked at: OIR_W asks it for the inner box's
+//!   `2ⁿ` corners only (the leading rows of the batch), never for the outer corners, which
+//!   enter its reported loss and not its direction.
 //! * **Trace.** One entry per step: the box evaluated and its loss by the corner rule, also
 //!   when the directions use more face points.
 //! * **Dimension.** The face integrals of an ε start box scale like `ε^{n−1}`: from the
