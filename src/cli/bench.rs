@@ -10,6 +10,7 @@ use semrob::analysis::benchmark::{
 };
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
+use semrob::runtime::{cores, ThreadPlan};
 
 use super::network::{progress, DeviceChoice};
 
@@ -53,6 +54,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         None => Shard::ALL,
     };
     let plan = plan(checked)?;
+    ThreadPlan::for_machine(cores(), args.device == DeviceChoice::Cuda).install();
     let root = args
         .results
         .clone()
