@@ -7,6 +7,16 @@
 //! * 24 points: one OIR_W step in 2-D: 8 corners + 2n = 4 central-difference neighbours
 //!   of each of the 4 inner corners.
 //!
+//! * 96 and 288 points (issue 12): one lockstep round of a 2-D job's 12 runs (4 starts × 3
+//!   methods, 8 corners each), and the same with OIR_W's finite differences (24 a run), as
+//!   ONE network batch (`lite0-cpu/render+classify/N`) and in network batches of 32 with the
+//!   next batch rendering meanwhile (`lite0-cpu/pipelined-32/N`).
+//!
+//! The process is set up as `semrob` sets itself up: glibc keeps freed batch buffers
+//! (`runtime::tune_allocator`) and libtorch and the renderer split the cores
+//! (`runtime::ThreadPlan`). `SEMROB_BENCH_UNTUNED=1` skips the allocator setting, to measure
+//! what it saves.
+//!
 //! Also the 1-D acceptance map of the embedded default (azimuth every 30°, 12 points, one
 //! batch) as `map-azimuth-30deg`.
 
@@ -17,7 +27,17 @@ use semrob::analysis::inputs::load_mesh;
 use semrob::analysis::map::sample_map;
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::region::Region;
+use semrob::runtime::{cores, ThreadPlan};
 use semrob::semantic::SemanticFunction;
+
+fn set_up_process(device: Device) {
+    if std::env::var_os("SEMROB_BENCH_UNTUNED").is_none() {
+        semrob::runtime::tune_allocator();
+    }
+    let plan = ThreadPlan::for_machine(cores(), device == Device::Cuda);
+    plan.install();
+    eprintln!("e2e bench: {plan:?}");
+}
 
 fn function(device: Device) -> Option<ClassifierFunction> {
     let arch = Architecture::EfficientNetLite0;
@@ -51,16 +71,28 @@ fn hot_loop(c: &mut Criterion) {
     if tch::Cuda::is_available() {
         devices.push(("cuda", Device::Cuda));
     }
+    set_up_process(Device::Cpu);
     for (name, device) in devices {
         let Some(f) = function(device) else {
             eprintln!("e2e bench: Lite0 weights missing (scripts/setup.sh); skipped");
             return;
         };
-        for count in [8usize, 16, 24] {
+        let mut f = f.with_batch(288).unwrap();
+        for count in [8usize, 16, 24, 96, 288] {
             let points = corners(count);
             group.throughput(Throughput::Elements(count as u64));
             group.bench_with_input(
                 BenchmarkId::new(format!("lite0-{name}/render+classify"), count),
+                &points,
+                |b, p| b.iter(|| f.evaluate(p, 0).unwrap()),
+            );
+        }
+        f = f.with_batch(32).unwrap();
+        for count in [96usize, 288] {
+            let points = corners(count);
+            group.throughput(Throughput::Elements(count as u64));
+            group.bench_with_input(
+                BenchmarkId::new(format!("lite0-{name}/pipelined-32"), count),
                 &points,
                 |b, p| b.iter(|| f.evaluate(p, 0).unwrap()),
             );

@@ -10,10 +10,12 @@
 //!   load (checkpoint reader, always built).
 //! * [`analysis`]: regions and SRVR over many maps.
 //! * [`report`]: result files (written atomically), JSON, tables, plots.
+//! * [`runtime`]: process-wide settings for network runs (allocator, thread ownership).
 
 pub mod analysis;
 pub mod nets;
 pub mod region;
 pub mod render;
 pub mod report;
+pub mod runtime;
 pub mod semantic;

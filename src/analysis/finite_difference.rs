@@ -55,6 +55,11 @@ impl<F: SemanticFunction> FiniteDifference<F> {
         &self.inner
     }
 
+    /// The wrapped function back.
+    pub fn into_inner(self) -> F {
+        self.inner
+    }
+
     pub fn steps(&self) -> &[f64] {
         &self.steps
     }

@@ -7,8 +7,9 @@
 //! * [`AxisSpec`]: an axis sampled from `lo` to `hi` by `step` (`azimuth:0:360:3`).
 //! * [`Scene`]: the values of the parameters that are not axes and the image settings;
 //!   [`Scene::view`] turns a point `u` into a renderer [`View`].
-//! * `ClassifierFunction` (feature `torch`): every batch of points is ONE render batch and
-//!   ONE classifier batch. It is a black box; wrap it in
+//! * `ClassifierFunction` (feature `torch`): a batch of points renders and classifies in
+//!   chunks of at most `batch` images, rendering the next chunk while the network scores the
+//!   current one. It is a black box; wrap it in
 //!   [`super::finite_difference::FiniteDifference`] for OIR_W.
 
 use std::fmt;
@@ -346,11 +347,13 @@ impl Scene {
 }
 
 #[cfg(feature = "torch")]
-pub use torch::{ClassifierFunction, FunctionError, LabelScores};
+pub use torch::{ClassifierFunction, FunctionError, LabelScores, NetCounters, DEFAULT_BATCH};
 
 #[cfg(feature = "torch")]
 mod torch {
+    use std::ops::Range;
     use std::sync::{Arc, Mutex};
+    use std::time::Instant;
 
     use nalgebra::{DMatrix, DVector};
 
@@ -368,12 +371,16 @@ mod torch {
         Render(#[from] RenderError),
         #[error(transparent)]
         Net(#[from] NetError),
+        #[error("batch 0: the largest network batch must be ≥ 1")]
+        Batch,
     }
 
     /// `f(u) = softmax(C(R(u, S)))[k]` (SPEC §1) for a mesh, a classifier and a label.
     ///
-    /// The classifier sits behind a mutex (libtorch modules are not `Sync`); renders of
-    /// concurrent region runs still proceed in parallel while one batch is classified.
+    /// The classifier sits behind a mutex (libtorch modules are not `Sync`; one network can
+    /// serve several functions). A call with many points renders and classifies them in
+    /// chunks of at most `batch` ([`ClassifierFunction::with_batch`]): while the network
+    /// scores one chunk on the calling thread, the next chunk renders on rayon's pool.
     pub struct ClassifierFunction {
         mesh: Mesh,
         renderer: Renderer,
@@ -381,6 +388,40 @@ mod torch {
         label: usize,
         params: Vec<SemanticParam>,
         scene: Scene,
+        batch: usize,
+        counters: Mutex<NetCounters>,
+    }
+
+    /// The default largest network batch of a [`ClassifierFunction`].
+    pub const DEFAULT_BATCH: usize = 32;
+
+    /// What a [`ClassifierFunction`] has done so far: network batches, images, and seconds.
+    #[derive(Debug, Clone, Copy, Default, PartialEq)]
+    pub struct NetCounters {
+        /// Network batches (chunks).
+        pub batches: usize,
+        /// Images rendered and classified.
+        pub images: usize,
+        /// Seconds spent rendering (overlapped with the network, except the first chunk of
+        /// each call).
+        pub render_seconds: f64,
+        /// Seconds in the network (calling thread).
+        pub network_seconds: f64,
+        /// Seconds the network waited for a render: rendering not hidden behind the network.
+        pub render_wait_seconds: f64,
+    }
+
+    impl NetCounters {
+        /// What happened between `before` and `self`.
+        pub fn since(&self, before: &NetCounters) -> NetCounters {
+            NetCounters {
+                batches: self.batches - before.batches,
+                images: self.images - before.images,
+                render_seconds: self.render_seconds - before.render_seconds,
+                network_seconds: self.network_seconds - before.network_seconds,
+                render_wait_seconds: self.render_wait_seconds - before.render_wait_seconds,
+            }
+        }
     }
 
     /// Scores of a batch of renders: the true label's probability and whether it ranked first.
@@ -430,7 +471,26 @@ mod torch {
                 label,
                 params,
                 scene,
+                batch: DEFAULT_BATCH,
+                counters: Mutex::new(NetCounters::default()),
             })
+        }
+
+        /// The largest network batch (≥ 1; 0 is refused).
+        pub fn with_batch(self, batch: usize) -> Result<Self, FunctionError> {
+            if batch == 0 {
+                return Err(FunctionError::Batch);
+            }
+            Ok(ClassifierFunction { batch, ..self })
+        }
+
+        pub fn batch(&self) -> usize {
+            self.batch
+        }
+
+        /// Network batches, images and seconds so far.
+        pub fn counters(&self) -> NetCounters {
+            *self.counters.lock().unwrap_or_else(|e| e.into_inner())
         }
 
         pub fn params(&self) -> &[SemanticParam] {
@@ -454,7 +514,15 @@ mod torch {
             &self,
             points: &DMatrix<f64>,
         ) -> Result<crate::render::ImageBatch, FunctionError> {
-            let views: Vec<_> = (0..points.nrows())
+            self.render_rows(points, 0..points.nrows())
+        }
+
+        fn render_rows(
+            &self,
+            points: &DMatrix<f64>,
+            rows: Range<usize>,
+        ) -> Result<crate::render::ImageBatch, FunctionError> {
+            let views: Vec<_> = rows
                 .map(|j| {
                     let u: Vec<f64> = points.row(j).iter().copied().collect();
                     self.scene.view(&self.params, &u)
@@ -463,32 +531,81 @@ mod torch {
             Ok(self.renderer.render_batch(&self.mesh, &views)?)
         }
 
-        /// One render batch and one classifier batch: the label's probability and top-1 flag
-        /// for every point.
+        /// The label's probability and top-1 flag for every point: the points render and
+        /// classify in chunks of at most `batch`, the render of chunk `k + 1` overlapping the
+        /// network on chunk `k`.
         pub fn scores(&self, points: &DMatrix<f64>) -> Result<LabelScores, FunctionError> {
-            if points.nrows() == 0 {
-                return Ok(LabelScores {
-                    probability: vec![],
-                    top1: vec![],
-                });
+            let m = points.nrows();
+            let mut out = LabelScores {
+                probability: Vec::with_capacity(m),
+                top1: Vec::with_capacity(m),
+            };
+            if m == 0 {
+                return Ok(out);
             }
-            let images = self.render(points)?;
+            let chunks: Vec<Range<usize>> = (0..m)
+                .step_by(self.batch)
+                .map(|s| s..(s + self.batch).min(m))
+                .collect();
+            let mut c = NetCounters::default();
+            let timed_render = |rows: Range<usize>| {
+                let t = Instant::now();
+                let r = self.render_rows(points, rows);
+                (r, t.elapsed().as_secs_f64())
+            };
+            let result = std::thread::scope(|s| -> Result<(), FunctionError> {
+                let (first, dt) = timed_render(chunks[0].clone());
+                c.render_seconds += dt;
+                c.render_wait_seconds += dt;
+                let mut current = Some(first?);
+                for k in 0..chunks.len() {
+                    let images = current.take().expect("rendered");
+                    let next = chunks
+                        .get(k + 1)
+                        .map(|rows| s.spawn(|| timed_render(rows.clone())));
+                    let t = Instant::now();
+                    self.classify(&images, &mut out)?;
+                    c.network_seconds += t.elapsed().as_secs_f64();
+                    c.batches += 1;
+                    c.images += chunks[k].len();
+                    if let Some(handle) = next {
+                        let t = Instant::now();
+                        let (r, dt) = handle.join().expect("the render thread panicked");
+                        c.render_wait_seconds += t.elapsed().as_secs_f64();
+                        c.render_seconds += dt;
+                        current = Some(r?);
+                    }
+                }
+                Ok(())
+            });
+            let mut total = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+            total.batches += c.batches;
+            total.images += c.images;
+            total.render_seconds += c.render_seconds;
+            total.network_seconds += c.network_seconds;
+            total.render_wait_seconds += c.render_wait_seconds;
+            result.map(|()| out)
+        }
+
+        /// One network batch: appends the label's probability and top-1 flag per image.
+        fn classify(
+            &self,
+            images: &crate::render::ImageBatch,
+            out: &mut LabelScores,
+        ) -> Result<(), FunctionError> {
             let batch = NetBatch::new(images.data(), images.shape().dims())?;
             let probs = self
                 .classifier
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .probabilities(batch)?;
-            let mut probability = Vec::with_capacity(points.nrows());
-            let mut top1 = Vec::with_capacity(points.nrows());
             for i in 0..probs.batch() {
                 let row = probs.row(i);
-                let p = row[self.label];
-                probability.push(p as f64);
+                out.probability.push(row[self.label] as f64);
                 // Ties count as top-1 only for the lowest index, as `Scores::top` ranks them.
-                top1.push(probs.top(i, 1)[0].0 == self.label);
+                out.top1.push(probs.top(i, 1)[0].0 == self.label);
             }
-            Ok(LabelScores { probability, top1 })
+            Ok(())
         }
     }
 

@@ -4,6 +4,7 @@ pub mod benchmark;
 pub mod finite_difference;
 pub mod function;
 pub mod inputs;
+pub mod lockstep;
 pub mod map;
 pub mod regions;
 pub mod srvr;

@@ -1,9 +1,9 @@
-//! Many region runs on one function: every (method, start) pair, in parallel.
+//! Many region runs on one function: every (method, start) pair, in lockstep.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::region::{find_region, HyperParams, Method, Region, RegionError, StopReason, TraceStep};
+use super::lockstep::{run_lockstep, LockstepStats, SearchError};
+use crate::region::{Method, Observer, Region, RegionSearch, StopReason, TraceStep};
 use crate::semantic::SemanticFunction;
 
 /// The paper's initial points (azimuth°, elevation°), SPEC §3.
@@ -46,29 +46,26 @@ pub struct RunSummary {
     pub trace: Option<Vec<TraceStep>>,
 }
 
-/// Runs every method from every start on `f` (in parallel; results in the order
-/// methods × starts, method-major).
+/// Runs every method from every start of `search` on `f` in lockstep (one function call per
+/// round for all live runs, [`run_lockstep`]); results in the order methods × starts,
+/// method-major, with where the time went.
 pub fn run_all(
     f: &dyn SemanticFunction,
     domain: &Region,
-    methods: &[Method],
-    starts: &[Vec<f64>],
-    hyper: &HyperParams,
-    adversarial: bool,
-    keep_trace: bool,
-) -> Result<Vec<RunSummary>, RegionError> {
-    let jobs: Vec<(Method, &Vec<f64>)> = methods
-        .iter()
-        .flat_map(|&m| starts.iter().map(move |s| (m, s)))
-        .collect();
+    search: &RegionSearch,
+    observers: &mut [&mut dyn Observer],
+) -> Result<(Vec<RunSummary>, LockstepStats), SearchError> {
+    let (runs, stats) = run_lockstep(f, domain, search, observers)?;
     let domain_volume = domain.volume();
-    jobs.par_iter()
-        .map(|&(method, init)| {
-            let run = find_region(f, method, domain, init, hyper, adversarial)?;
+    let summaries = search
+        .jobs()
+        .into_iter()
+        .zip(runs)
+        .map(|((method, init), (run, final_loss))| {
             let volume = run.region.volume();
-            Ok(RunSummary {
+            RunSummary {
                 method,
-                init: init.clone(),
+                init: init.to_vec(),
                 lower: run.region.lower().iter().copied().collect(),
                 upper: run.region.upper().iter().copied().collect(),
                 volume,
@@ -77,9 +74,10 @@ pub fn run_all(
                 iterations: run.iterations,
                 evaluations: run.evaluations,
                 gradient_evaluations: run.gradient_evaluations,
-                final_loss: run.trace.last().and_then(|t| t.loss),
-                trace: keep_trace.then_some(run.trace),
-            })
+                final_loss,
+                trace: search.keep_trace.then_some(run.trace),
+            }
         })
-        .collect()
+        .collect();
+    Ok((summaries, stats))
 }

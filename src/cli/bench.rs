@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::benchmark::{
-    build_report, plan, run_jobs, BenchReport, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig,
-    EMBEDDED_DEFAULT,
+    build_report, plan, run_jobs, BenchReport, JobEvent, JobTelemetry, RegionMode, ResultsDir,
+    Shard, SrvrConfig, EMBEDDED_DEFAULT,
 };
 use semrob::report::golden::{check_golden, GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
+use semrob::runtime::{cores, ThreadPlan};
 
 use super::network::{progress, DeviceChoice};
 
@@ -63,6 +64,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         None => Shard::ALL,
     };
     let plan = plan(checked)?;
+    ThreadPlan::for_machine(cores(), args.device == DeviceChoice::Cuda).install();
     let root = args
         .results
         .clone()
@@ -97,10 +99,47 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         }
     })?;
     bar.finish_and_clear();
+    if !json {
+        print_time_split(&dir);
+    }
     // The embedded default checks itself against its committed golden report, unless
     // another golden file, a shard or another region mode was asked for.
     let embedded = config.is_none() && args.regions.is_none() && shard == Shard::ALL;
     report(&dir, json, &args.golden, embedded)
+}
+
+/// Where the jobs' time went (jobs with telemetry only), on stdout after the report.
+fn print_time_split(dir: &ResultsDir) {
+    let results = dir.results();
+    let with: Vec<&JobTelemetry> = results
+        .iter()
+        .filter_map(|r| r.telemetry.as_ref())
+        .collect();
+    if with.is_empty() {
+        return;
+    }
+    let t = JobTelemetry::total(with.iter().copied());
+    let seconds: f64 = results
+        .iter()
+        .filter(|r| r.telemetry.is_some())
+        .map(|r| r.seconds)
+        .sum();
+    let share = |s: f64| 100.0 * s / seconds.max(f64::MIN_POSITIVE);
+    println!(
+        "time of {} jobs: {seconds:.1} s; network {:.1} s ({:.0} %), render {:.1} s ({:.1} s not \
+         hidden behind the network, {:.0} %), region math {:.2} s ({:.1} %); {} network \
+         batches, mean batch {:.1} images",
+        with.len(),
+        t.network_seconds,
+        share(t.network_seconds),
+        t.render_seconds,
+        t.render_wait_seconds,
+        share(t.render_wait_seconds),
+        t.region_seconds,
+        share(t.region_seconds),
+        t.batches,
+        t.mean_batch
+    );
 }
 
 /// The golden report of the embedded default (`semrob srvr` with no configuration).

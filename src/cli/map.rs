@@ -25,8 +25,9 @@ pub struct MapArgs {
     /// light-elevation (default: the paper's azimuth:0:360:3,elevation:-10:90:3).
     #[arg(long, allow_hyphen_values = true)]
     axes: Option<String>,
-    /// Points per render and network batch.
-    #[arg(long, default_value_t = 16)]
+    /// The largest render and network batch (≥ 1); the next batch renders while the network
+    /// scores the current one.
+    #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH)]
     batch: usize,
     /// Output folder: `<mesh>-<model>.json` (semrob.grid/1) and `.png` per model, and
     /// `<mesh>-1d.png` with every 1-D map.
@@ -56,6 +57,9 @@ fn stem(mesh: &str) -> String {
 pub fn run(args: MapArgs) -> anyhow::Result<()> {
     let specs = axes(args.axes.as_deref())?;
     args.scene.check_label()?;
+    if args.batch == 0 {
+        anyhow::bail!("--batch 0: the largest network batch must be ≥ 1");
+    }
     if !args.weights.is_empty() && args.weights.len() != args.models.len() {
         anyhow::bail!(
             "{} --weights for {} --model: give one per model or none",
@@ -79,7 +83,10 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         let bar = progress(total as u64, model);
         let mut meta = loaded.meta.clone();
         meta["axes"] = serde_json::to_value(&specs)?;
-        let grid = sample_map(&loaded.function, &specs, args.batch, meta, &mut |d| {
+        let f = loaded.function.with_batch(args.batch)?;
+        // Several network batches per call, so that renders overlap the network; the bar
+        // moves once per call.
+        let grid = sample_map(&f, &specs, args.batch * 8, meta, &mut |d| {
             bar.set_position(d as u64)
         })?;
         bar.finish_and_clear();

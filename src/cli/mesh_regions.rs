@@ -9,14 +9,14 @@ use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::function::SemanticParam;
 use semrob::analysis::regions::{run_all, RunSummary};
-use semrob::region::Region;
+use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::{line_plot_png, map_png, Series};
 use semrob::report::write_atomic;
 use semrob::semantic::Grid;
 use serde::Serialize;
 
 use super::common::{domain_and_starts, region_overlays};
-use super::network::{axes, load_function, DeviceChoice, SceneArgs};
+use super::network::{axes, load_function, DeviceChoice, SceneArgs, StepProgress};
 use super::regions::RegionsArgs;
 
 /// Options of `semrob regions MESH`.
@@ -55,6 +55,10 @@ pub struct NetRegionArgs {
         allow_hyphen_values = true
     )]
     fixed_elevation: f64,
+    /// The largest render and network batch (≥ 1): every round, the points of all runs (and
+    /// OIR_W's finite-difference neighbours) go to the network in batches of at most this.
+    #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH, requires = "mesh")]
+    batch: usize,
     /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
     #[arg(long, value_name = "GRID", requires = "mesh")]
     map: Option<PathBuf>,
@@ -86,6 +90,9 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
     let (Some(model), Some(label)) = (&net.model, net.label) else {
         bail!("regions on a mesh need --model NAME and --label K");
     };
+    if net.batch == 0 {
+        bail!("--batch 0: the largest network batch must be ≥ 1");
+    }
     let specs = axes(net.axes.as_deref())?;
     let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
     let scene = SceneArgs {
@@ -110,7 +117,7 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         None => params.iter().map(|p| p.default_fd_step()).collect(),
     };
     let meta = loaded.meta.clone();
-    let f = FiniteDifference::new(loaded.function, steps)?;
+    let f = FiniteDifference::new(loaded.function.with_batch(net.batch)?, steps)?;
     let methods = args.method.methods();
     eprintln!(
         "semrob: {} runs ({} methods × {} starts) on {model}, this renders and classifies every step",
@@ -119,15 +126,13 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         starts.len()
     );
     let keep_trace = args.trace || net.trace_plot.is_some();
-    let mut runs = run_all(
-        &f,
-        &domain,
-        &methods,
-        &starts,
-        &args.hyper.params(),
-        args.adversarial,
-        keep_trace,
-    )?;
+    let hyper = args.hyper.params();
+    let search = RegionSearch::new(methods, starts, hyper)
+        .with_goal(Goal::from_adversarial(args.adversarial))
+        .with_trace(keep_trace);
+    let mut bar = StepProgress::new(&search, "regions");
+    let (mut runs, _) = run_all(&f, &domain, &search, &mut [&mut bar])?;
+    bar.finish();
     if let Some(path) = &net.trace_plot {
         let mut series = Vec::new();
         for r in &runs {

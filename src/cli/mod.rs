@@ -63,6 +63,7 @@ enum Command {
 
 /// Runs the command line. Every error is printed with its context and exits with status 2.
 pub fn main() -> ExitCode {
+    semrob::runtime::tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Regions(args) => regions::run(args),

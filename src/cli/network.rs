@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::function::{AxisSpec, ClassifierFunction, Scene, SemanticParam};
 use semrob::analysis::inputs::{load_classifier, load_mesh, WeightsId};
 use semrob::nets::{Architecture, Device};
+use semrob::region::{Observer, RegionSearch, Step};
+use semrob::runtime::{cores, ThreadPlan};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,6 +94,7 @@ pub fn load_function(
 ) -> anyhow::Result<LoadedFunction> {
     scene.check_label()?;
     let arch = Architecture::from_name(model)?;
+    ThreadPlan::for_machine(cores(), scene.device == DeviceChoice::Cuda).install();
     let mesh = load_mesh(&scene.mesh)?;
     let (classifier, weights_id): (_, WeightsId) =
         load_classifier(arch, weights.map(|p| p.as_path()), scene.device.device())?;
@@ -121,6 +124,38 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     );
     bar.set_message(what.to_string());
     bar
+}
+
+/// An observer that draws a region search's progress: one tick per step of any run, and the
+/// unused budget of a run that stops early.
+pub struct StepProgress {
+    bar: ProgressBar,
+    budget: u64,
+}
+
+impl StepProgress {
+    pub fn new(search: &RegionSearch, what: &str) -> StepProgress {
+        let runs = (search.methods.len() * search.starts.len()) as u64;
+        let budget = search.hyper.iterations as u64;
+        StepProgress {
+            bar: progress(runs * budget, what),
+            budget,
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Observer for StepProgress {
+    fn observe(&mut self, _run: usize, step: &Step) {
+        self.bar.inc(1);
+        if step.stop.is_some() {
+            self.bar
+                .inc(self.budget.saturating_sub(step.iteration as u64));
+        }
+    }
 }
 
 /// Parses `--axes`, default the paper's azimuth × elevation.

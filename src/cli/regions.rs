@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::regions::{run_all, RunSummary};
-use semrob::region::Region;
+use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
 use semrob::report::write_atomic;
 use semrob::semantic::oracle::OracleFunction;
@@ -126,15 +126,10 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
         function.dim(),
         &args.init,
     )?;
-    let runs = run_all(
-        function.as_ref(),
-        &domain,
-        &args.method.methods(),
-        &starts,
-        &args.hyper.params(),
-        args.adversarial,
-        args.trace,
-    )?;
+    let search = RegionSearch::new(args.method.methods(), starts, args.hyper.params())
+        .with_goal(Goal::from_adversarial(args.adversarial))
+        .with_trace(args.trace);
+    let (runs, _) = run_all(function.as_ref(), &domain, &search, &mut [])?;
     let report = RegionsJson {
         domain: DomainJson {
             lower: domain.lower().iter().copied().collect(),

@@ -9,7 +9,7 @@ use semrob::analysis::regions::{default_starts, run_all};
 use semrob::analysis::srvr::{
     aggregate, default_reference, AcceptBy, Acceptance, RegionRecord, RejectedShape, ShapeScore,
 };
-use semrob::region::Region;
+use semrob::region::{Region, RegionSearch};
 use semrob::semantic::Grid;
 
 use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
@@ -201,7 +201,8 @@ pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
                 }
             };
             let starts = starts.clone().unwrap_or_else(|| default_starts(&domain));
-            let runs = run_all(grid, &domain, &methods, &starts, &hyper, false, false)
+            let search = RegionSearch::new(methods.clone(), starts, hyper);
+            let (runs, _) = run_all(grid, &domain, &search, &mut [])
                 .with_context(|| format!("{}", m.path.display()))?;
             Ok(Outcome::Accepted(
                 runs.into_iter()

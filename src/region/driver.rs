@@ -82,29 +82,6 @@ pub struct RegionRun {
     pub trace: Vec<TraceStep>,
 }
 
-/// `1 − f` (adversarial regions, SPEC §2), with gradient `−∇f`.
-struct Complement<'a>(&'a dyn SemanticFunction);
-
-impl SemanticFunction for Complement<'_> {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn provides_gradients(&self) -> bool {
-        self.0.provides_gradients()
-    }
-    fn evaluate(
-        &self,
-        points: &DMatrix<f64>,
-        gradient_rows: usize,
-    ) -> Result<Evaluation, EvalError> {
-        let e = self.0.evaluate(points, gradient_rows)?;
-        Ok(Evaluation {
-            values: e.values.map(|v| 1.0 - v),
-            gradients: e.gradients.map(|g| -g),
-        })
-    }
-}
-
 /// Checks the problem before any evaluation.
 fn validate(
     f: &dyn SemanticFunction,
@@ -227,13 +204,12 @@ fn project(lower: &DVector<f64>, upper: &DVector<f64>, domain: &Region, eps: f64
     Region::from_valid(a, b)
 }
 
-/// Evaluates one batch and checks its shape and values.
-fn evaluate(
-    f: &dyn SemanticFunction,
+/// Checks one evaluated batch: its shape and that every value is a finite number.
+fn check(
     points: &DMatrix<f64>,
     gradient_rows: usize,
+    e: Evaluation,
 ) -> Result<Evaluation, RegionError> {
-    let e = f.evaluate(points, gradient_rows)?;
     let (m, n) = points.shape();
     if e.values.len() != m {
         return Err(RegionError::BadBatch {
@@ -278,6 +254,7 @@ fn evaluate(
 }
 
 /// The layout of one step's batch and the update rule of one method over it.
+#[derive(Debug, Clone)]
 struct Stepper {
     method: Method,
     /// The boundary grid of a box (`2ⁿ` corners at `m = 2`), shared by the inner and outer box.
@@ -380,14 +357,236 @@ impl Stepper {
     }
 }
 
-/// Grows a region from `init` with `method` (SPEC §3) on `f` (on `1 − f` when `adversarial`).
+/// One point batch a run asks to have evaluated: `f` at every row of `points`, `∇f` at the
+/// first `gradient_rows` rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub points: DMatrix<f64>,
+    pub gradient_rows: usize,
+}
+
+/// What a run did with one evaluated batch: the step an observer sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Steps taken so far, this one included (1 for the start box).
+    pub iteration: usize,
+    /// The box that was evaluated and its loss.
+    pub trace: TraceStep,
+    /// `Some` when this step ended the run.
+    pub stop: Option<StopReason>,
+}
+
+/// One region run in ask/tell form (SPEC §3): [`RunState::ask`] gives the batch of the next
+/// step, [`RunState::tell`] takes its values (and gradients) and steps. Whoever holds the run
+/// decides how the batch is evaluated: [`find_region`] calls `f` for one run; a lockstep
+/// executor merges the batches of many runs into one.
+#[derive(Debug, Clone)]
+pub struct RunState {
+    method: Method,
+    hyper: HyperParams,
+    domain: Region,
+    adversarial: bool,
+    stepper: Stepper,
+    region: Region,
+    iterations: usize,
+    evaluations: usize,
+    gradient_evaluations: usize,
+    last_loss: Option<f64>,
+    stop: Option<StopReason>,
+    pending: Option<Query>,
+}
+
+impl RunState {
+    /// A run of `method` from `init` on `f` (on `1 − f` when `adversarial`), checked before
+    /// any evaluation; `f` only lends its dimension and whether it provides gradients.
+    ///
+    /// The start box is `[init − ε, init + ε]` projected like every step, so a start on the
+    /// domain's boundary begins one-sided (`[init, init + ε]` at a lower bound).
+    pub fn new(
+        f: &dyn SemanticFunction,
+        method: Method,
+        domain: &Region,
+        init: &[f64],
+        hyper: &HyperParams,
+        adversarial: bool,
+    ) -> Result<RunState, RegionError> {
+        validate(f, method, domain, init, hyper)?;
+        let eps = hyper.epsilon;
+        let u0 = DVector::from_column_slice(init);
+        Ok(RunState {
+            method,
+            hyper: *hyper,
+            domain: domain.clone(),
+            adversarial,
+            stepper: Stepper::new(method, domain.dim(), hyper.face_points),
+            region: project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps),
+            iterations: 0,
+            evaluations: 0,
+            gradient_evaluations: 0,
+            last_loss: None,
+            stop: None,
+            pending: None,
+        })
+    }
+
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The current box (after the last step).
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// `Some` once the run has stopped.
+    pub fn stop(&self) -> Option<StopReason> {
+        self.stop
+    }
+
+    /// Steps taken so far.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// The loss of the last evaluated box (`None` before the first step, or undefined).
+    pub fn last_loss(&self) -> Option<f64> {
+        self.last_loss
+    }
+
+    /// The batch of the next step, `None` once the run has stopped. Asking again before
+    /// [`RunState::tell`] gives the same batch.
+    ///
+    /// The batch holds every point the step needs: the inner box's boundary grid (its `2ⁿ`
+    /// corners at `face_points = 2`), then, for OIR_B and OIR_W, the outer box's. OIR_W asks
+    /// `∇f` for the inner box's points only (the outer corners enter its reported loss, not
+    /// its direction).
+    pub fn ask(&mut self) -> Option<&Query> {
+        if self.stop.is_some() {
+            return None;
+        }
+        if self.pending.is_none() {
+            self.pending = Some(Query {
+                points: self.stepper.points(&self.region, self.hyper.alpha),
+                gradient_rows: self.stepper.gradient_rows(),
+            });
+        }
+        self.pending.as_ref()
+    }
+
+    /// Takes the evaluation of the batch [`RunState::ask`] gave (values of `f`, not of
+    /// `1 − f`: the run complements them itself when adversarial), checks it and steps.
+    ///
+    /// # Panics
+    /// When no batch was asked for.
+    pub fn tell(&mut self, e: Evaluation) -> Result<Step, RegionError> {
+        let query = self
+            .pending
+            .take()
+            .expect("RunState::tell without a batch from RunState::ask");
+        let e = if self.adversarial {
+            Evaluation {
+                values: e.values.map(|v| 1.0 - v),
+                gradients: e.gradients.map(|g| -g),
+            }
+        } else {
+            e
+        };
+        let e = check(&query.points, query.gradient_rows, e)?;
+        self.evaluations += query.points.nrows();
+        self.gradient_evaluations += query.gradient_rows;
+        let (direction, loss) = self.stepper.update(&self.region, &e, &self.hyper);
+        let trace = TraceStep {
+            lower: self.region.lower().iter().copied().collect(),
+            upper: self.region.upper().iter().copied().collect(),
+            loss: loss.filter(|l| l.is_finite()),
+        };
+        self.iterations += 1;
+        self.last_loss = trace.loss;
+        self.stop = self.advance(&direction);
+        Ok(Step {
+            iteration: self.iterations,
+            trace,
+            stop: self.stop,
+        })
+    }
+
+    /// The termination decision, in one place: steps `a ← a − η ∇_a L`, `b ← b − η ∇_b L`
+    /// and projects into the domain with sides ≥ ε, then says whether the run stops.
+    ///
+    /// * `NonFiniteStep`: the direction is not finite; the box stays the last finite one.
+    /// * The run stops when every bound moved by at most `tolerance × r_i` in the step (at
+    ///   rest), or after `iterations` steps; the final box names the reason
+    ///   ([`StopReason::of_final_box`]).
+    fn advance(&mut self, direction: &Direction) -> Option<StopReason> {
+        if !direction.is_finite() {
+            return Some(StopReason::NonFiniteStep);
+        }
+        let (eta, eps) = (self.hyper.eta, self.hyper.epsilon);
+        let next = project(
+            &(self.region.lower() - &direction.lower * eta),
+            &(self.region.upper() - &direction.upper * eta),
+            &self.domain,
+            eps,
+        );
+        let at_rest = moved_at_most(&self.region, &next, self.hyper.tolerance);
+        self.region = next;
+        (at_rest || self.iterations >= self.hyper.iterations)
+            .then(|| StopReason::of_final_box(at_rest, &self.region.sides(), eps))
+    }
+
+    /// The run's result so far, with `trace` (kept by the caller, e.g. a
+    /// [`TraceRecorder`]). A run that has not stopped is named by its box as one out of budget.
+    pub fn finish(self, trace: Vec<TraceStep>) -> RegionRun {
+        let eps = self.hyper.epsilon;
+        let stop = self
+            .stop
+            .unwrap_or_else(|| StopReason::of_final_box(false, &self.region.sides(), eps));
+        RegionRun {
+            region: self.region,
+            stop,
+            iterations: self.iterations,
+            evaluations: self.evaluations,
+            gradient_evaluations: self.gradient_evaluations,
+            trace,
+        }
+    }
+}
+
+/// Receives every step of the runs it watches (`run`: the run's index in its search).
+pub trait Observer {
+    fn observe(&mut self, run: usize, step: &Step);
+}
+
+/// An observer that keeps every step's box and loss, per run.
+#[derive(Debug, Clone, Default)]
+pub struct TraceRecorder {
+    pub traces: Vec<Vec<TraceStep>>,
+}
+
+impl TraceRecorder {
+    /// A recorder for `runs` runs.
+    pub fn new(runs: usize) -> TraceRecorder {
+        TraceRecorder {
+            traces: vec![Vec::new(); runs],
+        }
+    }
+}
+
+impl Observer for TraceRecorder {
+    fn observe(&mut self, run: usize, step: &Step) {
+        if self.traces.len() <= run {
+            self.traces.resize(run + 1, Vec::new());
+        }
+        self.traces[run].push(step.trace.clone());
+    }
+}
+
+/// Grows a region from `init` with `method` (SPEC §3) on `f` (on `1 − f` when `adversarial`):
+/// [`RunState`] asked and told in a loop, one call of `f` per step, the trace recorded.
 ///
-/// * Start: `[init − ε, init + ε]` projected like every step, so a start on the domain's
-///   boundary begins one-sided (`[init, init + ε]` at a lower bound).
-/// * Each step evaluates every point it needs in ONE batch call: the inner box's boundary grid
-///   (its `2ⁿ` corners at `face_points = 2`), then, for OIR_B and OIR_W, the outer box's.
-///   OIR_W asks `∇f` for the inner box's points only (the outer corners enter its reported
-///   loss, not its direction), so `gradient_evaluations` counts `2ⁿ` per step.
+/// * Start: `[init − ε, init + ε]` projected like every step.
+/// * Each step evaluates every point it needs in ONE batch call ([`RunState::ask`]), so
+///   `gradient_evaluations` counts `2ⁿ` per OIR_W step.
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
 /// * Stop when every bound moved by at most `tolerance × r_i` in the step, or after
 ///   `iterations` steps, or before a non-finite step (`NonFiniteStep`). The final box names
@@ -402,64 +601,15 @@ pub fn find_region(
     hyper: &HyperParams,
     adversarial: bool,
 ) -> Result<RegionRun, RegionError> {
-    validate(f, method, domain, init, hyper)?;
-    let complement;
-    let f: &dyn SemanticFunction = if adversarial {
-        complement = Complement(f);
-        &complement
-    } else {
-        f
-    };
-    let eps = hyper.epsilon;
-    let stepper = Stepper::new(method, domain.dim(), hyper.face_points);
-    let u0 = DVector::from_column_slice(init);
-    let mut region = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
-    let mut trace = Vec::new();
-    let (mut evaluations, mut gradient_evaluations) = (0, 0);
-    let mut at_rest = false;
-    let mut non_finite = false;
-
-    for _ in 0..hyper.iterations {
-        let points = stepper.points(&region, hyper.alpha);
-        let gradient_rows = stepper.gradient_rows();
-        let e = evaluate(f, &points, gradient_rows)?;
-        evaluations += points.nrows();
-        gradient_evaluations += gradient_rows;
-        let (direction, loss) = stepper.update(&region, &e, hyper);
-        trace.push(TraceStep {
-            lower: region.lower().iter().copied().collect(),
-            upper: region.upper().iter().copied().collect(),
-            loss: loss.filter(|l| l.is_finite()),
-        });
-        if !direction.is_finite() {
-            non_finite = true;
-            break;
-        }
-        let next = project(
-            &(region.lower() - &direction.lower * hyper.eta),
-            &(region.upper() - &direction.upper * hyper.eta),
-            domain,
-            eps,
-        );
-        at_rest = moved_at_most(&region, &next, hyper.tolerance);
-        region = next;
-        if at_rest {
-            break;
-        }
+    let mut run = RunState::new(f, method, domain, init, hyper, adversarial)?;
+    let mut recorder = TraceRecorder::new(1);
+    while let Some(q) = run.ask() {
+        let e = f.evaluate(&q.points, q.gradient_rows)?;
+        let step = run.tell(e)?;
+        recorder.observe(0, &step);
     }
-    let stop = if non_finite {
-        StopReason::NonFiniteStep
-    } else {
-        StopReason::of_final_box(at_rest, &region.sides(), eps)
-    };
-    Ok(RegionRun {
-        region,
-        stop,
-        iterations: trace.len(),
-        evaluations,
-        gradient_evaluations,
-        trace,
-    })
+    let trace = recorder.traces.pop().unwrap_or_default();
+    Ok(run.finish(trace))
 }
 
 /// Whether every bound moved by at most `tolerance × r_i` (the side after the step).

@@ -8,8 +8,9 @@
 //!   functions of the box, `f_D`, `f_C`, `G_D` and the hyper-parameters.
 //! * [`faces`]: Leibniz face integrals with `m` points per dimension per face (beyond the
 //!   paper; `m = 2` is the corner rule).
-//! * [`find_region`]: the one driver loop (evaluate in one batch, step, project into the domain
-//!   with sides ≥ ε, stop on convergence or budget, trace).
+//! * [`RunState`]: one run in ask/tell form (ask for a batch, tell its values, step, project
+//!   into the domain with sides ≥ ε, stop on convergence or budget); [`Observer`]s see each
+//!   step. [`find_region`] is the one-run loop over it; [`RegionSearch`] describes many runs.
 //!
 //! Conventions of the driver, beyond SPEC §3:
 //!
@@ -38,11 +39,16 @@ mod error;
 pub mod faces;
 mod geometry;
 pub mod methods;
+mod search;
 
-pub use driver::{find_region, RegionRun, StopReason, TraceStep, MAX_POINTS_PER_STEP};
+pub use driver::{
+    find_region, Observer, Query, RegionRun, RunState, Step, StopReason, TraceRecorder, TraceStep,
+    MAX_POINTS_PER_STEP,
+};
 pub use error::RegionError;
 pub use geometry::{corner_bit, mask, mask_complement, Region, MAX_DIM};
 pub use methods::{
     naive_direction, naive_loss, oir_b_direction, oir_b_loss, oir_w_direction, oir_w_loss,
     Direction, FaceMeans, HyperParams, Method, ParseMethodError,
 };
+pub use search::{Goal, RegionSearch};

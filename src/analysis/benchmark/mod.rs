@@ -18,6 +18,8 @@ pub use config::{
 pub use report::{
     build_report, BenchReport, ClassReport, MethodReport, NetworkReport, REPORT_FORMAT,
 };
-pub use results::{JobId, JobResult, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT};
+pub use results::{
+    JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
+};
 #[cfg(feature = "torch")]
 pub use run::{plan, run_jobs, JobEvent, Plan, PlannedJob};

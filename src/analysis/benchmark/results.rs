@@ -84,6 +84,52 @@ pub struct JobResult {
     pub region_renders: usize,
     /// Wall-clock seconds the job took (not part of the report).
     pub seconds: f64,
+    /// Where the job's time went (absent in results written before it was recorded; not part
+    /// of the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telemetry: Option<JobTelemetry>,
+}
+
+/// Where a job's time went: its network batches and the split between rendering, the network
+/// and the region math. Rendering overlaps the network, so the three need not add up to the
+/// job's seconds; `render_wait_seconds` is the rendering the network waited for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobTelemetry {
+    /// Network batches (acceptance map and region runs).
+    pub batches: usize,
+    /// Images rendered and classified.
+    pub images: usize,
+    /// `images / batches`.
+    pub mean_batch: f64,
+    pub render_seconds: f64,
+    pub render_wait_seconds: f64,
+    pub network_seconds: f64,
+    /// Asking, splitting and stepping the region runs.
+    pub region_seconds: f64,
+    /// Lockstep rounds of the region runs (one function call each).
+    pub rounds: usize,
+}
+
+impl JobTelemetry {
+    /// The sum over several jobs (`mean_batch` recomputed).
+    pub fn total<'a>(all: impl IntoIterator<Item = &'a JobTelemetry>) -> JobTelemetry {
+        let mut t = JobTelemetry::default();
+        for x in all {
+            t.batches += x.batches;
+            t.images += x.images;
+            t.render_seconds += x.render_seconds;
+            t.render_wait_seconds += x.render_wait_seconds;
+            t.network_seconds += x.network_seconds;
+            t.region_seconds += x.region_seconds;
+            t.rounds += x.rounds;
+        }
+        t.mean_batch = if t.batches == 0 {
+            0.0
+        } else {
+            t.images as f64 / t.batches as f64
+        };
+        t
+    }
 }
 
 /// A slice `K/N` of the jobs: job `i` (0-based) belongs to shard `i mod N + 1`.
@@ -251,9 +297,11 @@ impl ResultsDir {
                     Some((c, from)) => {
                         let same = JobResult {
                             seconds: 0.0,
+                            telemetry: None,
                             ..c.clone()
                         } == JobResult {
                             seconds: 0.0,
+                            telemetry: None,
                             ..r.clone()
                         };
                         if !same {
@@ -318,7 +366,41 @@ mod tests {
             runs: vec![],
             region_renders: 10,
             seconds: 1.0,
+            telemetry: None,
         }
+    }
+
+    #[test]
+    fn job_results_without_telemetry_still_read_and_merge_ignores_it() {
+        let job = JobId {
+            network: "n".into(),
+            class: "c".into(),
+            shape: "s".into(),
+        };
+        let old = result(&job, 0.5);
+        let mut text = serde_json::to_value(&old).unwrap();
+        assert!(text.get("telemetry").is_none(), "None is not written");
+        text.as_object_mut().unwrap().remove("telemetry");
+        let back: JobResult = serde_json::from_value(text).unwrap();
+        assert_eq!(back, old);
+        let t = JobTelemetry {
+            batches: 3,
+            images: 90,
+            mean_batch: 30.0,
+            render_seconds: 1.0,
+            render_wait_seconds: 0.25,
+            network_seconds: 4.0,
+            region_seconds: 0.1,
+            rounds: 2,
+        };
+        let new = JobResult {
+            telemetry: Some(t),
+            ..old
+        };
+        let back: JobResult = serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(back, new);
+        let sum = JobTelemetry::total([&t, &t]);
+        assert_eq!((sum.batches, sum.images, sum.mean_batch), (6, 180, 30.0));
     }
 
     #[test]

@@ -9,15 +9,17 @@ use serde_json::json;
 
 use super::artifacts::{largest_region, render_points, RenderShot, Renders};
 use super::config::{CheckedConfig, RegionMode};
-use super::results::{JobId, JobResult, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
+use super::results::{JobId, JobResult, JobTelemetry, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
 use crate::analysis::function::AxisSpec;
 use crate::analysis::function::ClassifierFunction;
 use crate::analysis::inputs::{load_mesh, Fnv64, WeightsId, FIXTURE_PREFIX};
+use crate::analysis::lockstep::LockstepStats;
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::{run_all, RunSummary};
 use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, Device};
+use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, ShapeKey};
 use crate::render::Mesh;
 use crate::semantic::Grid;
@@ -230,7 +232,9 @@ pub fn run_jobs(
             job.label,
             params.clone(),
             c.config.render,
-        )?;
+        )?
+        .with_batch(c.config.batch)?;
+        let counted = f.counters();
         let meta = json!({
             "kind": "nsm",
             "network": job.id.network,
@@ -244,21 +248,27 @@ pub fn run_jobs(
         let map_points = map.values().len();
         let mean_score = map.mean();
         let accepted = mean_score >= c.config.acceptance.min_mean_score;
-        let (mut runs, region_renders) = match c.config.regions {
+        let (mut runs, region_renders, stats) = match c.config.regions {
             // On the map's interpolant: no render, no network pass.
-            RegionMode::Map => (grow(&map, plan, job)?, 0),
-            RegionMode::Network if plan.rejected_before(dir, job, accepted) => (Vec::new(), 0),
+            RegionMode::Map => {
+                let (runs, stats) = grow(&map, plan, job)?;
+                (runs, 0, stats)
+            }
+            RegionMode::Network if plan.rejected_before(dir, job, accepted) => {
+                (Vec::new(), 0, LockstepStats::default())
+            }
             RegionMode::Network => {
                 let fd = FiniteDifference::new(&f, c.fd_steps.clone())?;
-                let runs = grow(&fd, plan, job)?;
+                let (runs, stats) = grow(&fd, plan, job)?;
                 let n = params.len();
                 let renders = runs
                     .iter()
                     .map(|r| r.evaluations + 2 * n * r.gradient_evaluations)
                     .sum();
-                (runs, renders)
+                (runs, renders, stats)
             }
         };
+        let net = f.counters().since(&counted);
         // What the report page shows: the map, the runs with their traces, and a few renders
         // inside the largest region and outside it. The job file keeps the runs without traces.
         let renders = contact_renders(&f, &map, &runs)?;
@@ -277,6 +287,16 @@ pub fn run_jobs(
             runs,
             region_renders,
             seconds: start.elapsed().as_secs_f64(),
+            telemetry: Some(JobTelemetry {
+                batches: net.batches,
+                images: net.images,
+                mean_batch: net.images as f64 / net.batches.max(1) as f64,
+                render_seconds: net.render_seconds,
+                render_wait_seconds: net.render_wait_seconds,
+                network_seconds: net.network_seconds,
+                region_seconds: stats.region_seconds,
+                rounds: stats.rounds,
+            }),
         };
         dir.save(&result)?;
         on_event(JobEvent::Finished(&result));
@@ -284,23 +304,20 @@ pub fn run_jobs(
     Ok(())
 }
 
-/// Every method from every start on `f`.
+/// Every method from every start on `f`, in lockstep, keeping the traces.
 fn grow(
     f: &dyn crate::semantic::SemanticFunction,
     plan: &Plan,
     job: &PlannedJob,
-) -> anyhow::Result<Vec<RunSummary>> {
+) -> anyhow::Result<(Vec<RunSummary>, LockstepStats)> {
     let c = &plan.checked;
-    run_all(
-        f,
-        &c.domain,
-        &c.config.methods,
-        &c.starts,
-        &c.config.hyper.params(),
-        false,
-        true,
+    let search = RegionSearch::new(
+        c.config.methods.clone(),
+        c.starts.clone(),
+        c.config.hyper.params(),
     )
-    .with_context(|| job.id.key())
+    .with_trace(true);
+    run_all(f, &c.domain, &search, &mut []).with_context(|| job.id.key())
 }
 
 /// Renders (with their scores) at four points inside the job's largest region and at four

@@ -1,0 +1,96 @@
+//! One value for a whole region search: which methods, from which starts, with which
+//! hyper-parameters, robust or adversarial.
+
+use serde::{Deserialize, Serialize};
+
+use super::driver::RunState;
+use super::methods::{HyperParams, Method};
+use super::{Region, RegionError};
+use crate::semantic::SemanticFunction;
+
+/// What a region is sought for (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Regions where `f` (the true label's score) stays high.
+    #[default]
+    Robust,
+    /// Regions where `1 − f` stays high: the network is fooled throughout.
+    Adversarial,
+}
+
+impl Goal {
+    /// `Adversarial` when `adversarial`, else `Robust`.
+    pub fn from_adversarial(adversarial: bool) -> Goal {
+        if adversarial {
+            Goal::Adversarial
+        } else {
+            Goal::Robust
+        }
+    }
+
+    pub fn is_adversarial(self) -> bool {
+        self == Goal::Adversarial
+    }
+}
+
+/// Every run of a search: each method from each start (method-major), the same
+/// hyper-parameters and goal for all; `keep_trace` asks the executor for every step's box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionSearch {
+    pub methods: Vec<Method>,
+    pub starts: Vec<Vec<f64>>,
+    pub hyper: HyperParams,
+    pub goal: Goal,
+    pub keep_trace: bool,
+}
+
+impl RegionSearch {
+    /// Robust regions, no trace.
+    pub fn new(methods: Vec<Method>, starts: Vec<Vec<f64>>, hyper: HyperParams) -> RegionSearch {
+        RegionSearch {
+            methods,
+            starts,
+            hyper,
+            goal: Goal::Robust,
+            keep_trace: false,
+        }
+    }
+
+    pub fn with_goal(self, goal: Goal) -> RegionSearch {
+        RegionSearch { goal, ..self }
+    }
+
+    pub fn with_trace(self, keep_trace: bool) -> RegionSearch {
+        RegionSearch { keep_trace, ..self }
+    }
+
+    /// `(method, start)` of every run, method-major: the order of results.
+    pub fn jobs(&self) -> Vec<(Method, &[f64])> {
+        self.methods
+            .iter()
+            .flat_map(|&m| self.starts.iter().map(move |s| (m, s.as_slice())))
+            .collect()
+    }
+
+    /// The runs of the search on `f` over `domain`, each checked (the first bad one's error).
+    pub fn runs(
+        &self,
+        f: &dyn SemanticFunction,
+        domain: &Region,
+    ) -> Result<Vec<RunState>, RegionError> {
+        self.jobs()
+            .into_iter()
+            .map(|(method, init)| {
+                RunState::new(
+                    f,
+                    method,
+                    domain,
+                    init,
+                    &self.hyper,
+                    self.goal.is_adversarial(),
+                )
+            })
+            .collect()
+    }
+}
