@@ -244,7 +244,9 @@ pub struct SrvrConfig {
     pub render: Scene,
     #[serde(default)]
     pub acceptance: AcceptanceConfig,
-    /// Points per render and network batch when sampling the acceptance map.
+    /// Points per render and network batch: the map is sampled in calls of this many points,
+    /// and every call (a lockstep round of the region runs too) goes to the network in chunks
+    /// of at most this many images.
     #[serde(default = "default_batch")]
     pub batch: usize,
 }
