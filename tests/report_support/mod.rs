@@ -238,6 +238,7 @@ pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir 
                 .collect(),
             region_renders: if ok { 400 } else { 0 },
             seconds: 12.5,
+            telemetry: None,
         };
         dir.save(&result).unwrap();
     }
