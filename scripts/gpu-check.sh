@@ -1,37 +1,57 @@
 #!/usr/bin/env bash
-# The CUDA check of semrob, run ON a lent GPU machine (no Rust, no network; python3 with
-# torch 2.11) from the repository root, with what scripts/gpu-build.sh staged in the
-# git-excluded folder .gpu/ (carried): the binary semrob.xz (tch 0.24 / libtorch 2.11,
-# libtorch_cuda.so NEEDED), weights/efficientnet-lite0.pth, shapenet10.tar.xz, fonts/ and
-# syslibs/. Also runs as .gpu/gpu-check.sh (a copy).
+# The CUDA check of semrob and the GPU runs of the paper's experiment, run ON a lent GPU
+# machine (no Rust, no network; python3 with torch 2.11 and torchvision) from the repository
+# root, with what scripts/gpu-build.sh staged in the git-excluded folder .gpu/ (carried): the
+# binary semrob.xz (tch 0.24 / libtorch 2.11, libtorch_cuda.so NEEDED), weights/*.pth,
+# shapenet10.tar.xz, fonts/ and syslibs/. Weights that do not fit in one call's carry (64 MiB)
+# can come in a later call in any folder .gpu-*/weights/ (e.g. .gpu-l2/weights/).
 #
-# Steps, each under `timeout` and inside one overall budget (CHECK_BUDGET seconds): versions
-# and nvidia-smi; classify a render on cuda and cpu; the paper's 3° map (4 080 points) of a
-# fixture on cuda, timed, at batch MAP_BATCH; a cpu/cuda parity map; `semrob srvr` in map mode
-# on ShapeNet10 (when the binary has that mode); a network-mode regions job on cuda; the map
-# again at batch 64. GPU utilisation is sampled every second into util.csv.
-# Results: $OUT/gpu-check.log (everything printed) and $OUT/results.tar.gz (timings.txt,
-# util.csv, maps, regions, the srvr results folder).
+# Usage: scripts/gpu-check.sh [check|shapenet|all]      (default: all)
+#   check     versions and nvidia-smi; classify a render on cuda and cpu; the paper's 3° map
+#             (4 080 points) of a fixture on cuda at batch MAP_BATCH and at 64; a cpu/cuda
+#             parity map; the paper's four torchvision networks' images/s
+#             (scripts/python/gpu_throughput.py); a network-mode regions job of a fixture.
+#   shapenet  `semrob srvr configs/shapenet10.toml --regions map --device cuda`: the ShapeNet
+#             table (every network of the configuration; their weights must all be here);
+#             then configs/agreement.toml in map mode and in network mode (map vs network,
+#             issue 9) until the budget is spent (finished jobs are kept).
+# Work is kept in /tmp/semrob-gpu between calls on a warm machine: a second call reuses the
+# unpacked binary, weights and meshes, and resumes unfinished results folders.
+# ShapeNet10 is unpacked to ../shared/data/shapenet10 (where the committed configurations
+# look) unless it is there already. GPU utilisation is sampled every second into util.csv.
 #
-# Knobs (environment): CHECK_BUDGET (default 360), MAP_BATCH (512), SRVR_SHAPES (shapes per
-# class, 1), SRVR_TIMEOUT (240), REGIONS_ITERS (50).
+# Results, under $OUT (at most 8 files come back): gpu-check-PHASE.log; PHASE-results.tar.gz
+# (timings.txt, util.csv, maps, regions, throughput); for `shapenet`
+# shapenet-results.tar.gz (stamp, jobs, reports, traces), shapenet-maps.tar.gz (the maps)
+# and agree.tar.gz (both agreement folders without their renders).
+#
+# Knobs (environment): CHECK_BUDGET (seconds for the phase, default 360), MAP_BATCH (512),
+# REGIONS_ITERS (50), SHAPENET_TIMEOUT (3600), AGREE_MAP_TIMEOUT (60).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+REPO=$PWD
+PHASE=${1:-all}
+case "$PHASE" in check | shapenet | all) ;; *)
+    echo "usage: $0 [check|shapenet|all]" >&2
+    exit 2
+    ;;
+esac
 OUT=${OUT:-/tmp/semrob-gpu-out}
 mkdir -p "$OUT"
-exec > >(tee "$OUT/gpu-check.log") 2>&1
+exec > >(tee "$OUT/gpu-check-$PHASE.log") 2>&1
 set -x
+export PYTHONUNBUFFERED=1
 
 CHECK_BUDGET=${CHECK_BUDGET:-360}
 MAP_BATCH=${MAP_BATCH:-512}
-SRVR_SHAPES=${SRVR_SHAPES:-1}
-SRVR_TIMEOUT=${SRVR_TIMEOUT:-240}
 REGIONS_ITERS=${REGIONS_ITERS:-50}
-G=$PWD/.gpu
+AGREE_MAP_TIMEOUT=${AGREE_MAP_TIMEOUT:-60}
+SHAPENET_TIMEOUT=${SHAPENET_TIMEOUT:-3600}
+G=$REPO/.gpu
 W=/tmp/semrob-gpu
-R=$W/results
-rm -rf "$W"
-mkdir -p "$R"
+R=$W/results-$PHASE
+rm -rf "$R"
+mkdir -p "$R" "$W/weights"
 T0=$(date +%s)
 TIMINGS=$R/timings.txt
 : >"$TIMINGS"
@@ -65,24 +85,37 @@ rate() { # NAME POINTS: images per second of a finished step
         tee -a "$TIMINGS"
 }
 
-# --- environment ---------------------------------------------------------------------------
+# --- environment (once per machine) --------------------------------------------------------
 PY=$(command -v python3 || echo /opt/torch/.venv/bin/python3)
-TORCH_LIB=$(timeout 60 "$PY" -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')
+TORCH_LIB=${TORCH_LIB:-$(timeout 60 "$PY" -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')}
 uname -a
 nproc
 timeout 30 nvidia-smi
 timeout 60 "$PY" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "-")'
 cat "$G/semrob.commit"
-
-xz -dc "$G/semrob.xz" >"$W/semrob.bin" && chmod +x "$W/semrob.bin" || exit 1
+if [[ -z "${SEMROB_DRY_BIN:-}" ]] && ! cmp -s "$G/semrob.commit" "$W/semrob.commit"; then
+    xz -dc "$G/semrob.xz" >"$W/semrob.bin" && chmod +x "$W/semrob.bin" || exit 1
+    cp "$G/semrob.commit" "$W/semrob.commit"
+fi
+for w in "$REPO"/.gpu*/weights/*.pth; do
+    [[ -f "$w" && ! -f "$W/weights/$(basename "$w")" ]] && cp "$w" "$W/weights/"
+done
+ls -l "$W/weights"
+DATA=$REPO/../shared/data
+if [[ ! -f "$DATA/shapenet10/manifest.json" && -f "$G/shapenet10.tar.xz" ]]; then
+    mkdir -p "$DATA" && tar -C "$DATA" -xJf "$G/shapenet10.tar.xz"
+fi
 LIBS=$TORCH_LIB
-if LD_LIBRARY_PATH=$LIBS ldd "$W/semrob.bin" | grep -q 'not found'; then
+if [[ -n "${SEMROB_DRY_BIN:-}" ]]; then
+    # A dry run of this script's logic on a machine without a GPU (the CUDA steps fail):
+    # SEMROB_DRY_BIN=target/release/semrob TORCH_LIB=... scripts/gpu-check.sh check
+    cp "$SEMROB_DRY_BIN" "$W/semrob.bin"
+elif LD_LIBRARY_PATH=$LIBS ldd "$W/semrob.bin" | grep -q 'not found'; then
     LD_LIBRARY_PATH=$LIBS ldd "$W/semrob.bin" | grep 'not found'
     echo "gpu-check: adding the carried fontconfig/freetype libraries"
     LIBS=$LIBS:$G/syslibs
 fi
-LD_LIBRARY_PATH=$LIBS ldd "$W/semrob.bin"
-LD_LIBRARY_PATH=$LIBS ldd "$W/semrob.bin" | grep -q 'not found' && exit 1
+[[ -z "${SEMROB_DRY_BIN:-}" ]] && LD_LIBRARY_PATH=$LIBS ldd "$W/semrob.bin" | grep -q 'not found' && exit 1
 # Plots need a font; an image without system fonts gets the carried DejaVu Sans.
 FONTS=
 if ! fc-list 2>/dev/null | grep -q .; then
@@ -91,18 +124,22 @@ fi
 BIN=$W/semrob
 cat >"$BIN" <<EOF
 #!/bin/sh
-LD_LIBRARY_PATH='$LIBS' SEMROB_WEIGHTS_DIR='$G/weights' ${FONTS:+FONTCONFIG_FILE='$FONTS'} exec '$W/semrob.bin' "\$@"
+LD_LIBRARY_PATH='$LIBS' SEMROB_WEIGHTS_DIR='$W/weights' ${FONTS:+FONTCONFIG_FILE='$FONTS'} exec '$W/semrob.bin' "\$@"
 EOF
 chmod +x "$BIN"
-cat "$BIN"
 "$BIN" --version || exit 1
-WEIGHTS=$G/weights/efficientnet-lite0.pth
-NET=(--model efficientnet-lite0 --weights "$WEIGHTS")
+NET=(--model efficientnet-lite0 --weights "$W/weights/efficientnet-lite0.pth")
 
-# GPU utilisation, every second, for the whole run.
+# GPU utilisation, every second, for the whole phase.
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -l 1 \
     >"$R/util.csv" 2>&1 &
 SMI=$!
+# tar_results NAME DIR [EXCLUDES...]: DIR (relative to $W) as $OUT/NAME.tar.gz.
+tar_results() {
+    local name=$1 dir=$2
+    shift 2
+    [[ -d "$W/$dir" ]] && tar -C "$W" "$@" -czf "$OUT/$name.tar.gz" "$dir"
+}
 finish() {
     kill "$SMI" 2>/dev/null
     awk -F', ' '$2 ~ /^[0-9]+ %/ { n++; u = $2 + 0; s += u; if (u > m) m = u; if (u > 0) busy++ }
@@ -110,30 +147,38 @@ finish() {
         "$R/util.csv" | tee -a "$TIMINGS"
     echo "total seconds=$(($(date +%s) - T0))" | tee -a "$TIMINGS"
     cat "$TIMINGS"
-    tar -C "$W" -czf "$OUT/results.tar.gz" results
+    tar_results "$PHASE-results" "results-$PHASE"
+    if [[ $PHASE != check ]]; then
+        tar_results agree agree --exclude=renders
+        tar_results shapenet-results shapenet-map --exclude=renders --exclude=maps
+        tar_results shapenet-maps shapenet-map --exclude=renders --exclude=traces --exclude=jobs
+    fi
     ls -l "$OUT"
 }
 trap finish EXIT
 
-# --- classify a render on cuda and cpu -----------------------------------------------------
-step render 30 "$BIN" render fixture:teapot --azimuth 130 --elevation 30 --size 224 -o "$R/teapot.png"
-step classify-cuda 90 "$BIN" classify "$R/teapot.png" "${NET[@]}" --device cuda --json |
-    tee "$R/classify-cuda.json"
-step classify-cpu 60 "$BIN" classify "$R/teapot.png" "${NET[@]}" --device cpu --json |
-    tee "$R/classify-cpu.json"
+check_phase() {
+    # --- classify a render on cuda and cpu -------------------------------------------------
+    step render 30 "$BIN" render fixture:teapot --azimuth 130 --elevation 30 --size 224 -o "$R/teapot.png"
+    step classify-cuda 90 "$BIN" classify "$R/teapot.png" "${NET[@]}" --device cuda --json |
+        tee "$R/classify-cuda.json"
+    step classify-cpu 60 "$BIN" classify "$R/teapot.png" "${NET[@]}" --device cpu --json |
+        tee "$R/classify-cpu.json"
 
-# --- the paper's 3° map of a fixture on cuda (4 080 points) -------------------------------
-step "map-cuda-batch$MAP_BATCH" 150 "$BIN" map fixture:teapot --label 849 "${NET[@]}" \
-    --batch "$MAP_BATCH" --device cuda --out-dir "$R/map-batch$MAP_BATCH" --json
-rate "map-cuda-batch$MAP_BATCH" 4080
+    # --- the paper's 3° map of a fixture on cuda (4 080 points), two batch sizes ------------
+    for b in "$MAP_BATCH" 64; do
+        step "map-cuda-batch$b" 120 "$BIN" map fixture:teapot --label 849 "${NET[@]}" \
+            --batch "$b" --device cuda --out-dir "$R/map-batch$b" --json >"$R/map-batch$b.stdout"
+        rate "map-cuda-batch$b" 4080
+    done
 
-# --- cpu/cuda parity on a coarse map (72 points) ------------------------------------------
-for dev in cpu cuda; do
-    step "parity-map-$dev" 60 "$BIN" map fixture:teapot --label 849 "${NET[@]}" \
-        --axes azimuth:0:360:30,elevation:-10:90:20 --batch 72 --device "$dev" \
-        --out-dir "$R/parity-$dev" --json
-done
-timeout 60 "$PY" - "$R" <<'PY'
+    # --- cpu/cuda parity on a coarse map (72 points) ---------------------------------------
+    for dev in cpu cuda; do
+        step "parity-map-$dev" 60 "$BIN" map fixture:teapot --label 849 "${NET[@]}" \
+            --axes azimuth:0:360:30,elevation:-10:90:20 --batch 72 --device "$dev" \
+            --out-dir "$R/parity-$dev" --json >/dev/null
+    done
+    timeout 60 "$PY" - "$R" <<'PY' | tee -a "$TIMINGS"
 import glob, json, sys
 r = sys.argv[1]
 def flat(v):
@@ -146,33 +191,35 @@ d = max(abs(x - y) for x, y in zip(a, b))
 print(f"parity: {len(a)} points, max |cpu - cuda| = {d:.3g} (scores in [0, 1])")
 PY
 
-# --- semrob srvr, map mode, on ShapeNet10 -------------------------------------------------
-if ! grep -qa 'regions = "map"' "$W/semrob.bin"; then
-    echo "gpu-check: SKIP srvr: this binary has no map mode (regions = \"map\"); rebuild with scripts/gpu-build.sh once it is merged"
-elif [[ ! -f "$G/shapenet10.tar.xz" ]]; then
-    echo "gpu-check: SKIP srvr: $G/shapenet10.tar.xz missing"
-else
-    tar -C "$W" -xJf "$G/shapenet10.tar.xz"
-    cat >"$R/srvr-gpu.toml" <<EOF
-name = "gpu-check: ShapeNet10, Lite0, map mode, $SRVR_SHAPES shape(s) per class"
-networks = [{ model = "efficientnet-lite0", weights = "$WEIGHTS" }]
-regions = "map"
-axes = ["azimuth:0:360:3", "elevation:-10:90:3"]
-batch = $MAP_BATCH
+    # --- the paper's torchvision networks: images/s for the cost projection ---------------
+    step torchvision 90 "$PY" scripts/python/gpu_throughput.py \
+        --batches 32,256,512 --seconds 1.5 | tee "$R/throughput.jsonl"
 
-[dataset]
-root = "$W/shapenet10"
-shapes_per_class = $SRVR_SHAPES
-EOF
-    step srvr-map-cuda "$SRVR_TIMEOUT" "$BIN" srvr "$R/srvr-gpu.toml" --device cuda --results "$R/srvr"
-fi
+    # --- a network-mode regions job of a fixture (4 starts x 3 methods) --------------------
+    step regions-cuda 90 "$BIN" regions fixture:teapot --label 849 "${NET[@]}" --device cuda \
+        --iterations "$REGIONS_ITERS" --batch 512 --out "$R/regions-cuda.json" \
+        >"$R/regions-cuda.stdout"
+    tail -n 30 "$R/regions-cuda.stdout"
+}
 
-# --- a network-mode regions job on cuda (4 starts x 3 methods) ----------------------------
-step regions-cuda 120 "$BIN" regions fixture:teapot --label 849 "${NET[@]}" --device cuda \
-    --iterations "$REGIONS_ITERS" --out "$R/regions-cuda.json" >"$R/regions-cuda.stdout"
-tail -n 30 "$R/regions-cuda.stdout"
+shapenet_phase() {
+    ls "$W/weights"
+    step shapenet-map "$SHAPENET_TIMEOUT" "$BIN" srvr configs/shapenet10.toml --regions map --device cuda \
+        --results "$W/shapenet-map"
 
-# --- the 3° map again at a small batch ----------------------------------------------------
-step map-cuda-batch64 120 "$BIN" map fixture:teapot --label 849 "${NET[@]}" \
-    --batch 64 --device cuda --out-dir "$R/map-batch64" --json
-rate map-cuda-batch64 4080
+    # --- map vs network (configs/agreement.toml): map mode first (fast), then network mode
+    # for the rest of the budget; a rerun resumes both folders.
+    step agree-map "$AGREE_MAP_TIMEOUT" "$BIN" srvr configs/agreement.toml --regions map \
+        --device cuda --results "$W/agree/map"
+    step agree-network 600 "$BIN" srvr configs/agreement.toml --regions network \
+        --device cuda --results "$W/agree/network"
+}
+
+case "$PHASE" in
+check) check_phase ;;
+shapenet) shapenet_phase ;;
+all)
+    check_phase
+    shapenet_phase
+    ;;
+esac
