@@ -244,7 +244,7 @@ pub fn run_jobs(
             "label": job.label,
             "render": c.config.render,
         });
-        let (map, top1_rate) = job_map(&f, &c.map_axes, c.config.batch, meta)?;
+        let (map, top1_rate) = job_map(&f, &c.map_axes, meta)?;
         let map_points = map.values().len();
         let mean_score = map.mean();
         let accepted = mean_score >= c.config.acceptance.min_mean_score;
@@ -382,26 +382,20 @@ impl Plan {
     }
 }
 
-/// Samples the job's map (SPEC §4) on `axes`, in batches of `batch` points: the map of the
-/// label's score, and the fraction of its renders whose top-1 class is the label.
+/// Samples the job's map (SPEC §4) on `axes`: the map of the label's score, and the fraction
+/// of its renders whose top-1 class is the label. All points go to `f` in one call, which
+/// classifies them in batches of its `batch` while the next batch renders (one call per
+/// batch would render every batch before its network pass, with nothing overlapped).
 fn job_map(
     f: &ClassifierFunction,
     axes: &[AxisSpec],
-    batch: usize,
     meta: serde_json::Value,
 ) -> anyhow::Result<(Grid, f64)> {
     let grid_axes: Vec<_> = axes.iter().map(AxisSpec::grid_axis).collect();
     let points = grid_points(&grid_axes);
-    let mut values = Vec::with_capacity(points.nrows());
-    let mut top1 = 0usize;
-    let mut start = 0;
-    while start < points.nrows() {
-        let rows = batch.min(points.nrows() - start);
-        let s = f.scores(&points.rows(start, rows).into_owned())?;
-        values.extend(&s.probability);
-        top1 += s.top1.iter().filter(|t| **t).count();
-        start += rows;
-    }
+    let s = f.scores(&points)?;
+    let values = s.probability;
+    let top1 = s.top1.iter().filter(|t| **t).count();
     let m = points.nrows();
     let grid = Grid::new(grid_axes, values, meta).context("the job's map")?;
     Ok((grid, top1 as f64 / m as f64))
