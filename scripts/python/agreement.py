@@ -8,7 +8,11 @@ and the difference of their volume ratios |D|/|Ω|. Per folder, the SRVR the way
 computes it (the mean, over shapes, of the mean volume ratio of the shape's runs), over every
 compared shape and over the shapes whose mean map score passes the acceptance threshold.
 
-Usage: python3 scripts/python/agreement.py MAP_DIR NETWORK_DIR [--json]
+Usage: python3 scripts/python/agreement.py MAP_DIR NETWORK_DIR [JOB=REGIONS.json ...] [--json]
+  JOB=REGIONS.json  network-mode regions of one more job from `semrob regions MESH --out`
+                    (same network, label, axes and hyper-parameters as the configuration),
+                    JOB being its key in the folders (`<network>/<class>/<shape>`); the map
+                    folder's job gives its mean score.
 Standard library only.
 """
 
@@ -60,9 +64,9 @@ def summary(values):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if len(args) != 2:
+    if len(args) < 2:
         sys.exit(__doc__)
-    map_dir, net_dir = args
+    map_dir, net_dir, extra = args[0], args[1], args[2:]
     (m_mode, _, m_cfg), (n_mode, _, n_cfg) = mode_of(map_dir), mode_of(net_dir)
     if (m_mode, n_mode) != ("map", "network"):
         sys.exit(f"expected a map-mode and a network-mode folder, got {m_mode!r} and {n_mode!r}")
@@ -71,6 +75,18 @@ def main():
         sys.exit("the two folders were run from different configurations (beyond `regions`)")
     threshold = m_cfg.get("acceptance", {}).get("min_mean_score", 0.1)
     a, b = jobs(map_dir), jobs(net_dir)
+    for pair in extra:
+        key, _, path = pair.partition("=")
+        key = key if key.endswith(".json") else key + ".json"
+        if key not in a or not path:
+            sys.exit(f"{pair}: expected JOB=FILE with JOB a job of {map_dir}")
+        r = json.loads(Path(path).read_text())
+        fn, cfg = r["function"], m_cfg
+        if fn["label"] != a[key]["label"] or r["axes"] != [x.split(":")[0] for x in cfg["axes"]]:
+            sys.exit(f"{path}: another label or other axes than {key} of {map_dir}")
+        if r.get("adversarial"):
+            sys.exit(f"{path}: adversarial regions")
+        b[key] = {"mean_score": a[key]["mean_score"], "runs": r["runs"], "label": fn["label"]}
     common = [k for k in a if k in b]
     rows, ious, diffs = [], {}, {}
     srvr = {"map": {"all": [], "accepted": []}, "network": {"all": [], "accepted": []}}
