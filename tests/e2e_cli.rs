@@ -355,3 +355,42 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
         assert!((d.values()[i] - (a.values()[i] + b.values()[i]) / 2.0).abs() < 1e-12);
     }
 }
+
+/// The ShapeNet table's golden report (`golden/shapenet10/lite0-map.json`, computed on a GPU)
+/// belongs to its configuration as committed: the same fingerprint (configuration, weights
+/// and mode), map mode, and one job per ShapeNet10 mesh present. A change to the
+/// configuration, the weights or the dataset that would make the golden stale fails here,
+/// without the GPU rerun that checks the numbers themselves.
+#[test]
+fn shapenet_golden_is_the_report_of_its_configuration() {
+    use semrob::analysis::benchmark::{plan, RegionMode, SrvrConfig};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut config = SrvrConfig::read(&root.join("configs/shapenet10-lite0.toml"))
+        .expect("the configuration parses")
+        .config;
+    config.regions = RegionMode::Map;
+    // The configuration's dataset root is relative to the repository root, the directory
+    // cargo runs integration tests in.
+    let plan = plan(config.check("--regions").unwrap()).expect("the plan resolves");
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("golden/shapenet10/lite0-map.json")).unwrap(),
+    )
+    .unwrap();
+    let report = &golden["value"];
+    assert_eq!(report["config_hash"], plan.stamp.config_hash.as_str());
+    assert_eq!(report["mode"], "map");
+    assert_eq!(report["jobs_total"], plan.jobs.len());
+    assert_eq!(report["jobs_done"], plan.jobs.len());
+    assert_eq!(
+        plan.jobs.len(),
+        93,
+        "ShapeNet10 meshes present in ../shared"
+    );
+    let shapes: u64 = report["networks"][0]["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["shapes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(shapes, 93);
+}
