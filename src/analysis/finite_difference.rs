@@ -103,7 +103,7 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
         }
         let e = self.inner.evaluate(&all, 0)?;
         if e.values.len() != all.nrows() {
-            return Err(EvalError::Backend(format!(
+            return Err(EvalError::backend(format!(
                 "the wrapped function returned {} values for {} points",
                 e.values.len(),
                 all.nrows()

@@ -587,6 +587,20 @@ mod torch {
             result.map(|()| out)
         }
 
+        /// The label's probability and top-1 flag for images rendered already (by
+        /// [`ClassifierFunction::render`]), as one network batch, outside the counters.
+        pub fn classify_images(
+            &self,
+            images: &crate::render::ImageBatch,
+        ) -> Result<LabelScores, FunctionError> {
+            let mut out = LabelScores {
+                probability: Vec::with_capacity(images.shape().batch),
+                top1: Vec::with_capacity(images.shape().batch),
+            };
+            self.classify(images, &mut out)?;
+            Ok(out)
+        }
+
         /// One network batch: appends the label's probability and top-1 flag per image.
         fn classify(
             &self,
@@ -628,9 +642,7 @@ mod torch {
                     got: points.ncols(),
                 });
             }
-            let s = self
-                .scores(points)
-                .map_err(|e| EvalError::Backend(e.to_string()))?;
+            let s = self.scores(points).map_err(EvalError::backend)?;
             Ok(Evaluation {
                 values: DVector::from_vec(s.probability),
                 gradients: None,

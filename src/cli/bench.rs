@@ -199,10 +199,7 @@ pub fn report(
         match check_golden(path, &about, &got, golden.bless) {
             Ok(()) if golden.bless => eprintln!("semrob: blessed {}", path.display()),
             Ok(()) => eprintln!("semrob: matches golden {}", path.display()),
-            Err(e @ GoldenError::Drift { .. }) => {
-                eprintln!("semrob: {e}");
-                std::process::exit(1);
-            }
+            Err(e @ GoldenError::Drift { .. }) => return Err(super::GoldenDrift(e).into()),
             Err(e) => return Err(e.into()),
         }
     } else if embedded && report.jobs_done == report.jobs_total {
@@ -213,10 +210,7 @@ pub fn report(
                 "semrob: the results match the golden report of the embedded default ({})",
                 origin.display()
             ),
-            Err(e @ GoldenError::Drift { .. }) => {
-                eprintln!("semrob: {e}");
-                std::process::exit(1);
-            }
+            Err(e @ GoldenError::Drift { .. }) => return Err(super::GoldenDrift(e).into()),
             Err(e) => return Err(e.into()),
         }
     }

@@ -61,7 +61,21 @@ enum Command {
     Report(report::ReportArgs),
 }
 
-/// Runs the command line. Every error is printed with its context and exits with status 2.
+/// A run that finished but whose results drifted from the golden file it was checked against:
+/// exit status 1, not 2 (the command itself did not fail).
+#[derive(Debug)]
+pub(crate) struct GoldenDrift(pub(crate) semrob::report::golden::GoldenError);
+
+impl std::fmt::Display for GoldenDrift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for GoldenDrift {}
+
+/// Runs the command line and chooses the exit status: 0 on success, 1 when results drifted
+/// from a golden file ([`GoldenDrift`]), 2 for every error (printed with its context).
 pub fn main() -> ExitCode {
     semrob::runtime::tune_allocator();
     let cli = Cli::parse();
@@ -81,6 +95,10 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<GoldenDrift>() => {
+            eprintln!("semrob: {err}");
+            ExitCode::from(1)
+        }
         Err(err) => {
             eprintln!("semrob: error: {err:#}");
             ExitCode::from(2)

@@ -22,12 +22,18 @@ pub enum EvalError {
     /// The function returned a value that is not a finite number.
     #[error("the function returned a non-finite value {value} at point {point:?}")]
     NonFinite { value: f64, point: Vec<f64> },
-    /// Anything else the function's back end reports (renderer, network, I/O).
-    #[error("{0}")]
-    Backend(String),
+    /// Anything else the function's back end reports (renderer, network, I/O), with its
+    /// own message and cause chain (`EvalError::backend`).
+    #[error(transparent)]
+    Backend(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl EvalError {
+    /// A back-end failure: an error value (kept as the source chain) or a message.
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        EvalError::Backend(e.into())
+    }
+
     /// Checks that `points` has one column per parameter of a function of `dim` parameters.
     pub fn check_dimension(dim: usize, points: &DMatrix<f64>) -> Result<(), EvalError> {
         if points.ncols() == dim {

@@ -505,7 +505,7 @@ impl SemanticFunction for Grid {
                 *uk = points[(j, k)];
             }
             if u.iter().any(|x| !x.is_finite()) {
-                return Err(EvalError::Backend(format!(
+                return Err(EvalError::backend(format!(
                     "grid evaluated at a non-finite point {u:?}"
                 )));
             }

@@ -290,14 +290,14 @@ impl BenchReport {
                  |---|---:|---:|---:|---:|---:|\n",
             );
             for m in &self.methods {
+                // Map mode grows regions on the map: its steps render nothing.
+                let renders = match self.mode {
+                    RegionMode::Map => "none (map mode)".to_string(),
+                    RegionMode::Network => format!("{:.1}", m.mean_renders),
+                };
                 out.push_str(&format!(
-                    "| {} | {} | {} | {:.1} | {:.1} | {} |\n",
-                    m.method,
-                    m.runs,
-                    m.converged,
-                    m.mean_iterations,
-                    m.mean_renders,
-                    m.paper_evaluations
+                    "| {} | {} | {} | {:.1} | {renders} | {} |\n",
+                    m.method, m.runs, m.converged, m.mean_iterations, m.paper_evaluations
                 ));
             }
         }

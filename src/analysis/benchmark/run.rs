@@ -338,7 +338,7 @@ fn contact_renders(
         let n = points[0].len();
         let matrix = nalgebra::DMatrix::from_fn(points.len(), n, |i, j| points[i][j]);
         let images = f.render(&matrix)?;
-        let scores = f.scores(&matrix)?;
+        let scores = f.classify_images(&images)?;
         points
             .into_iter()
             .enumerate()
