@@ -196,7 +196,7 @@ PY
         --batches 32,256,512 --seconds 1.5 | tee "$R/throughput.jsonl"
 
     # --- a network-mode regions job of a fixture (4 starts x 3 methods) --------------------
-    step regions-cuda 90 "$BIN" regions fixture:teapot --label 849 "${NET[@]}" --device cuda \
+    step regions-cuda 90 "$BIN" regions mesh fixture:teapot --label 849 "${NET[@]}" --device cuda \
         --iterations "$REGIONS_ITERS" --batch 512 --out "$R/regions-cuda.json" \
         >"$R/regions-cuda.stdout"
     tail -n 30 "$R/regions-cuda.stdout"

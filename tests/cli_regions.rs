@@ -47,7 +47,7 @@ fn regions_on_a_grid_reports_every_method_and_start_inside_the_domain() {
     let out_file = dir.path().join("regions.json");
     let out = semrob(&[
         "regions",
-        "--grid",
+        "grid",
         path.to_str().unwrap(),
         "--iterations",
         "200",
@@ -99,7 +99,7 @@ fn adversarial_regions_grow_where_the_score_is_low() {
     let run = |adversarial: bool| {
         let mut args = vec![
             "regions",
-            "--grid",
+            "grid",
             path.to_str().unwrap(),
             "--method",
             "oir-b",
@@ -135,7 +135,7 @@ fn a_malformed_grid_exits_2_naming_the_file_and_writes_nothing() {
     let out_file = dir.path().join("out.json");
     let out = semrob(&[
         "regions",
-        "--grid",
+        "grid",
         path.to_str().unwrap(),
         "--out",
         out_file.to_str().unwrap(),
@@ -156,19 +156,21 @@ fn a_malformed_grid_exits_2_naming_the_file_and_writes_nothing() {
 
 #[test]
 fn bad_hyper_parameters_and_names_exit_2_with_the_reason() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (
-            &["regions", "--oracle", "plateau-2d", "--beta", "0.7"],
+            &["regions", "oracle", "plateau-2d", "--beta", "0.7"],
             "beta",
         ),
-        (&["regions", "--oracle", "plateau-1d", "--eta", "0"], "eta"),
+        (&["regions", "oracle", "plateau-1d", "--eta", "0"], "eta"),
+        (&["regions", "oracle", "nope"], "oracle \"nope\" is unknown"),
+        (&["regions", "oracle", "plateau-1d", "--init", "400"], "400"),
         (
-            &["regions", "--oracle", "nope"],
-            "--oracle \"nope\" is unknown",
+            &["regions", "oracle", "plateau-2d", "--init", "1,x"],
+            "\"x\" in \"1,x\" is not a number",
         ),
         (
-            &["regions", "--oracle", "plateau-1d", "--init", "400"],
-            "400",
+            &["regions", "oracle", "plateau-2d", "--domain", "0:1,5"],
+            "\"5\" in \"0:1,5\" is not LO:HI",
         ),
     ];
     for (args, needle) in cases {
@@ -231,13 +233,13 @@ fn srvr_agrees_with_the_regions_it_is_made_of() {
         "--init",
         "130,20",
     ];
-    let mut args = vec!["srvr", "--grids", root.to_str().unwrap(), "--json"];
+    let mut args = vec!["srvr", "grids", root.to_str().unwrap(), "--json"];
     args.extend(common);
     let report = stdout_json(&semrob(&args));
 
     let mean_ratio = |net: &str, class: &str, shape: &str| -> f64 {
         let path = root.join(net).join(class).join(format!("{shape}.json"));
-        let mut args = vec!["regions", "--grid", path.to_str().unwrap()];
+        let mut args = vec!["regions", "grid", path.to_str().unwrap()];
         args.extend(common);
         let doc = stdout_json(&semrob(&args));
         let runs = doc["runs"].as_array().unwrap();
@@ -264,7 +266,7 @@ fn srvr_agrees_with_the_regions_it_is_made_of() {
     assert!(close(&nets[1]["srvr"], cup_b));
 
     // The markdown table carries the same numbers, in percent.
-    let mut args = vec!["srvr", "--grids", root.to_str().unwrap()];
+    let mut args = vec!["srvr", "grids", root.to_str().unwrap()];
     args.extend(common);
     let out = semrob(&args);
     assert!(out.status.success());
@@ -327,7 +329,7 @@ fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks(
     let ranking = |extra: &[&str]| -> (Vec<String>, Value) {
         let mut args = vec![
             "srvr",
-            "--grids",
+            "grids",
             root.to_str().unwrap(),
             "--json",
             "--iterations",
@@ -377,13 +379,7 @@ fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks(
     assert_eq!(report["networks"][1]["classes"][0]["shapes"], 3);
 
     // The table names the deciding network.
-    let out = semrob(&[
-        "srvr",
-        "--grids",
-        root.to_str().unwrap(),
-        "--iterations",
-        "5",
-    ]);
+    let out = semrob(&["srvr", "grids", root.to_str().unwrap(), "--iterations", "5"]);
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
         table.contains("resnet50 decided; it kept 2 of 3 shapes"),
@@ -393,7 +389,7 @@ fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks(
     // A reference network that is not in the folder: exit 2, naming the networks.
     let out = semrob(&[
         "srvr",
-        "--grids",
+        "grids",
         root.to_str().unwrap(),
         "--accept-by",
         "vgg",
@@ -410,13 +406,13 @@ fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks(
 #[test]
 fn srvr_on_an_empty_or_bad_folder_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = semrob(&["srvr", "--grids", dir.path().to_str().unwrap()]);
+    let out = semrob(&["srvr", "grids", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no maps found"));
     let bad = dir.path().join("net/cup/s.json");
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
     std::fs::write(&bad, "{}").unwrap();
-    let out = semrob(&["srvr", "--grids", dir.path().to_str().unwrap()]);
+    let out = semrob(&["srvr", "grids", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("s.json"));
 }

@@ -225,6 +225,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         (
             vec![
                 "regions",
+                "mesh",
                 "fixture:vase",
                 "--model",
                 "efficientnet-lite0",
@@ -235,7 +236,9 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         ),
         (vec!["srvr", "/no/such/config.toml"], "/no/such/config.toml"),
         (vec!["dsm", "/no/such/grid.json"], "/no/such/grid.json"),
-        (vec!["srvr", "--eta", "0.5"], "belong to `--grids DIR`"),
+        (vec!["srvr", "--eta", "0.5"], "--eta"),
+        (vec!["srvr", "--shard", "3/2"], "3/2"),
+        (vec!["srvr", "grids", "/no/such/maps"], "/no/such/maps"),
     ];
     for (args, needle) in cases {
         let o = semrob(&args, dir);

@@ -147,7 +147,7 @@ fn a_folder_of_maps_gives_maps_traps_and_dsm() {
     assert_self_contained(&html);
     assert_eq!(count(&html, "<tr data-key="), 4);
     assert_eq!(count(&html, "not computed"), 4);
-    assert!(html.contains("as <code>semrob srvr --grids</code> reads them"));
+    assert!(html.contains("as <code>semrob srvr grids</code> reads them"));
     assert_eq!(count(&html, "<img "), 6 + 2);
     assert!(html.contains("2 trap(s) on 6 map(s)"));
     assert!(html.contains("no region runs"));

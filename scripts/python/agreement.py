@@ -9,7 +9,7 @@ computes it (the mean, over shapes, of the mean volume ratio of the shape's runs
 compared shape and over the shapes whose mean map score passes the acceptance threshold.
 
 Usage: python3 scripts/python/agreement.py MAP_DIR NETWORK_DIR [JOB=REGIONS.json ...] [--json]
-  JOB=REGIONS.json  network-mode regions of one more job from `semrob regions MESH --out`
+  JOB=REGIONS.json  network-mode regions of one more job from `semrob regions mesh MESH --out`
                     (same network, label, axes and hyper-parameters as the configuration),
                     JOB being its key in the folders (`<network>/<class>/<shape>`); the map
                     folder's job gives its mean score.

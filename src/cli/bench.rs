@@ -24,7 +24,7 @@ pub struct BenchArgs {
     /// Run only slice K of N of the jobs (job i runs in shard i mod N + 1); join the
     /// slices' folders with `semrob merge`.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    pub shard: Option<Shard>,
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
@@ -59,10 +59,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         c.regions = mode;
         checked = c.check("--regions")?;
     }
-    let shard = match &args.shard {
-        Some(s) => Shard::parse(s)?,
-        None => Shard::ALL,
-    };
+    let shard = args.shard.unwrap_or(Shard::ALL);
     let plan = plan(checked)?;
     ThreadPlan::for_machine(cores(), args.device == DeviceChoice::Cuda).install();
     let root = args

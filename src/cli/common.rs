@@ -1,10 +1,13 @@
 //! Arguments shared by several subcommands.
 
+use std::path::PathBuf;
+
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use semrob::analysis::regions::{default_starts, RunSummary};
-use semrob::region::{HyperParams, Method, Region};
+use semrob::region::{HyperParams, Method, Point, Region};
 use semrob::report::plot::{palette, Overlay};
+use semrob::report::write_atomic;
 
 /// Which region methods to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,72 +72,76 @@ impl HyperArgs {
     }
 }
 
-/// Parses a point `X,Y,...`.
-pub fn parse_point(text: &str) -> anyhow::Result<Vec<f64>> {
-    text.split(',')
-        .map(|part| {
-            let v: f64 = part
-                .trim()
-                .parse()
-                .with_context(|| format!("--init {text:?}: {part:?} is not a number"))?;
-            if !v.is_finite() {
-                bail!("--init {text:?}: {part:?} is not finite");
-            }
-            Ok(v)
-        })
-        .collect()
+/// Which region runs: the methods, their starts, the domain Ω and the hyper-parameters
+/// (one argument set for `regions grid|oracle|mesh` and `srvr grids`).
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
+    /// Which method to run.
+    #[arg(long, value_enum, default_value = "all")]
+    pub method: MethodChoice,
+    /// Initial points `X,Y,...` (repeatable). Default: the paper's four starts (130,30),
+    /// (50,20), (200,15), (310,50) (azimuth only in 1-D) when the domain holds them, else the
+    /// domain's centre.
+    #[arg(long = "init", value_name = "X,Y,...", allow_hyphen_values = true)]
+    pub init: Vec<Point>,
+    /// The domain Ω as `LO:HI,LO:HI,...`. Default: a map's span (one period on periodic
+    /// axes), an oracle's own domain, or the ranges of a mesh's axes.
+    #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
+    pub domain: Option<Region>,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
 }
 
-/// Parses a domain `LO:HI,LO:HI,...` into a region.
-pub fn parse_domain(text: &str) -> anyhow::Result<Region> {
-    let mut lower = Vec::new();
-    let mut upper = Vec::new();
-    for part in text.split(',') {
-        let Some((lo, hi)) = part.split_once(':') else {
-            bail!("--domain {text:?}: {part:?} is not LO:HI");
-        };
-        let parse = |s: &str| -> anyhow::Result<f64> {
-            let v: f64 = s
-                .trim()
-                .parse()
-                .with_context(|| format!("--domain {text:?}: {s:?} is not a number"))?;
-            if !v.is_finite() {
-                bail!("--domain {text:?}: {s:?} is not finite");
-            }
-            Ok(v)
-        };
-        lower.push(parse(lo)?);
-        upper.push(parse(hi)?);
+impl SearchArgs {
+    /// The domain (`--domain`, else `default`) and the starts (`--init`, else the defaults
+    /// of [`default_starts`]) of region runs on a function of `dim` parameters.
+    pub fn domain_and_starts(
+        &self,
+        default: Region,
+        dim: usize,
+    ) -> anyhow::Result<(Region, Vec<Vec<f64>>)> {
+        let domain = self.domain.clone().unwrap_or(default);
+        if domain.dim() != dim {
+            bail!(
+                "--domain has {} dimensions, the function has {dim}",
+                domain.dim()
+            );
+        }
+        let starts = self.starts().unwrap_or_else(|| default_starts(&domain));
+        Ok((domain, starts))
     }
-    Region::new(lower, upper).with_context(|| format!("--domain {text:?}"))
+
+    /// The `--init` points, if any were given.
+    pub fn starts(&self) -> Option<Vec<Vec<f64>>> {
+        (!self.init.is_empty()).then(|| self.init.iter().map(|p| p.0.clone()).collect())
+    }
 }
 
-/// The domain (`--domain`, else `default`) and the starts (`--init`, else the defaults of
-/// [`default_starts`]) of a region run on a function of `dim` parameters.
-pub fn domain_and_starts(
-    domain: Option<&str>,
-    default: Region,
-    dim: usize,
-    init: &[String],
-) -> anyhow::Result<(Region, Vec<Vec<f64>>)> {
-    let domain = match domain {
-        Some(text) => parse_domain(text)?,
-        None => default,
-    };
-    if domain.dim() != dim {
-        bail!(
-            "--domain has {} dimensions, the function has {dim}",
-            domain.dim()
-        );
+/// What a region command writes besides its JSON on stdout.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Adversarial regions: run the methods on 1 − f.
+    #[arg(long)]
+    pub adversarial: bool,
+    /// Include the bounds and loss of every step in the output.
+    #[arg(long)]
+    pub trace: bool,
+    /// Also write the JSON to this file (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Prints the report as JSON and writes it to `--out` when given.
+    pub fn emit(&self, report: &impl serde::Serialize) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(report)? + "\n";
+        if let Some(path) = &self.out {
+            write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        print!("{text}");
+        Ok(())
     }
-    let starts = if init.is_empty() {
-        default_starts(&domain)
-    } else {
-        init.iter()
-            .map(|s| parse_point(s))
-            .collect::<anyhow::Result<_>>()?
-    };
-    Ok((domain, starts))
 }
 
 /// The boxes of 2-D region runs, to draw over their map, one colour and legend entry each.

@@ -1,4 +1,4 @@
-//! `semrob regions MESH --model NAME --label K`: regions on the real function (SPEC §1–3).
+//! `semrob regions mesh MESH --model NAME --label K`: regions on the real function (SPEC §1–3).
 
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -15,25 +15,27 @@ use semrob::report::write_atomic;
 use semrob::semantic::Grid;
 use serde::Serialize;
 
-use super::common::{domain_and_starts, region_overlays};
+use super::common::{region_overlays, OutputArgs, SearchArgs};
 use super::network::{axes, load_function, DeviceChoice, SceneArgs, StepProgress};
-use super::regions::RegionsArgs;
 
-/// Options of `semrob regions MESH`.
+/// `semrob regions mesh MESH --model NAME --label K`.
 #[derive(Debug, Args)]
-pub struct NetRegionArgs {
-    /// The network (with a mesh).
-    #[arg(long, requires = "mesh")]
-    model: Option<String>,
+pub struct MeshArgs {
+    /// The mesh: an OBJ file or `fixture:NAME`.
+    #[arg(value_name = "MESH")]
+    mesh: String,
+    /// The network.
+    #[arg(long)]
+    model: String,
     /// Its weights file (default: the model's default weights).
-    #[arg(long, requires = "mesh")]
+    #[arg(long)]
     weights: Option<PathBuf>,
     /// The true ImageNet label k (0–999).
-    #[arg(long, requires = "mesh")]
-    label: Option<usize>,
+    #[arg(long)]
+    label: usize,
     /// The search space `NAME[:LO:HI]` per axis (default: the paper's azimuth × elevation);
     /// its domain is Ω unless `--domain` is given.
-    #[arg(long, allow_hyphen_values = true, requires = "mesh")]
+    #[arg(long, allow_hyphen_values = true)]
     axes: Option<String>,
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
@@ -57,17 +59,24 @@ pub struct NetRegionArgs {
     fixed_elevation: f64,
     /// The largest render and network batch (≥ 1): every round, the points of all runs (and
     /// OIR_W's finite-difference neighbours) go to the network in batches of at most this.
-    #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH, requires = "mesh")]
+    #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH)]
     batch: usize,
     /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
-    #[arg(long, value_name = "GRID", requires = "mesh")]
+    #[arg(long, value_name = "GRID")]
     map: Option<PathBuf>,
     /// Plot every run's bounds over the iterations (PNG).
-    #[arg(long, value_name = "FILE.png", requires = "mesh")]
+    #[arg(long, value_name = "FILE.png")]
     trace_plot: Option<PathBuf>,
     /// A contact sheet of 4 × 4 renders from inside the largest region found (PNG).
-    #[arg(long, value_name = "FILE.png", requires = "mesh")]
+    #[arg(long, value_name = "FILE.png")]
     contact_sheet: Option<PathBuf>,
+    #[command(flatten)]
+    search: SearchArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Draw the regions over the map given with `--map` (PNG; 2-D).
+    #[arg(long, value_name = "FILE.png", requires = "map")]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -85,11 +94,9 @@ fn png_bytes(img: image::RgbImage) -> anyhow::Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
-    let net = &args.net;
-    let (Some(model), Some(label)) = (&net.model, net.label) else {
-        bail!("regions on a mesh need --model NAME and --label K");
-    };
+pub fn run(args: MeshArgs) -> anyhow::Result<()> {
+    let net = &args;
+    let (model, label, mesh) = (&args.model, args.label, &args.mesh);
     if net.batch == 0 {
         bail!("--batch 0: the largest network batch must be ≥ 1");
     }
@@ -110,25 +117,24 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         specs.iter().map(|s| s.lo).collect::<Vec<_>>(),
         specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
     )?;
-    let (domain, starts) =
-        domain_and_starts(args.domain.as_deref(), axes_box, specs.len(), &args.init)?;
+    let (domain, starts) = args.search.domain_and_starts(axes_box, specs.len())?;
     let steps = match net.fd_step {
         Some(h) => vec![h; params.len()],
         None => params.iter().map(|p| p.default_fd_step()).collect(),
     };
     let meta = loaded.meta.clone();
     let f = FiniteDifference::new(loaded.function.with_batch(net.batch)?, steps)?;
-    let methods = args.method.methods();
+    let methods = args.search.method.methods();
     eprintln!(
         "semrob: {} runs ({} methods × {} starts) on {model}, this renders and classifies every step",
         methods.len() * starts.len(),
         methods.len(),
         starts.len()
     );
-    let keep_trace = args.trace || net.trace_plot.is_some();
-    let hyper = args.hyper.params();
+    let keep_trace = args.output.trace || net.trace_plot.is_some();
+    let hyper = args.search.hyper.params();
     let search = RegionSearch::new(methods, starts, hyper)
-        .with_goal(Goal::from_adversarial(args.adversarial))
+        .with_goal(Goal::from_adversarial(args.output.adversarial))
         .with_trace(keep_trace);
     let mut bar = StepProgress::new(&search, "regions");
     let (mut runs, _) = run_all(&f, &domain, &search, &mut [&mut bar])?;
@@ -167,9 +173,7 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.plot {
-        let Some(map_path) = &net.map else {
-            bail!("--plot on a mesh draws over a map: give --map GRID (from `semrob map`)");
-        };
+        let map_path = net.map.as_ref().expect("clap: --plot requires --map");
         let grid = Grid::read(map_path)?;
         if grid.axes().len() != 2 || specs.len() != 2 {
             bail!("--plot draws 2-D regions over 2-D maps");
@@ -202,7 +206,7 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
         let png = png_bytes(images.contact_sheet(4, 4)?)?;
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if !args.trace {
+    if !args.output.trace {
         for r in &mut runs {
             r.trace = None;
         }
@@ -214,14 +218,8 @@ pub fn run(mesh: &str, args: &RegionsArgs) -> anyhow::Result<()> {
             domain.lower().iter().copied().collect(),
             domain.upper().iter().copied().collect(),
         ],
-        adversarial: args.adversarial,
+        adversarial: args.output.adversarial,
         runs,
     };
-    let text = serde_json::to_string_pretty(&report)? + "\n";
-    if let Some(path) = &args.out {
-        write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    print!("{text}");
-    Ok(())
+    args.output.emit(&report)
 }

@@ -36,10 +36,11 @@ struct Cli {
 // One variant per subcommand; each lives in its own module of `cli`.
 #[derive(Subcommand)]
 enum Command {
-    /// Robust or adversarial regions (naive, OIR_B, OIR_W) on a tabulated map or an oracle.
+    /// Robust or adversarial regions (naive, OIR_B, OIR_W) on a tabulated map, an oracle or
+    /// a mesh under a network.
     Regions(regions::RegionsArgs),
     /// The SRVR benchmark: from a configuration on real networks (default: the embedded quick
-    /// profile), or from a folder of maps `<network>/<class>/<shape>.json` (`--grids`).
+    /// profile), or from a folder of maps `<network>/<class>/<shape>.json` (`srvr grids DIR`).
     Srvr(srvr::SrvrArgs),
     /// Render a mesh (or a contact sheet of views) to PNG with the paper's conventions.
     Render(render::RenderArgs),

@@ -1,4 +1,4 @@
-//! Arguments shared by the commands that run a real network (`map`, `regions MESH`).
+//! Arguments shared by the commands that run a real network (`map`, `regions mesh`).
 
 use std::path::PathBuf;
 

@@ -10,7 +10,7 @@ use semrob::report::write_atomic;
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A results folder of `semrob srvr` or `semrob merge`, or a folder of maps
-    /// `<network>/<class>/<shape>.json` as `semrob srvr --grids` reads.
+    /// `<network>/<class>/<shape>.json` as `semrob srvr grids` reads.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// The page to write (default: report.html in DIR).

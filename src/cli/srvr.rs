@@ -1,9 +1,10 @@
-//! `semrob srvr --grids DIR`: SRVR per network and class from tabulated semantic maps.
+//! `semrob srvr [CONFIG]` (runs networks, `bench`) and `semrob srvr grids DIR`: SRVR per
+//! network and class from tabulated semantic maps.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use clap::Args;
+use clap::{Args, Subcommand};
 use rayon::prelude::*;
 use semrob::analysis::regions::{default_starts, run_all};
 use semrob::analysis::srvr::{
@@ -12,31 +13,38 @@ use semrob::analysis::srvr::{
 use semrob::region::{Region, RegionSearch};
 use semrob::semantic::Grid;
 
-use super::common::{parse_domain, parse_point, HyperArgs, MethodChoice};
+use super::common::SearchArgs;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SrvrArgs {
-    /// The benchmark configuration (TOML, see configs/); without it and without `--grids`,
-    /// the embedded quick profile (EfficientNet-Lite0/1/2 on procedural fixtures).
-    #[arg(value_name = "CONFIG", conflicts_with = "grids")]
+    #[command(subcommand)]
+    grids: Option<SrvrCommand>,
+    /// The benchmark configuration (TOML, see configs/); without it, the embedded quick
+    /// profile (EfficientNet-Lite0/1/2 on procedural fixtures).
+    #[arg(value_name = "CONFIG")]
     config: Option<PathBuf>,
     #[cfg(feature = "torch")]
     #[command(flatten)]
     bench: super::bench::BenchArgs,
+    /// Print JSON instead of a markdown table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum SrvrCommand {
+    /// SRVR per network and class from a folder of maps (no network is run).
+    Grids(GridsArgs),
+}
+
+#[derive(Debug, Args)]
+struct GridsArgs {
     /// A folder of maps laid out as `<network>/<class>/<shape>.json` (`semrob.grid/1`).
-    #[arg(long, value_name = "DIR")]
-    grids: Option<PathBuf>,
-    /// Which methods enter the mean (the paper: all three).
-    #[arg(long, value_enum, default_value = "all")]
-    method: MethodChoice,
-    /// Initial points `X,Y,...` (repeatable); default as for `semrob regions`.
-    #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
-    init: Vec<String>,
-    /// The domain Ω as `LO:HI,LO:HI,...` for every map (default: each map's span).
-    #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
-    domain: Option<String>,
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
     #[command(flatten)]
-    hyper: HyperArgs,
+    search: SearchArgs,
     /// Acceptance rule (SPEC §7), which network's mean map score decides which shapes count.
     /// Default: the paper's rule, with ResNet50 as the reference when it is among the
     /// networks (folder names, any spelling such as resnet50 or ResNet-50), else the first
@@ -45,9 +53,9 @@ pub struct SrvrArgs {
     /// scores on itself (not the paper's rule: it inflates weak networks). `none`: all shapes.
     #[arg(long, value_name = "NETWORK|each|none")]
     accept_by: Option<AcceptBy>,
-    /// The acceptance threshold on the mean map score [default: 0.1, as in the paper].
-    #[arg(long, value_name = "SCORE")]
-    min_mean_score: Option<f64>,
+    /// The acceptance threshold on the mean map score.
+    #[arg(long, value_name = "SCORE", default_value_t = 0.1)]
+    min_mean_score: f64,
     /// Print JSON instead of a markdown table.
     #[arg(long)]
     json: bool,
@@ -119,44 +127,30 @@ enum Outcome {
 }
 
 pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
-    let Some(grids) = &args.grids else {
-        // The map-folder options would be silently ignored by a configuration run.
-        let grid_only = args.method != MethodChoice::All
-            || !args.init.is_empty()
-            || args.domain.is_some()
-            || args.hyper.params() != semrob::region::HyperParams::default()
-            || args.min_mean_score.is_some()
-            || args.accept_by.is_some();
-        if grid_only {
-            bail!(
-                "--method, --init, --domain, the hyper-parameter options, --accept-by and \
-                 --min-mean-score belong to `--grids DIR`; a configuration run takes them from \
-                 its TOML file"
-            );
-        }
+    match args.grids {
+        Some(SrvrCommand::Grids(grids)) => from_grids(grids),
         #[cfg(feature = "torch")]
-        return super::bench::run(args.config.as_deref(), &args.bench, args.json);
+        None => super::bench::run(args.config.as_deref(), &args.bench, args.json),
         #[cfg(not(feature = "torch"))]
-        bail!("running networks needs the `torch` feature; without it only `--grids DIR` works");
-    };
-    let min_mean_score = args.min_mean_score.unwrap_or(0.1);
+        None => {
+            let _ = (args.config, args.json);
+            bail!("running networks needs the `torch` feature; without it only `srvr grids DIR` works")
+        }
+    }
+}
+
+/// `semrob srvr grids DIR`.
+fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
+    let min_mean_score = args.min_mean_score;
     if !(0.0..=1.0).contains(&min_mean_score) {
         bail!("--min-mean-score {min_mean_score} is not in [0, 1]");
     }
+    let grids = &args.dir;
     let maps = find_maps(grids)?;
-    let domain_override = args.domain.as_deref().map(parse_domain).transpose()?;
-    let starts: Option<Vec<Vec<f64>>> = if args.init.is_empty() {
-        None
-    } else {
-        Some(
-            args.init
-                .iter()
-                .map(|s| parse_point(s))
-                .collect::<anyhow::Result<_>>()?,
-        )
-    };
-    let methods = args.method.methods();
-    let hyper = args.hyper.params();
+    let domain_override = args.search.domain.clone();
+    let starts = args.search.starts();
+    let methods = args.search.method.methods();
+    let hyper = args.search.hyper.params();
     // Read and check every map before running anything: a bad file stops the run at once.
     let grids: Vec<Grid> = maps
         .iter()

@@ -42,6 +42,48 @@ impl TryFrom<RegionBounds> for Region {
     }
 }
 
+/// Parses one finite number of a command-line list, naming the text it came from.
+fn parse_finite(text: &str, part: &str) -> Result<f64, String> {
+    match part.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(format!("{part:?} in {text:?} is not finite")),
+        Err(_) => Err(format!("{part:?} in {text:?} is not a number")),
+    }
+}
+
+/// `LO:HI,LO:HI,...`, one `LO:HI` per dimension (the command line's `--domain`).
+impl std::str::FromStr for Region {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Region, String> {
+        let mut lower = Vec::new();
+        let mut upper = Vec::new();
+        for part in text.split(',') {
+            let Some((lo, hi)) = part.split_once(':') else {
+                return Err(format!("{part:?} in {text:?} is not LO:HI"));
+            };
+            lower.push(parse_finite(text, lo)?);
+            upper.push(parse_finite(text, hi)?);
+        }
+        Region::new(lower, upper).map_err(|e| format!("{text:?}: {e}"))
+    }
+}
+
+/// A point `X,Y,...` of the semantic space: a start of a region run (`--init`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point(pub Vec<f64>);
+
+impl std::str::FromStr for Point {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Point, String> {
+        text.split(',')
+            .map(|part| parse_finite(text, part))
+            .collect::<Result<_, _>>()
+            .map(Point)
+    }
+}
+
 impl Region {
     /// The box `[lower, upper]`: same length `n` with `1 ≤ n ≤ MAX_DIM`, finite bounds and
     /// `lower_i < upper_i`.

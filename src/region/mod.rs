@@ -46,7 +46,7 @@ pub use driver::{
     MAX_POINTS_PER_STEP,
 };
 pub use error::RegionError;
-pub use geometry::{corner_bit, mask, mask_complement, Region, MAX_DIM};
+pub use geometry::{corner_bit, mask, mask_complement, Point, Region, MAX_DIM};
 pub use methods::{
     naive_direction, naive_loss, oir_b_direction, oir_b_loss, oir_w_direction, oir_w_loss,
     Direction, FaceMeans, HyperParams, Method, ParseMethodError,

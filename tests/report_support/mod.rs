@@ -245,7 +245,7 @@ pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir 
     dir
 }
 
-/// Writes the maps as a `srvr --grids` folder.
+/// Writes the maps as a `srvr grids` folder.
 pub fn write_grids(root: &Path) {
     for job in jobs() {
         let path = root.join(format!("{}.json", job.key()));

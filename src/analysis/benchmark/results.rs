@@ -139,6 +139,15 @@ pub struct Shard {
     pub n: usize,
 }
 
+/// `K/N` (the command line's `--shard`).
+impl std::str::FromStr for Shard {
+    type Err = ResultsError;
+
+    fn from_str(text: &str) -> Result<Shard, ResultsError> {
+        Shard::parse(text)
+    }
+}
+
 impl Shard {
     pub const ALL: Shard = Shard { k: 1, n: 1 };
 

@@ -452,13 +452,13 @@ fn summary(h: &mut String, page: &Page) {
                 "folder",
                 format!(
                     "{} maps (<code>&lt;network&gt;/&lt;class&gt;/&lt;shape&gt;.json</code>), \
-                     as <code>semrob srvr --grids</code> reads them",
+                     as <code>semrob srvr grids</code> reads them",
                     page.sections.len()
                 ),
             );
             item(
                 "regions",
-                "<span class=\"note\">none in a folder of maps: run <code>semrob srvr --grids</code> for SRVR</span>".into(),
+                "<span class=\"note\">none in a folder of maps: run <code>semrob srvr grids</code> for SRVR</span>".into(),
             );
         }
     }

@@ -2,7 +2,7 @@
 //! SRVR table, a section per job with its map, regions, traps, renders and traces, the DSM).
 //!
 //! [`Page::load`] reads a results folder (`semrob srvr`, merged shards included) or a
-//! folder of maps (`semrob srvr --grids`); [`Page::to_html`] writes the page. Nothing is
+//! folder of maps (`semrob srvr grids`); [`Page::to_html`] writes the page. Nothing is
 //! recomputed but the report's aggregates, the traps and the mean maps: no network runs.
 
 mod html;
@@ -50,7 +50,7 @@ pub enum PageError {
 pub enum FolderKind {
     /// A results folder of `semrob srvr` or `semrob merge`.
     Results,
-    /// A folder of maps, as `semrob srvr --grids` reads.
+    /// A folder of maps, as `semrob srvr grids` reads.
     Grids,
 }
 
@@ -175,7 +175,7 @@ const NO_TRACES: &str =
     "this job saved no traces (the folder was written before jobs kept their traces)";
 const NO_RENDERS: &str =
     "this job saved no renders (the folder was written before jobs kept renders)";
-const MAPS_ONLY: &str = "a folder of maps (srvr --grids) holds no region runs";
+const MAPS_ONLY: &str = "a folder of maps (srvr grids) holds no region runs";
 const NO_REGIONS: &str = "no region was grown for this job";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PageError + '_ {
