@@ -56,7 +56,6 @@ fn stem(mesh: &str) -> String {
 
 pub fn run(args: MapArgs) -> anyhow::Result<()> {
     let specs = axes(args.axes.as_deref())?;
-    args.scene.check_label()?;
     if args.batch == 0 {
         anyhow::bail!("--batch 0: the largest network batch must be ≥ 1");
     }

@@ -9,6 +9,7 @@ use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::function::SemanticParam;
 use semrob::analysis::regions::{run_all, RunSummary};
+use semrob::nets::Label;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::{line_plot_png, map_png, Series};
 use semrob::report::write_atomic;
@@ -32,7 +33,7 @@ pub struct MeshArgs {
     weights: Option<PathBuf>,
     /// The true ImageNet label k (0–999).
     #[arg(long)]
-    label: usize,
+    label: Label,
     /// The search space `NAME[:LO:HI]` per axis (default: the paper's azimuth × elevation);
     /// its domain is Ω unless `--domain` is given.
     #[arg(long, allow_hyphen_values = true)]

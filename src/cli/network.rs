@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::function::{AxisSpec, ClassifierFunction, Scene, SemanticParam};
 use semrob::analysis::inputs::{load_classifier, load_mesh, WeightsId};
-use semrob::nets::{Architecture, Device};
+use semrob::nets::{Architecture, Device, Label};
 use semrob::region::{Observer, RegionSearch, Step};
 use semrob::runtime::{cores, ThreadPlan};
 use serde_json::{json, Value};
@@ -35,7 +35,7 @@ pub struct SceneArgs {
     pub mesh: String,
     /// The true ImageNet label k (0–999): f(u) is its softmax score.
     #[arg(long)]
-    pub label: usize,
+    pub label: Label,
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
@@ -67,16 +67,6 @@ impl SceneArgs {
             ..Scene::default()
         }
     }
-
-    pub fn check_label(&self) -> anyhow::Result<()> {
-        if self.label >= 1000 {
-            anyhow::bail!(
-                "--label {} is outside the ImageNet labels 0–999",
-                self.label
-            );
-        }
-        Ok(())
-    }
 }
 
 /// A loaded function of interest with the identifiers results carry.
@@ -92,21 +82,20 @@ pub fn load_function(
     weights: Option<&PathBuf>,
     params: Vec<SemanticParam>,
 ) -> anyhow::Result<LoadedFunction> {
-    scene.check_label()?;
     let arch = Architecture::from_name(model)?;
     ThreadPlan::for_machine(cores(), scene.device == DeviceChoice::Cuda).install();
     let mesh = load_mesh(&scene.mesh)?;
     let (classifier, weights_id): (_, WeightsId) =
         load_classifier(arch, weights.map(|p| p.as_path()), scene.device.device())?;
     let s = scene.scene();
-    let function = ClassifierFunction::new(mesh, classifier, scene.label, params, s)
+    let function = ClassifierFunction::new(mesh, classifier, scene.label.index(), params, s)
         .with_context(|| format!("{model} on {}", scene.mesh))?;
     let meta = json!({
         "model": arch.name(),
         "weights": weights_id,
         "mesh": scene.mesh,
-        "label": scene.label,
-        "label_name": semrob::nets::imagenet_classes().get(scene.label),
+        "label": scene.label.index(),
+        "label_name": semrob::nets::imagenet_classes().get(scene.label.index()),
         "scene": function.scene(),
         "image_size": function.renderer().options().size,
     });

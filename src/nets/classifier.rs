@@ -10,7 +10,7 @@ use super::architecture::{check_keys, Architecture, KeyMismatch};
 use super::checkpoint::{self, CheckpointError};
 use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn};
 
-const CLASSES: i64 = 1000;
+const CLASSES: i64 = super::IMAGENET_CLASSES as i64;
 
 /// Where inference runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -272,7 +272,7 @@ impl Classifier {
         batch: ImageBatch,
         class: usize,
     ) -> Result<(Vec<f32>, Vec<f32>), NetError> {
-        if class >= CLASSES as usize {
+        if super::Label::new(class).is_err() {
             return Err(NetError::Class { class });
         }
         let x = batch.tensor(self.device).set_requires_grad(true);

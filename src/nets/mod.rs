@@ -10,10 +10,12 @@
 
 mod architecture;
 pub mod checkpoint;
+mod label;
 
 pub use architecture::{
     check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel,
 };
+pub use label::{Label, LabelError, IMAGENET_CLASSES};
 
 #[cfg(feature = "torch")]
 mod classifier;

@@ -339,11 +339,8 @@ impl SrvrConfig {
                     ),
                 ));
             }
-            if f.label >= 1000 {
-                return Err(bad(
-                    &format!("dataset.fixtures[{i}].label"),
-                    format!("{} is outside the ImageNet labels 0–999", f.label),
-                ));
+            if let Err(e) = crate::nets::Label::new(f.label) {
+                return Err(bad(&format!("dataset.fixtures[{i}].label"), e.to_string()));
             }
             if f.class.is_empty() || f.class.contains(['/', '\\']) {
                 return Err(bad(
