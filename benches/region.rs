@@ -11,7 +11,7 @@ use semrob::region::{
 };
 use semrob_oracles::Oracle;
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/region/common.rs"]
 mod common;
 use common::OracleFn;
 

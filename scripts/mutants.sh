@@ -29,15 +29,15 @@ elif [[ $# -gt 0 && " ${parts[*]} " == *" $1 "* ]]; then
     shift
 fi
 
-# The test targets that exercise each part (fewer targets: faster builds of each mutant).
+# The test binaries that exercise each part (one per area since the tests were grouped).
 declare -A part_tests=(
-    [methods]="region_directions region_oir_w region_driver region_divergence"
-    [geometry]="region_geometry region_directions region_oir_w region_driver"
-    [faces]="region_face_quadrature region_directions region_driver"
-    [driver]="region_driver region_divergence region_behaviour region_directions"
-    [oracles]="region_directions region_oir_w region_geometry"
-    [grid]="grid cli_regions"
-    [camera]="render_properties render_analytic"
+    [methods]="region"
+    [geometry]="region"
+    [faces]="region"
+    [driver]="region"
+    [oracles]="region"
+    [grid]="region cli"
+    [camera]="render"
 )
 
 # cargo-mutants' own scratch copies lose the files' times, so cargo would rebuild every

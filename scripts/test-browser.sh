@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The report page checked in a real browser (tests/report_browser.rs): installs Debian's
+# The report page checked in a real browser (tests/report/browser.rs): installs Debian's
 # `chromium` when it is missing (idempotent; needs root and apt), then runs the ignored
 # browser test. Kept out of scripts/test.sh: installing chromium takes about a minute and
 # pulls ~100 MB of packages (see BENCHMARKS.md), more than CI should pay on every run.
@@ -21,4 +21,4 @@ if [[ -z "$CHROMIUM" ]]; then
     CHROMIUM=$(command -v chromium)
 fi
 export SEMROB_CHROMIUM="$CHROMIUM"
-cargo test --no-default-features --test report_browser -- --ignored --nocapture
+cargo test --no-default-features --test report -- browser:: --ignored --nocapture

@@ -14,5 +14,5 @@ if [[ ${#kernels[@]} -eq 0 ]]; then
 fi
 for k in "${kernels[@]}"; do
     echo "test-kernels: golden tests with ATEN_CPU_CAPABILITY=$k"
-    ATEN_CPU_CAPABILITY=$k cargo test --test e2e_cli -- golden
+    ATEN_CPU_CAPABILITY=$k cargo test --test cli -- golden
 done

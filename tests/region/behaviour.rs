@@ -3,9 +3,7 @@
 //! in 2-D the corner rule stalls and cannot see a hole between its corners, and 3 face points
 //! per dimension remove the stall. The figures in the comments were measured with this code.
 
-mod common;
-
-use common::{example, iou, OracleFn};
+use crate::common::{example, iou, OracleFn};
 use semrob::region::{find_region, HyperParams, Method, Region, RegionRun, StopReason};
 
 fn run(

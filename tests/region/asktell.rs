@@ -2,9 +2,7 @@
 //! was before them (issue 12): bit-identical runs for n = 1…4, every method, robust and
 //! adversarial, one run at a time and many in lockstep.
 
-mod common;
-
-use common::OracleFn;
+use crate::common::OracleFn;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use semrob::analysis::lockstep::{run_lockstep, SearchError};

@@ -3,11 +3,9 @@
 //! within 1e-3; the resize path and gradients too; and the `classify` command line.
 #![cfg(feature = "torch")]
 
-mod nets_common;
+use crate::util::semrob;
 
-use std::process::Command;
-
-use nets_common::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
+use crate::common::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
 use semrob::nets::{Architecture, Classifier, Device, ImageBatch, Scores};
 
 const LITES: [Architecture; 3] = [
@@ -82,13 +80,6 @@ fn pretrained_gradient_matches_pytorch_autograd() {
     let diff = max_rel_diff(&grad, &f32s(&io["grad"]));
     eprintln!("efficientnet-lite0: max relative gradient difference {diff:.2e}");
     assert!(diff <= 1e-3, "{diff}");
-}
-
-fn semrob(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_semrob"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]

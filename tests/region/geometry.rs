@@ -2,8 +2,6 @@
 //! brute-force enumeration in SPEC's bit order, and the trapezoid rule is exact for every
 //! multilinear function.
 
-mod common;
-
 use approx::abs_diff_eq;
 use nalgebra::DVector;
 use proptest::prelude::*;

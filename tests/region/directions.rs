@@ -4,8 +4,6 @@
 //! at λ = 0 bit for bit; OIR_W is SPEC's 1-D closed form and its matrix form; face quadrature
 //! at m = 2 is the matrix form exactly. (OIR_W against a derivation: `region_oir_w.rs`.)
 
-mod common;
-
 use approx::abs_diff_eq;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

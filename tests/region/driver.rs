@@ -4,10 +4,8 @@
 //! permutations and mirrors of f; usage errors are typed; adversarial mode is the method on
 //! 1 − f; undefined losses are null; stop reasons name the final box.
 
-mod common;
-
+use crate::common::OracleFn;
 use approx::{abs_diff_eq, relative_eq};
-use common::OracleFn;
 use proptest::prelude::*;
 use semrob::region::faces::boundary_point_count;
 use semrob::region::{

@@ -2,10 +2,8 @@
 //! that has a closed form on a constant; with it and the paper's defaults the box stays in the
 //! domain; and OIR_W at β = 0 is naive at λ = 0 for a whole run, not only for one direction.
 
-mod common;
-
+use crate::common::OracleFn;
 use approx::relative_eq;
-use common::OracleFn;
 use proptest::prelude::*;
 use semrob::region::{find_region, HyperParams, Method, Region, RegionRun, StopReason};
 use semrob_oracles::Oracle;

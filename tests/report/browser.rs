@@ -7,12 +7,10 @@
 //! names the binary (default `chromium`); `SEMROB_BROWSER_OUT` keeps the page and the
 //! screenshot in that folder (default: under cargo's target tmpdir).
 
-mod report_support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use report_support::{page, write_results, Layout};
+use crate::support::{page, write_results, Layout};
 use serde_json::Value;
 
 const L0_MUG: &str = "efficientnet-lite0/mug";

@@ -4,10 +4,8 @@
 //! * rendering is deterministic and does not depend on the number of threads;
 //! * every pixel is finite and in [0, 1], whatever the view, light and distance.
 
-mod render_support;
-
+use crate::support::*;
 use proptest::prelude::*;
-use render_support::*;
 use semrob::render::{fixtures, ImageBatch, Mesh, RenderOptions, Renderer, View};
 
 const SIZE: u32 = 64;

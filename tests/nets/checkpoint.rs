@@ -1,9 +1,7 @@
 //! The checkpoint reader against files written by PyTorch 2.13 itself: both container
 //! formats, every dtype semrob reads, strided and offset views, parameters, and the errors.
 
-mod nets_common;
-
-use nets_common::{fixtures, load};
+use crate::common::{fixtures, load};
 use semrob::nets::checkpoint::{
     read_weights, write_safetensors, CheckpointError, DType, RawTensor,
 };

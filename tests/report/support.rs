@@ -4,7 +4,6 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use semrob::analysis::benchmark::{
     JobId, JobResult, RenderShot, Renders, ResultsDir, SrvrConfig, Stamp, RESULTS_FORMAT,
@@ -254,12 +253,7 @@ pub fn write_grids(root: &Path) {
     }
 }
 
-pub fn semrob(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_semrob"))
-        .args(args)
-        .output()
-        .expect("the semrob binary runs")
-}
+pub use crate::util::semrob;
 
 /// Runs `semrob report DIR --out OUT` and returns the page.
 pub fn page(dir: &Path, out: &Path) -> String {

@@ -2,9 +2,7 @@
 //! written before artifacts were kept) or folder of maps; bad folders exit 2 naming what is
 //! wrong, and write nothing.
 
-mod report_support;
-
-use report_support::{jobs, page, semrob, write_grids, write_results, Layout};
+use crate::support::{jobs, page, semrob, write_grids, write_results, Layout};
 use semrob::analysis::benchmark::{ResultsDir, Stamp};
 
 fn count(haystack: &str, needle: &str) -> usize {

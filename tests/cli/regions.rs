@@ -1,18 +1,12 @@
 //! The `regions` and `srvr` commands end to end, through the real binary.
 
+use crate::util::semrob;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use semrob::analysis::function::paper_axes;
 use semrob::semantic::Grid;
 use serde_json::{json, Value};
-
-fn semrob(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_semrob"))
-        .args(args)
-        .output()
-        .expect("semrob runs")
-}
 
 /// A 120 × 34 map on the paper's grid: a plateau of `height` on `[a0, a1] × [e0, e1]`.
 fn plateau_grid(height: f64, az: (f64, f64), el: (f64, f64)) -> Grid {

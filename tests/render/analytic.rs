@@ -1,9 +1,7 @@
 //! Analytic checks of the renderer against exact geometry (issue 4, SPEC §6): silhouettes of
 //! a sphere and a cube, the Lambertian shade of a plane, occlusion, and where vertices land.
 
-mod render_support;
-
-use render_support::*;
+use crate::support::*;
 use semrob::render::{Mesh, RenderOptions, Renderer, View, DEFAULT_DISTANCE};
 
 const VIEWS: [(f64, f64); 6] = [

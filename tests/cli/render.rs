@@ -1,15 +1,8 @@
 //! `semrob render`: single views, contact sheets, fixtures, and errors (exit status 2).
 
-use std::process::Command;
+use crate::util::semrob;
 
 use image::GenericImageView;
-
-fn semrob(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_semrob"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn renders_a_fixture_to_png() {

@@ -6,11 +6,9 @@
 //!     SEMROB_BLESS=1 cargo test --no-default-features --test region_golden
 //!     git diff golden/region
 
-mod common;
-
 use std::path::Path;
 
-use common::OracleFn;
+use crate::common::OracleFn;
 use semrob::region::{find_region, HyperParams, Method, Region};
 use semrob::report::golden::{bless_requested, check_golden};
 use semrob_oracles::Oracle;

@@ -2,11 +2,9 @@
 //! layouts resolve classes and shapes, and malformed OBJ files are refused with errors that
 //! name the file.
 
-mod render_support;
-
 use std::path::{Path, PathBuf};
 
-use render_support::*;
+use crate::support::*;
 use semrob::render::dataset::{Dataset, DatasetError, Layout, ShapeKey, MODEL_FILE};
 use semrob::render::{Mesh, MeshError, RenderOptions, Renderer, View};
 

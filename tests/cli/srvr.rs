@@ -3,19 +3,12 @@
 //! errors (exit 2, nothing lost) for bad inputs.
 #![cfg(feature = "torch")]
 
+use crate::util::semrob_in;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use semrob::report::golden::{bless_requested, check_golden};
 use serde_json::Value;
-
-fn semrob(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_semrob"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(o: &Output) -> (String, String) {
     (
@@ -62,7 +55,7 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     let dir = tmp.path();
     std::fs::write(dir.join("small.toml"), SMALL).unwrap();
 
-    let o = semrob(&["srvr", "small.toml", "--results", "full", "--json"], dir);
+    let o = semrob_in(&["srvr", "small.toml", "--results", "full", "--json"], dir);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
@@ -95,14 +88,14 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     }
 
     // A rerun finds every job finished and reports the same numbers.
-    let o = semrob(&["srvr", "small.toml", "--results", "full", "--json"], dir);
+    let o = semrob_in(&["srvr", "small.toml", "--results", "full", "--json"], dir);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(serde_json::from_str::<Value>(&text(&o).0).unwrap(), report);
 
     // Golden: bless, pass, then a drift is named and exits 1.
     let golden = dir.join("golden.json");
     let g = golden.to_str().unwrap();
-    let o = semrob(
+    let o = semrob_in(
         &[
             "srvr",
             "small.toml",
@@ -115,7 +108,7 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
         dir,
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    let o = semrob(
+    let o = semrob_in(
         &["srvr", "small.toml", "--results", "full", "--golden", g],
         dir,
     );
@@ -123,7 +116,7 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     let mut drifted = report.clone();
     drifted["networks"][0]["mean_score"] = serde_json::json!(0.123);
     check_golden(&golden, "drifted on purpose", &drifted, true).unwrap();
-    let o = semrob(
+    let o = semrob_in(
         &["srvr", "small.toml", "--results", "full", "--golden", g],
         dir,
     );
@@ -137,13 +130,13 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     // Two shards and a merge give the same report as the full run.
     for k in ["1/2", "2/2"] {
         let folder = format!("shard{}", &k[..1]);
-        let o = semrob(
+        let o = semrob_in(
             &["srvr", "small.toml", "--shard", k, "--results", &folder],
             dir,
         );
         assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     }
-    let o = semrob(
+    let o = semrob_in(
         &["merge", "shard1", "shard2", "--out", "merged", "--json"],
         dir,
     );
@@ -157,7 +150,7 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
         SMALL.replace("iterations = 4", "iterations = 5"),
     )
     .unwrap();
-    let o = semrob(&["srvr", "other.toml", "--results", "full"], dir);
+    let o = semrob_in(&["srvr", "other.toml", "--results", "full"], dir);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("another configuration"), "{err}");
@@ -241,7 +234,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         (vec!["srvr", "grids", "/no/such/maps"], "/no/such/maps"),
     ];
     for (args, needle) in cases {
-        let o = semrob(&args, dir);
+        let o = semrob_in(&args, dir);
         let (_, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
@@ -283,7 +276,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         let name = format!("bad{i}.toml");
         std::fs::write(dir.join(&name), config).unwrap();
         let results = format!("r{i}");
-        let o = semrob(&["srvr", &name, "--results", &results], dir);
+        let o = semrob_in(&["srvr", &name, "--results", &results], dir);
         let (_, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{needle}: {err}");
         assert!(err.contains(needle), "{needle}: {err}");
@@ -298,7 +291,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
 fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let o = semrob(
+    let o = semrob_in(
         &[
             "map",
             "fixture:teapot",
@@ -335,7 +328,7 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
     }
     // Several 1-D maps also go on one plot (the paper's Figure 1).
     assert!(dir.join("maps/teapot-1d.png").is_file());
-    let o = semrob(
+    let o = semrob_in(
         &[
             "dsm",
             "maps/teapot-efficientnet-lite0.json",

@@ -22,8 +22,6 @@
 //! * for smooth `f` and n ≥ 2 the exact gap also holds the corner rule's own error, O(r²) and
 //!   independent of α: it falls by 4 when α and the box are halved together.
 
-mod common;
-
 use approx::assert_relative_eq;
 use nalgebra::{DMatrix, DVector};
 use semrob::region::{oir_w_direction, Direction, Region};

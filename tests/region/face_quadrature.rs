@@ -4,9 +4,7 @@
 //!
 //!     cargo test --release --no-default-features --test region_face_quadrature -- --ignored --nocapture
 
-mod common;
-
-use common::{iou, OracleFn};
+use crate::common::{iou, OracleFn};
 use nalgebra::{DMatrix, DVector};
 use semrob::region::faces::{boundary_grid, face_means, face_points};
 use semrob::region::methods::{naive_from_means, oir_b_from_means};

@@ -1,0 +1,7 @@
+//! The renderer: analytic cases, real meshes, golden renders and properties.
+
+mod analytic;
+mod data;
+mod golden;
+mod properties;
+mod support;

@@ -1,0 +1,9 @@
+//! Reports: the golden rule, plots, the HTML page and its browser check.
+
+mod browser;
+mod golden_rule;
+mod page;
+mod plot;
+mod support;
+#[path = "../util/mod.rs"]
+mod util;
