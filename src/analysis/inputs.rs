@@ -23,23 +23,80 @@ pub enum InputError {
 /// The prefix that names a procedural fixture instead of a file (`fixture:vase`).
 pub const FIXTURE_PREFIX: &str = "fixture:";
 
+/// Where a mesh comes from: a procedural fixture (`fixture:NAME`, see [`fixtures::NAMES`])
+/// or an OBJ file. Parsed once from the command line or a configuration; `Display` gives the
+/// same text back (it names the mesh in results).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeshSource {
+    Fixture(String),
+    Obj(PathBuf),
+}
+
+impl std::str::FromStr for MeshSource {
+    type Err = InputError;
+
+    /// `fixture:NAME` (the name must be a known fixture) or a path (checked when loaded).
+    fn from_str(spec: &str) -> Result<MeshSource, InputError> {
+        match spec.strip_prefix(FIXTURE_PREFIX) {
+            Some(name) if fixtures::NAMES.contains(&name) => Ok(MeshSource::Fixture(name.into())),
+            Some(name) => Err(InputError::Mesh {
+                spec: spec.to_string(),
+                message: format!(
+                    "unknown fixture {name:?}; known: {}",
+                    fixtures::NAMES.join(", ")
+                ),
+            }),
+            None => Ok(MeshSource::Obj(PathBuf::from(spec))),
+        }
+    }
+}
+
+impl std::fmt::Display for MeshSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MeshSource::Fixture(name) => write!(f, "{FIXTURE_PREFIX}{name}"),
+            MeshSource::Obj(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl MeshSource {
+    /// Builds the fixture or reads the OBJ file.
+    pub fn load(&self) -> Result<Mesh, InputError> {
+        let fail = |message: String| InputError::Mesh {
+            spec: self.to_string(),
+            message,
+        };
+        match self {
+            MeshSource::Fixture(name) => fixtures::by_name(name).map_err(|e| fail(e.to_string())),
+            MeshSource::Obj(path) if !path.is_file() => Err(fail(format!(
+                "no such file (give an OBJ file or {FIXTURE_PREFIX}NAME with NAME one of {})",
+                fixtures::NAMES.join(", ")
+            ))),
+            MeshSource::Obj(path) => Mesh::load_obj(path).map_err(|e| fail(e.to_string())),
+        }
+    }
+
+    /// A short name for output files: the fixture's name or the file's stem, with every
+    /// character other than ASCII letters, digits, `-` and `_` replaced by `_`.
+    pub fn stem(&self) -> String {
+        let s = match self {
+            MeshSource::Fixture(name) => name.clone(),
+            MeshSource::Obj(path) => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "mesh".into()),
+        };
+        s.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
+            "_",
+        )
+    }
+}
+
 /// Loads `fixture:NAME` (see [`fixtures::NAMES`]) or an OBJ file.
 pub fn load_mesh(spec: &str) -> Result<Mesh, InputError> {
-    let fail = |message: String| InputError::Mesh {
-        spec: spec.to_string(),
-        message,
-    };
-    if let Some(name) = spec.strip_prefix(FIXTURE_PREFIX) {
-        return fixtures::by_name(name).map_err(|e| fail(e.to_string()));
-    }
-    let path = Path::new(spec);
-    if !path.is_file() {
-        return Err(fail(format!(
-            "no such file (give an OBJ file or {FIXTURE_PREFIX}NAME with NAME one of {})",
-            fixtures::NAMES.join(", ")
-        )));
-    }
-    Mesh::load_obj(path).map_err(|e| fail(e.to_string()))
+    spec.parse::<MeshSource>()?.load()
 }
 
 /// FNV-1a, 64 bits: a fingerprint of bytes (configurations, weight files), not a security hash.

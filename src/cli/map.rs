@@ -38,22 +38,6 @@ pub struct MapArgs {
     json: bool,
 }
 
-fn stem(mesh: &str) -> String {
-    let s = mesh
-        .strip_prefix(semrob::analysis::inputs::FIXTURE_PREFIX)
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            std::path::Path::new(mesh)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "mesh".into())
-        });
-    s.replace(
-        |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
-        "_",
-    )
-}
-
 pub fn run(args: MapArgs) -> anyhow::Result<()> {
     let specs = axes(args.axes.as_deref())?;
     if args.batch == 0 {
@@ -68,7 +52,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
-    let stem = stem(&args.scene.mesh);
+    let stem = args.scene.mesh.stem();
     let mut summary = Vec::new();
     let mut curves = Vec::new();
     for (i, model) in args.models.iter().enumerate() {

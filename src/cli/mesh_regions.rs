@@ -8,6 +8,7 @@ use clap::Args;
 use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::function::SemanticParam;
+use semrob::analysis::inputs::MeshSource;
 use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::nets::Label;
 use semrob::region::{Goal, Region, RegionSearch};
@@ -24,7 +25,7 @@ use super::network::{axes, load_function, DeviceChoice, SceneArgs, StepProgress}
 pub struct MeshArgs {
     /// The mesh: an OBJ file or `fixture:NAME`.
     #[arg(value_name = "MESH")]
-    mesh: String,
+    mesh: MeshSource,
     /// The network.
     #[arg(long)]
     model: String,
@@ -104,7 +105,7 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let specs = axes(net.axes.as_deref())?;
     let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
     let scene = SceneArgs {
-        mesh: mesh.to_string(),
+        mesh: mesh.clone(),
         label,
         device: net.device,
         size: net.size,

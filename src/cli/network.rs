@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::function::{AxisSpec, ClassifierFunction, Scene, SemanticParam};
-use semrob::analysis::inputs::{load_classifier, load_mesh, WeightsId};
+use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
 use semrob::nets::{Architecture, Device, Label};
 use semrob::region::{Observer, RegionSearch, Step};
 use semrob::runtime::{cores, ThreadPlan};
@@ -32,7 +32,7 @@ impl DeviceChoice {
 pub struct SceneArgs {
     /// The mesh: an OBJ file, or `fixture:NAME` for a procedural fixture (vase, mug, teapot...).
     #[arg(value_name = "MESH")]
-    pub mesh: String,
+    pub mesh: MeshSource,
     /// The true ImageNet label k (0–999): f(u) is its softmax score.
     #[arg(long)]
     pub label: Label,
@@ -84,7 +84,7 @@ pub fn load_function(
 ) -> anyhow::Result<LoadedFunction> {
     let arch = Architecture::from_name(model)?;
     ThreadPlan::for_machine(cores(), scene.device == DeviceChoice::Cuda).install();
-    let mesh = load_mesh(&scene.mesh)?;
+    let mesh = scene.mesh.load()?;
     let (classifier, weights_id): (_, WeightsId) =
         load_classifier(arch, weights.map(|p| p.as_path()), scene.device.device())?;
     let s = scene.scene();
@@ -93,7 +93,7 @@ pub fn load_function(
     let meta = json!({
         "model": arch.name(),
         "weights": weights_id,
-        "mesh": scene.mesh,
+        "mesh": scene.mesh.to_string(),
         "label": scene.label.index(),
         "label_name": semrob::nets::imagenet_classes().get(scene.label.index()),
         "scene": function.scene(),

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use semrob::render::{fixtures, Mesh, RenderOptions, Renderer, View, DEFAULT_DISTANCE};
+use semrob::analysis::inputs::MeshSource;
+use semrob::render::{RenderOptions, Renderer, View, DEFAULT_DISTANCE};
 
 #[derive(Args)]
 #[command(after_help = "\
@@ -21,7 +22,7 @@ distance 2.732, 30° half view angle, white material, ambient 0.5 + directional 
 +y, black background, 2× supersampling.")]
 pub struct RenderArgs {
     /// OBJ file, or `fixture:NAME` (see below).
-    mesh: String,
+    mesh: MeshSource,
     /// Camera azimuth in degrees (single view).
     #[arg(
         long,
@@ -74,7 +75,7 @@ pub struct RenderArgs {
 }
 
 pub fn run(args: RenderArgs) -> anyhow::Result<()> {
-    let mesh = load(&args.mesh)?;
+    let mesh = args.mesh.load()?;
     let light = parse_list(&args.light, "--light")?;
     let [lx, ly, lz] = <[f64; 3]>::try_from(light.as_slice())
         .map_err(|_| anyhow::anyhow!("--light needs three numbers x,y,z, got {:?}", args.light))?;
@@ -129,13 +130,6 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         if views.len() == 1 { "" } else { "s" }
     );
     Ok(())
-}
-
-fn load(spec: &str) -> anyhow::Result<Mesh> {
-    if let Some(name) = spec.strip_prefix("fixture:") {
-        return Ok(fixtures::by_name(name)?);
-    }
-    Ok(Mesh::load_obj(spec)?)
 }
 
 fn parse_list(text: &str, flag: &str) -> anyhow::Result<Vec<f64>> {

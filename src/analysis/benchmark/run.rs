@@ -13,7 +13,7 @@ use super::results::{JobId, JobResult, JobTelemetry, ResultsDir, Shard, Stamp, R
 use crate::analysis::finite_difference::FiniteDifference;
 use crate::analysis::function::AxisSpec;
 use crate::analysis::function::ClassifierFunction;
-use crate::analysis::inputs::{load_mesh, Fnv64, WeightsId, FIXTURE_PREFIX};
+use crate::analysis::inputs::{self, Fnv64, WeightsId};
 use crate::analysis::lockstep::LockstepStats;
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::{run_all, RunSummary};
@@ -174,7 +174,7 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
 impl Plan {
     fn mesh(&self, job: &PlannedJob) -> anyhow::Result<Mesh> {
         Ok(match &job.source {
-            MeshSource::Fixture(name) => load_mesh(&format!("{FIXTURE_PREFIX}{name}"))?,
+            MeshSource::Fixture(name) => inputs::MeshSource::Fixture(name.clone()).load()?,
             MeshSource::Dataset { class, id } => self
                 .dataset
                 .as_ref()
