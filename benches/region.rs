@@ -9,11 +9,8 @@ use nalgebra::{DMatrix, DVector};
 use semrob::region::{
     find_region, naive_direction, oir_b_direction, oir_w_direction, HyperParams, Method, Region,
 };
+use semrob::semantic::oracle::OracleFunction;
 use semrob_oracles::Oracle;
-
-#[path = "../tests/region/common.rs"]
-mod common;
-use common::OracleFn;
 
 /// The pure update directions (SPEC §3) from given corner values, n = 1…8.
 fn directions(c: &mut Criterion) {
@@ -47,7 +44,7 @@ fn driver_step(c: &mut Criterion) {
         ..HyperParams::default()
     };
     for n in 1..=8usize {
-        let f = OracleFn::new(Oracle::gaussian_bump(0.9, &vec![0.0; n], &vec![20.0; n]));
+        let f = OracleFunction(Oracle::gaussian_bump(0.9, &vec![0.0; n], &vec![20.0; n]));
         let domain = Region::new(vec![-50.0; n], vec![50.0; n]).unwrap();
         let init = vec![1.0; n];
         for method in Method::ALL {
@@ -65,7 +62,7 @@ fn driver_step(c: &mut Criterion) {
 fn full_run(c: &mut Criterion) {
     let mut group = c.benchmark_group("full_run_2d_plateau");
     group.sample_size(10);
-    let f = OracleFn::new(Oracle::smooth_box(1.0, &[100.0, 20.0], &[200.0, 70.0], 2.0));
+    let f = OracleFunction(Oracle::smooth_box(1.0, &[100.0, 20.0], &[200.0, 70.0], 2.0));
     let domain = Region::new(vec![0.0, -10.0], vec![360.0, 90.0]).unwrap();
     let hyper = HyperParams {
         tolerance: 0.0,

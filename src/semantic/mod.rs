@@ -6,6 +6,8 @@
 mod function;
 pub mod grid;
 pub mod oracle;
+mod wrappers;
 
 pub use function::{EvalError, Evaluation, SemanticFunction};
 pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};
+pub use wrappers::{BlackBox, Counting, Counts};

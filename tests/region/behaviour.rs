@@ -146,7 +146,7 @@ fn the_corner_rule_stalls_in_2d() {
             let corners = r.region.corners();
             for j in 0..4 {
                 let c = [corners[(j, 0)], corners[(j, 1)]];
-                let v = f.oracle.value(&c);
+                let v = f.oracle().value(&c);
                 assert!(
                     v < corner_max,
                     "{method} from {s:?}: f = {v} at corner {c:?}"

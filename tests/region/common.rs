@@ -1,57 +1,59 @@
-//! Test utilities shared by the `region_*` tests: an oracle seen as a semantic function.
+//! Test utilities shared by the region tests: an oracle seen as a semantic function.
 #![allow(dead_code)] // each test binary uses a different part
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use nalgebra::{DMatrix, DVector};
-use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
+use nalgebra::DMatrix;
+use semrob::semantic::oracle::OracleFunction;
+use semrob::semantic::{BlackBox, Counting, EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
 
-/// An [`Oracle`] behind the [`SemanticFunction`] trait, counting what it is asked.
-pub struct OracleFn {
-    pub oracle: Oracle,
-    /// Whether it offers gradients (a black box when false).
-    pub gradients: bool,
-    /// Batch calls, points evaluated, points at which gradients were computed.
-    pub calls: AtomicUsize,
-    pub points: AtomicUsize,
-    pub gradient_points: AtomicUsize,
+/// An [`Oracle`] behind the [`SemanticFunction`] trait (the library's `OracleFunction`),
+/// counting what it is asked (the library's `Counting`), with or without its gradients.
+pub enum OracleFn {
+    WithGradients(Counting<OracleFunction>),
+    BlackBox(Counting<BlackBox<OracleFunction>>),
 }
 
 impl OracleFn {
     pub fn new(oracle: Oracle) -> OracleFn {
-        OracleFn {
-            oracle,
-            gradients: true,
-            calls: AtomicUsize::new(0),
-            points: AtomicUsize::new(0),
-            gradient_points: AtomicUsize::new(0),
-        }
+        OracleFn::WithGradients(Counting::new(OracleFunction(oracle)))
     }
 
     pub fn black_box(oracle: Oracle) -> OracleFn {
-        OracleFn {
-            gradients: false,
-            ..OracleFn::new(oracle)
+        OracleFn::BlackBox(Counting::new(BlackBox(OracleFunction(oracle))))
+    }
+
+    /// Batch calls, points evaluated, points at which gradients were computed.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let c = match self {
+            OracleFn::WithGradients(f) => f.counts(),
+            OracleFn::BlackBox(f) => f.counts(),
+        };
+        (c.calls, c.points, c.gradient_points)
+    }
+
+    /// The oracle itself, for closed forms.
+    pub fn oracle(&self) -> &Oracle {
+        match self {
+            OracleFn::WithGradients(f) => &f.inner().0,
+            OracleFn::BlackBox(f) => &f.inner().0 .0,
         }
     }
 
-    pub fn counts(&self) -> (usize, usize, usize) {
-        (
-            self.calls.load(Ordering::Relaxed),
-            self.points.load(Ordering::Relaxed),
-            self.gradient_points.load(Ordering::Relaxed),
-        )
+    fn function(&self) -> &dyn SemanticFunction {
+        match self {
+            OracleFn::WithGradients(f) => f,
+            OracleFn::BlackBox(f) => f,
+        }
     }
 }
 
 impl SemanticFunction for OracleFn {
     fn dim(&self) -> usize {
-        self.oracle.dim()
+        self.function().dim()
     }
 
     fn provides_gradients(&self) -> bool {
-        self.gradients
+        self.function().provides_gradients()
     }
 
     fn evaluate(
@@ -59,33 +61,7 @@ impl SemanticFunction for OracleFn {
         points: &DMatrix<f64>,
         gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
-        if points.ncols() != self.dim() {
-            return Err(EvalError::Dimension {
-                expected: self.dim(),
-                got: points.ncols(),
-            });
-        }
-        if gradient_rows > 0 && !self.gradients {
-            return Err(EvalError::NoGradients);
-        }
-        let m = points.nrows();
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.points.fetch_add(m, Ordering::Relaxed);
-        let rows: Vec<Vec<f64>> = (0..m)
-            .map(|j| points.row(j).iter().copied().collect())
-            .collect();
-        let values = DVector::from_iterator(m, rows.iter().map(|x| self.oracle.value(x)));
-        let gradient_rows = gradient_rows.min(m);
-        let gradients = (gradient_rows > 0).then(|| {
-            self.gradient_points
-                .fetch_add(gradient_rows, Ordering::Relaxed);
-            let g: Vec<Vec<f64>> = rows[..gradient_rows]
-                .iter()
-                .map(|x| self.oracle.gradient(x))
-                .collect();
-            DMatrix::from_fn(gradient_rows, self.dim(), |j, i| g[j][i])
-        });
-        Ok(Evaluation { values, gradients })
+        self.function().evaluate(points, gradient_rows)
     }
 }
 

@@ -216,7 +216,7 @@ fn with_the_paper_defaults_no_bound_leaves_the_domain_and_no_step_is_non_finite(
                         assert!(
                             lo[k] <= a[k] && b[k] <= hi[k],
                             "{method} from {s:?} on {}: [{}, {}] leaves the domain",
-                            f.oracle,
+                            f.oracle(),
                             a[k],
                             b[k]
                         );
