@@ -163,25 +163,52 @@ fn draw_cells(chart: &mut Chart2d, grid: &Grid) -> Result<(), PlotError> {
     Ok(())
 }
 
-fn heatmap_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>, PlotError> {
+/// How a heatmap's axes look: the caption's font size, and whether ticks are shortened
+/// ([`tick`]) with the page's label fonts.
+#[derive(Debug, Clone, Copy)]
+struct HeatmapLook {
+    caption: u32,
+    page_ticks: bool,
+}
+
+/// The axes of a 2-D map's heatmap on `area` (axis 0 across, axis 1 up), with the map's
+/// cells drawn: what [`heatmap_png`] and [`annotated_heatmap_png`] draw on.
+fn heatmap_axes<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    grid: &Grid,
+    title: &str,
+    look: HeatmapLook,
+) -> Result<Chart2d<'a, 'b>, PlotError> {
     let (lower, upper) = grid.domain();
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", look.caption))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d(lower[0]..upper[0], lower[1]..upper[1])
+        .map_err(drawing)?;
+    let (x_desc, y_desc) = (axis_label(grid, 0), axis_label(grid, 1));
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh().x_desc(x_desc).y_desc(y_desc);
+    if look.page_ticks {
+        mesh.x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15));
+    }
+    mesh.draw().map_err(drawing)?;
+    draw_cells(&mut chart, grid)?;
+    Ok(chart)
+}
+
+fn heatmap_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>, PlotError> {
     draw_png((960, 480), |root| {
         let (main, bar) = root.split_horizontally(860);
-        let mut chart = ChartBuilder::on(&main)
-            .caption(title, ("sans-serif", 20))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
-            .build_cartesian_2d(lower[0]..upper[0], lower[1]..upper[1])
-            .map_err(drawing)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(axis_label(grid, 0))
-            .y_desc(axis_label(grid, 1))
-            .draw()
-            .map_err(drawing)?;
-        draw_cells(&mut chart, grid)?;
+        let look = HeatmapLook {
+            caption: 20,
+            page_ticks: false,
+        };
+        let mut chart = heatmap_axes(&main, grid, title, look)?;
         for o in overlays {
             let (r, g, b) = o.colour;
             let colour = RGBColor(r, g, b);
@@ -506,29 +533,14 @@ pub fn annotated_heatmap_png(
             grid.axes().len()
         )));
     }
-    let (lower, upper) = grid.domain();
     draw_png((900, 470), |root| {
         let (top, strip) = root.split_vertically(440);
         let (main, bar) = top.split_horizontally(810);
-        let mut chart = ChartBuilder::on(&main)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
-            .build_cartesian_2d(lower[0]..upper[0], lower[1]..upper[1])
-            .map_err(drawing)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(axis_label(grid, 0))
-            .y_desc(axis_label(grid, 1))
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .draw()
-            .map_err(drawing)?;
-        draw_cells(&mut chart, grid)?;
+        let look = HeatmapLook {
+            caption: 18,
+            page_ticks: true,
+        };
+        let mut chart = heatmap_axes(&main, grid, title, look)?;
         for b in boxes {
             let (x0, y0, x1, y1) = (b.lower[0], b.lower[1], b.upper[0], b.upper[1]);
             let outline = vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
