@@ -22,13 +22,15 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::DMatrix;
-use semrob::analysis::function::{AxisSpec, ClassifierFunction, Scene, SemanticParam};
+use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::load_mesh;
 use semrob::analysis::map::sample_map;
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::region::Region;
+use semrob::render::Scene;
 use semrob::runtime::{cores, ThreadPlan};
 use semrob::semantic::SemanticFunction;
+use semrob::semantic::{AxisSpec, SemanticParam};
 
 fn set_up_process(device: Device) {
     if std::env::var_os("SEMROB_BENCH_UNTUNED").is_none() {

@@ -3,8 +3,8 @@
 //! The paper's code takes 164 ms per run on such a map (PEERS.md): 800 steps × 8 corners.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use semrob::analysis::function::paper_axes;
 use semrob::region::{find_region, HyperParams, Method, Region};
+use semrob::semantic::paper_axes;
 use semrob::semantic::Grid;
 
 /// A 120 × 34 map with a confident plateau on azimuth [100, 200] × elevation [10, 60].

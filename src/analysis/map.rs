@@ -4,7 +4,7 @@
 use nalgebra::DMatrix;
 use serde_json::Value;
 
-use super::function::AxisSpec;
+use crate::semantic::AxisSpec;
 use crate::semantic::{Axis, EvalError, Grid, GridProblem, SemanticFunction};
 
 /// Why a map could not be made.
@@ -110,8 +110,8 @@ mod tests {
     use semrob_oracles::Oracle;
 
     use super::*;
-    use crate::analysis::function::SemanticParam;
     use crate::semantic::oracle::OracleFunction;
+    use crate::semantic::SemanticParam;
 
     #[test]
     fn a_sampled_map_holds_f_at_every_grid_point_in_row_major_order() {

@@ -7,7 +7,6 @@ use anyhow::{bail, Context};
 use clap::Args;
 use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
-use semrob::analysis::function::SemanticParam;
 use semrob::analysis::inputs::MeshSource;
 use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::nets::Label;
@@ -15,6 +14,7 @@ use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::{line_plot_png, map_png, Series};
 use semrob::report::write_atomic;
 use semrob::semantic::Grid;
+use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
 use super::common::{region_overlays, OutputArgs, SearchArgs};

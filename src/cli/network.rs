@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use semrob::analysis::function::{AxisSpec, ClassifierFunction, Scene, SemanticParam};
+use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
 use semrob::nets::{Architecture, Device, Label};
 use semrob::region::{Observer, RegionSearch, Step};
+use semrob::render::Scene;
 use semrob::runtime::{cores, ThreadPlan};
+use semrob::semantic::{AxisSpec, SemanticParam};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,6 +153,6 @@ impl Observer for StepProgress {
 pub fn axes(text: Option<&str>) -> anyhow::Result<Vec<AxisSpec>> {
     match text {
         Some(t) => Ok(AxisSpec::parse_list(t)?),
-        None => Ok(semrob::analysis::function::paper_axes()),
+        None => Ok(semrob::semantic::paper_axes()),
     }
 }

@@ -22,6 +22,7 @@ pub mod fixtures;
 mod image;
 mod mesh;
 mod raster;
+mod scene;
 
 use rayon::prelude::*;
 use thiserror::Error;
@@ -29,6 +30,7 @@ use thiserror::Error;
 pub use camera::{Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGLE_DEG};
 pub use image::{BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError};
+pub use scene::Scene;
 
 /// Largest image side accepted (output pixels times supersampling).
 pub const MAX_SAMPLES_PER_SIDE: u32 = 8192;

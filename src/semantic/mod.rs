@@ -6,8 +6,10 @@
 mod function;
 pub mod grid;
 pub mod oracle;
+mod param;
 mod wrappers;
 
 pub use function::{EvalError, Evaluation, SemanticFunction};
 pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};
+pub use param::{check_axes, paper_axes, AxisSpec, AxisSpecError, SemanticParam, UnknownParam};
 pub use wrappers::{BlackBox, Counting, Counts};

@@ -4,7 +4,7 @@ use crate::util::semrob;
 use std::path::Path;
 use std::process::Output;
 
-use semrob::analysis::function::paper_axes;
+use semrob::semantic::paper_axes;
 use semrob::semantic::Grid;
 use serde_json::{json, Value};
 

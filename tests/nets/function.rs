@@ -4,10 +4,12 @@
 
 use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
-use semrob::analysis::function::{ClassifierFunction, Scene, SemanticParam};
+use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::load_mesh;
 use semrob::nets::{Architecture, Classifier, Device};
+use semrob::render::Scene;
 use semrob::semantic::SemanticFunction;
+use semrob::semantic::SemanticParam;
 
 fn vase_lite0(params: Vec<SemanticParam>) -> ClassifierFunction {
     let classifier = Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)

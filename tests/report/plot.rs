@@ -1,7 +1,7 @@
 //! The PNG plots decode, have the promised size, and show the data where it is.
 
-use semrob::analysis::function::paper_axes;
 use semrob::report::plot::{bar_chart_png, line_plot_png, map_png, Overlay, Series};
+use semrob::semantic::paper_axes;
 use semrob::semantic::{Axis, Grid};
 
 fn plateau_map() -> Grid {

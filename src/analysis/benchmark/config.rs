@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::function::{check_axes, AxisSpec, Scene};
 use crate::analysis::inputs::Fnv64;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::region::{HyperParams, Method, Region};
 use crate::render::fixtures;
+use crate::render::Scene;
+use crate::semantic::{check_axes, AxisSpec};
 
 /// Why a configuration was refused; names the field and the value.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,6 @@ use super::artifacts::{largest_region, render_points, RenderShot, Renders};
 use super::config::{CheckedConfig, RegionMode};
 use super::results::{JobId, JobResult, JobTelemetry, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
-use crate::analysis::function::AxisSpec;
 use crate::analysis::function::ClassifierFunction;
 use crate::analysis::inputs::{self, Fnv64, WeightsId};
 use crate::analysis::lockstep::LockstepStats;
@@ -22,6 +21,7 @@ use crate::nets::{Architecture, Classifier, Device};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, ShapeKey};
 use crate::render::Mesh;
+use crate::semantic::AxisSpec;
 use crate::semantic::Grid;
 
 /// Where a job's mesh comes from.
