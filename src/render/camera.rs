@@ -1,5 +1,6 @@
 //! Per-view semantic parameters and the NMR look-at camera (SPEC §6).
 
+use super::vec3::dot;
 use thiserror::Error;
 
 /// NMR's default camera distance (SPEC §6).
@@ -179,10 +180,6 @@ impl Camera {
 /// so `reduce(−x) = −reduce(x)` exactly.
 fn reduce_deg(x: f64) -> f64 {
     x - 360.0 * (x / 360.0).round()
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use std::f64::consts::PI;
 use thiserror::Error;
 
 use super::mesh::{Mesh, MeshError};
+use super::vec3::{cross, dot, normalised, scale, sub};
 
 /// Segments around the axis of every surface of revolution.
 pub const SEGMENTS: usize = 64;
@@ -487,31 +488,6 @@ impl Builder {
 enum Ring {
     Pole(usize),
     Loop(usize),
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn scale(a: [f64; 3], s: f64) -> [f64; 3] {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-fn normalised(a: [f64; 3]) -> [f64; 3] {
-    let n = dot(a, a).sqrt();
-    scale(a, 1.0 / n)
 }
 
 #[cfg(test)]

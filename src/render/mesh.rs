@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::vec3::{cross, dot, sub};
 use thiserror::Error;
 
 /// Why a mesh was refused. Every variant names its source (a file path, or a fixture name).
@@ -221,22 +222,6 @@ fn normalise(name: &str, mut vertices: Vec<[f64; 3]>) -> Result<Vec<[f64; 3]>, M
         }
     }
     Ok(vertices)
-}
-
-pub(crate) fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-pub(crate) fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
-}
-
-pub(crate) fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 #[cfg(test)]

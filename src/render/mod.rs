@@ -23,6 +23,7 @@ mod image;
 mod mesh;
 mod raster;
 mod scene;
+mod vec3;
 
 use rayon::prelude::*;
 use thiserror::Error;

@@ -8,6 +8,7 @@
 
 use super::camera::{Camera, View, NEAR, VIEW_HALF_ANGLE_DEG};
 use super::mesh::Mesh;
+use super::vec3::dot;
 
 /// Fixed-point subpixel precision: coordinates are multiples of 1/2^SUBPIXEL_BITS pixel.
 const SUBPIXEL_BITS: u32 = 8;
@@ -327,10 +328,6 @@ fn row_span(e_row: [i64; 3], step_x: [i64; 3], ncols: i64) -> (i64, i64) {
 #[inline]
 fn edge(p: ScreenVertex, q: ScreenVertex, x: i64, y: i64) -> i64 {
     (q.x - p.x) as i64 * (y - p.y as i64) - (q.y - p.y) as i64 * (x - p.x as i64)
-}
-
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 #[cfg(test)]
