@@ -86,6 +86,7 @@ touch -r "$ROOT/Cargo.toml" "$WS/Cargo.toml"
 # Cargo decides freshness by mtime, and the copied files keep theirs: a file whose content
 # differs from the last successful build's (another checkout, a merge) could look older than
 # that build's outputs. Touch every file not in the last build's content manifest.
+mkdir -p "$CARGO_TARGET_DIR"
 SUMS=$CARGO_TARGET_DIR/gpu-ws.sha256
 (cd "$WS" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$SUMS.new"
 if [[ -f "$SUMS" ]]; then
