@@ -8,11 +8,17 @@ and the difference of their volume ratios |D|/|Ω|. Per folder, the SRVR the way
 computes it (the mean, over shapes, of the mean volume ratio of the shape's runs), over every
 compared shape and over the shapes whose mean map score passes the acceptance threshold.
 
-Usage: python3 scripts/python/agreement.py MAP_DIR NETWORK_DIR [JOB=REGIONS.json ...] [--json]
-  JOB=REGIONS.json  network-mode regions of one more job from `semrob regions mesh MESH --out`
-                    (same network, label, axes and hyper-parameters as the configuration),
-                    JOB being its key in the folders (`<network>/<class>/<shape>`); the map
-                    folder's job gives its mean score.
+Usage: python3 scripts/python/agreement.py MAP_DIR NETWORK_DIR [SIDE:JOB=REGIONS.json ...] [--json]
+  net:JOB=REGIONS.json  network-mode regions of a job from `semrob regions mesh MESH --out`
+                        (same network, label, axes and hyper-parameters as the configuration);
+                        several files of one job (one per method) join.
+  map:JOB=REGIONS.json  map-mode regions of a job from `semrob regions grid MAP --out`, which
+                        replace the map folder's runs of that job (e.g. grown on a map computed
+                        on the same device as the network-mode runs).
+  JOB is the job's key in the folders (`<network>/<class>/<shape>`); the map folder's job
+  gives its mean score.
+Only runs present on both sides are compared, and the SRVR of each side is taken over those
+runs alone.
 Standard library only.
 """
 
@@ -75,18 +81,26 @@ def main():
         sys.exit("the two folders were run from different configurations (beyond `regions`)")
     threshold = m_cfg.get("acceptance", {}).get("min_mean_score", 0.1)
     a, b = jobs(map_dir), jobs(net_dir)
+    added = {"map": set(), "net": set()}
     for pair in extra:
-        key, _, path = pair.partition("=")
+        side, _, rest = pair.partition(":")
+        key, _, path = rest.partition("=")
         key = key if key.endswith(".json") else key + ".json"
-        if key not in a or not path:
-            sys.exit(f"{pair}: expected JOB=FILE with JOB a job of {map_dir}")
+        if side not in added or key not in a or not path:
+            sys.exit(f"{pair}: expected map:JOB=FILE or net:JOB=FILE with JOB a job of {map_dir}")
         r = json.loads(Path(path).read_text())
-        fn, cfg = r["function"], m_cfg
-        if fn["label"] != a[key]["label"] or r["axes"] != [x.split(":")[0] for x in cfg["axes"]]:
-            sys.exit(f"{path}: another label or other axes than {key} of {map_dir}")
         if r.get("adversarial"):
             sys.exit(f"{path}: adversarial regions")
-        b[key] = {"mean_score": a[key]["mean_score"], "runs": r["runs"], "label": fn["label"]}
+        fn = r.get("function")
+        if fn is not None and fn["label"] != a[key]["label"]:
+            sys.exit(f"{path}: label {fn['label']}, not {a[key]['label']} as {key} of {map_dir}")
+        target = a if side == "map" else b
+        if key in added[side]:
+            target[key]["runs"].extend(r["runs"])
+        else:
+            base = {"mean_score": a[key]["mean_score"], "label": a[key]["label"]}
+            target[key] = {**base, "runs": list(r["runs"])}
+            added[side].add(key)
     common = [k for k in a if k in b]
     rows, ious, diffs = [], {}, {}
     srvr = {"map": {"all": [], "accepted": []}, "network": {"all": [], "accepted": []}}
@@ -95,14 +109,15 @@ def main():
         runs_a = {(r["method"], tuple(r["init"])): r for r in ja["runs"]}
         runs_b = {(r["method"], tuple(r["init"])): r for r in jb["runs"]}
         # The acceptance decision of the map, the same data in both modes.
-        accepted = jb["mean_score"] >= threshold
-        for mode, job in (("map", ja), ("network", jb)):
-            if job["runs"]:
-                mean = statistics.fmean(r["volume_ratio"] for r in job["runs"])
+        accepted = ja["mean_score"] >= threshold
+        paired = sorted(runs_a.keys() & runs_b.keys())
+        for mode, runs in (("map", runs_a), ("network", runs_b)):
+            if paired:
+                mean = statistics.fmean(runs[k]["volume_ratio"] for k in paired)
                 srvr[mode]["all"].append(mean)
                 if accepted:
                     srvr[mode]["accepted"].append(mean)
-        for run_key in sorted(runs_a.keys() & runs_b.keys()):
+        for run_key in paired:
             ra, rb = runs_a[run_key], runs_b[run_key]
             v = iou(ra, rb)
             d = ra["volume_ratio"] - rb["volume_ratio"]
@@ -113,7 +128,7 @@ def main():
             diffs.setdefault(method, []).append(abs(d))
             diffs.setdefault("all", []).append(abs(d))
             rows.append({
-                "job": key, "accepted": accepted, "mean_score": jb["mean_score"],
+                "job": key, "accepted": accepted, "mean_score": ja["mean_score"],
                 "method": method, "init": list(run_key[1]), "iou": v,
                 "map": {"lower": ra["lower"], "upper": ra["upper"], "ratio": ra["volume_ratio"],
                         "stop": ra["stop"]},
