@@ -144,6 +144,22 @@ impl OutputArgs {
     }
 }
 
+/// Ω as `{"lower": [...], "upper": [...]}` in every regions output.
+#[derive(serde::Serialize)]
+pub struct DomainJson {
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl From<&Region> for DomainJson {
+    fn from(d: &Region) -> Self {
+        DomainJson {
+            lower: d.lower().iter().copied().collect(),
+            upper: d.upper().iter().copied().collect(),
+        }
+    }
+}
+
 /// The boxes of 2-D region runs, to draw over their map, one colour and legend entry each.
 pub fn region_overlays(runs: &[RunSummary]) -> Vec<Overlay> {
     runs.iter()

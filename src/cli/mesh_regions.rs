@@ -17,7 +17,7 @@ use semrob::semantic::Grid;
 use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
-use super::common::{region_overlays, OutputArgs, SearchArgs};
+use super::common::{region_overlays, DomainJson, OutputArgs, SearchArgs};
 use super::network::{axes, load_function, DeviceChoice, SceneArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
@@ -85,7 +85,7 @@ pub struct MeshArgs {
 struct MeshRegionsJson {
     function: serde_json::Value,
     axes: Vec<&'static str>,
-    domain: [Vec<f64>; 2],
+    domain: DomainJson,
     adversarial: bool,
     runs: Vec<RunSummary>,
 }
@@ -216,10 +216,7 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let report = MeshRegionsJson {
         function: meta,
         axes: params.iter().map(|p| p.name()).collect(),
-        domain: [
-            domain.lower().iter().copied().collect(),
-            domain.upper().iter().copied().collect(),
-        ],
+        domain: DomainJson::from(&domain),
         adversarial: args.output.adversarial,
         runs,
     };

@@ -13,7 +13,7 @@ use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 use serde::Serialize;
 
-use super::common::{region_overlays, OutputArgs, SearchArgs};
+use super::common::{region_overlays, DomainJson, OutputArgs, SearchArgs};
 
 #[derive(Debug, Args)]
 pub struct RegionsArgs {
@@ -57,12 +57,6 @@ struct OracleArgs {
     search: SearchArgs,
     #[command(flatten)]
     output: OutputArgs,
-}
-
-#[derive(Serialize)]
-pub(super) struct DomainJson {
-    lower: Vec<f64>,
-    upper: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -147,10 +141,7 @@ fn regions(
         .with_trace(output.trace);
     let (runs, _) = run_all(f, &domain, &plan, &mut [])?;
     Ok(RegionsJson {
-        domain: DomainJson {
-            lower: domain.lower().iter().copied().collect(),
-            upper: domain.upper().iter().copied().collect(),
-        },
+        domain: DomainJson::from(&domain),
         adversarial: output.adversarial,
         runs,
     })
