@@ -23,6 +23,7 @@ Standard library only.
 """
 
 import json
+import signal
 import statistics
 import sys
 from pathlib import Path
@@ -176,4 +177,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the output quietly
     main()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Map mode against network mode (issue 9; BENCHMARKS.md, "Map mode against network mode"):
+# the region runs measured on 2026-11-29, compared run by run by scripts/python/agreement.py.
+#   map/, network/  `semrob srvr configs/agreement.toml --regions map|network --device cuda`
+#                   on the H200 (results folders without maps, traces and renders; network/
+#                   holds the one network-mode job that fitted, the aeroplane)
+#   gpu/bottle-network.json   `semrob regions mesh <bottle> --label 898 --batch 512 --device cuda`
+#   cpu/<shape>-<method>.json `semrob regions mesh <shape> --label K --method naive|oir-b` on the
+#                   2-core CPU
+#   cpu/<shape>-map-regions.json `semrob regions grid <its CPU map>`: map mode on a map computed
+#                   on the CPU (`semrob map <shape> --label K --batch 32`), so that each CPU
+#                   comparison uses one device's scores
+# Usage: benchmarks/agreement/compare.sh [--json]
+set -euo pipefail
+cd "$(dirname "$0")"
+L=efficientnet-lite0
+declare -A JOB=(
+    [bottle]=$L/bottle/1cf98e5b6fff5471c8724d5673a063a6
+    [chair]=$L/chair/341a2d3df9800314fa260f4362cac599
+    [cup]=$L/cup/1ea9ea99ac8ed233bf355ac8109b9988
+    [vase]=$L/vase/12ec19e85b31e274725f67267e31c89
+    [toilet]=$L/toilet/2d204f50f33b3994fe52ffd0e748a1ab
+)
+args=("net:${JOB[bottle]}=gpu/bottle-network.json")
+for s in chair cup vase toilet; do
+    args+=("map:${JOB[$s]}=cpu/$s-map-regions.json")
+    for f in cpu/$s-*.json; do
+        [[ $f == *map-regions* ]] || args+=("net:${JOB[$s]}=$f")
+    done
+done
+exec python3 ../../scripts/python/agreement.py map network "${args[@]}" "$@"
