@@ -22,8 +22,8 @@
 #
 # Results, under $OUT (at most 8 files come back): gpu-check-PHASE.log; PHASE-results.tar.gz
 # (timings.txt, util.csv, maps, regions, throughput); for `shapenet`
-# shapenet-results.tar.gz (stamp, jobs, reports, traces), shapenet-maps.tar.gz (the maps)
-# and agree.tar.gz (both agreement folders without their renders).
+# shapenet-jobs.tar.gz (stamp, jobs, reports), shapenet-maps.tar.gz (the maps) and
+# agree.tar.gz (both agreement folders without their renders).
 #
 # Knobs (environment): CHECK_BUDGET (seconds for the phase, default 360), MAP_BATCH (512),
 # REGIONS_ITERS (50), SHAPENET_TIMEOUT (3600), AGREE_MAP_TIMEOUT (60).
@@ -149,8 +149,10 @@ finish() {
     cat "$TIMINGS"
     tar_results "$PHASE-results" "results-$PHASE"
     if [[ $PHASE != check ]]; then
-        tar_results agree agree --exclude=renders
-        tar_results shapenet-results shapenet-map --exclude=renders --exclude=maps
+        tar_results agree agree --exclude=renders --exclude=traces
+        # Traces are about 1 MB per job: they would push the tarball over the 16 MiB that
+        # come back from a device call (and collide with the phase's own shapenet-results).
+        tar_results shapenet-jobs shapenet-map --exclude=renders --exclude=maps --exclude=traces
         tar_results shapenet-maps shapenet-map --exclude=renders --exclude=traces --exclude=jobs
     fi
     ls -l "$OUT"
