@@ -95,6 +95,14 @@ def main():
         fn = r.get("function")
         if fn is not None and fn["label"] != a[key]["label"]:
             sys.exit(f"{path}: label {fn['label']}, not {a[key]['label']} as {key} of {map_dir}")
+        if "axes" in r and r["axes"] != [x.split(":")[0] for x in m_cfg["axes"]]:
+            sys.exit(f"{path}: axes {r['axes']}, not those of the configuration {m_cfg['axes']}")
+        # Ω: `{"lower", "upper"}` (or `[lower, upper]` from semrob before 2026-11-30).
+        d = r.get("domain")
+        lower, upper = (d["lower"], d["upper"]) if isinstance(d, dict) else (d[0], d[1])
+        want = [[float(x.split(":")[i]) for x in m_cfg["axes"]] for i in (1, 2)]
+        if [lower, upper] != want:
+            sys.exit(f"{path}: domain {[lower, upper]}, not the configuration's {want}")
         target = a if side == "map" else b
         if key in added[side]:
             target[key]["runs"].extend(r["runs"])
