@@ -7,5 +7,6 @@ pub mod inputs;
 pub mod lockstep;
 pub mod map;
 pub mod regions;
+pub mod report;
 pub mod srvr;
 pub mod traps;

@@ -42,10 +42,6 @@ pub struct ClassSrvr {
     pub rejected: usize,
     /// Regions that contributed (shapes × starts × methods).
     pub regions: usize,
-    /// Shapes the network itself scores ≥ the acceptance threshold on (its own pass count,
-    /// beside the shapes the rule kept), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub own_pass: Option<usize>,
 }
 
 /// SRVR of one network: the mean over its classes that have accepted shapes (`None` when
@@ -57,12 +53,10 @@ pub struct NetworkSrvr {
     pub classes: Vec<ClassSrvr>,
 }
 
-/// The SRVR table, networks and classes in name order.
+/// The SRVR figures, networks and classes in name order (the report,
+/// `crate::analysis::report::SrvrReport`, adds each shape's map numbers to them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SrvrReport {
-    /// The acceptance rule that chose the shapes, when one was applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acceptance: Option<AcceptanceSummary>,
+pub struct SrvrTable {
     pub networks: Vec<NetworkSrvr>,
 }
 
@@ -72,7 +66,7 @@ pub struct SrvrReport {
 /// every shape the class figure is the mean over shapes of the per-shape means. Rejected
 /// shapes are counted; a class whose shapes were all rejected has no SRVR and does not enter
 /// its network's mean.
-pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrReport {
+pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrTable {
     #[derive(Default)]
     struct Acc<'a> {
         sum: f64,
@@ -110,7 +104,6 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrRe
                     shapes: acc.shapes.len(),
                     rejected: acc.rejected,
                     regions: acc.regions,
-                    own_pass: None,
                 })
                 .collect();
             let measured: Vec<f64> = classes.iter().filter_map(|c| c.srvr).collect();
@@ -123,10 +116,7 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrRe
             }
         })
         .collect();
-    SrvrReport {
-        acceptance: None,
-        networks,
-    }
+    SrvrTable { networks }
 }
 
 /// Which shapes enter SRVR (SPEC §7).
@@ -331,62 +321,6 @@ impl AcceptanceSummary {
     }
 }
 
-fn percent(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".to_string(), |v| format!("{:.3}", 100.0 * v))
-}
-
-impl SrvrReport {
-    /// Sets every class's own pass count: the shapes its network scores ≥ `min` on itself.
-    pub fn set_own_pass(&mut self, scores: &[ShapeScore], min: f64) {
-        for net in &mut self.networks {
-            for c in &mut net.classes {
-                c.own_pass = Some(
-                    scores
-                        .iter()
-                        .filter(|s| s.network == net.network && s.class == c.class)
-                        .filter(|s| s.mean_score >= min)
-                        .count(),
-                );
-            }
-        }
-    }
-
-    /// A markdown table: one row per network and class, SRVR in percent of |Ω|, after a line
-    /// naming the acceptance rule.
-    pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        if let Some(a) = &self.acceptance {
-            out.push_str(&a.sentence());
-            out.push_str("\n\n");
-        }
-        out.push_str(
-            "| network | class | shapes | rejected | own pass | regions | SRVR (% of Ω) |\n",
-        );
-        out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
-        for net in &self.networks {
-            for c in &net.classes {
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} | {} |\n",
-                    net.network,
-                    c.class,
-                    c.shapes,
-                    c.rejected,
-                    c.own_pass.map_or_else(|| "n/a".into(), |k| k.to_string()),
-                    c.regions,
-                    percent(c.srvr)
-                ));
-            }
-            let measured = net.classes.iter().filter(|c| c.srvr.is_some()).count();
-            out.push_str(&format!(
-                "| **{}** | **mean of {measured} classes** | | | | | **{}** |\n",
-                net.network,
-                percent(net.srvr)
-            ));
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,19 +434,5 @@ mod tests {
         assert!("".parse::<AcceptBy>().is_err());
         assert_eq!("each".parse::<AcceptBy>().unwrap().to_string(), "each");
         assert_eq!("none".parse::<AcceptBy>().unwrap(), AcceptBy::All);
-    }
-
-    #[test]
-    fn markdown_has_a_row_per_class_and_a_total_per_network() {
-        let report = aggregate(&[rec("n", "cup", "a", "naive", 0.5)], &[]);
-        let md = report.to_markdown();
-        assert!(
-            md.contains("| n | cup | 1 | 0 | n/a | 1 | 50.000 |"),
-            "{md}"
-        );
-        assert!(
-            md.contains("| **n** | **mean of 1 classes** | | | | | **50.000** |"),
-            "{md}"
-        );
     }
 }

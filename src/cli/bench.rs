@@ -5,14 +5,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::benchmark::{
-    build_report, plan, run_jobs, BenchReport, JobEvent, JobTelemetry, RegionMode, ResultsDir,
-    Shard, SrvrConfig, EMBEDDED_DEFAULT,
+    plan, run_jobs, JobEvent, JobTelemetry, RegionMode, ResultsDir, Shard, SrvrConfig,
+    EMBEDDED_DEFAULT,
 };
+use semrob::analysis::report::SrvrReport;
+use semrob::report::export::{Exporter, Format, Json, Markdown};
 use semrob::report::golden::{check_golden, GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
 use semrob::runtime::{cores, ThreadPlan};
 
+use super::common::FormatArgs;
 use super::network::{progress, DeviceChoice};
 
 /// Options of the configuration mode of `semrob srvr`.
@@ -49,7 +52,7 @@ pub struct GoldenArgs {
 }
 
 /// Runs the configuration (or the embedded default).
-pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::Result<()> {
     let mut checked = match config {
         Some(path) => SrvrConfig::read(path)?,
         None => SrvrConfig::from_toml(EMBEDDED_DEFAULT, "(embedded default)")?,
@@ -96,13 +99,13 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, json: bool) -> anyhow::Resul
         }
     })?;
     bar.finish_and_clear();
-    if !json {
+    if format != Format::Json {
         print_time_split(&dir);
     }
     // The embedded default checks itself against its committed golden report, unless
     // another golden file, a shard or another region mode was asked for.
     let embedded = config.is_none() && args.regions.is_none() && shard == Shard::ALL;
-    report(&dir, json, &args.golden, embedded)
+    report(&dir, format, &args.golden, embedded)
 }
 
 /// Where the jobs' time went (jobs with telemetry only), on stdout after the report.
@@ -143,18 +146,18 @@ fn print_time_split(dir: &ResultsDir) {
 const EMBEDDED_GOLDEN: &str = include_str!("../../golden/default/quick.json");
 
 /// Writes `report.json`, `report.md`, `srvr.png` and the page `report.html` into the folder,
-/// prints the table (or JSON) and checks or blesses the golden file (with `embedded` and no
-/// golden file given, the embedded default's golden report).
+/// prints the report in `format` and checks or blesses the golden file (with `embedded` and
+/// no golden file given, the embedded default's golden report).
 pub fn report(
     dir: &ResultsDir,
-    json: bool,
+    format: Format,
     golden: &GoldenArgs,
     embedded: bool,
 ) -> anyhow::Result<()> {
     let results = dir.results();
-    let report: BenchReport = build_report(dir.stamp(), &results)?;
-    let text = serde_json::to_string_pretty(&report)? + "\n";
-    let md = report.to_markdown();
+    let report = SrvrReport::from_results(dir.stamp(), &results)?;
+    let text = Json.export(&report)?;
+    let md = Markdown.export(&report)?;
     let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
         let path = dir.root().join(name);
         write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
@@ -168,10 +171,12 @@ pub fn report(
             &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)?,
         )?;
     }
-    if json {
-        print!("{text}");
-    } else {
-        print!("{md}");
+    match format {
+        Format::Json => print!("{text}"),
+        Format::Markdown => print!("{md}"),
+        Format::Terminal => print!("{}", format.exporter().export(&report)?),
+    }
+    if format != Format::Json {
         println!("\nresults in {}", dir.root().display());
     }
     // The page is for people; the results above stand without it.
@@ -191,7 +196,8 @@ pub fn report(
         let about = format!(
             "SRVR report of {:?} (config {}); compare: semrob srvr CONFIG --golden FILE; \
              regenerate: add --bless",
-            report.name, report.config_hash
+            report.name,
+            report.config_hash.as_deref().unwrap_or("not recorded")
         );
         match check_golden(path, &about, &got, golden.bless) {
             Ok(()) if golden.bless => eprintln!("semrob: blessed {}", path.display()),
@@ -222,14 +228,13 @@ pub struct MergeArgs {
     /// The merged folder (created; may be one of the shards' folders).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: FormatArgs,
     #[command(flatten)]
     golden: GoldenArgs,
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let dir = ResultsDir::merge(&args.out, &args.shards)?;
-    report(&dir, args.json, &args.golden, false)
+    report(&dir, args.format.format(), &args.golden, false)
 }

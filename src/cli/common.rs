@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use semrob::analysis::regions::{default_starts, RunSummary};
 use semrob::region::{HyperParams, Method, Point, Region};
+use semrob::report::export::Format;
 use semrob::report::plot::{palette, Overlay};
 use semrob::report::write_atomic;
 
@@ -171,4 +172,26 @@ pub fn region_overlays(runs: &[RunSummary]) -> Vec<Overlay> {
             colour: palette(i),
         })
         .collect()
+}
+
+/// How a command prints its SRVR report on standard output.
+#[derive(Debug, Clone, Args)]
+pub struct FormatArgs {
+    /// `terminal`: a summary to read (colours on a terminal, unless NO_COLOR is set);
+    /// `markdown`: the tables of report.md; `json`: the report.json document.
+    #[arg(long, value_name = "terminal|markdown|json", default_value_t = Format::Terminal)]
+    pub format: Format,
+    /// Short for `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
 }

@@ -1,19 +1,15 @@
 //! `semrob srvr [CONFIG]` (runs networks, `bench`) and `semrob srvr grids DIR`: SRVR per
 //! network and class from tabulated semantic maps.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, Subcommand};
-use rayon::prelude::*;
-use semrob::analysis::regions::{default_starts, run_all};
-use semrob::analysis::srvr::{
-    aggregate, default_reference, AcceptBy, Acceptance, RegionRecord, RejectedShape, ShapeScore,
-};
-use semrob::region::{Region, RegionSearch};
+use semrob::analysis::report::{find_map_files, GridsSearch, MapEntry, SrvrReport};
+use semrob::analysis::srvr::AcceptBy;
 use semrob::semantic::Grid;
 
-use super::common::SearchArgs;
+use super::common::{FormatArgs, SearchArgs};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -27,9 +23,8 @@ pub struct SrvrArgs {
     #[cfg(feature = "torch")]
     #[command(flatten)]
     bench: super::bench::BenchArgs,
-    /// Print JSON instead of a markdown table.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,84 +51,18 @@ struct GridsArgs {
     /// The acceptance threshold on the mean map score.
     #[arg(long, value_name = "SCORE", default_value_t = 0.1)]
     min_mean_score: f64,
-    /// Print JSON instead of a markdown table.
-    #[arg(long)]
-    json: bool,
-}
-
-/// One map of the folder: (network, class, shape, path).
-struct MapFile {
-    network: String,
-    class: String,
-    shape: String,
-    path: PathBuf,
-}
-
-fn sorted_entries(dir: &Path) -> anyhow::Result<Vec<std::fs::DirEntry>> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read folder {}", dir.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot read folder {}", dir.display()))?;
-    entries.sort_by_key(|e| e.file_name());
-    Ok(entries)
-}
-
-fn name_of(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Every `<network>/<class>/<shape>.json` under `root`, in name order.
-fn find_maps(root: &Path) -> anyhow::Result<Vec<MapFile>> {
-    let mut maps = Vec::new();
-    for net in sorted_entries(root)? {
-        if !net.path().is_dir() {
-            continue;
-        }
-        for class in sorted_entries(&net.path())? {
-            if !class.path().is_dir() {
-                continue;
-            }
-            for shape in sorted_entries(&class.path())? {
-                let path = shape.path();
-                if path.extension().is_some_and(|e| e == "json") && path.is_file() {
-                    maps.push(MapFile {
-                        network: name_of(&net.path()),
-                        class: name_of(&class.path()),
-                        shape: path
-                            .file_stem()
-                            .unwrap_or_default()
-                            .to_string_lossy()
-                            .into_owned(),
-                        path,
-                    });
-                }
-            }
-        }
-    }
-    if maps.is_empty() {
-        bail!(
-            "{}: no maps found (expected <network>/<class>/<shape>.json)",
-            root.display()
-        );
-    }
-    Ok(maps)
-}
-
-enum Outcome {
-    Accepted(Vec<RegionRecord>),
-    Rejected(RejectedShape),
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
     match args.grids {
         Some(SrvrCommand::Grids(grids)) => from_grids(grids),
         #[cfg(feature = "torch")]
-        None => super::bench::run(args.config.as_deref(), &args.bench, args.json),
+        None => super::bench::run(args.config.as_deref(), &args.bench, args.format.format()),
         #[cfg(not(feature = "torch"))]
         None => {
-            let _ = (args.config, args.json);
+            let _ = (args.config, args.format);
             bail!("running networks needs the `torch` feature; without it only `srvr grids DIR` works")
         }
     }
@@ -145,88 +74,41 @@ fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&min_mean_score) {
         bail!("--min-mean-score {min_mean_score} is not in [0, 1]");
     }
-    let grids = &args.dir;
-    let maps = find_maps(grids)?;
-    let domain_override = args.search.domain.clone();
-    let starts = args.search.starts();
-    let methods = args.search.method.methods();
-    let hyper = args.search.hyper.params();
+    let root = &args.dir;
+    let files = find_map_files(root)?;
+    if files.is_empty() {
+        bail!(
+            "{}: no maps found (expected <network>/<class>/<shape>.json)",
+            root.display()
+        );
+    }
     // Read and check every map before running anything: a bad file stops the run at once.
-    let grids: Vec<Grid> = maps
-        .iter()
-        .map(|m| Grid::read(&m.path))
-        .collect::<Result<_, _>>()?;
-    let scores: Vec<ShapeScore> = maps
-        .iter()
-        .zip(&grids)
-        .map(|(m, g)| ShapeScore {
-            network: m.network.clone(),
-            class: m.class.clone(),
-            shape: m.shape.clone(),
-            mean_score: g.mean(),
-        })
-        .collect();
-    let mut networks: Vec<String> = maps.iter().map(|m| m.network.clone()).collect();
-    networks.dedup();
-    let accept_by = match &args.accept_by {
-        Some(by) => by.clone(),
-        None => AcceptBy::Network(default_reference(&networks).expect("at least one map")),
-    };
-    Acceptance::check_network(&accept_by, &networks).context("--accept-by")?;
-    let acceptance = Acceptance::new(accept_by, min_mean_score, &scores)?;
-    let outcomes: Vec<Outcome> = maps
-        .par_iter()
-        .zip(grids.par_iter())
-        .zip(scores.par_iter())
-        .map(|((m, grid), score)| -> anyhow::Result<Outcome> {
-            if !acceptance.keeps(score) {
-                return Ok(Outcome::Rejected(RejectedShape {
-                    network: m.network.clone(),
-                    class: m.class.clone(),
-                    shape: m.shape.clone(),
-                    mean_score: score.mean_score,
-                }));
-            }
-            let domain = match &domain_override {
-                Some(d) => d.clone(),
-                None => {
-                    let (lower, upper) = grid.domain();
-                    Region::new(lower, upper)?
-                }
-            };
-            let starts = starts.clone().unwrap_or_else(|| default_starts(&domain));
-            let search = RegionSearch::new(methods.clone(), starts, hyper);
-            let (runs, _) = run_all(grid, &domain, &search, &mut [])
-                .with_context(|| format!("{}", m.path.display()))?;
-            Ok(Outcome::Accepted(
-                runs.into_iter()
-                    .map(|r| RegionRecord {
-                        network: m.network.clone(),
-                        class: m.class.clone(),
-                        shape: m.shape.clone(),
-                        method: r.method.to_string(),
-                        init: r.init,
-                        volume_ratio: r.volume_ratio,
-                    })
-                    .collect(),
-            ))
+    let maps: Vec<MapEntry> = files
+        .into_iter()
+        .map(|(job, path)| {
+            let grid = Grid::read(&path)?;
+            Ok(MapEntry { job, path, grid })
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut records = Vec::new();
-    let mut rejected = Vec::new();
-    for o in outcomes {
-        match o {
-            Outcome::Accepted(r) => records.extend(r),
-            Outcome::Rejected(r) => rejected.push(r),
+    let search = GridsSearch {
+        accept_by: args.accept_by.clone(),
+        min_mean_score,
+        domain: args.search.domain.clone(),
+        starts: args.search.starts(),
+        methods: args.search.method.methods(),
+        hyper: args.search.hyper.params(),
+    };
+    let name = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| root.display().to_string());
+    let report = SrvrReport::from_grids(&name, &maps, &search).map_err(|e| match e {
+        semrob::analysis::report::GridsError::Acceptance(e) => {
+            anyhow::Error::new(e).context("--accept-by")
         }
-    }
-    let mut report = aggregate(&records, &rejected);
-    report.set_own_pass(&scores, min_mean_score);
-    report.acceptance = Some(acceptance.summary());
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.to_markdown());
-    }
+        e => e.into(),
+    })?;
+    print!("{}", args.format.format().exporter().export(&report)?);
     Ok(())
 }

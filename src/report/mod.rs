@@ -1,5 +1,6 @@
 //! Results out of semrob: files written atomically, JSON, tables and plots.
 
+pub mod export;
 pub mod golden;
 pub mod page;
 pub mod plot;

@@ -253,21 +253,47 @@ fn srvr_agrees_with_the_regions_it_is_made_of() {
     assert!(close(&nets[0]["srvr"], (cup_a + vase_a) / 2.0), "{report}");
     assert_eq!(nets[0]["classes"][0]["class"], "cup");
     assert!(close(&nets[0]["classes"][0]["srvr"], cup_a));
-    assert_eq!(nets[0]["classes"][0]["shapes"], 2);
+    assert_eq!(nets[0]["classes"][0]["shapes_accepted"], 2);
     assert_eq!(nets[0]["classes"][1]["class"], "vase");
-    assert_eq!(nets[0]["classes"][1]["shapes"], 1);
-    assert_eq!(nets[0]["classes"][1]["rejected"], 1);
+    assert_eq!(nets[0]["classes"][1]["shapes_accepted"], 1);
+    assert_eq!(nets[0]["classes"][1]["shapes"], 2);
+    // One report model: the same document as a results folder's report.json, with what a
+    // folder of maps does not record left out rather than invented.
+    assert_eq!(report["format"], "semrob.srvr-report/1");
+    assert_eq!(report["mode"], "map");
+    assert_eq!(report["name"], "grids");
+    assert_eq!(
+        (report["jobs_done"].as_u64(), report["jobs_total"].as_u64()),
+        (Some(5), Some(5))
+    );
+    assert!(
+        report["config_hash"].is_null() && nets[0]["weights"].is_null(),
+        "{report}"
+    );
+    assert!(nets[0]["classes"][0]["label"].is_null(), "{report}");
+    let methods = report["methods"].as_array().unwrap();
+    assert_eq!(methods.len(), 3, "{report}");
+    // 4 accepted shapes × 2 starts per method.
+    assert!(methods.iter().all(|m| m["runs"] == 8), "{report}");
     assert!(close(&nets[1]["srvr"], cup_b));
 
     // The markdown table carries the same numbers, in percent.
-    let mut args = vec!["srvr", "grids", root.to_str().unwrap()];
+    let mut args = vec![
+        "srvr",
+        "grids",
+        root.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ];
     args.extend(common);
     let out = semrob(&args);
     assert!(out.status.success());
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
         table.contains(&format!(
-            "| **netA** | **mean of 2 classes** | | | | | **{:.3}** |",
+            "| **netA** | **all** | **3/4** | **{}** | **{:.3}** | **n/a** | **{:.3}** | **n/a** |",
+            nets[0]["own_pass"],
+            nets[0]["mean_score"].as_f64().unwrap(),
             100.0 * (cup_a + vase_a) / 2.0
         )),
         "{table}"
@@ -361,7 +387,7 @@ fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks(
     // alexnet is scored on resnet50's two shapes; it passes only s3 itself.
     let alexnet = &report["networks"][0];
     assert_eq!(alexnet["network"], "alexnet");
-    assert_eq!(alexnet["classes"][0]["shapes"], 2);
+    assert_eq!(alexnet["classes"][0]["shapes_accepted"], 2);
     assert_eq!(alexnet["classes"][0]["own_pass"], 1);
     let (named, named_report) = ranking(&["--accept-by", "resnet50"]);
     assert_eq!(named, default);
@@ -370,15 +396,39 @@ fn the_reference_network_decides_acceptance_and_each_network_filtering_misranks(
     assert_eq!(each, ["alexnet", "resnet50"], "{report}");
     assert_eq!(report["acceptance"]["rule"], "each");
     let (_, report) = ranking(&["--accept-by", "none"]);
-    assert_eq!(report["networks"][1]["classes"][0]["shapes"], 3);
+    assert_eq!(report["networks"][1]["classes"][0]["shapes_accepted"], 3);
 
-    // The table names the deciding network.
-    let out = semrob(&["srvr", "grids", root.to_str().unwrap(), "--iterations", "5"]);
-    let table = String::from_utf8_lossy(&out.stdout);
+    // The table and the terminal summary name the deciding network; the summary ranks.
+    for format in ["markdown", "terminal"] {
+        let out = semrob(&[
+            "srvr",
+            "grids",
+            root.to_str().unwrap(),
+            "--iterations",
+            "5",
+            "--format",
+            format,
+        ]);
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            table.contains("resnet50 decided; it kept 2 of 3 shapes"),
+            "{format}: {table}"
+        );
+    }
+    let out = semrob(&[
+        "srvr",
+        "grids",
+        root.to_str().unwrap(),
+        "--iterations",
+        "150",
+    ]);
+    let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
-        table.contains("resnet50 decided; it kept 2 of 3 shapes"),
-        "{table}"
+        summary.contains("resnet50 is the most robust")
+            && summary.contains("the robust volume of alexnet"),
+        "{summary}"
     );
+    assert!(!summary.contains('\u{1b}'), "colours on a pipe: {summary}");
 
     // A reference network that is not in the folder: exit 2, naming the networks.
     let out = semrob(&[

@@ -1,11 +1,11 @@
 //! The SRVR benchmark (SPEC §5, §7): a configuration names networks, shapes, starts,
 //! methods and settings; every (network, shape) job samples an acceptance map, grows regions
 //! from every start with every method on the real function, and is saved atomically in a
-//! results folder stamped with the configuration's fingerprint; the report aggregates them.
+//! results folder stamped with the configuration's fingerprint; `crate::analysis::report`
+//! aggregates them.
 
 mod artifacts;
 mod config;
-mod report;
 mod results;
 #[cfg(feature = "torch")]
 mod run;
@@ -14,9 +14,6 @@ pub use artifacts::{largest_region, render_points, RenderShot, Renders};
 pub use config::{
     AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
     NetworkConfig, RegionMode, SrvrConfig, EMBEDDED_DEFAULT,
-};
-pub use report::{
-    build_report, BenchReport, ClassReport, MethodReport, NetworkReport, REPORT_FORMAT,
 };
 pub use results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,

@@ -534,14 +534,14 @@ fn srvr_table(h: &mut String, page: &Page) {
             for n in &report.networks {
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    "<tr><td>{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     esc(&n.network),
                     n.shapes_accepted,
                     n.shapes,
                     n.mean_score,
-                    n.top1_rate,
+                    n.top1_rate.map_or_else(|| "n/a".into(), |t| format!("{t:.3}")),
                     n.srvr.map_or_else(|| "n/a".into(), pct),
-                    n.evaluations
+                    n.evaluations.map_or_else(|| "n/a".into(), |e| e.to_string())
                 );
             }
             h.push_str("</tbody></table></div>\n");

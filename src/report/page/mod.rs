@@ -14,10 +14,11 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::analysis::benchmark::{
-    build_report, BenchReport, ConfigError, JobId, JobResult, Renders, ResultsDir, ResultsError,
+    ConfigError, JobId, JobResult, Renders, ResultsDir, ResultsError,
 };
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
+use crate::analysis::report::{find_map_files, FolderError, SrvrReport};
 use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
 use crate::semantic::{Grid, GridError};
@@ -159,7 +160,7 @@ pub struct Page {
     pub jobs_total: usize,
     /// Jobs of the stamp without a result: the folder is partial when any.
     pub missing: Vec<JobId>,
-    pub report: Option<BenchReport>,
+    pub report: Option<SrvrReport>,
     pub rows: Vec<Row>,
     pub sections: Vec<ShapeSection>,
     pub dsm: Vec<DsmSection>,
@@ -178,62 +179,19 @@ const NO_RENDERS: &str =
 const MAPS_ONLY: &str = "a folder of maps (srvr grids) holds no region runs";
 const NO_REGIONS: &str = "no region was grown for this job";
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PageError + '_ {
-    move |source| PageError::Io {
-        path: path.to_path_buf(),
-        source,
+impl From<FolderError> for PageError {
+    fn from(e: FolderError) -> PageError {
+        PageError::Io {
+            path: e.path,
+            source: e.source,
+        }
     }
-}
-
-fn sorted_dirs_and_files(dir: &Path) -> Result<Vec<PathBuf>, PageError> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io(dir))?;
-    paths.sort();
-    Ok(paths)
 }
 
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// Every `<network>/<class>/<shape>.json` under `root`, in name order (hidden files, such
-/// as interrupted atomic writes, are skipped).
-pub fn find_map_files(root: &Path) -> Result<Vec<(JobId, PathBuf)>, PageError> {
-    let mut out = Vec::new();
-    let visible = |p: &Path| !file_name(p).starts_with('.');
-    for net in sorted_dirs_and_files(root)? {
-        if !net.is_dir() || !visible(&net) {
-            continue;
-        }
-        for class in sorted_dirs_and_files(&net)? {
-            if !class.is_dir() || !visible(&class) {
-                continue;
-            }
-            for shape in sorted_dirs_and_files(&class)? {
-                if shape.is_file()
-                    && visible(&shape)
-                    && shape.extension().is_some_and(|e| e == "json")
-                {
-                    let job = JobId {
-                        network: file_name(&net),
-                        class: file_name(&class),
-                        shape: shape
-                            .file_stem()
-                            .unwrap_or_default()
-                            .to_string_lossy()
-                            .into_owned(),
-                    };
-                    out.push((job, shape));
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -313,10 +271,11 @@ impl Page {
                 renders,
             });
         }
-        let report = build_report(stamp, &results).map_err(|source| PageError::Config {
-            path: root.join("stamp.json"),
-            source,
-        })?;
+        let report =
+            SrvrReport::from_results(stamp, &results).map_err(|source| PageError::Config {
+                path: root.join("stamp.json"),
+                source,
+            })?;
         for s in &mut sections {
             s.counted = counted(&report.acceptance, &results, &s.job);
         }
@@ -327,14 +286,14 @@ impl Page {
                 n.classes.iter().map(|c| Row {
                     network: n.network.clone(),
                     class: c.class.clone(),
-                    label: Some(c.label),
+                    label: c.label,
                     shapes: c.shapes,
                     shapes_accepted: Some(c.shapes_accepted),
                     own_pass: Some(c.own_pass),
                     mean_score: c.mean_score,
-                    top1_rate: Some(c.top1_rate),
+                    top1_rate: c.top1_rate,
                     srvr: Some(c.srvr),
-                    evaluations: Some(c.evaluations),
+                    evaluations: c.evaluations,
                     traps: count_traps(&sections, &n.network, &c.class),
                 })
             })
@@ -347,7 +306,7 @@ impl Page {
             weights: report
                 .networks
                 .iter()
-                .map(|n| (n.network.clone(), n.weights.clone()))
+                .filter_map(|n| Some((n.network.clone(), n.weights.clone()?)))
                 .collect(),
             mode,
             acceptance: Some(report.acceptance.clone()),

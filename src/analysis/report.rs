@@ -1,0 +1,519 @@
+//! The SRVR report (SPEC §5, §7): one model for every way semrob makes one. A results folder
+//! (`semrob srvr`, `semrob merge`: [`SrvrReport::from_results`]) and a folder of maps
+//! (`semrob srvr grids`: [`SrvrReport::from_grids`]) both become a list of
+//! [`ShapeOutcome`]s, and [`SrvrReport::build`] turns that list into the report: SRVR per
+//! network and class with mean score, top-1 rate, shapes accepted and renders spent.
+//! Exporters (`crate::report::export`) write it as JSON, markdown or a terminal summary, and
+//! the report page (`crate::report::page`) shows it; golden comparison is
+//! `crate::report::golden`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, SrvrConfig, Stamp};
+use super::inputs::WeightsId;
+use super::lockstep::SearchError;
+use super::regions::{default_starts, run_all, RunSummary};
+use super::srvr::{
+    aggregate, default_reference, AcceptBy, Acceptance, AcceptanceError, AcceptanceSummary,
+    RegionRecord, RejectedShape, ShapeScore,
+};
+use crate::region::{HyperParams, Method, Region, RegionError, RegionSearch, StopReason};
+use crate::semantic::Grid;
+
+/// The report's format tag.
+pub const REPORT_FORMAT: &str = "semrob.srvr-report/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassReport {
+    pub class: String,
+    /// The ImageNet label (`None`: a folder of maps, which does not record it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<usize>,
+    /// Mean region volume over |Ω| (accepted shapes × starts × methods); `None`: no shape
+    /// of the class was accepted.
+    pub srvr: Option<f64>,
+    /// Mean acceptance-map score over the class's shapes (accepted or not).
+    pub mean_score: f64,
+    /// Fraction of the map's renders classified as the label (`None`: not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top1_rate: Option<f64>,
+    /// Shapes the acceptance rule kept (the reference network's decision, SPEC §7).
+    pub shapes_accepted: usize,
+    pub shapes: usize,
+    /// Shapes this network itself scores ≥ the threshold on (its own pass count).
+    pub own_pass: usize,
+    pub regions: usize,
+    /// Renders classified (acceptance maps and region runs; `None`: the maps were made
+    /// elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluations: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkReport {
+    pub network: String,
+    /// The weights file (`None`: a folder of maps, which does not record it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightsId>,
+    /// Mean of the class SRVRs that exist.
+    pub srvr: Option<f64>,
+    pub mean_score: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top1_rate: Option<f64>,
+    pub shapes_accepted: usize,
+    pub shapes: usize,
+    pub own_pass: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluations: Option<usize>,
+    pub classes: Vec<ClassReport>,
+}
+
+/// Evaluations of one method, against the paper's fixed budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodReport {
+    pub method: Method,
+    pub runs: usize,
+    pub converged: usize,
+    pub mean_iterations: f64,
+    /// Mean renders per run (OIR_W: with its finite-difference neighbours; 0 in map mode).
+    pub mean_renders: f64,
+    /// The paper's code: 800 steps × the points of one step (2ⁿ corners, ×2 with the outer
+    /// box), e.g. 6 400 for OIR in 2-D.
+    pub paper_evaluations: usize,
+}
+
+/// The SRVR report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SrvrReport {
+    pub format: String,
+    /// The configuration's name (a folder of maps: the folder's name).
+    pub name: String,
+    /// The configuration's fingerprint (`None`: a folder of maps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
+    pub jobs_done: usize,
+    pub jobs_total: usize,
+    /// Where the regions grew: `map` (an approximation, SPEC §5) or `network`.
+    pub mode: RegionMode,
+    /// Which rule and network chose the shapes (SPEC §7).
+    pub acceptance: AcceptanceSummary,
+    pub networks: Vec<NetworkReport>,
+    pub methods: Vec<MethodReport>,
+}
+
+/// One (network, shape) as the report sees it: its map's numbers and its region runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapeOutcome {
+    pub job: JobId,
+    pub label: Option<usize>,
+    pub weights: Option<WeightsId>,
+    /// Mean score of its acceptance map (SPEC §7).
+    pub mean_score: f64,
+    pub top1_rate: Option<f64>,
+    /// Renders classified for it (`None`: not known).
+    pub evaluations: Option<usize>,
+    /// Its region runs (none when the acceptance rule left the shape out).
+    pub runs: Vec<RunSummary>,
+}
+
+impl ShapeOutcome {
+    fn score(&self) -> ShapeScore {
+        ShapeScore {
+            network: self.job.network.clone(),
+            class: self.job.class.clone(),
+            shape: self.job.shape.clone(),
+            mean_score: self.mean_score,
+        }
+    }
+}
+
+impl From<&JobResult> for ShapeOutcome {
+    fn from(r: &JobResult) -> ShapeOutcome {
+        ShapeOutcome {
+            job: r.job.clone(),
+            label: Some(r.label),
+            weights: Some(r.weights.clone()),
+            mean_score: r.mean_score,
+            top1_rate: Some(r.top1_rate),
+            evaluations: Some(r.map_points + r.region_renders),
+            runs: r.runs.clone(),
+        }
+    }
+}
+
+/// What a report says about where its shapes came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportHeader {
+    pub name: String,
+    pub config_hash: Option<String>,
+    /// Jobs (network, shape) planned; fewer outcomes than this make a partial report.
+    pub jobs_total: usize,
+    pub mode: RegionMode,
+}
+
+/// One map of a folder of maps.
+#[derive(Debug, Clone)]
+pub struct MapEntry {
+    pub job: JobId,
+    pub path: PathBuf,
+    pub grid: Grid,
+}
+
+/// How `srvr grids` grows regions on every accepted map.
+#[derive(Debug, Clone)]
+pub struct GridsSearch {
+    /// The acceptance rule (`None`: the paper's, with the default reference network).
+    pub accept_by: Option<AcceptBy>,
+    pub min_mean_score: f64,
+    /// The domain Ω (`None`: each map's own extent).
+    pub domain: Option<Region>,
+    /// The starts (`None`: [`default_starts`] of the domain).
+    pub starts: Option<Vec<Vec<f64>>>,
+    pub methods: Vec<Method>,
+    pub hyper: HyperParams,
+}
+
+/// Why a folder of maps gives no report.
+#[derive(Debug, thiserror::Error)]
+pub enum GridsError {
+    #[error("no maps")]
+    Empty,
+    #[error(transparent)]
+    Acceptance(#[from] AcceptanceError),
+    #[error("{}: {source}", .path.display())]
+    Domain {
+        path: PathBuf,
+        #[source]
+        source: RegionError,
+    },
+    #[error("{}: {source}", .path.display())]
+    Search {
+        path: PathBuf,
+        #[source]
+        source: SearchError,
+    },
+}
+
+fn mean(xs: impl Iterator<Item = f64>) -> f64 {
+    let (s, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 {
+        0.0
+    } else {
+        s / n as f64
+    }
+}
+
+/// The mean of values that are all known, else `None`.
+fn mean_known(xs: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let xs: Option<Vec<f64>> = xs.collect();
+    xs.map(|v| mean(v.into_iter()))
+}
+
+/// The sum of values that are all known, else `None`.
+fn sum_known(xs: impl Iterator<Item = Option<usize>>) -> Option<usize> {
+    xs.sum()
+}
+
+impl SrvrReport {
+    /// The report of `shapes` (in any order) under `acceptance`. Only the runs of shapes the
+    /// rule keeps count; a network's figures are the mean over its classes that kept a shape.
+    pub fn build(
+        header: ReportHeader,
+        acceptance: &Acceptance,
+        shapes: &[ShapeOutcome],
+    ) -> SrvrReport {
+        let min = acceptance.summary().min_mean_score;
+        let mut records = Vec::new();
+        let mut rejected = Vec::new();
+        for s in shapes {
+            if acceptance.keeps(&s.score()) {
+                records.extend(s.runs.iter().map(|run| RegionRecord {
+                    network: s.job.network.clone(),
+                    class: s.job.class.clone(),
+                    shape: s.job.shape.clone(),
+                    method: run.method.to_string(),
+                    init: run.init.clone(),
+                    volume_ratio: run.volume_ratio,
+                }));
+            } else {
+                rejected.push(RejectedShape {
+                    network: s.job.network.clone(),
+                    class: s.job.class.clone(),
+                    shape: s.job.shape.clone(),
+                    mean_score: s.mean_score,
+                });
+            }
+        }
+        let table = aggregate(&records, &rejected);
+        let networks = table
+            .networks
+            .iter()
+            .map(|net| {
+                let of_net: Vec<&ShapeOutcome> = shapes
+                    .iter()
+                    .filter(|s| s.job.network == net.network)
+                    .collect();
+                let classes = net
+                    .classes
+                    .iter()
+                    .map(|c| {
+                        let of_class: Vec<&&ShapeOutcome> =
+                            of_net.iter().filter(|s| s.job.class == c.class).collect();
+                        ClassReport {
+                            class: c.class.clone(),
+                            label: of_class.first().and_then(|s| s.label),
+                            srvr: c.srvr,
+                            mean_score: mean(of_class.iter().map(|s| s.mean_score)),
+                            top1_rate: mean_known(of_class.iter().map(|s| s.top1_rate)),
+                            shapes_accepted: c.shapes,
+                            shapes: c.shapes + c.rejected,
+                            own_pass: of_class.iter().filter(|s| s.mean_score >= min).count(),
+                            regions: c.regions,
+                            evaluations: sum_known(of_class.iter().map(|s| s.evaluations)),
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                NetworkReport {
+                    network: net.network.clone(),
+                    weights: of_net.first().and_then(|s| s.weights.clone()),
+                    srvr: net.srvr,
+                    mean_score: mean(of_net.iter().map(|s| s.mean_score)),
+                    top1_rate: mean_known(of_net.iter().map(|s| s.top1_rate)),
+                    shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
+                    shapes: of_net.len(),
+                    own_pass: of_net.iter().filter(|s| s.mean_score >= min).count(),
+                    evaluations: sum_known(of_net.iter().map(|s| s.evaluations)),
+                    classes,
+                }
+            })
+            .collect();
+        SrvrReport {
+            format: REPORT_FORMAT.into(),
+            name: header.name,
+            config_hash: header.config_hash,
+            jobs_done: shapes.len(),
+            jobs_total: header.jobs_total,
+            mode: header.mode,
+            acceptance: acceptance.summary(),
+            networks,
+            methods: method_reports(header.mode, shapes),
+        }
+    }
+
+    /// The report of a results folder's finished jobs (in any order), with the
+    /// configuration's acceptance rule (SPEC §7) read from the stamp.
+    pub fn from_results(stamp: &Stamp, results: &[JobResult]) -> Result<SrvrReport, ConfigError> {
+        let config: SrvrConfig =
+            serde_json::from_value(stamp.config.clone()).map_err(|e| ConfigError::Field {
+                origin: "results stamp".into(),
+                field: "config".into(),
+                message: e.to_string(),
+            })?;
+        let checked = config.check("results stamp")?;
+        let shapes: Vec<ShapeOutcome> = results.iter().map(ShapeOutcome::from).collect();
+        let scores: Vec<ShapeScore> = shapes.iter().map(ShapeOutcome::score).collect();
+        let min = checked.config.acceptance.min_mean_score;
+        let acceptance = Acceptance::new(checked.accept_by.clone(), min, &scores).map_err(|e| {
+            ConfigError::Field {
+                origin: "results stamp".into(),
+                field: "acceptance.min_mean_score".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let header = ReportHeader {
+            name: checked.config.name.clone(),
+            config_hash: Some(stamp.config_hash.clone()),
+            jobs_total: stamp.jobs.len(),
+            mode: checked.config.regions,
+        };
+        Ok(SrvrReport::build(header, &acceptance, &shapes))
+    }
+
+    /// The report of a folder of maps named `name`: the acceptance rule picks the shapes by
+    /// the maps' mean scores, and regions grow on the multilinear interpolant of every kept
+    /// map (map mode), in parallel over maps.
+    pub fn from_grids(
+        name: &str,
+        maps: &[MapEntry],
+        search: &GridsSearch,
+    ) -> Result<SrvrReport, GridsError> {
+        let mut networks: Vec<String> = maps.iter().map(|m| m.job.network.clone()).collect();
+        networks.dedup();
+        let accept_by = match &search.accept_by {
+            Some(by) => by.clone(),
+            None => AcceptBy::Network(default_reference(&networks).ok_or(GridsError::Empty)?),
+        };
+        Acceptance::check_network(&accept_by, &networks)?;
+        let scores: Vec<ShapeScore> = maps
+            .iter()
+            .map(|m| ShapeScore {
+                network: m.job.network.clone(),
+                class: m.job.class.clone(),
+                shape: m.job.shape.clone(),
+                mean_score: m.grid.mean(),
+            })
+            .collect();
+        let acceptance = Acceptance::new(accept_by, search.min_mean_score, &scores)?;
+        let shapes: Vec<ShapeOutcome> = maps
+            .par_iter()
+            .zip(scores.par_iter())
+            .map(|(m, score)| -> Result<ShapeOutcome, GridsError> {
+                let runs = if acceptance.keeps(score) {
+                    grow_on_map(m, search)?
+                } else {
+                    Vec::new()
+                };
+                Ok(ShapeOutcome {
+                    job: m.job.clone(),
+                    label: None,
+                    weights: None,
+                    mean_score: score.mean_score,
+                    top1_rate: None,
+                    evaluations: None,
+                    runs,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let header = ReportHeader {
+            name: name.to_string(),
+            config_hash: None,
+            jobs_total: maps.len(),
+            mode: RegionMode::Map,
+        };
+        Ok(SrvrReport::build(header, &acceptance, &shapes))
+    }
+
+    /// SRVR per network in percent of |Ω| (networks without one are left out).
+    pub fn bars(&self) -> Vec<(String, f64)> {
+        self.networks
+            .iter()
+            .filter_map(|n| n.srvr.map(|s| (n.network.clone(), 100.0 * s)))
+            .collect()
+    }
+}
+
+/// A folder that cannot be listed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read folder {}: {source}", .path.display())]
+pub struct FolderError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn sorted_paths(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
+    let err = |source| FolderError {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    paths.sort();
+    Ok(paths)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Every `<network>/<class>/<shape>.json` of a folder of maps, in name order, as the job it
+/// stands for. Hidden files and folders (an interrupted atomic write, say) are skipped.
+pub fn find_map_files(root: &Path) -> Result<Vec<(JobId, PathBuf)>, FolderError> {
+    let mut out = Vec::new();
+    let visible = |p: &Path| !file_name(p).starts_with('.');
+    for net in sorted_paths(root)? {
+        if !net.is_dir() || !visible(&net) {
+            continue;
+        }
+        for class in sorted_paths(&net)? {
+            if !class.is_dir() || !visible(&class) {
+                continue;
+            }
+            for shape in sorted_paths(&class)? {
+                if shape.is_file()
+                    && visible(&shape)
+                    && shape.extension().is_some_and(|e| e == "json")
+                {
+                    let job = JobId {
+                        network: file_name(&net),
+                        class: file_name(&class),
+                        shape: shape
+                            .file_stem()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned(),
+                    };
+                    out.push((job, shape));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every method from every start of `search` on the interpolant of one map.
+fn grow_on_map(m: &MapEntry, search: &GridsSearch) -> Result<Vec<RunSummary>, GridsError> {
+    let domain = match &search.domain {
+        Some(d) => d.clone(),
+        None => {
+            let (lower, upper) = m.grid.domain();
+            Region::new(lower, upper).map_err(|source| GridsError::Domain {
+                path: m.path.clone(),
+                source,
+            })?
+        }
+    };
+    let starts = search
+        .starts
+        .clone()
+        .unwrap_or_else(|| default_starts(&domain));
+    let region_search = RegionSearch::new(search.methods.clone(), starts, search.hyper);
+    let (runs, _) = run_all(&m.grid, &domain, &region_search, &mut []).map_err(|source| {
+        GridsError::Search {
+            path: m.path.clone(),
+            source,
+        }
+    })?;
+    Ok(runs)
+}
+
+/// Steps and renders per method. Map mode grows regions on the map: its steps render
+/// nothing; network mode renders each step's points and OIR_W's 2n neighbours per gradient.
+fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport> {
+    let mut by_method: BTreeMap<&str, Vec<&RunSummary>> = BTreeMap::new();
+    for run in shapes.iter().flat_map(|s| &s.runs) {
+        by_method.entry(run.method.as_str()).or_default().push(run);
+    }
+    let renders = |run: &RunSummary| match mode {
+        RegionMode::Map => 0,
+        RegionMode::Network => run.evaluations + 2 * run.init.len() * run.gradient_evaluations,
+    };
+    Method::ALL
+        .iter()
+        .filter_map(|m| {
+            let runs = by_method.get(m.as_str())?;
+            let dim = runs[0].init.len();
+            let per_step = (1usize << dim) * if m.needs_outer() { 2 } else { 1 };
+            Some(MethodReport {
+                method: *m,
+                runs: runs.len(),
+                converged: runs
+                    .iter()
+                    .filter(|r| r.stop == StopReason::Converged)
+                    .count(),
+                mean_iterations: mean(runs.iter().map(|r| r.iterations as f64)),
+                mean_renders: mean(runs.iter().map(|r| renders(r) as f64)),
+                paper_evaluations: 800 * per_step,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,527 @@
+//! Exporters of the SRVR report: one model ([`SrvrReport`]), several ways to write it.
+//!
+//! [`Json`] is the machine's form (golden files compare it), [`Markdown`] the table that goes
+//! into `report.md` and documents, [`Terminal`] the summary a person reads at a glance after a
+//! run: the figures per network, then which network is the most robust and by how much.
+
+use std::fmt::Write as _;
+
+use console::Style;
+
+use crate::analysis::benchmark::RegionMode;
+use crate::analysis::report::{ClassReport, NetworkReport, SrvrReport};
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write the report as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Writes a report as text.
+pub trait Exporter {
+    fn export(&self, report: &SrvrReport) -> Result<String, ExportError>;
+}
+
+/// The exporters a command line offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// [`Terminal`], with colours when standard output is a terminal that takes them.
+    #[default]
+    Terminal,
+    Markdown,
+    Json,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Format, String> {
+        match text {
+            "terminal" => Ok(Format::Terminal),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "json" => Ok(Format::Json),
+            other => Err(format!(
+                "{other:?} is not a report format (terminal, markdown, json)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Terminal => "terminal",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+        })
+    }
+}
+
+impl Format {
+    /// The exporter for standard output.
+    pub fn exporter(self) -> Box<dyn Exporter> {
+        match self {
+            Format::Terminal => Box::new(Terminal::for_stdout()),
+            Format::Markdown => Box::new(Markdown),
+            Format::Json => Box::new(Json),
+        }
+    }
+}
+
+/// Pretty-printed JSON with a final newline (`semrob.srvr-report/1`).
+#[derive(Debug, Clone, Copy)]
+pub struct Json;
+
+impl Exporter for Json {
+    fn export(&self, report: &SrvrReport) -> Result<String, ExportError> {
+        Ok(serde_json::to_string_pretty(report)? + "\n")
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{:.3}", 100.0 * v))
+}
+
+fn score3(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
+}
+
+fn count(x: Option<usize>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| v.to_string())
+}
+
+fn class_name(c: &ClassReport) -> String {
+    match c.label {
+        Some(label) => format!("{} ({label})", c.class),
+        None => c.class.clone(),
+    }
+}
+
+/// Markdown: the mode and the acceptance rule in a sentence each, a row per network and
+/// class with a bold total per network, then the evaluations per method against the paper's
+/// budget.
+#[derive(Debug, Clone, Copy)]
+pub struct Markdown;
+
+impl Exporter for Markdown {
+    fn export(&self, report: &SrvrReport) -> Result<String, ExportError> {
+        let mut out = String::new();
+        if report.jobs_done < report.jobs_total {
+            let _ = write!(
+                out,
+                "**partial: {} of {} jobs finished**\n\n",
+                report.jobs_done, report.jobs_total
+            );
+        }
+        let _ = write!(
+            out,
+            "SRVR with {}.\n\n{}\n\n",
+            report.mode.describe(),
+            report.acceptance.sentence()
+        );
+        out.push_str(
+            "| network | class (label) | shapes accepted | own pass | mean score | top-1 | SRVR (% of Ω) | evaluations |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for n in &report.networks {
+            for c in &n.classes {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {}/{} | {} | {:.3} | {} | {} | {} |",
+                    n.network,
+                    class_name(c),
+                    c.shapes_accepted,
+                    c.shapes,
+                    c.own_pass,
+                    c.mean_score,
+                    score3(c.top1_rate),
+                    pct(c.srvr),
+                    count(c.evaluations)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "| **{}** | **all** | **{}/{}** | **{}** | **{:.3}** | **{}** | **{}** | **{}** |",
+                n.network,
+                n.shapes_accepted,
+                n.shapes,
+                n.own_pass,
+                n.mean_score,
+                score3(n.top1_rate),
+                pct(n.srvr),
+                count(n.evaluations)
+            );
+        }
+        if !report.methods.is_empty() {
+            out.push_str(
+                "\n| method | runs | converged | mean steps | mean renders per run | paper (800 steps) |\n\
+                 |---|---:|---:|---:|---:|---:|\n",
+            );
+            for m in &report.methods {
+                let renders = match report.mode {
+                    RegionMode::Map => "none (map mode)".to_string(),
+                    RegionMode::Network => format!("{:.1}", m.mean_renders),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {:.1} | {renders} | {} |",
+                    m.method, m.runs, m.converged, m.mean_iterations, m.paper_evaluations
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The summary a person reads after a run: a line on what was measured, one block per
+/// network (its total first, then its classes), and a ranking of the networks by SRVR
+/// against the most robust one, the way hyperfine ranks commands against the fastest.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    /// ANSI colours and bold.
+    pub color: bool,
+}
+
+impl Terminal {
+    /// Colours when standard output is a terminal and the environment allows them
+    /// (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`).
+    pub fn for_stdout() -> Terminal {
+        Terminal {
+            color: console::colors_enabled(),
+        }
+    }
+
+    fn style(&self, style: Style) -> Style {
+        style.force_styling(self.color)
+    }
+}
+
+/// One line of the per-network table, before padding.
+struct Line {
+    network: String,
+    class: String,
+    shapes: String,
+    score: String,
+    top1: String,
+    srvr: String,
+    total: bool,
+}
+
+impl Line {
+    fn of_network(n: &NetworkReport) -> Line {
+        Line {
+            network: n.network.clone(),
+            class: "all classes".into(),
+            shapes: format!("{}/{}", n.shapes_accepted, n.shapes),
+            score: format!("{:.3}", n.mean_score),
+            top1: score3(n.top1_rate),
+            srvr: pct(n.srvr),
+            total: true,
+        }
+    }
+
+    fn of_class(c: &ClassReport) -> Line {
+        Line {
+            network: String::new(),
+            class: class_name(c),
+            shapes: format!("{}/{}", c.shapes_accepted, c.shapes),
+            score: format!("{:.3}", c.mean_score),
+            top1: score3(c.top1_rate),
+            srvr: pct(c.srvr),
+            total: false,
+        }
+    }
+}
+
+impl Exporter for Terminal {
+    fn export(&self, report: &SrvrReport) -> Result<String, ExportError> {
+        let bold = self.style(Style::new().bold());
+        let dim = self.style(Style::new().dim());
+        let name = self.style(Style::new().cyan().bold());
+        let good = self.style(Style::new().green().bold());
+        let warn = self.style(Style::new().yellow().bold());
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} {}: {} network(s), {} of {} jobs",
+            bold.apply_to("SRVR of"),
+            bold.apply_to(&report.name),
+            report.networks.len(),
+            report.jobs_done,
+            report.jobs_total
+        );
+        if report.jobs_done < report.jobs_total {
+            let _ = writeln!(
+                out,
+                "  {}",
+                warn.apply_to(format!(
+                    "partial: {} jobs not finished; the figures below will change",
+                    report.jobs_total - report.jobs_done
+                ))
+            );
+        }
+        let _ = writeln!(out, "  {}", dim.apply_to(report.mode.describe()));
+        let _ = writeln!(out, "  {}\n", dim.apply_to(report.acceptance.sentence()));
+
+        let mut lines = Vec::new();
+        for n in &report.networks {
+            lines.push(Line::of_network(n));
+            lines.extend(n.classes.iter().map(Line::of_class));
+        }
+        let header = Line {
+            network: "network".into(),
+            class: "class".into(),
+            shapes: "shapes".into(),
+            score: "mean score".into(),
+            top1: "top-1".into(),
+            srvr: "SRVR (% of Ω)".into(),
+            total: false,
+        };
+        let width = |f: fn(&Line) -> &str| {
+            lines
+                .iter()
+                .chain([&header])
+                .map(|l| f(l).chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let w = [
+            width(|l| &l.network),
+            width(|l| &l.class),
+            width(|l| &l.shapes),
+            width(|l| &l.score),
+            width(|l| &l.top1),
+            width(|l| &l.srvr),
+        ];
+        let row = |l: &Line| {
+            format!(
+                "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}  ",
+                l.network,
+                l.class,
+                l.shapes,
+                l.score,
+                l.top1,
+                a = w[0],
+                b = w[1],
+                c = w[2],
+                d = w[3],
+                e = w[4]
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            dim.apply_to(row(&header)),
+            dim.apply_to(format!("{:>f$}", header.srvr, f = w[5]))
+        );
+        for l in &lines {
+            let srvr = format!("{:>f$}", l.srvr, f = w[5]);
+            if l.total {
+                let text = row(l);
+                let (net, rest) = text.split_at(w[0]);
+                let _ = writeln!(
+                    out,
+                    "  {}{}{}",
+                    name.apply_to(net),
+                    rest,
+                    good.apply_to(srvr)
+                );
+            } else {
+                let _ = writeln!(out, "  {}{srvr}", row(l));
+            }
+        }
+
+        let mut ranked: Vec<(&str, f64)> = report
+            .networks
+            .iter()
+            .filter_map(|n| n.srvr.map(|s| (n.network.as_str(), s)))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if let Some(&(best, top)) = ranked.first() {
+            let _ = writeln!(out, "\n{}", bold.apply_to("Summary"));
+            let _ = writeln!(
+                out,
+                "  {} is the most robust: SRVR {} % of Ω",
+                name.apply_to(best),
+                good.apply_to(pct(Some(top)))
+            );
+            for &(other, s) in &ranked[1..] {
+                let ratio = if s > 0.0 {
+                    format!("{:.2} ×", top / s)
+                } else {
+                    "∞ ×".into()
+                };
+                let _ = writeln!(
+                    out,
+                    "    {} the robust volume of {} ({} %)",
+                    good.apply_to(ratio),
+                    name.apply_to(other),
+                    pct(Some(s))
+                );
+            }
+        }
+        let without: Vec<&str> = report
+            .networks
+            .iter()
+            .filter(|n| n.srvr.is_none())
+            .map(|n| n.network.as_str())
+            .collect();
+        if !without.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {}",
+                warn.apply_to(format!(
+                    "no SRVR for {}: the acceptance rule kept none of its shapes",
+                    without.join(", ")
+                ))
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::report::{MethodReport, REPORT_FORMAT};
+    use crate::analysis::srvr::AcceptanceSummary;
+    use crate::region::Method;
+
+    fn class(name: &str, label: Option<usize>, srvr: Option<f64>) -> ClassReport {
+        ClassReport {
+            class: name.into(),
+            label,
+            srvr,
+            mean_score: 0.5,
+            top1_rate: label.map(|_| 0.25),
+            shapes_accepted: usize::from(srvr.is_some()),
+            shapes: 1,
+            own_pass: 1,
+            regions: 4,
+            evaluations: label.map(|_| 100),
+        }
+    }
+
+    fn network(name: &str, srvr: Option<f64>, classes: Vec<ClassReport>) -> NetworkReport {
+        NetworkReport {
+            network: name.into(),
+            weights: None,
+            srvr,
+            mean_score: 0.5,
+            top1_rate: classes[0].top1_rate,
+            shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
+            shapes: classes.len(),
+            own_pass: 1,
+            evaluations: classes[0].evaluations,
+            classes,
+        }
+    }
+
+    fn report(networks: Vec<NetworkReport>, done: usize) -> SrvrReport {
+        SrvrReport {
+            format: REPORT_FORMAT.into(),
+            name: "demo".into(),
+            config_hash: None,
+            jobs_done: done,
+            jobs_total: 3,
+            mode: RegionMode::Map,
+            acceptance: AcceptanceSummary {
+                rule: "reference".into(),
+                network: Some("b".into()),
+                min_mean_score: 0.1,
+                kept: 1,
+                shapes: 1,
+            },
+            networks,
+            methods: vec![MethodReport {
+                method: Method::OirB,
+                runs: 4,
+                converged: 3,
+                mean_iterations: 12.5,
+                mean_renders: 0.0,
+                paper_evaluations: 6400,
+            }],
+        }
+    }
+
+    fn demo(done: usize) -> SrvrReport {
+        report(
+            vec![
+                network("a", Some(0.1), vec![class("cup", Some(504), Some(0.1))]),
+                network("b", Some(0.25), vec![class("cup", Some(504), Some(0.25))]),
+                network("c", None, vec![class("cup", None, None)]),
+            ],
+            done,
+        )
+    }
+
+    #[test]
+    fn markdown_has_a_row_per_class_a_total_per_network_and_the_method_table() {
+        let md = Markdown.export(&demo(3)).unwrap();
+        assert!(
+            md.contains("| a | cup (504) | 1/1 | 1 | 0.500 | 0.250 | 10.000 | 100 |"),
+            "{md}"
+        );
+        assert!(md.contains("| **b** | **all** | **1/1** | **1** | **0.500** | **0.250** | **25.000** | **100** |"), "{md}");
+        // Numbers a folder of maps does not record are "n/a", never a made-up zero.
+        assert!(
+            md.contains("| c | cup | 0/1 | 1 | 0.500 | n/a | n/a | n/a |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| oir-b | 4 | 3 | 12.5 | none (map mode) | 6400 |"),
+            "{md}"
+        );
+        assert!(!md.contains("partial"), "{md}");
+        assert!(Markdown
+            .export(&demo(2))
+            .unwrap()
+            .starts_with("**partial: 2 of 3 jobs finished**"));
+    }
+
+    #[test]
+    fn the_terminal_summary_ranks_networks_against_the_most_robust() {
+        let text = Terminal { color: false }.export(&demo(3)).unwrap();
+        assert!(!text.contains('\u{1b}'), "no colour was asked for: {text}");
+        assert!(
+            text.starts_with("SRVR of demo: 3 network(s), 3 of 3 jobs\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  b is the most robust: SRVR 25.000 % of Ω\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    2.50 × the robust volume of a (10.000 %)\n"),
+            "{text}"
+        );
+        assert!(text.contains("no SRVR for c"), "{text}");
+        // Every row of the table has the same width up to its SRVR column.
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("cup") || l.contains("all classes"))
+            .collect();
+        assert_eq!(rows.len(), 6, "{text}");
+        let ends: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
+        assert!(ends.iter().all(|&e| e == ends[0]), "{text}");
+        assert!(Terminal { color: false }
+            .export(&demo(1))
+            .unwrap()
+            .contains("partial: 2 jobs not finished"));
+        let coloured = Terminal { color: true }.export(&demo(3)).unwrap();
+        assert!(coloured.contains('\u{1b}'), "{coloured}");
+    }
+
+    #[test]
+    fn json_reads_back_as_the_same_report_and_formats_parse() {
+        let r = demo(3);
+        let back: SrvrReport = serde_json::from_str(&Json.export(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        for f in [Format::Terminal, Format::Markdown, Format::Json] {
+            assert_eq!(f.to_string().parse::<Format>().unwrap(), f);
+        }
+        let e = "html".parse::<Format>().unwrap_err();
+        assert!(e.contains("\"html\" is not a report format"), "{e}");
+    }
+}
