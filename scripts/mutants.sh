@@ -9,7 +9,8 @@
 #
 #   scripts/mutants.sh               # everything below, in order (hours on a 2-core VM)
 #   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver)
-#   scripts/mutants.sh methods -F 'oir_w'   # one part; extra arguments go to cargo mutants
+#   scripts/mutants.sh geometry faces        # some parts
+#   scripts/mutants.sh methods -F 'oir_w'   # extra arguments go to cargo mutants (every part)
 #
 # Parts: methods, geometry, faces, driver (src/region/<part>.rs), oracles (the oracles crate),
 # grid (src/semantic/grid.rs), camera (src/render/camera.rs).
@@ -20,14 +21,19 @@ if ! command -v cargo-mutants >/dev/null; then
     cargo install --locked cargo-mutants
 fi
 
-parts=(methods geometry faces driver oracles grid camera)
-if [[ $# -gt 0 && $1 == region ]]; then
-    parts=(methods geometry faces driver)
+all=(methods geometry faces driver oracles grid camera)
+parts=()
+while [[ $# -gt 0 ]]; do
+    if [[ $1 == region ]]; then
+        parts+=(methods geometry faces driver)
+    elif [[ " ${all[*]} " == *" $1 "* ]]; then
+        parts+=("$1")
+    else
+        break
+    fi
     shift
-elif [[ $# -gt 0 && " ${parts[*]} " == *" $1 "* ]]; then
-    parts=("$1")
-    shift
-fi
+done
+[[ ${#parts[@]} -gt 0 ]] || parts=("${all[@]}")
 
 # The test binaries that exercise each part (one per area since the tests were grouped).
 declare -A part_tests=(

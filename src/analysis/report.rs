@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, SrvrConfig, Stamp};
+use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, Stamp};
 use super::inputs::WeightsId;
 use super::lockstep::SearchError;
 use super::regions::{default_starts, run_all, RunSummary};
@@ -307,13 +307,7 @@ impl SrvrReport {
     /// The report of a results folder's finished jobs (in any order), with the
     /// configuration's acceptance rule (SPEC §7) read from the stamp.
     pub fn from_results(stamp: &Stamp, results: &[JobResult]) -> Result<SrvrReport, ConfigError> {
-        let config: SrvrConfig =
-            serde_json::from_value(stamp.config.clone()).map_err(|e| ConfigError::Field {
-                origin: "results stamp".into(),
-                field: "config".into(),
-                message: e.to_string(),
-            })?;
-        let checked = config.check("results stamp")?;
+        let checked = stamp.config.clone().check("results stamp")?;
         let shapes: Vec<ShapeOutcome> = results.iter().map(ShapeOutcome::from).collect();
         let scores: Vec<ShapeScore> = shapes.iter().map(ShapeOutcome::score).collect();
         let min = checked.config.acceptance.min_mean_score;

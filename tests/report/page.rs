@@ -3,7 +3,7 @@
 //! wrong, and write nothing.
 
 use crate::support::{jobs, page, semrob, write_grids, write_results, Layout};
-use semrob::analysis::benchmark::{ResultsDir, Stamp};
+use semrob::analysis::benchmark::{RegionMode, ResultsDir, Stamp};
 
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
@@ -106,19 +106,38 @@ fn a_folder_written_before_artifacts_still_gives_a_page() {
 }
 
 #[test]
-fn the_reference_rule_and_an_unrecorded_mode_are_said() {
+fn the_reference_rule_is_said_and_a_stamp_from_before_map_mode_reads_as_network_mode() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("results");
     write_results(&root, Layout::Old, &[]);
-    // The same jobs under the paper's rule, in a stamp that does not say the mode.
+    // The same jobs under the paper's rule, in a stamp written before `regions` existed:
+    // every run was then in network mode, and the typed stamp reads it so.
     let path = root.join("stamp.json");
-    let mut stamp: Stamp = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    stamp.config["acceptance"]["network"] = "efficientnet-lite0".into();
-    stamp.config.as_object_mut().unwrap().remove("regions");
+    let mut stamp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    stamp["config"]["acceptance"]["network"] = "efficientnet-lite0".into();
+    stamp["config"].as_object_mut().unwrap().remove("regions");
     std::fs::write(&path, serde_json::to_string(&stamp).unwrap()).unwrap();
+    let read: Stamp = serde_json::from_value(stamp).unwrap();
+    assert_eq!(read.config.regions, RegionMode::Network);
     let html = page(&root, &tmp.path().join("a.html"));
     assert!(html.contains("<dd>efficientnet-lite0 decided; it kept 3 of 3 shapes"));
-    assert!(html.contains("<dt>regions grown on</dt><dd><span class=\"note\">not recorded</span>"));
+    assert!(
+        html.contains("<dt>regions grown on</dt><dd>the network"),
+        "{html}"
+    );
+    // A stamp whose configuration has a field no version wrote is refused, naming it.
+    let mut bad: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    bad["config"]["regionz"] = "map".into();
+    std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();
+    let out = semrob(&["report", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stamp.json") && err.contains("regionz"),
+        "{err}"
+    );
     // Lite0 passes on m0, so Lite1's m0 counts although Lite1 scores low on it.
     assert!(!html.contains("left out by the acceptance rule"));
     assert_eq!(count(&html, "(below the threshold)"), 1, "Lite1 on m0");

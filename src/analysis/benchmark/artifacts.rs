@@ -337,7 +337,7 @@ pub fn render_points(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{json, Value};
+    use serde_json::Value;
 
     use super::*;
     use crate::analysis::benchmark::{Stamp, RESULTS_FORMAT};
@@ -373,7 +373,12 @@ mod tests {
         let stamp = Stamp {
             format: RESULTS_FORMAT.into(),
             config_hash: "h".into(),
-            config: json!({}),
+            config: crate::analysis::benchmark::SrvrConfig::from_toml(
+                crate::analysis::benchmark::EMBEDDED_DEFAULT,
+                "test",
+            )
+            .unwrap()
+            .config,
             jobs: vec![job.clone()],
         };
         (ResultsDir::open_or_create(root, stamp).unwrap(), job)

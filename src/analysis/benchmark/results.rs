@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
+use super::config::SrvrConfig;
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
 use crate::report::write_atomic;
+use serde::{Deserialize, Serialize};
 
 /// The stamp's format tag.
 pub const RESULTS_FORMAT: &str = "semrob.srvr-results/1";
@@ -59,8 +58,10 @@ pub struct Stamp {
     pub format: String,
     /// Fingerprint of the configuration and the weights it names.
     pub config_hash: String,
-    /// The configuration, as JSON.
-    pub config: Value,
+    /// The configuration. Stamps written before a field existed read with that field's
+    /// default, which is what those runs did (e.g. `regions = "network"`, the only mode
+    /// before map mode).
+    pub config: SrvrConfig,
     /// Every job of the run (all shards), in order.
     pub jobs: Vec<JobId>,
 }
@@ -349,7 +350,12 @@ mod tests {
         Stamp {
             format: RESULTS_FORMAT.into(),
             config_hash: hash.into(),
-            config: Value::Null,
+            config: crate::analysis::benchmark::SrvrConfig::from_toml(
+                crate::analysis::benchmark::EMBEDDED_DEFAULT,
+                "test",
+            )
+            .unwrap()
+            .config,
             jobs: (0..3)
                 .map(|i| JobId {
                     network: "net".into(),

@@ -159,7 +159,7 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
     let stamp = Stamp {
         format: RESULTS_FORMAT.into(),
         config_hash: h.hex(),
-        config: json!(config),
+        config: config.clone(),
         jobs: jobs.iter().map(|j| j.id.clone()).collect(),
     };
     Ok(Plan {

@@ -298,11 +298,11 @@ impl Page {
                 })
             })
             .collect();
-        let mode = stamp.config["regions"].as_str().map(str::to_string);
+        let mode = Some(stamp.config.regions.as_str().to_string());
         let summary = Summary {
             name: report.name.clone(),
             config_hash: Some(stamp.config_hash.clone()),
-            config: Some(stamp.config.clone()),
+            config: serde_json::to_value(&stamp.config).ok(),
             weights: report
                 .networks
                 .iter()
