@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use semrob::analysis::benchmark::HyperConfig;
 use semrob::analysis::regions::{default_starts, RunSummary};
-use semrob::region::{HyperParams, Method, Point, Region};
+use semrob::region::{Method, Point, Region};
 use semrob::report::export::Format;
 use semrob::report::plot::{palette, Overlay};
 use semrob::report::write_atomic;
@@ -30,49 +31,6 @@ impl MethodChoice {
     }
 }
 
-/// The region methods' hyper-parameters; defaults are the paper's (SPEC §3).
-#[derive(Debug, Clone, Args)]
-pub struct HyperArgs {
-    /// Step size η (> 0).
-    #[arg(long, default_value_t = HyperParams::default().eta)]
-    pub eta: f64,
-    /// Naive's regulariser λ (≥ 0).
-    #[arg(long, default_value_t = HyperParams::default().lambda)]
-    pub lambda: f64,
-    /// OIR's outer margin α (> 0).
-    #[arg(long, default_value_t = HyperParams::default().alpha)]
-    pub alpha: f64,
-    /// OIR_W's emphasis β (0 ≤ β < 2/(2n−1)).
-    #[arg(long, default_value_t = HyperParams::default().beta)]
-    pub beta: f64,
-    /// Iteration budget per run (≥ 1).
-    #[arg(long, default_value_t = HyperParams::default().iterations)]
-    pub iterations: usize,
-    /// Convergence tolerance: stop when every bound moves by at most this fraction of its
-    /// side in one step.
-    #[arg(long, default_value_t = HyperParams::default().tolerance)]
-    pub tolerance: f64,
-    /// Points per dimension on each face for the Leibniz face integrals (2 = the paper's
-    /// corner rule; m gives m^(n−1) points per face).
-    #[arg(long, default_value_t = HyperParams::default().face_points)]
-    pub face_points: usize,
-}
-
-impl HyperArgs {
-    pub fn params(&self) -> HyperParams {
-        HyperParams {
-            eta: self.eta,
-            lambda: self.lambda,
-            alpha: self.alpha,
-            beta: self.beta,
-            iterations: self.iterations,
-            tolerance: self.tolerance,
-            face_points: self.face_points,
-            ..HyperParams::default()
-        }
-    }
-}
-
 /// Which region runs: the methods, their starts, the domain Ω and the hyper-parameters
 /// (one argument set for `regions grid|oracle|mesh` and `srvr grids`).
 #[derive(Debug, Clone, Args)]
@@ -90,7 +48,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "LO:HI,...", allow_hyphen_values = true)]
     pub domain: Option<Region>,
     #[command(flatten)]
-    pub hyper: HyperArgs,
+    pub hyper: HyperConfig,
 }
 
 impl SearchArgs {

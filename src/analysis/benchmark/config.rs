@@ -73,21 +73,43 @@ pub struct DatasetConfig {
     pub shapes_per_class: Option<usize>,
 }
 
-/// Region hyper-parameters (SPEC §3) plus the finite-difference step of OIR_W's gradients.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Region hyper-parameters (SPEC §3) plus the finite-difference step of OIR_W's gradients:
+/// the `[hyper]` table of a configuration, and the options of every command that grows
+/// regions (`#[command(flatten)]`). Defaults are the paper's, from
+/// [`HyperParams::default`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields, default)]
 pub struct HyperConfig {
+    /// Step size η (> 0).
+    #[arg(long, default_value_t = HyperParams::default().eta)]
     pub eta: f64,
+    /// Naive's regulariser λ (≥ 0).
+    #[arg(long, default_value_t = HyperParams::default().lambda)]
     pub lambda: f64,
+    /// OIR's outer margin α (> 0).
+    #[arg(long, default_value_t = HyperParams::default().alpha)]
     pub alpha: f64,
+    /// OIR_W's emphasis β (0 ≤ β < 2/(2n−1)).
+    #[arg(long, default_value_t = HyperParams::default().beta)]
     pub beta: f64,
+    /// Iteration budget per run (≥ 1).
+    #[arg(long, default_value_t = HyperParams::default().iterations)]
     pub iterations: usize,
+    /// The half-width of the start box and the minimum side (> 0; configuration only).
+    #[arg(skip = HyperParams::default().epsilon)]
     pub epsilon: f64,
-    /// Stop once every bound moved by at most `tolerance × r_i` in one step.
+    /// Convergence tolerance: stop when every bound moves by at most this fraction of its
+    /// side in one step.
+    #[arg(long, default_value_t = HyperParams::default().tolerance)]
     pub tolerance: f64,
+    /// Points per dimension on each face for the Leibniz face integrals (2 = the paper's
+    /// corner rule; m gives m^(n−1) points per face).
+    #[arg(long, default_value_t = HyperParams::default().face_points)]
     pub face_points: usize,
-    /// Central-difference step per axis (default: each parameter's default step).
+    /// Central-difference step per axis (default: each parameter's default step;
+    /// configuration only: `regions mesh` takes one `--fd-step` for every axis).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(skip)]
     pub fd_step: Option<Vec<f64>>,
 }
 
