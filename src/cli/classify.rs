@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
-use semrob::nets::{imagenet_classes, Architecture, Classifier, Device, ImageBatch};
+use semrob::nets::{imagenet_classes, Architecture, Classifier, ImageBatch};
+
+use super::network::DeviceChoice;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,14 +28,9 @@ pub struct Args {
     /// Print JSON: [{"image": PATH, "top": [{"index", "name", "probability"}, ...]}, ...]
     #[arg(long)]
     json: bool,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
-    device: DeviceArg,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum DeviceArg {
-    Cpu,
-    Cuda,
+    /// Where inference runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceChoice,
 }
 
 #[derive(Serialize)]
@@ -66,10 +63,7 @@ fn read_image(path: &Path) -> anyhow::Result<(Vec<f32>, [usize; 4])> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let arch = Architecture::from_name(&args.model)?;
-    let device = match args.device {
-        DeviceArg::Cpu => Device::Cpu,
-        DeviceArg::Cuda => Device::Cuda,
-    };
+    let device = args.device.device();
     let classifier = match &args.weights {
         Some(path) => Classifier::load(arch, path, device)?,
         None => Classifier::load_default(arch, device)?,

@@ -7,9 +7,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
-use semrob::analysis::inputs::MeshSource;
 use semrob::analysis::regions::{run_all, RunSummary};
-use semrob::nets::Label;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::{line_plot_png, map_png, Series};
 use semrob::report::write_atomic;
@@ -18,47 +16,27 @@ use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
 use super::common::{region_overlays, DomainJson, OutputArgs, SearchArgs};
-use super::network::{axes, load_function, DeviceChoice, SceneArgs, StepProgress};
+use super::network::{axes, load_function, SceneArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
 #[derive(Debug, Args)]
 pub struct MeshArgs {
-    /// The mesh: an OBJ file or `fixture:NAME`.
-    #[arg(value_name = "MESH")]
-    mesh: MeshSource,
+    #[command(flatten)]
+    scene: SceneArgs,
     /// The network.
     #[arg(long)]
     model: String,
     /// Its weights file (default: the model's default weights).
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// The true ImageNet label k (0–999).
-    #[arg(long)]
-    label: Label,
     /// The search space `NAME[:LO:HI]` per axis (default: the paper's azimuth × elevation);
     /// its domain is Ω unless `--domain` is given.
     #[arg(long, allow_hyphen_values = true)]
     axes: Option<String>,
-    /// Where inference runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: DeviceChoice,
     /// Central finite-difference step for OIR_W's gradients, in each axis' unit (default
     /// 0.5° for angles, 0.01 for distance).
     #[arg(long)]
     fd_step: Option<f64>,
-    /// Image side (default: the network's input size).
-    #[arg(long)]
-    size: Option<u32>,
-    /// Anti-aliasing factor (1–4).
-    #[arg(long, default_value_t = 2)]
-    supersampling: u32,
-    /// Elevation when it is not an axis (the paper's 1-D maps: 35°).
-    #[arg(
-        long = "fixed-elevation",
-        default_value_t = 35.0,
-        allow_hyphen_values = true
-    )]
-    fixed_elevation: f64,
     /// The largest render and network batch (≥ 1): every round, the points of all runs (and
     /// OIR_W's finite-difference neighbours) go to the network in batches of at most this.
     #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH)]
@@ -98,23 +76,13 @@ fn png_bytes(img: image::RgbImage) -> anyhow::Result<Vec<u8>> {
 
 pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let net = &args;
-    let (model, label, mesh) = (&args.model, args.label, &args.mesh);
+    let model = &args.model;
     if net.batch == 0 {
         bail!("--batch 0: the largest network batch must be ≥ 1");
     }
     let specs = axes(net.axes.as_deref())?;
     let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
-    let scene = SceneArgs {
-        mesh: mesh.clone(),
-        label,
-        device: net.device,
-        size: net.size,
-        supersampling: net.supersampling,
-        elevation: net.fixed_elevation,
-        azimuth: 0.0,
-        distance: semrob::render::DEFAULT_DISTANCE,
-    };
-    let loaded = load_function(&scene, model, net.weights.as_ref(), params.clone())?;
+    let loaded = load_function(&args.scene, model, net.weights.as_ref(), params.clone())?;
     let axes_box = Region::new(
         specs.iter().map(|s| s.lo).collect::<Vec<_>>(),
         specs.iter().map(|s| s.hi).collect::<Vec<_>>(),

@@ -48,7 +48,12 @@ pub struct SceneArgs {
     #[arg(long, default_value_t = 2)]
     pub supersampling: u32,
     /// Elevation (degrees) when elevation is not an axis (the paper's 1-D maps: 35).
-    #[arg(long, default_value_t = 35.0, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        alias = "fixed-elevation",
+        default_value_t = 35.0,
+        allow_hyphen_values = true
+    )]
     pub elevation: f64,
     /// Azimuth (degrees) when azimuth is not an axis.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]

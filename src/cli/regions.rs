@@ -31,7 +31,7 @@ enum Source {
     /// On a mesh under a network: f(u) = the softmax score of `--label`, rendering and
     /// classifying every corner of every step.
     #[cfg(feature = "torch")]
-    Mesh(super::mesh_regions::MeshArgs),
+    Mesh(Box<super::mesh_regions::MeshArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -71,7 +71,7 @@ pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
         Source::Grid(a) => grid(a),
         Source::Oracle(a) => oracle(a),
         #[cfg(feature = "torch")]
-        Source::Mesh(a) => super::mesh_regions::run(a),
+        Source::Mesh(a) => super::mesh_regions::run(*a),
     }
 }
 
