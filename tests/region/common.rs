@@ -1,7 +1,11 @@
 //! Test utilities shared by the region tests: an oracle seen as a semantic function.
 #![allow(dead_code)] // each test binary uses a different part
 
-use nalgebra::DMatrix;
+use std::ops::Range;
+
+use nalgebra::{DMatrix, DVector};
+use proptest::prelude::*;
+use semrob::region::Region;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{BlackBox, Counting, EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
@@ -92,4 +96,23 @@ pub fn example(name: &str) -> (OracleFn, semrob::region::Region) {
     let e = semrob_oracles::example(name).unwrap_or_else(|| panic!("no oracle named {name}"));
     let domain = semrob::region::Region::new(e.domain_lower, e.domain_upper).expect("valid domain");
     (OracleFn::new(e.oracle), domain)
+}
+
+/// A box in 1 to `max_n` dimensions: centres uniform in ±`centre`, sides log-uniform with
+/// log₁₀ in `log_sides`.
+pub fn boxes(max_n: usize, centre: f64, log_sides: Range<f64>) -> impl Strategy<Value = Region> {
+    (1usize..=max_n)
+        .prop_flat_map(move |n| prop::collection::vec((-centre..centre, log_sides.clone()), n))
+        .prop_map(|dims| {
+            let lower: Vec<f64> = dims.iter().map(|&(c, s)| c - 0.5 * 10f64.powf(s)).collect();
+            let upper: Vec<f64> = dims.iter().map(|&(c, s)| c + 0.5 * 10f64.powf(s)).collect();
+            Region::new(lower, upper).expect("valid box")
+        })
+}
+
+/// `f` at each row of `points`.
+pub fn values_at(f: &Oracle, points: &DMatrix<f64>) -> DVector<f64> {
+    DVector::from_fn(points.nrows(), |j, _| {
+        f.value(&points.row(j).iter().copied().collect::<Vec<_>>())
+    })
 }

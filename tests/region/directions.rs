@@ -15,22 +15,7 @@ use semrob::region::{
 };
 use semrob_oracles::Oracle;
 
-/// A box in 1 to 6 dimensions: centres up to ±1e3, sides from 1e-4 to 1e3 (log-uniform).
-fn boxes(max_n: usize) -> impl Strategy<Value = Region> {
-    (1usize..=max_n)
-        .prop_flat_map(|n| prop::collection::vec((-1e3f64..1e3, -4f64..3.0), n))
-        .prop_map(|dims| {
-            let lower: Vec<f64> = dims.iter().map(|&(c, s)| c - 0.5 * 10f64.powf(s)).collect();
-            let upper: Vec<f64> = dims.iter().map(|&(c, s)| c + 0.5 * 10f64.powf(s)).collect();
-            Region::new(lower, upper).expect("valid box")
-        })
-}
-
-fn values_at(f: &Oracle, points: &DMatrix<f64>) -> DVector<f64> {
-    DVector::from_fn(points.nrows(), |j, _| {
-        f.value(&points.row(j).iter().copied().collect::<Vec<_>>())
-    })
-}
+use crate::common::{boxes, values_at};
 
 /// `(∇_a L, ∇_b L)` of the naive loss with exact integrals: `L = −∫_D f + (λ/2)‖r‖²`.
 fn exact_naive(f: &Oracle, region: &Region, lambda: f64) -> Direction {
@@ -103,7 +88,7 @@ proptest! {
     /// (m = 3, 4) too, the composite trapezoid rule being exact on multilinear faces.
     #[test]
     fn naive_direction_is_the_exact_loss_gradient_for_multilinear_f(
-        region in boxes(6), (c, pq) in multilinear(), lambda in 0f64..1.0,
+        region in boxes(6, 1e3, -4.0..3.0), (c, pq) in multilinear(), lambda in 0f64..1.0,
     ) {
         let n = region.dim();
         let f = Oracle::multilinear(c, &pq[..n]);
@@ -126,7 +111,7 @@ proptest! {
     /// `∫_{Ω_D} f − 2∫_D f` to 1e-9 relative, for every multilinear f, box and α.
     #[test]
     fn oir_b_direction_is_the_exact_loss_gradient_for_multilinear_f(
-        region in boxes(6), (c, pq) in multilinear(), alpha in 0.001f64..1.0,
+        region in boxes(6, 1e3, -4.0..3.0), (c, pq) in multilinear(), alpha in 0.001f64..1.0,
     ) {
         let n = region.dim();
         let f = Oracle::multilinear(c, &pq[..n]);
@@ -186,7 +171,7 @@ proptest! {
     /// OIR_W at β = 0 equals naive at λ = 0, bit for bit, for any f_D, G_D, n.
     #[test]
     fn oir_w_at_zero_beta_is_naive_without_regulariser(
-        region in boxes(6),
+        region in boxes(6, 1e3, -4.0..3.0),
         f in prop::collection::vec(prop_oneof![0f64..1.0, 0f64..1e-12], 64),
         g in prop::collection::vec(-1e3f64..1e3, 64 * 6),
     ) {
@@ -226,7 +211,7 @@ proptest! {
     /// `(|D|/2ⁿ)(R M_D^c f_D + β diag(M^c G_D) + β s^c)` and the `b` counterpart.
     #[test]
     fn oir_w_equals_the_spec_matrix_form(
-        region in boxes(5),
+        region in boxes(5, 1e3, -4.0..3.0),
         f in prop::collection::vec(0f64..1.0, 32),
         g in prop::collection::vec(-1f64..1.0, 32 * 5),
         beta_frac in 0f64..1.0,
@@ -261,7 +246,7 @@ proptest! {
     /// Face quadrature at m = 2 is the matrix form exactly (bit for bit), naive and OIR_B.
     #[test]
     fn two_face_points_equal_the_matrix_form_exactly(
-        region in boxes(6),
+        region in boxes(6, 1e3, -4.0..3.0),
         f in prop::collection::vec(prop_oneof![0f64..1.0, 0f64..1e-9], 128),
         lambda in 0f64..1.0, alpha in 0.001f64..1.0,
     ) {

@@ -4,18 +4,12 @@
 //!
 //!     cargo test --release --no-default-features --test region_face_quadrature -- --ignored --nocapture
 
-use crate::common::{iou, OracleFn};
-use nalgebra::{DMatrix, DVector};
+use crate::common::{iou, values_at, OracleFn};
+use nalgebra::DVector;
 use semrob::region::faces::{boundary_grid, face_means, face_points};
 use semrob::region::methods::{naive_from_means, oir_b_from_means};
 use semrob::region::{find_region, Direction, HyperParams, Method, Region};
 use semrob_oracles::Oracle;
-
-fn values_at(f: &Oracle, points: &DMatrix<f64>) -> DVector<f64> {
-    DVector::from_fn(points.nrows(), |j, _| {
-        f.value(&points.row(j).iter().copied().collect::<Vec<_>>())
-    })
-}
 
 /// The relative error of the naive (λ = 0) and OIR_B directions with `m` face points against
 /// the exact loss gradients, on a Gaussian bump and a box of about one σ per side.

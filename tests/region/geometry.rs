@@ -8,16 +8,7 @@ use proptest::prelude::*;
 use semrob::region::{mask, mask_complement, Region};
 use semrob_oracles::Oracle;
 
-/// A box in 1 to 6 dimensions: centres up to ±1e6, sides from 1e-6 to 1e6 (log-uniform).
-fn boxes() -> impl Strategy<Value = Region> {
-    (1usize..=6)
-        .prop_flat_map(|n| prop::collection::vec((-1e6f64..1e6, -6f64..6.0), n))
-        .prop_map(|dims| {
-            let lower: Vec<f64> = dims.iter().map(|&(c, s)| c - 0.5 * 10f64.powf(s)).collect();
-            let upper: Vec<f64> = dims.iter().map(|&(c, s)| c + 0.5 * 10f64.powf(s)).collect();
-            Region::new(lower, upper).expect("valid box")
-        })
-}
+use crate::common::boxes;
 
 /// Brute force: the corners of `[a, b]` listed with dimension 0 varying slowest, `a_i` before
 /// `b_i` (a recursion, no bit arithmetic).
@@ -43,7 +34,7 @@ proptest! {
     /// For every box, the corner matrix lists exactly the brute-force corners in
     /// order, `M[i, j] = 1` exactly where corner `j` takes `b_i`, and `M^c = 1 − M`.
     #[test]
-    fn corners_and_masks_equal_brute_force(region in boxes()) {
+    fn corners_and_masks_equal_brute_force(region in boxes(6, 1e6, -6.0..6.0)) {
         let n = region.dim();
         let (a, b) = (region.lower().as_slice(), region.upper().as_slice());
         let expected = enumerate_corners(a, b);
@@ -73,7 +64,7 @@ proptest! {
     /// down to 1e-12: f near 0) and every box, the trapezoid rule equals the exact integral.
     #[test]
     fn trapezoid_is_exact_for_multilinear_functions(
-        region in boxes(),
+        region in boxes(6, 1e6, -6.0..6.0),
         terms in prop::collection::vec((-2f64..2.0, -12i32..=0, prop::collection::vec((-2f64..2.0, -2f64..2.0), 6)), 1..=3),
     ) {
         let n = region.dim();
