@@ -1,4 +1,4 @@
-"""Time pyrender (OSMesa) on the meshes and views of PEERS.md.
+"""Time pyrender (OSMesa) on the meshes and views of docs/peers.md.
 
 Camera at distance 2.732 looking at the origin, 60 deg vertical field of view (NMR's 30 deg
 half angle), elevation 35 deg, azimuth changing every frame, flat shading, ambient 0.5 and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times pyrender (OSMesa, CPU) on the peers' meshes and views (PEERS.md), then semrob's
+# Times pyrender (OSMesa, CPU) on the peers' meshes and views (docs/peers.md), then semrob's
 # renderer on the same meshes in the same session, for the ratio in BENCHMARKS.md.
 #
 #     scripts/peers/render_pyrender.sh            # both
