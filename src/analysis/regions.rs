@@ -46,6 +46,15 @@ pub struct RunSummary {
     pub trace: Option<Vec<TraceStep>>,
 }
 
+impl RunSummary {
+    /// The renders this run costs on a network (network mode): every point it evaluated,
+    /// and for each point where it took a gradient the 2n neighbours of the central
+    /// differences (`analysis::finite_difference`). The one place this count is made.
+    pub fn network_renders(&self) -> usize {
+        self.evaluations + 2 * self.init.len() * self.gradient_evaluations
+    }
+}
+
 /// Runs every method from every start of `search` on `f` in lockstep (one function call per
 /// round for all live runs, [`run_lockstep`]); results in the order methods × starts,
 /// method-major, with where the time went.
@@ -80,4 +89,28 @@ pub fn run_all(
         })
         .collect();
     Ok((summaries, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_costs_its_points_and_2n_neighbours_per_gradient_point() {
+        let run = RunSummary {
+            method: Method::OirW,
+            init: vec![130.0, 30.0],
+            lower: vec![120.0, 20.0],
+            upper: vec![140.0, 40.0],
+            volume: 400.0,
+            volume_ratio: 400.0 / 36000.0,
+            stop: StopReason::Converged,
+            iterations: 5,
+            evaluations: 40,
+            gradient_evaluations: 20,
+            final_loss: None,
+            trace: None,
+        };
+        assert_eq!(run.network_renders(), 40 + 2 * 2 * 20);
+    }
 }

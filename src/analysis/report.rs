@@ -489,7 +489,7 @@ fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport
     }
     let renders = |run: &RunSummary| match mode {
         RegionMode::Map => 0,
-        RegionMode::Network => run.evaluations + 2 * run.init.len() * run.gradient_evaluations,
+        RegionMode::Network => run.network_renders(),
     };
     Method::ALL
         .iter()

@@ -260,11 +260,7 @@ pub fn run_jobs(
             RegionMode::Network => {
                 let fd = FiniteDifference::new(&f, c.fd_steps.clone())?;
                 let (runs, stats) = grow(&fd, plan, job)?;
-                let n = params.len();
-                let renders = runs
-                    .iter()
-                    .map(|r| r.evaluations + 2 * n * r.gradient_evaluations)
-                    .sum();
+                let renders = runs.iter().map(RunSummary::network_renders).sum();
                 (runs, renders, stats)
             }
         };
