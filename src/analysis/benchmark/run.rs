@@ -12,7 +12,7 @@ use super::config::{CheckedConfig, RegionMode};
 use super::results::{JobId, JobResult, JobTelemetry, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
 use crate::analysis::finite_difference::FiniteDifference;
 use crate::analysis::function::ClassifierFunction;
-use crate::analysis::inputs::{self, Fnv64, WeightsId};
+use crate::analysis::inputs::{Fnv64, MeshSource, WeightsId};
 use crate::analysis::lockstep::LockstepStats;
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::{run_all, RunSummary};
@@ -20,16 +20,8 @@ use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, Device};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, ShapeKey};
-use crate::render::Mesh;
 use crate::semantic::AxisSpec;
 use crate::semantic::Grid;
-
-/// Where a job's mesh comes from.
-#[derive(Debug, Clone)]
-enum MeshSource {
-    Fixture(String),
-    Dataset { class: String, id: String },
-}
 
 /// One job with what it needs.
 #[derive(Debug, Clone)]
@@ -37,7 +29,8 @@ pub struct PlannedJob {
     pub id: JobId,
     pub network: usize,
     pub label: usize,
-    source: MeshSource,
+    /// The job's mesh: a fixture, or a dataset shape's OBJ file.
+    pub source: MeshSource,
 }
 
 /// The jobs of a configuration, the weights they use and the results stamp.
@@ -47,7 +40,6 @@ pub struct Plan {
     pub weights: Vec<(Architecture, PathBuf, WeightsId)>,
     pub jobs: Vec<PlannedJob>,
     pub stamp: Stamp,
-    dataset: Option<Dataset>,
 }
 
 /// Resolves networks (weights must exist), shapes and the stamp, touching no results folder.
@@ -77,7 +69,6 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
         weights.push((arch, path, id));
     }
     let mut shapes: Vec<(String, String, usize, MeshSource)> = Vec::new();
-    let mut dataset = None;
     if let Some(root) = &config.dataset.root {
         let d = Dataset::open(root).with_context(|| format!("dataset.root {}", root.display()))?;
         for class in d.classes() {
@@ -95,10 +86,7 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
                     class.name.clone(),
                     s.id.clone(),
                     label as usize,
-                    MeshSource::Dataset {
-                        class: class.name.clone(),
-                        id: s.id.clone(),
-                    },
+                    MeshSource::Obj(d.mesh_path(&class.name, &ShapeKey::Id(s.id.clone()))?),
                 ));
             }
         }
@@ -118,7 +106,6 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
                 root.display()
             );
         }
-        dataset = Some(d);
     } else {
         for f in &config.dataset.fixtures {
             shapes.push((
@@ -167,21 +154,7 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
         weights,
         jobs,
         stamp,
-        dataset,
     })
-}
-
-impl Plan {
-    fn mesh(&self, job: &PlannedJob) -> anyhow::Result<Mesh> {
-        Ok(match &job.source {
-            MeshSource::Fixture(name) => inputs::MeshSource::Fixture(name.clone()).load()?,
-            MeshSource::Dataset { class, id } => self
-                .dataset
-                .as_ref()
-                .expect("dataset jobs come with their dataset")
-                .load(class, &ShapeKey::Id(id.clone()))?,
-        })
-    }
 }
 
 /// What happened to a job.
@@ -225,7 +198,7 @@ pub fn run_jobs(
                 cl
             }
         };
-        let mesh = plan.mesh(job)?;
+        let mesh = job.source.load()?;
         let f = ClassifierFunction::shared(
             mesh,
             classifier,
