@@ -75,11 +75,65 @@ impl std::fmt::Display for GoldenDrift {
 
 impl std::error::Error for GoldenDrift {}
 
+/// What an invocation in the syntax before the `regions` and `srvr` subcommands became
+/// (`regions --grid FILE`, `regions --oracle NAME`, `regions MESH --model`,
+/// `srvr --grids DIR`), for the error clap gives it.
+fn old_syntax_hint(args: &[String]) -> Option<String> {
+    let value_of = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .or_else(|| {
+                args.iter()
+                    .find_map(|a| a.strip_prefix(&format!("{flag}=")).map(str::to_string))
+            })
+    };
+    match args.first().map(String::as_str) {
+        Some("regions") => {
+            if let Some(file) = value_of("--grid") {
+                Some(format!(
+                    "`regions --grid FILE` is now `semrob regions grid {file}`"
+                ))
+            } else if let Some(name) = value_of("--oracle") {
+                Some(format!(
+                    "`regions --oracle NAME` is now `semrob regions oracle {name}`"
+                ))
+            } else if args.iter().any(|a| a == "--model") {
+                let mesh = args
+                    .get(1)
+                    .filter(|m| !m.starts_with('-'))
+                    .map_or("MESH", String::as_str);
+                Some(format!(
+                    "`regions MESH --model ...` is now `semrob regions mesh {mesh} --model ...`"
+                ))
+            } else {
+                None
+            }
+        }
+        Some("srvr") => value_of("--grids")
+            .map(|dir| format!("`srvr --grids DIR` is now `semrob srvr grids {dir}`")),
+        _ => None,
+    }
+}
+
 /// Runs the command line and chooses the exit status: 0 on success, 1 when results drifted
 /// from a golden file ([`GoldenDrift`]), 2 for every error (printed with its context).
 pub fn main() -> ExitCode {
     semrob::runtime::tune_allocator();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let hint = old_syntax_hint(&std::env::args().skip(1).collect::<Vec<_>>());
+            // clap prints help and errors itself; an old form gets one more line saying
+            // what it became.
+            let _ = e.print();
+            if let (Some(hint), true) = (hint, e.use_stderr()) {
+                eprintln!("\nhint: {hint}");
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Regions(args) => regions::run(args),
         Command::Srvr(args) => srvr::run(args),

@@ -148,6 +148,40 @@ fn a_malformed_grid_exits_2_naming_the_file_and_writes_nothing() {
     );
 }
 
+/// The forms from before the `regions` and `srvr` subcommands exit 2 with clap's error and
+/// one line naming the new form, with the user's own file or name in it.
+#[test]
+fn the_old_syntax_is_refused_with_the_new_form() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["regions", "--grid", "m.json", "--iterations", "5"],
+            "hint: `regions --grid FILE` is now `semrob regions grid m.json`",
+        ),
+        (
+            &["regions", "--oracle=plateau-1d"],
+            "is now `semrob regions oracle plateau-1d`",
+        ),
+        (
+            &["regions", "fixture:vase", "--model", "efficientnet-lite0"],
+            "is now `semrob regions mesh fixture:vase --model ...`",
+        ),
+        (
+            &["srvr", "--grids", "maps"],
+            "is now `semrob srvr grids maps`",
+        ),
+    ];
+    for (args, hint) in cases {
+        let out = semrob(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(hint), "{args:?}: {stderr}");
+    }
+    // A plain usage error gets no hint.
+    let out = semrob(&["regions", "grid"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hint:"));
+}
+
 #[test]
 fn bad_hyper_parameters_and_names_exit_2_with_the_reason() {
     let cases: [(&[&str], &str); 6] = [
