@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::nets::Architecture;
 use crate::render::{fixtures, Mesh};
 
 /// Why an input could not be read.
@@ -18,6 +19,38 @@ pub enum InputError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{arch} has no default weights: give a weights file")]
+    NoDefaultWeights { arch: Architecture },
+    #[error("weights file {} for {arch} not found{}", .path.display(), if *.default {
+        " (run scripts/setup.sh, or set SEMROB_WEIGHTS_DIR)"
+    } else {
+        ""
+    })]
+    WeightsNotFound {
+        path: PathBuf,
+        arch: Architecture,
+        /// The architecture's default weights (not a file the user named).
+        default: bool,
+    },
+}
+
+/// The weights file of `arch`: `weights` when given, else the architecture's default
+/// weights; it must exist.
+pub fn resolve_weights(arch: Architecture, weights: Option<&Path>) -> Result<PathBuf, InputError> {
+    let path = match weights {
+        Some(p) => p.to_path_buf(),
+        None => arch
+            .default_weights()
+            .ok_or(InputError::NoDefaultWeights { arch })?,
+    };
+    if !path.is_file() {
+        return Err(InputError::WeightsNotFound {
+            path,
+            arch,
+            default: weights.is_none(),
+        });
+    }
+    Ok(path)
 }
 
 /// The prefix that names a procedural fixture instead of a file (`fixture:vase`).
@@ -162,40 +195,42 @@ impl WeightsId {
 }
 
 #[cfg(feature = "torch")]
-pub use torch::load_classifier;
+pub use torch::{load_classifier, LoadError};
 
 #[cfg(feature = "torch")]
 mod torch {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
-    use super::WeightsId;
-    use crate::nets::{Architecture, Classifier, Device};
+    use super::{resolve_weights, InputError, WeightsId};
+    use crate::nets::{Architecture, Classifier, Device, NetError};
+
+    /// Why a classifier could not be loaded.
+    #[derive(Debug, thiserror::Error)]
+    pub enum LoadError {
+        #[error(transparent)]
+        Input(#[from] InputError),
+        #[error("{arch} from {}: {source}", .path.display())]
+        Net {
+            arch: Architecture,
+            path: PathBuf,
+            #[source]
+            source: Box<NetError>,
+        },
+    }
 
     /// Loads `arch` with `weights` (or its default weights) and identifies the weights.
     pub fn load_classifier(
         arch: Architecture,
         weights: Option<&Path>,
         device: Device,
-    ) -> anyhow::Result<(Classifier, WeightsId)> {
-        let path = match weights {
-            Some(p) => p.to_path_buf(),
-            None => arch.default_weights().ok_or_else(|| {
-                anyhow::anyhow!("{arch} has no default weights: give a weights file")
-            })?,
-        };
-        if !path.is_file() {
-            anyhow::bail!(
-                "weights file {} for {arch} not found{}",
-                path.display(),
-                if weights.is_none() {
-                    " (run scripts/setup.sh, or set SEMROB_WEIGHTS_DIR)"
-                } else {
-                    ""
-                }
-            );
-        }
+    ) -> Result<(Classifier, WeightsId), LoadError> {
+        let path = resolve_weights(arch, weights)?;
         let id = WeightsId::of_file(&path)?;
-        let c = Classifier::load(arch, &path, device)?;
+        let c = Classifier::load(arch, &path, device).map_err(|e| LoadError::Net {
+            arch,
+            path,
+            source: Box::new(e),
+        })?;
         Ok((c, id))
     }
 }

@@ -75,6 +75,24 @@ impl std::fmt::Display for GoldenDrift {
 
 impl std::error::Error for GoldenDrift {}
 
+/// An error with its causes, `outer: inner: ...`, leaving out a cause whose text the message
+/// already holds (errors that name their source in their own text, as most here do, would
+/// otherwise say it twice).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// What an invocation in the syntax before the `regions` and `srvr` subcommands became
 /// (`regions --grid FILE`, `regions --oracle NAME`, `regions MESH --model`,
 /// `srvr --grids DIR`), for the error clap gives it.
@@ -155,7 +173,7 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(err) => {
-            eprintln!("semrob: error: {err:#}");
+            eprintln!("semrob: error: {}", error_chain(&err));
             ExitCode::from(2)
         }
     }

@@ -176,6 +176,12 @@ fn the_old_syntax_is_refused_with_the_new_form() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(hint), "{args:?}: {stderr}");
     }
+    // An error names its cause once, not once per layer that wraps it.
+    let out = semrob(&["regions", "grid", "/no/such/map.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/no/such/map.json"), "{stderr}");
+    assert_eq!(stderr.matches("No such file").count(), 1, "{stderr}");
     // A plain usage error gets no hint.
     let out = semrob(&["regions", "grid"]);
     assert_eq!(out.status.code(), Some(2));

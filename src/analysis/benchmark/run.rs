@@ -4,24 +4,77 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use anyhow::Context;
 use serde_json::json;
 
 use super::artifacts::{largest_region, render_points, RenderShot, Renders};
 use super::config::{CheckedConfig, RegionMode};
-use super::results::{JobId, JobResult, JobTelemetry, ResultsDir, Shard, Stamp, RESULTS_FORMAT};
-use crate::analysis::finite_difference::FiniteDifference;
-use crate::analysis::function::ClassifierFunction;
-use crate::analysis::inputs::{Fnv64, MeshSource, WeightsId};
-use crate::analysis::lockstep::LockstepStats;
+use super::results::{
+    JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
+};
+use crate::analysis::finite_difference::{FiniteDifference, StepError};
+use crate::analysis::function::{ClassifierFunction, FunctionError};
+use crate::analysis::inputs::{
+    resolve_weights, Fnv64, InputError, LoadError, MeshSource, WeightsId,
+};
+use crate::analysis::lockstep::{LockstepStats, SearchError};
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::{run_all, RunSummary};
 use crate::analysis::srvr::AcceptBy;
-use crate::nets::{Architecture, Classifier, Device};
+use crate::nets::{Architecture, Classifier, Device, NetError, UnknownModel};
 use crate::region::RegionSearch;
-use crate::render::dataset::{Dataset, ShapeKey};
+use crate::render::dataset::{Dataset, DatasetError, ShapeKey};
 use crate::semantic::AxisSpec;
-use crate::semantic::Grid;
+use crate::semantic::{Grid, GridProblem};
+
+/// Why the benchmark could not be planned or a job could not run. A job that fails stops
+/// the run; the jobs finished before it stay in the results folder.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("networks[{index}]: {source}")]
+    Model {
+        index: usize,
+        #[source]
+        source: UnknownModel,
+    },
+    #[error("networks[{index}]: {source}")]
+    Weights {
+        index: usize,
+        #[source]
+        source: InputError,
+    },
+    #[error("dataset.root {}: {source}", .root.display())]
+    Dataset {
+        root: PathBuf,
+        #[source]
+        source: DatasetError,
+    },
+    #[error("dataset.classes: {class:?} is not a class of {}", .root.display())]
+    UnknownClass { class: String, root: PathBuf },
+    #[error("dataset {}: no present shape with an ImageNet label", .root.display())]
+    NoShapes { root: PathBuf },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Function(#[from] FunctionError),
+    #[error(transparent)]
+    Steps(#[from] StepError),
+    #[error("{job}: {source}")]
+    Search {
+        job: String,
+        #[source]
+        source: SearchError,
+    },
+    #[error("the job's map: {0}")]
+    Map(#[source] GridProblem),
+    #[error("a contact render: {0}")]
+    Image(#[from] crate::render::ImageError),
+    #[error("a contact render as PNG: {0}")]
+    Png(#[from] image::ImageError),
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+}
 
 /// One job with what it needs.
 #[derive(Debug, Clone)]
@@ -43,34 +96,24 @@ pub struct Plan {
 }
 
 /// Resolves networks (weights must exist), shapes and the stamp, touching no results folder.
-pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
+pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
     let config = &checked.config;
     let mut weights = Vec::new();
     for (i, n) in config.networks.iter().enumerate() {
-        let arch = Architecture::from_name(&n.model)?;
-        let path = match &n.weights {
-            Some(p) => p.clone(),
-            None => arch.default_weights().with_context(|| {
-                format!("networks[{i}]: {arch} has no default weights: give `weights`")
-            })?,
-        };
-        if !path.is_file() {
-            anyhow::bail!(
-                "networks[{i}]: weights file {} for {arch} not found{}",
-                path.display(),
-                if n.weights.is_none() {
-                    " (run scripts/setup.sh, or set SEMROB_WEIGHTS_DIR)"
-                } else {
-                    ""
-                }
-            );
-        }
+        let arch = Architecture::from_name(&n.model)
+            .map_err(|source| BenchError::Model { index: i, source })?;
+        let path = resolve_weights(arch, n.weights.as_deref())
+            .map_err(|source| BenchError::Weights { index: i, source })?;
         let id = WeightsId::of_file(&path)?;
         weights.push((arch, path, id));
     }
     let mut shapes: Vec<(String, String, usize, MeshSource)> = Vec::new();
     if let Some(root) = &config.dataset.root {
-        let d = Dataset::open(root).with_context(|| format!("dataset.root {}", root.display()))?;
+        let dataset_error = |source| BenchError::Dataset {
+            root: root.clone(),
+            source,
+        };
+        let d = Dataset::open(root).map_err(dataset_error)?;
         for class in d.classes() {
             if let Some(wanted) = &config.dataset.classes {
                 if !wanted.contains(&class.name) {
@@ -86,25 +129,25 @@ pub fn plan(checked: CheckedConfig) -> anyhow::Result<Plan> {
                     class.name.clone(),
                     s.id.clone(),
                     label as usize,
-                    MeshSource::Obj(d.mesh_path(&class.name, &ShapeKey::Id(s.id.clone()))?),
+                    MeshSource::Obj(
+                        d.mesh_path(&class.name, &ShapeKey::Id(s.id.clone()))
+                            .map_err(dataset_error)?,
+                    ),
                 ));
             }
         }
         if let Some(wanted) = &config.dataset.classes {
             for w in wanted {
                 if !d.classes().iter().any(|c| &c.name == w) {
-                    anyhow::bail!(
-                        "dataset.classes: {w:?} is not a class of {}",
-                        root.display()
-                    );
+                    return Err(BenchError::UnknownClass {
+                        class: w.clone(),
+                        root: root.clone(),
+                    });
                 }
             }
         }
         if shapes.is_empty() {
-            anyhow::bail!(
-                "dataset {}: no present shape with an ImageNet label",
-                root.display()
-            );
+            return Err(BenchError::NoShapes { root: root.clone() });
         }
     } else {
         for f in &config.dataset.fixtures {
@@ -172,7 +215,7 @@ pub fn run_jobs(
     shard: Shard,
     device: Device,
     on_event: &mut dyn FnMut(JobEvent),
-) -> anyhow::Result<()> {
+) -> Result<(), BenchError> {
     let c = &plan.checked;
     let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
     let mut loaded: Option<(usize, Arc<Mutex<Classifier>>)> = None;
@@ -190,10 +233,13 @@ pub fn run_jobs(
             Some((n, cl)) if *n == job.network => cl.clone(),
             _ => {
                 let (arch, path, _) = &plan.weights[job.network];
-                let cl = Arc::new(Mutex::new(
-                    Classifier::load(*arch, path, device)
-                        .with_context(|| format!("{arch} from {}", path.display()))?,
-                ));
+                let cl = Arc::new(Mutex::new(Classifier::load(*arch, path, device).map_err(
+                    |e: NetError| LoadError::Net {
+                        arch: *arch,
+                        path: path.clone(),
+                        source: Box::new(e),
+                    },
+                )?));
                 loaded = Some((job.network, cl.clone()));
                 cl
             }
@@ -278,7 +324,7 @@ fn grow(
     f: &dyn crate::semantic::SemanticFunction,
     plan: &Plan,
     job: &PlannedJob,
-) -> anyhow::Result<(Vec<RunSummary>, LockstepStats)> {
+) -> Result<(Vec<RunSummary>, LockstepStats), BenchError> {
     let c = &plan.checked;
     let search = RegionSearch::new(
         c.config.methods.clone(),
@@ -286,7 +332,10 @@ fn grow(
         c.config.hyper.params(),
     )
     .with_trace(true);
-    run_all(f, &c.domain, &search, &mut []).with_context(|| job.id.key())
+    run_all(f, &c.domain, &search, &mut []).map_err(|source| BenchError::Search {
+        job: job.id.key(),
+        source,
+    })
 }
 
 /// Renders (with their scores) at four points inside the job's largest region and at four
@@ -295,12 +344,12 @@ fn contact_renders(
     f: &ClassifierFunction,
     map: &Grid,
     runs: &[RunSummary],
-) -> anyhow::Result<Renders> {
+) -> Result<Renders, BenchError> {
     let Some(largest) = largest_region(runs) else {
         return Ok(Renders::default());
     };
     let (inside, outside) = render_points(map, &largest.lower, &largest.upper, 4);
-    let shots = |points: Vec<Vec<f64>>| -> anyhow::Result<Vec<RenderShot>> {
+    let shots = |points: Vec<Vec<f64>>| -> Result<Vec<RenderShot>, BenchError> {
         if points.is_empty() {
             return Ok(Vec::new());
         }
@@ -359,13 +408,13 @@ fn job_map(
     f: &ClassifierFunction,
     axes: &[AxisSpec],
     meta: serde_json::Value,
-) -> anyhow::Result<(Grid, f64)> {
+) -> Result<(Grid, f64), BenchError> {
     let grid_axes: Vec<_> = axes.iter().map(AxisSpec::grid_axis).collect();
     let points = grid_points(&grid_axes);
     let s = f.scores(&points)?;
     let values = s.probability;
     let top1 = s.top1.iter().filter(|t| **t).count();
     let m = points.nrows();
-    let grid = Grid::new(grid_axes, values, meta).context("the job's map")?;
+    let grid = Grid::new(grid_axes, values, meta).map_err(BenchError::Map)?;
     Ok((grid, top1 as f64 / m as f64))
 }
