@@ -283,6 +283,21 @@ mod tests {
     }
 
     #[test]
+    fn points_and_boxes_parse_from_the_command_line_and_refuse_non_finite_text() {
+        let p: Point = " 2.5,-3 ,1e2".parse().unwrap();
+        assert_eq!(p, Point(vec![2.5, -3.0, 100.0]));
+        let r: Region = "0:360,-10:90".parse().unwrap();
+        assert_eq!(r, Region::new(vec![0.0, -10.0], vec![360.0, 90.0]).unwrap());
+        let e = "1,inf".parse::<Point>().unwrap_err();
+        assert_eq!(e, "\"inf\" in \"1,inf\" is not finite");
+        let e = "1,x".parse::<Point>().unwrap_err();
+        assert_eq!(e, "\"x\" in \"1,x\" is not a number");
+        assert!("0:NaN".parse::<Region>().unwrap_err().contains("not finite"));
+        assert!("0-1".parse::<Region>().unwrap_err().contains("is not LO:HI"));
+        assert!("2:1".parse::<Region>().is_err());
+    }
+
+    #[test]
     fn outer_box_has_sides_one_plus_alpha_times_r() {
         let r = Region::new(vec![1.0, 2.0], vec![3.0, 6.0]).unwrap();
         let o = r.outer(0.5);
