@@ -1,5 +1,6 @@
 //! Many region runs on one function: every (method, start) pair, in lockstep.
 
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use super::lockstep::{run_lockstep, LockstepStats, SearchError};
@@ -44,6 +45,25 @@ pub struct RunSummary {
     /// Bounds and loss per step, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceStep>>,
+}
+
+/// 16 points inside the box `[lower, upper]` at cell centres, for a contact sheet of what
+/// the network saw there: 16 along the axis in 1-D; a 4 × 4 lattice on the first two axes
+/// otherwise, further axes following the row with a cyclic shift so that every axis takes
+/// its 4 cell centres. One point per row.
+pub fn inside_lattice(lower: &[f64], upper: &[f64]) -> DMatrix<f64> {
+    let n = lower.len();
+    DMatrix::from_fn(16, n, |j, i| {
+        let t = match n {
+            1 => (j as f64 + 0.5) / 16.0,
+            _ => {
+                let (col, row) = (j % 4, j / 4);
+                let k = if i == 0 { col } else { (row + i - 1) % 4 };
+                (k as f64 + 0.5) / 4.0
+            }
+        };
+        lower[i] + t * (upper[i] - lower[i])
+    })
 }
 
 impl RunSummary {
@@ -94,6 +114,35 @@ pub fn run_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_contact_lattice_is_inside_and_gives_every_axis_its_four_cell_centres() {
+        let (lo, hi) = ([0.0, 10.0, -4.0], [8.0, 18.0, 4.0]);
+        let p = inside_lattice(&lo, &hi);
+        assert_eq!(p.shape(), (16, 3));
+        for i in 0..3 {
+            let mut column: Vec<f64> = p.column(i).iter().copied().collect();
+            column.sort_by(f64::total_cmp);
+            column.dedup();
+            let centres: Vec<f64> = (0..4)
+                .map(|k| lo[i] + (k as f64 + 0.5) / 4.0 * (hi[i] - lo[i]))
+                .collect();
+            assert_eq!(column, centres, "axis {i}");
+        }
+        // Rows are distinct points.
+        let rows: Vec<Vec<u64>> = (0..16)
+            .map(|j| p.row(j).iter().map(|x| x.to_bits()).collect())
+            .collect();
+        let mut unique = rows.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 16);
+        let line = inside_lattice(&[0.0], &[16.0]);
+        assert_eq!(
+            line.column(0).iter().copied().collect::<Vec<_>>(),
+            (0..16).map(|j| j as f64 + 0.5).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn a_run_costs_its_points_and_2n_neighbours_per_gradient_point() {

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use semrob::analysis::benchmark::HyperConfig;
-use semrob::analysis::regions::{default_starts, RunSummary};
+use semrob::analysis::regions::default_starts;
 use semrob::region::{Method, Point, Region};
 use semrob::report::export::Format;
-use semrob::report::plot::{palette, Overlay};
 use semrob::report::write_atomic;
 
 /// Which region methods to run.
@@ -117,19 +116,6 @@ impl From<&Region> for DomainJson {
             upper: d.upper().iter().copied().collect(),
         }
     }
-}
-
-/// The boxes of 2-D region runs, to draw over their map, one colour and legend entry each.
-pub fn region_overlays(runs: &[RunSummary]) -> Vec<Overlay> {
-    runs.iter()
-        .enumerate()
-        .map(|(i, r)| Overlay {
-            lower: [r.lower[0], r.lower[1]],
-            upper: [r.upper[0], r.upper[1]],
-            label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
-            colour: palette(i),
-        })
-        .collect()
 }
 
 /// How a command prints its SRVR report on standard output.

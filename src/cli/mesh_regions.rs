@@ -5,17 +5,17 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use nalgebra::DMatrix;
 use semrob::analysis::finite_difference::FiniteDifference;
-use semrob::analysis::regions::{run_all, RunSummary};
+use semrob::analysis::regions::{inside_lattice, run_all, RunSummary};
 use semrob::region::{Goal, Region, RegionSearch};
-use semrob::report::plot::{line_plot_png, map_png, Series};
+use semrob::report::plot::map_png;
+use semrob::report::runs::{bounds_png, region_overlays};
 use semrob::report::write_atomic;
 use semrob::semantic::Grid;
 use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
-use super::common::{region_overlays, DomainJson, OutputArgs, SearchArgs};
+use super::common::{DomainJson, OutputArgs, SearchArgs};
 use super::network::{axes, load_function, SceneArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
@@ -110,36 +110,11 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let (mut runs, _) = run_all(&f, &domain, &search, &mut [&mut bar])?;
     bar.finish();
     if let Some(path) = &net.trace_plot {
-        let mut series = Vec::new();
-        for r in &runs {
-            let trace = r.trace.as_ref().expect("kept");
-            for (i, p) in params.iter().enumerate() {
-                for (side, pick) in [("a", 0usize), ("b", 1)] {
-                    series.push(Series {
-                        name: format!(
-                            "{} from {:?}: {side}[{p}]",
-                            r.method,
-                            r.init.iter().map(|x| x.round()).collect::<Vec<_>>()
-                        ),
-                        points: trace
-                            .iter()
-                            .enumerate()
-                            .map(|(k, t)| {
-                                let v = if pick == 0 { t.lower[i] } else { t.upper[i] };
-                                (k as f64, v)
-                            })
-                            .collect(),
-                    });
-                }
-            }
-        }
-        let png = line_plot_png(
-            "region bounds over the iterations",
-            "iteration",
-            "bound",
-            &series,
-            None,
-        )?;
+        let names: Vec<String> = params
+            .iter()
+            .map(|p| format!("{p} ({})", p.unit()))
+            .collect();
+        let png = bounds_png(&runs, &names)?.expect("the runs kept their traces");
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.plot {
@@ -157,21 +132,7 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
             .iter()
             .max_by(|a, b| a.volume.total_cmp(&b.volume))
             .expect("at least one run");
-        // 16 points inside the region at cell centres: 16 along the axis in 1-D; a 4 × 4
-        // lattice on the first two axes otherwise, further axes following the row with a
-        // cyclic shift so that every axis takes its 4 cell centres.
-        let n = best.lower.len();
-        let points = DMatrix::from_fn(16, n, |j, i| {
-            let t = match n {
-                1 => (j as f64 + 0.5) / 16.0,
-                _ => {
-                    let (col, row) = (j % 4, j / 4);
-                    let k = if i == 0 { col } else { (row + i - 1) % 4 };
-                    (k as f64 + 0.5) / 4.0
-                }
-            };
-            best.lower[i] + t * (best.upper[i] - best.lower[i])
-        });
+        let points = inside_lattice(&best.lower, &best.upper);
         let images = f.inner().render(&points)?;
         let png = png_bytes(images.contact_sheet(4, 4)?)?;
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;

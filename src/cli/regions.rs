@@ -8,12 +8,13 @@ use clap::{Args, Subcommand};
 use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
+use semrob::report::runs::region_overlays;
 use semrob::report::write_atomic;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 use serde::Serialize;
 
-use super::common::{region_overlays, DomainJson, OutputArgs, SearchArgs};
+use super::common::{DomainJson, OutputArgs, SearchArgs};
 
 #[derive(Debug, Args)]
 pub struct RegionsArgs {

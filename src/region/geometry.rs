@@ -292,8 +292,14 @@ mod tests {
         assert_eq!(e, "\"inf\" in \"1,inf\" is not finite");
         let e = "1,x".parse::<Point>().unwrap_err();
         assert_eq!(e, "\"x\" in \"1,x\" is not a number");
-        assert!("0:NaN".parse::<Region>().unwrap_err().contains("not finite"));
-        assert!("0-1".parse::<Region>().unwrap_err().contains("is not LO:HI"));
+        assert!("0:NaN"
+            .parse::<Region>()
+            .unwrap_err()
+            .contains("not finite"));
+        assert!("0-1"
+            .parse::<Region>()
+            .unwrap_err()
+            .contains("is not LO:HI"));
         assert!("2:1".parse::<Region>().is_err());
     }
 

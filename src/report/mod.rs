@@ -4,6 +4,7 @@ pub mod export;
 pub mod golden;
 pub mod page;
 pub mod plot;
+pub mod runs;
 
 use std::io::Write;
 use std::path::Path;

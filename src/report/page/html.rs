@@ -8,36 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::{DsmSection, FolderKind, Page, Part, Row, ShapeSection};
 use crate::analysis::regions::RunSummary;
 use crate::region::Method;
-use crate::report::plot::{
-    annotated_heatmap_png, bounds_trace_png, map_png, BoundsTrace, BoxMark, LegendEntry, PlotError,
-    PointMark, Stroke,
-};
+use crate::report::plot::{annotated_heatmap_png, map_png, BoxMark, PlotError, PointMark};
+use crate::report::runs::{bounds_png, method_legend, method_style};
 use crate::semantic::Grid;
-
-/// Each method's colour, line and one-letter tag on the heatmap.
-fn method_style(m: Method) -> ((u8, u8, u8), Stroke, char) {
-    match m {
-        Method::Naive => ((31, 119, 180), Stroke::Dotted, 'N'),
-        Method::OirB => ((0, 0, 0), Stroke::Solid, 'B'),
-        Method::OirW => ((214, 39, 40), Stroke::Dashed, 'W'),
-    }
-}
-
-fn method_legend(methods: impl Iterator<Item = Method>) -> Vec<LegendEntry> {
-    let mut seen: Vec<Method> = methods.collect();
-    seen.sort_by_key(|m| Method::ALL.iter().position(|a| a == m));
-    seen.dedup();
-    seen.into_iter()
-        .map(|m| {
-            let (colour, stroke, letter) = method_style(m);
-            LegendEntry {
-                name: format!("{m} ({letter})"),
-                colour,
-                stroke,
-            }
-        })
-        .collect()
-}
 
 /// Escapes text for HTML content and attribute values.
 fn esc(text: &str) -> String {
@@ -882,26 +855,6 @@ fn renders(h: &mut String, s: &ShapeSection) {
 fn traces(h: &mut String, _page: &Page, s: &ShapeSection) -> Result<(), PlotError> {
     match &s.traces {
         Part::Present(runs) => {
-            let traced: Vec<BoundsTrace> = runs
-                .iter()
-                .filter_map(|r| {
-                    let steps = r.trace.as_ref()?;
-                    let (colour, stroke, _) = method_style(r.method);
-                    Some(BoundsTrace {
-                        colour,
-                        stroke,
-                        steps: steps
-                            .iter()
-                            .map(|t| (t.lower.clone(), t.upper.clone()))
-                            .collect(),
-                    })
-                })
-                .filter(|t| !t.steps.is_empty())
-                .collect();
-            if traced.is_empty() {
-                h.push_str("<p class=\"note\">No bounds trace: the runs were saved without their steps.</p>\n");
-                return Ok(());
-            }
             let names: Vec<String> = match s.map.present() {
                 Some(g) => g
                     .axes()
@@ -914,10 +867,14 @@ fn traces(h: &mut String, _page: &Page, s: &ShapeSection) -> Result<(), PlotErro
                         }
                     })
                     .collect(),
-                None => (0..runs[0].lower.len()).map(|k| format!("u{k}")).collect(),
+                None => (0..runs.first().map_or(0, |r| r.lower.len()))
+                    .map(|k| format!("u{k}"))
+                    .collect(),
             };
-            let legend = method_legend(runs.iter().map(|r| r.method));
-            let png = bounds_trace_png(&names, &traced, &legend)?;
+            let Some(png) = bounds_png(runs, &names)? else {
+                h.push_str("<p class=\"note\">No bounds trace: the runs were saved without their steps.</p>\n");
+                return Ok(());
+            };
             h.push_str("<div class=\"sheet-title\">Bounds of every run, step by step</div>\n");
             h.push_str(&img(
                 &png,
