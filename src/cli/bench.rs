@@ -10,12 +10,12 @@ use semrob::analysis::benchmark::{
 };
 use semrob::analysis::report::SrvrReport;
 use semrob::report::export::{Exporter, Format, Json, Markdown};
-use semrob::report::golden::{check_golden, GoldenError, GoldenFile};
+use semrob::report::golden::{GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
 use semrob::report::write_atomic;
 use semrob::runtime::{cores, ThreadPlan};
 
-use super::common::FormatArgs;
+use super::common::{FormatArgs, GoldenArgs};
 use super::network::{progress, DeviceChoice};
 
 /// Options of the configuration mode of `semrob srvr`.
@@ -37,18 +37,6 @@ pub struct BenchArgs {
     pub regions: Option<RegionMode>,
     #[command(flatten)]
     pub golden: GoldenArgs,
-}
-
-/// Checking a report against a golden file.
-#[derive(Debug, Args)]
-pub struct GoldenArgs {
-    /// Compare the report with this golden file (every number within 1e-6 + 1e-4·|golden|);
-    /// exit status 1 naming every drift.
-    #[arg(long, value_name = "FILE")]
-    pub golden: Option<PathBuf>,
-    /// Rewrite the golden file from this run instead (after a deliberate change).
-    #[arg(long, requires = "golden")]
-    pub bless: bool,
 }
 
 /// Runs the configuration (or the embedded default).
@@ -184,7 +172,7 @@ pub fn report(
     if let Err(e) = super::report::write_page(dir.root(), &page) {
         eprintln!("semrob: warning: no report page: {e:#}");
     }
-    if let Some(path) = &golden.golden {
+    if golden.golden.is_some() {
         if report.jobs_done < report.jobs_total {
             bail!(
                 "--golden needs every job: {} of {} done (run the other shards and `semrob merge`)",
@@ -192,19 +180,10 @@ pub fn report(
                 report.jobs_total
             );
         }
-        let got = serde_json::to_value(&report)?;
-        let about = format!(
-            "SRVR report of {:?} (config {}); compare: semrob srvr CONFIG --golden FILE; \
-             regenerate: add --bless",
-            report.name,
-            report.config_hash.as_deref().unwrap_or("not recorded")
-        );
-        match check_golden(path, &about, &got, golden.bless) {
-            Ok(()) if golden.bless => eprintln!("semrob: blessed {}", path.display()),
-            Ok(()) => eprintln!("semrob: matches golden {}", path.display()),
-            Err(e @ GoldenError::Drift { .. }) => return Err(super::GoldenDrift(e).into()),
-            Err(e) => return Err(e.into()),
-        }
+        golden.check(
+            &report,
+            "compare: semrob srvr CONFIG --golden FILE; regenerate: add --bless",
+        )?;
     } else if embedded && report.jobs_done == report.jobs_total {
         let origin = Path::new("golden/default/quick.json (embedded)");
         let file = GoldenFile::parse(EMBEDDED_GOLDEN, origin)?;

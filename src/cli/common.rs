@@ -6,8 +6,12 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use semrob::analysis::benchmark::HyperConfig;
 use semrob::analysis::regions::default_starts;
+use semrob::analysis::report::SrvrReport;
 use semrob::region::{Method, Point, Region};
 use semrob::report::export::Format;
+use semrob::report::golden::{check_golden, GoldenError};
+
+use super::GoldenDrift;
 use semrob::report::write_atomic;
 
 /// Which region methods to run.
@@ -137,5 +141,43 @@ impl FormatArgs {
         } else {
             self.format
         }
+    }
+}
+
+/// Checking a report against a golden file.
+#[derive(Debug, Args)]
+pub struct GoldenArgs {
+    /// Compare the report with this golden file (every number within 1e-6 + 1e-4·|golden|);
+    /// exit status 1 naming every drift.
+    #[arg(long, value_name = "FILE")]
+    pub golden: Option<PathBuf>,
+    /// Rewrite the golden file from this run instead (after a deliberate change).
+    #[arg(long, requires = "golden")]
+    pub bless: bool,
+}
+
+impl GoldenArgs {
+    /// Checks `report` against `--golden` (or rewrites it with `--bless`), saying so on
+    /// stderr; a drift is a [`GoldenDrift`] (exit 1). Nothing without `--golden`.
+    pub fn check(&self, report: &SrvrReport, how: &str) -> anyhow::Result<()> {
+        let Some(path) = &self.golden else {
+            return Ok(());
+        };
+        let got = serde_json::to_value(report)?;
+        let about = format!(
+            "SRVR report of {:?} (config {}); {how}",
+            report.name,
+            report
+                .config_hash
+                .as_deref()
+                .unwrap_or("none: a folder of maps")
+        );
+        match check_golden(path, &about, &got, self.bless) {
+            Ok(()) if self.bless => eprintln!("semrob: blessed {}", path.display()),
+            Ok(()) => eprintln!("semrob: matches golden {}", path.display()),
+            Err(e @ GoldenError::Drift { .. }) => return Err(GoldenDrift(e).into()),
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
     }
 }

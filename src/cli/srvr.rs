@@ -9,7 +9,7 @@ use semrob::analysis::report::{find_map_files, GridsSearch, MapEntry, SrvrReport
 use semrob::analysis::srvr::AcceptBy;
 use semrob::semantic::Grid;
 
-use super::common::{FormatArgs, SearchArgs};
+use super::common::{FormatArgs, GoldenArgs, SearchArgs};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -53,6 +53,8 @@ struct GridsArgs {
     min_mean_score: f64,
     #[command(flatten)]
     format: FormatArgs,
+    #[command(flatten)]
+    golden: GoldenArgs,
 }
 
 pub fn run(args: SrvrArgs) -> anyhow::Result<()> {
@@ -110,5 +112,8 @@ fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
         e => e.into(),
     })?;
     print!("{}", args.format.format().exporter().export(&report)?);
-    Ok(())
+    args.golden.check(
+        &report,
+        "compare: semrob srvr grids DIR --golden FILE (same options); regenerate: add --bless",
+    )
 }

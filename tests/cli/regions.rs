@@ -148,6 +148,50 @@ fn a_malformed_grid_exits_2_naming_the_file_and_writes_nothing() {
     );
 }
 
+/// `srvr grids --golden`: blessed once, a rerun matches; a golden number moved beyond the
+/// tolerance is a drift (exit 1) that names the field.
+#[test]
+fn srvr_grids_checks_itself_against_a_golden_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("maps");
+    for (net, shape, h) in [("resnet50", "s1", 0.9), ("alexnet", "s1", 0.6)] {
+        let grid = plateau_grid(h, (100.0, 200.0), (10.0, 60.0));
+        write_grid(
+            &root.join(net).join("cup").join(format!("{shape}.json")),
+            &grid,
+        );
+    }
+    let golden = dir.path().join("golden.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "srvr",
+            "grids",
+            root.to_str().unwrap(),
+            "--iterations",
+            "40",
+        ];
+        args.extend(["--golden", golden.to_str().unwrap()]);
+        args.extend(extra);
+        semrob(&args)
+    };
+    assert!(run(&["--bless"]).status.success());
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches golden"));
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&golden).unwrap()).unwrap();
+    let srvr = doc["value"]["networks"][0]["srvr"].as_f64().unwrap();
+    doc["value"]["networks"][0]["srvr"] = (srvr + 0.01).into();
+    std::fs::write(&golden, doc.to_string()).unwrap();
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("$.networks[0].srvr"), "{err}");
+}
+
 /// The forms from before the `regions` and `srvr` subcommands exit 2 with clap's error and
 /// one line naming the new form, with the user's own file or name in it.
 #[test]
