@@ -8,11 +8,11 @@
 # mutants-equivalent.md. Figures of the last full run: BENCHMARKS.md, "Mutation testing".
 #
 #   scripts/mutants.sh               # everything below, in order (hours on a 2-core VM)
-#   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver)
+#   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver, search)
 #   scripts/mutants.sh geometry faces        # some parts
 #   scripts/mutants.sh methods -F 'oir_w'   # extra arguments go to cargo mutants (every part)
 #
-# Parts: methods, geometry, faces, driver (src/region/<part>.rs), oracles (the oracles crate),
+# Parts: methods, geometry, faces, driver, search (src/region/<part>.rs), oracles (the oracles crate),
 # grid (src/semantic/grid.rs), camera (src/render/camera.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +21,11 @@ if ! command -v cargo-mutants >/dev/null; then
     cargo install --locked cargo-mutants
 fi
 
-all=(methods geometry faces driver oracles grid camera)
+all=(methods geometry faces driver search oracles grid camera)
 parts=()
 while [[ $# -gt 0 ]]; do
     if [[ $1 == region ]]; then
-        parts+=(methods geometry faces driver)
+        parts+=(methods geometry faces driver search)
     elif [[ " ${all[*]} " == *" $1 "* ]]; then
         parts+=("$1")
     else
@@ -41,6 +41,7 @@ declare -A part_tests=(
     [geometry]="region"
     [faces]="region"
     [driver]="region"
+    [search]="region"
     [oracles]="region"
     [grid]="region cli"
     [camera]="render"
@@ -94,7 +95,7 @@ test_args() {
 for part in "${parts[@]}"; do
     mapfile -t args < <(test_args ${part_tests[$part]})
     case $part in
-    methods | geometry | faces | driver)
+    methods | geometry | faces | driver | search)
         run "$part" -p semrob -f "src/region/$part.rs" --cargo-arg=--lib "${args[@]}" "$@"
         ;;
     oracles)
