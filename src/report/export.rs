@@ -242,9 +242,15 @@ impl Exporter for Terminal {
         let good = self.style(Style::new().green().bold());
         let warn = self.style(Style::new().yellow().bold());
         let mut out = String::new();
+        // A folder of maps has no configuration: its jobs are its maps.
+        let jobs = if report.config_hash.is_some() {
+            "jobs"
+        } else {
+            "maps"
+        };
         let _ = writeln!(
             out,
-            "{} {}: {} network(s), {} of {} jobs",
+            "{} {}: {} network(s), {} of {} {jobs}",
             bold.apply_to("SRVR of"),
             bold.apply_to(&report.name),
             report.networks.len(),
@@ -485,7 +491,7 @@ mod tests {
         let text = Terminal { color: false }.export(&demo(3)).unwrap();
         assert!(!text.contains('\u{1b}'), "no colour was asked for: {text}");
         assert!(
-            text.starts_with("SRVR of demo: 3 network(s), 3 of 3 jobs\n"),
+            text.starts_with("SRVR of demo: 3 network(s), 3 of 3 maps\n"),
             "{text}"
         );
         assert!(
@@ -505,6 +511,10 @@ mod tests {
         assert_eq!(rows.len(), 6, "{text}");
         let ends: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
         assert!(ends.iter().all(|&e| e == ends[0]), "{text}");
+        let mut with_config = demo(3);
+        with_config.config_hash = Some("0123".into());
+        let text = Terminal { color: false }.export(&with_config).unwrap();
+        assert!(text.contains(", 3 of 3 jobs\n"), "{text}");
         assert!(Terminal { color: false }
             .export(&demo(1))
             .unwrap()
