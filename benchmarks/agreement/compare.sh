@@ -5,8 +5,8 @@
 #                   on the H200 (results folders without maps, traces and renders; network/
 #                   holds the one network-mode job that fitted, the aeroplane)
 #   gpu/bottle-network.json   `semrob regions mesh <bottle> --label 898 --batch 512 --device cuda`
-#   cpu/<shape>-<method>.json `semrob regions mesh <shape> --label K --method naive|oir-b` on the
-#                   2-core CPU
+#   cpu/<shape>-<method>.json `semrob regions mesh <shape> --label K --method naive|oir-b|oir-w`
+#                   on the 2-core CPU (oir-w: chair, cup, vase, measured 2026-11-30)
 #   cpu/<shape>-map-regions.json `semrob regions grid <its CPU map>`: map mode on a map computed
 #                   on the CPU (`semrob map <shape> --label K --batch 32`), so that each CPU
 #                   comparison uses one device's scores
