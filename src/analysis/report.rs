@@ -198,7 +198,8 @@ pub enum GridsError {
     },
 }
 
-fn mean(xs: impl Iterator<Item = f64>) -> f64 {
+/// The mean of `xs`, 0 when there are none.
+pub(crate) fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     let (s, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     if n == 0 {
         0.0

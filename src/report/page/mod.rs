@@ -18,7 +18,7 @@ use crate::analysis::benchmark::{
 };
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
-use crate::analysis::report::{find_map_files, FolderError, SrvrReport};
+use crate::analysis::report::{find_map_files, mean, FolderError, SrvrReport};
 use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
 use crate::semantic::{Grid, GridError};
@@ -196,15 +196,6 @@ fn file_name(path: &Path) -> String {
 
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-fn mean(xs: impl Iterator<Item = f64>) -> f64 {
-    let (s, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    if n == 0 {
-        0.0
-    } else {
-        s / n as f64
-    }
 }
 
 impl Page {
