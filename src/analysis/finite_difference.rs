@@ -65,6 +65,61 @@ impl<F: SemanticFunction> FiniteDifference<F> {
     }
 }
 
+impl<F> FiniteDifference<F> {
+    /// What the wrapped function is evaluated at for `f` at the rows of `points` and `∇f` at
+    /// the first `gradient_rows` of them: the `m` points, then for point `j < g` and dimension
+    /// `i` the pair `(u_j + h_i e_i, u_j − h_i e_i)` at rows `m + 2(j n + i)` and
+    /// `m + 2(j n + i) + 1`. Evaluate it (with other stencils, in one batch, when several
+    /// functions share a back end) and finish with [`FiniteDifference::from_stencil`].
+    pub fn stencil(&self, points: &DMatrix<f64>, gradient_rows: usize) -> DMatrix<f64> {
+        let (m, n) = points.shape();
+        let g = gradient_rows.min(m);
+        let mut all = DMatrix::zeros(m + 2 * n * g, n);
+        all.rows_mut(0, m).copy_from(points);
+        for j in 0..g {
+            for i in 0..n {
+                let row = m + 2 * (j * n + i);
+                for k in 0..n {
+                    all[(row, k)] = points[(j, k)];
+                    all[(row + 1, k)] = points[(j, k)];
+                }
+                all[(row, i)] += self.steps[i];
+                all[(row + 1, i)] -= self.steps[i];
+            }
+        }
+        all
+    }
+
+    /// `f` at the points and `∇f` at the first `gradient_rows` (none when 0), from the wrapped
+    /// function's `values` at [`FiniteDifference::stencil`]`(points, gradient_rows)`.
+    pub fn from_stencil(
+        &self,
+        points: &DMatrix<f64>,
+        gradient_rows: usize,
+        values: &DVector<f64>,
+    ) -> Result<Evaluation, EvalError> {
+        let (m, n) = points.shape();
+        let g = gradient_rows.min(m);
+        if values.len() != m + 2 * n * g {
+            return Err(EvalError::backend(format!(
+                "the wrapped function returned {} values for {} points",
+                values.len(),
+                m + 2 * n * g
+            )));
+        }
+        let gradients = (gradient_rows > 0).then(|| {
+            DMatrix::from_fn(g, n, |j, i| {
+                let row = m + 2 * (j * n + i);
+                (values[row] - values[row + 1]) / (2.0 * self.steps[i])
+            })
+        });
+        Ok(Evaluation {
+            values: DVector::from_iterator(m, values.iter().take(m).copied()),
+            gradients,
+        })
+    }
+}
+
 impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
     fn dim(&self) -> usize {
         self.inner.dim()
@@ -79,45 +134,14 @@ impl<F: SemanticFunction> SemanticFunction for FiniteDifference<F> {
         points: &DMatrix<f64>,
         gradient_rows: usize,
     ) -> Result<Evaluation, EvalError> {
-        let n = self.dim();
-        EvalError::check_dimension(n, points)?;
+        EvalError::check_dimension(self.dim(), points)?;
         if gradient_rows == 0 {
             return self.inner.evaluate(points, 0);
         }
-        let m = points.nrows();
-        let g = gradient_rows.min(m);
-        // Rows: the m points, then for point j < g and dimension i the pair
-        // (u_j + h_i e_i, u_j − h_i e_i) at rows m + 2(j n + i) and m + 2(j n + i) + 1.
-        let mut all = DMatrix::zeros(m + 2 * n * g, n);
-        all.rows_mut(0, m).copy_from(points);
-        for j in 0..g {
-            for i in 0..n {
-                let row = m + 2 * (j * n + i);
-                for k in 0..n {
-                    all[(row, k)] = points[(j, k)];
-                    all[(row + 1, k)] = points[(j, k)];
-                }
-                all[(row, i)] += self.steps[i];
-                all[(row + 1, i)] -= self.steps[i];
-            }
-        }
-        let e = self.inner.evaluate(&all, 0)?;
-        if e.values.len() != all.nrows() {
-            return Err(EvalError::backend(format!(
-                "the wrapped function returned {} values for {} points",
-                e.values.len(),
-                all.nrows()
-            )));
-        }
-        let values = DVector::from_iterator(m, e.values.iter().take(m).copied());
-        let gradients = DMatrix::from_fn(g, n, |j, i| {
-            let row = m + 2 * (j * n + i);
-            (e.values[row] - e.values[row + 1]) / (2.0 * self.steps[i])
-        });
-        Ok(Evaluation {
-            values,
-            gradients: Some(gradients),
-        })
+        let e = self
+            .inner
+            .evaluate(&self.stencil(points, gradient_rows), 0)?;
+        self.from_stencil(points, gradient_rows, &e.values)
     }
 }
 

@@ -9,7 +9,10 @@
 //!   [`super::finite_difference::FiniteDifference`] for OIR_W.
 
 #[cfg(feature = "torch")]
-pub use torch::{ClassifierFunction, FunctionError, LabelScores, NetCounters, DEFAULT_BATCH};
+pub use torch::{
+    ClassifierFunction, FunctionError, LabelScores, NetCounters, NotShared, SharedNetwork,
+    DEFAULT_BATCH,
+};
 
 #[cfg(feature = "torch")]
 mod torch {
@@ -19,6 +22,8 @@ mod torch {
 
     use nalgebra::{DMatrix, DVector};
 
+    use crate::analysis::finite_difference::FiniteDifference;
+    use crate::analysis::lockstep::{JointBatch, JointFunction};
     use crate::nets::{Classifier, ImageBatch as NetBatch, NetError};
     use crate::render::{Mesh, RenderError, RenderOptions, Renderer, Scene};
     use crate::semantic::{EvalError, Evaluation, SemanticFunction, SemanticParam};
@@ -63,6 +68,9 @@ mod torch {
         pub batches: usize,
         /// Images rendered and classified.
         pub images: usize,
+        /// Images in the network batches it took part in, other functions' included
+        /// ([`SharedNetwork`]); `images` when it shared none.
+        pub batch_images: usize,
         /// Seconds spent rendering (overlapped with the network, except the first chunk of
         /// each call).
         pub render_seconds: f64,
@@ -78,6 +86,7 @@ mod torch {
             NetCounters {
                 batches: self.batches - before.batches,
                 images: self.images - before.images,
+                batch_images: self.batch_images - before.batch_images,
                 render_seconds: self.render_seconds - before.render_seconds,
                 network_seconds: self.network_seconds - before.network_seconds,
                 render_wait_seconds: self.render_wait_seconds - before.render_wait_seconds,
@@ -196,56 +205,8 @@ mod torch {
         /// classify in chunks of at most `batch`, the render of chunk `k + 1` overlapping the
         /// network on chunk `k`.
         pub fn scores(&self, points: &DMatrix<f64>) -> Result<LabelScores, FunctionError> {
-            let m = points.nrows();
-            let mut out = LabelScores {
-                probability: Vec::with_capacity(m),
-                top1: Vec::with_capacity(m),
-            };
-            if m == 0 {
-                return Ok(out);
-            }
-            let chunks: Vec<Range<usize>> = (0..m)
-                .step_by(self.batch)
-                .map(|s| s..(s + self.batch).min(m))
-                .collect();
-            let mut c = NetCounters::default();
-            let timed_render = |rows: Range<usize>| {
-                let t = Instant::now();
-                let r = self.render_rows(points, rows);
-                (r, t.elapsed().as_secs_f64())
-            };
-            let result = std::thread::scope(|s| -> Result<(), FunctionError> {
-                let (first, dt) = timed_render(chunks[0].clone());
-                c.render_seconds += dt;
-                c.render_wait_seconds += dt;
-                let mut current = Some(first?);
-                for k in 0..chunks.len() {
-                    let images = current.take().expect("rendered");
-                    let next = chunks
-                        .get(k + 1)
-                        .map(|rows| s.spawn(|| timed_render(rows.clone())));
-                    let t = Instant::now();
-                    self.classify(&images, &mut out)?;
-                    c.network_seconds += t.elapsed().as_secs_f64();
-                    c.batches += 1;
-                    c.images += chunks[k].len();
-                    if let Some(handle) = next {
-                        let t = Instant::now();
-                        let (r, dt) = handle.join().expect("the render thread panicked");
-                        c.render_wait_seconds += t.elapsed().as_secs_f64();
-                        c.render_seconds += dt;
-                        current = Some(r?);
-                    }
-                }
-                Ok(())
-            });
-            let mut total = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-            total.batches += c.batches;
-            total.images += c.images;
-            total.render_seconds += c.render_seconds;
-            total.network_seconds += c.network_seconds;
-            total.render_wait_seconds += c.render_wait_seconds;
-            result.map(|()| out)
+            let mut out = score_parts(&[(self, points)], self.batch)?;
+            Ok(out.pop().expect("one part"))
         }
 
         /// The label's probability and top-1 flag for images rendered already (by
@@ -258,29 +219,264 @@ mod torch {
                 probability: Vec::with_capacity(images.shape().batch),
                 top1: Vec::with_capacity(images.shape().batch),
             };
-            self.classify(images, &mut out)?;
+            let owners = vec![0; images.shape().batch];
+            classify(
+                &self.classifier,
+                images.data(),
+                images.shape().dims(),
+                &owners,
+                &[self.label],
+                std::slice::from_mut(&mut out),
+            )?;
             Ok(out)
         }
 
-        /// One network batch: appends the label's probability and top-1 flag per image.
-        fn classify(
-            &self,
-            images: &crate::render::ImageBatch,
-            out: &mut LabelScores,
-        ) -> Result<(), FunctionError> {
-            let batch = NetBatch::new(images.data(), images.shape().dims())?;
-            let probs = self
-                .classifier
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .probabilities(batch)?;
-            for i in 0..probs.batch() {
-                let row = probs.row(i);
-                out.probability.push(row[self.label] as f64);
-                // Ties count as top-1 only for the lowest index, as `Scores::top` ranks them.
-                out.top1.push(probs.top(i, 1)[0].0 == self.label);
+        /// Whether `other` can share this function's network batches: the same network
+        /// (the same shared classifier), the same render size and the same largest batch.
+        fn shares_batches_with(&self, other: &ClassifierFunction) -> bool {
+            Arc::ptr_eq(&self.classifier, &other.classifier)
+                && self.renderer.batch_shape(1) == other.renderer.batch_shape(1)
+                && self.batch == other.batch
+        }
+    }
+
+    /// Rows of several functions that share one classifier ([`ClassifierFunction::shared`]),
+    /// scored as ONE stream: part after part, in chunks of at most `batch` images that may
+    /// hold rows of several parts (each rendered with its own mesh and scene, each scored for
+    /// its own label), the render of chunk `k + 1` overlapping the network on chunk `k`.
+    /// Each part's counters get its rows, the chunks it was in, and its share of each chunk's
+    /// seconds (by its rows).
+    fn score_parts(
+        parts: &[(&ClassifierFunction, &DMatrix<f64>)],
+        batch: usize,
+    ) -> Result<Vec<LabelScores>, FunctionError> {
+        let mut out: Vec<LabelScores> = parts
+            .iter()
+            .map(|(_, p)| LabelScores {
+                probability: Vec::with_capacity(p.nrows()),
+                top1: Vec::with_capacity(p.nrows()),
+            })
+            .collect();
+        // Every row as (part, row), chunked.
+        let rows: Vec<(usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(k, (_, p))| (0..p.nrows()).map(move |j| (k, j)))
+            .collect();
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let Some((first, _)) = parts.iter().find(|(_, p)| p.nrows() > 0) else {
+            return Ok(out);
+        };
+        let chunks: Vec<&[(usize, usize)]> = rows.chunks(batch).collect();
+        let labels: Vec<usize> = parts.iter().map(|(f, _)| f.label).collect();
+        let mut counters = vec![NetCounters::default(); parts.len()];
+        // A chunk's renders, part segment by part segment, into one `[B, 3, H, W]` buffer.
+        let render_chunk = |chunk: &[(usize, usize)]| {
+            let t = Instant::now();
+            let mut data: Vec<f32> = Vec::new();
+            let mut start = 0;
+            let result = (|| {
+                while start < chunk.len() {
+                    let part = chunk[start].0;
+                    let len = chunk[start..]
+                        .iter()
+                        .take_while(|(k, _)| *k == part)
+                        .count();
+                    let (f, points) = parts[part];
+                    let first_row = chunk[start].1;
+                    let images = f.render_rows(points, first_row..first_row + len)?;
+                    if data.is_empty() {
+                        data = images.into_data();
+                    } else {
+                        data.extend_from_slice(images.data());
+                    }
+                    start += len;
+                }
+                Ok::<_, FunctionError>(data)
+            })();
+            (result, t.elapsed().as_secs_f64())
+        };
+        let dims = |len: usize| first.renderer.batch_shape(len).dims();
+        // Charges `seconds` of a chunk to its parts by their rows in it.
+        let charge = |counters: &mut [NetCounters],
+                      chunk: &[(usize, usize)],
+                      field: fn(&mut NetCounters) -> &mut f64,
+                      seconds: f64| {
+            for (part, c) in counters.iter_mut().enumerate() {
+                let mine = chunk.iter().filter(|(k, _)| *k == part).count();
+                *field(c) += seconds * mine as f64 / chunk.len() as f64;
+            }
+        };
+        let result = std::thread::scope(|s| -> Result<(), FunctionError> {
+            let (first_images, dt) = render_chunk(chunks[0]);
+            charge(&mut counters, chunks[0], |c| &mut c.render_seconds, dt);
+            charge(&mut counters, chunks[0], |c| &mut c.render_wait_seconds, dt);
+            let mut current = Some(first_images?);
+            for (k, chunk) in chunks.iter().enumerate() {
+                let images = current.take().expect("rendered");
+                let next = chunks.get(k + 1).map(|c| s.spawn(|| render_chunk(c)));
+                let t = Instant::now();
+                let owners: Vec<usize> = chunk.iter().map(|(part, _)| *part).collect();
+                classify(
+                    &first.classifier,
+                    &images,
+                    dims(chunk.len()),
+                    &owners,
+                    &labels,
+                    &mut out,
+                )?;
+                charge(
+                    &mut counters,
+                    chunk,
+                    |c| &mut c.network_seconds,
+                    t.elapsed().as_secs_f64(),
+                );
+                for (part, c) in counters.iter_mut().enumerate() {
+                    let mine = chunk.iter().filter(|(k, _)| *k == part).count();
+                    if mine > 0 {
+                        c.images += mine;
+                        c.batches += 1;
+                        c.batch_images += chunk.len();
+                    }
+                }
+                if let Some(handle) = next {
+                    let t = Instant::now();
+                    let (r, dt) = handle.join().expect("the render thread panicked");
+                    let waited = t.elapsed().as_secs_f64();
+                    let c = chunks[k + 1];
+                    charge(&mut counters, c, |c| &mut c.render_wait_seconds, waited);
+                    charge(&mut counters, c, |c| &mut c.render_seconds, dt);
+                    current = Some(r?);
+                }
             }
             Ok(())
+        });
+        for ((f, _), c) in parts.iter().zip(&counters) {
+            let mut total = f.counters.lock().unwrap_or_else(|e| e.into_inner());
+            total.batches += c.batches;
+            total.images += c.images;
+            total.batch_images += c.batch_images;
+            total.render_seconds += c.render_seconds;
+            total.network_seconds += c.network_seconds;
+            total.render_wait_seconds += c.render_wait_seconds;
+        }
+        result.map(|()| out)
+    }
+
+    /// One network batch: for image `i`, appends the probability of `labels[owners[i]]` and
+    /// whether it ranked first to `out[owners[i]]`.
+    fn classify(
+        classifier: &Mutex<Classifier>,
+        data: &[f32],
+        dims: [usize; 4],
+        owners: &[usize],
+        labels: &[usize],
+        out: &mut [LabelScores],
+    ) -> Result<(), FunctionError> {
+        let batch = NetBatch::new(data, dims)?;
+        let probs = classifier
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .probabilities(batch)?;
+        for (i, &part) in owners.iter().enumerate().take(probs.batch()) {
+            let row = probs.row(i);
+            let label = labels[part];
+            out[part].probability.push(row[label] as f64);
+            // Ties count as top-1 only for the lowest index, as `Scores::top` ranks them.
+            out[part].top1.push(probs.top(i, 1)[0].0 == label);
+        }
+        Ok(())
+    }
+
+    /// The functions of several jobs of ONE network (each its mesh, label and finite-difference
+    /// steps), evaluated together for [`crate::analysis::lockstep::run_joint`]: a round's
+    /// batches of every job, with their finite-difference neighbours, go to the renderer and
+    /// the network as one stream ([`ClassifierFunction::scores`], across meshes), so that a
+    /// GPU gets batches of many jobs' points.
+    pub struct SharedNetwork<'a> {
+        jobs: Vec<FiniteDifference<&'a ClassifierFunction>>,
+    }
+
+    /// Why functions cannot share a network's batches.
+    #[derive(Debug, thiserror::Error)]
+    #[error("job {index} cannot share network batches with job 0: its function has another classifier, render size or largest batch")]
+    pub struct NotShared {
+        pub index: usize,
+    }
+
+    impl<'a> SharedNetwork<'a> {
+        /// Jobs whose functions share one classifier, render size and largest batch.
+        pub fn new(jobs: Vec<FiniteDifference<&'a ClassifierFunction>>) -> Result<Self, NotShared> {
+            if let Some(first) = jobs.first() {
+                if let Some(index) = jobs
+                    .iter()
+                    .position(|j| !first.inner().shares_batches_with(j.inner()))
+                {
+                    return Err(NotShared { index });
+                }
+            }
+            Ok(SharedNetwork { jobs })
+        }
+    }
+
+    impl JointFunction for SharedNetwork<'_> {
+        fn len(&self) -> usize {
+            self.jobs.len()
+        }
+
+        fn function(&self, search: usize) -> &dyn SemanticFunction {
+            &self.jobs[search]
+        }
+
+        fn evaluate_joint(&self, batches: &[JointBatch<'_>]) -> Vec<Result<Evaluation, EvalError>> {
+            let mut results: Vec<Option<Result<Evaluation, EvalError>>> =
+                batches.iter().map(|_| None).collect();
+            // The points and neighbours of every batch of the right dimension.
+            let mut stencils = Vec::new();
+            for (k, b) in batches.iter().enumerate() {
+                let fd = &self.jobs[b.search];
+                match EvalError::check_dimension(fd.dim(), b.points) {
+                    Ok(()) => stencils.push((k, fd.stencil(b.points, b.gradient_rows))),
+                    Err(e) => results[k] = Some(Err(e)),
+                }
+            }
+            let parts: Vec<(&ClassifierFunction, &DMatrix<f64>)> = stencils
+                .iter()
+                .map(|(k, m)| (*self.jobs[batches[*k].search].inner(), m))
+                .collect();
+            let batch = self.jobs.first().map_or(1, |j| j.inner().batch());
+            match score_parts(&parts, batch) {
+                Ok(scores) => {
+                    for ((k, _), s) in stencils.iter().zip(scores) {
+                        let b = &batches[*k];
+                        results[*k] = Some(self.jobs[b.search].from_stencil(
+                            b.points,
+                            b.gradient_rows,
+                            &DVector::from_vec(s.probability),
+                        ));
+                    }
+                }
+                Err(e) => {
+                    // The shared stream failed: every batch in it fails, the first with the
+                    // error itself, the others with its message.
+                    let message = e.to_string();
+                    let mut first = Some(e);
+                    for (k, _) in &stencils {
+                        results[*k] = Some(Err(match first.take() {
+                            Some(e) => EvalError::backend(e),
+                            None => EvalError::backend(format!(
+                                "the network batch shared with another job failed: {message}"
+                            )),
+                        }));
+                    }
+                }
+            }
+            results
+                .into_iter()
+                .map(|r| r.expect("every batch answered"))
+                .collect()
         }
     }
 

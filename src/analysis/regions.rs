@@ -3,7 +3,9 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use super::lockstep::{run_lockstep, LockstepStats, SearchError};
+use super::lockstep::{
+    run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
+};
 use crate::region::{Method, Observer, Region, RegionSearch, StopReason, TraceStep};
 use crate::semantic::SemanticFunction;
 
@@ -85,8 +87,28 @@ pub fn run_all(
     observers: &mut [&mut dyn Observer],
 ) -> Result<(Vec<RunSummary>, LockstepStats), SearchError> {
     let (runs, stats) = run_lockstep(f, domain, search, observers)?;
+    Ok((summarise(domain, search, runs), stats))
+}
+
+/// Several searches in lockstep together ([`run_joint`]: one call of `f` per round for the
+/// live runs of all of them), each summarised like [`run_all`]; one outcome per search.
+pub fn run_all_joint(
+    f: &dyn JointFunction,
+    problems: &[Problem<'_>],
+    observers: &mut [&mut dyn Observer],
+) -> Vec<Result<(Vec<RunSummary>, LockstepStats), SearchError>> {
+    run_joint(f, problems, observers)
+        .into_iter()
+        .zip(problems)
+        .map(|(outcome, p)| {
+            outcome.map(|(runs, stats)| (summarise(p.domain, p.search, runs), stats))
+        })
+        .collect()
+}
+
+fn summarise(domain: &Region, search: &RegionSearch, runs: Vec<Finished>) -> Vec<RunSummary> {
     let domain_volume = domain.volume();
-    let summaries = search
+    search
         .jobs()
         .into_iter()
         .zip(runs)
@@ -107,8 +129,7 @@ pub fn run_all(
                 trace: search.keep_trace.then_some(run.trace),
             }
         })
-        .collect();
-    Ok((summaries, stats))
+        .collect()
 }
 
 #[cfg(test)]

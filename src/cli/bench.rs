@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use semrob::analysis::benchmark::{
     plan, run_jobs, JobEvent, JobTelemetry, RegionMode, ResultsDir, Shard, SrvrConfig,
-    EMBEDDED_DEFAULT,
+    EMBEDDED_DEFAULT, LOCKSTEP_JOBS_GPU,
 };
 use semrob::analysis::report::SrvrReport;
 use semrob::report::export::{Exporter, Format, Json, Markdown};
@@ -31,6 +31,12 @@ pub struct BenchArgs {
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Network mode: how many jobs of one network grow their regions in lockstep together,
+    /// their rounds sharing the renderer's and the network's batches (default 1 on the CPU,
+    /// where one job's rounds fill a batch; 8 on CUDA). Results do not depend on it beyond
+    /// the network's batch-to-batch rounding.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub lockstep_jobs: Option<u32>,
     /// Override the configuration's `regions`: `network` (the paper's procedure) or `map`
     /// (regions on each job's map: an approximation). Part of the results' fingerprint.
     #[arg(long, value_name = "map|network")]
@@ -60,32 +66,44 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     let dir = ResultsDir::open_or_create(&root, plan.stamp.clone())?;
     let mine = (0..plan.jobs.len()).filter(|&i| shard.holds(i)).count();
     let bar = progress(mine as u64, "jobs");
-    run_jobs(&plan, &dir, shard, args.device.device(), &mut |e| match e {
-        JobEvent::Skipped(_) => bar.inc(1),
-        JobEvent::Started(id) => bar.set_message(id.key()),
-        JobEvent::Finished(r) => {
-            bar.inc(1);
-            let line = format!(
-                "{}: mean score {:.3}, top-1 {:.2}, {} ({:.1} s)",
-                r.job.key(),
-                r.mean_score,
-                r.top1_rate,
-                match (r.runs.len(), r.accepted) {
-                    (0, _) => "no regions (the acceptance rule left the shape out)".into(),
-                    (k, true) => format!("{k} regions"),
-                    (k, false) =>
-                        format!("{k} regions (its own mean score is below the threshold)"),
-                },
-                r.seconds
-            );
-            // A hidden bar (stderr is not a terminal: logs, batch jobs) prints nothing.
-            if bar.is_hidden() {
-                eprintln!("{line}");
-            } else {
-                bar.println(line);
+    let lockstep_jobs = match (args.lockstep_jobs, args.device) {
+        (Some(n), _) => n as usize,
+        (None, DeviceChoice::Cuda) => LOCKSTEP_JOBS_GPU,
+        (None, _) => 1,
+    };
+    run_jobs(
+        &plan,
+        &dir,
+        shard,
+        args.device.device(),
+        lockstep_jobs,
+        &mut |e| match e {
+            JobEvent::Skipped(_) => bar.inc(1),
+            JobEvent::Started(id) => bar.set_message(id.key()),
+            JobEvent::Finished(r) => {
+                bar.inc(1);
+                let line = format!(
+                    "{}: mean score {:.3}, top-1 {:.2}, {} ({:.1} s)",
+                    r.job.key(),
+                    r.mean_score,
+                    r.top1_rate,
+                    match (r.runs.len(), r.accepted) {
+                        (0, _) => "no regions (the acceptance rule left the shape out)".into(),
+                        (k, true) => format!("{k} regions"),
+                        (k, false) =>
+                            format!("{k} regions (its own mean score is below the threshold)"),
+                    },
+                    r.seconds
+                );
+                // A hidden bar (stderr is not a terminal: logs, batch jobs) prints nothing.
+                if bar.is_hidden() {
+                    eprintln!("{line}");
+                } else {
+                    bar.println(line);
+                }
             }
-        }
-    })?;
+        },
+    )?;
     bar.finish_and_clear();
     if format != Format::Json {
         print_time_split(&dir);

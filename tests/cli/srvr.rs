@@ -92,6 +92,46 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(serde_json::from_str::<Value>(&text(&o).0).unwrap(), report);
 
+    // Both jobs' region runs in lockstep together (their rounds share the network's batches):
+    // the same report, to the golden rule's tolerance, and batches that mix the two jobs.
+    let o = semrob_in(
+        &[
+            "srvr",
+            "small.toml",
+            "--results",
+            "together",
+            "--lockstep-jobs",
+            "2",
+            "--json",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let together: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let alone = dir.join("alone.json");
+    check_golden(&alone, "the report of the jobs one by one", &report, true).unwrap();
+    if let Err(e) = check_golden(&alone, "", &together, false) {
+        panic!("jobs in lockstep together: {e}");
+    }
+    let telemetry = |folder: &str| -> Value {
+        let job = std::fs::read_to_string(
+            dir.join(folder)
+                .join("jobs/efficientnet-lite0/vase/vase.json"),
+        )
+        .unwrap();
+        serde_json::from_str::<Value>(&job).unwrap()["telemetry"].clone()
+    };
+    let (one, two) = (telemetry("full"), telemetry("together"));
+    assert_eq!(one["images"], two["images"], "the same renders");
+    assert_eq!(
+        one["batch_images"], one["images"],
+        "alone, no batch is shared"
+    );
+    assert!(
+        two["batch_images"].as_u64() > two["images"].as_u64(),
+        "together, the vase's batches hold mug renders too: {two}"
+    );
+
     // Golden: bless, pass, then a drift is named and exits 1.
     let golden = dir.join("golden.json");
     let g = golden.to_str().unwrap();
@@ -231,6 +271,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         (vec!["dsm", "/no/such/grid.json"], "/no/such/grid.json"),
         (vec!["srvr", "--eta", "0.5"], "--eta"),
         (vec!["srvr", "--shard", "3/2"], "3/2"),
+        (vec!["srvr", "--lockstep-jobs", "0"], "--lockstep-jobs"),
         (vec!["srvr", "grids", "/no/such/maps"], "/no/such/maps"),
     ];
     for (args, needle) in cases {

@@ -107,3 +107,86 @@ fn the_paper_config_plans_every_present_shapenet10_shape_for_every_network() {
     let vase = p.jobs.iter().find(|j| j.id.class == "vase").unwrap();
     assert_eq!(vase.label, 883, "labels come from the manifest");
 }
+
+/// Jobs of one network in lockstep (`SharedNetwork`): a vase and a mug, each with its label,
+/// one with finite-difference gradients, go to the network as one stream whose batches mix
+/// the two meshes. Each gets the values and gradients it gets alone (to the network's
+/// batch-to-batch rounding), and its counters count its own images and the shared batches.
+#[test]
+fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
+    use semrob::analysis::function::SharedNetwork;
+    use semrob::analysis::lockstep::{JointBatch, JointFunction};
+    use std::sync::{Arc, Mutex};
+
+    let classifier = Arc::new(Mutex::new(
+        Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)
+            .expect("scripts/setup.sh fetches the Lite0 weights"),
+    ));
+    let scene = Scene {
+        size: Some(112),
+        supersampling: 1,
+        ..Scene::default()
+    };
+    let params = vec![SemanticParam::Azimuth, SemanticParam::Elevation];
+    let job = |fixture: &str, label: usize, batch: usize| {
+        ClassifierFunction::shared(
+            load_mesh(fixture).unwrap(),
+            classifier.clone(),
+            label,
+            params.clone(),
+            scene,
+        )
+        .unwrap()
+        .with_batch(batch)
+        .unwrap()
+    };
+    let (vase, mug) = (job("fixture:vase", 883, 8), job("fixture:mug", 504, 8));
+    let vase_points = DMatrix::from_row_slice(3, 2, &[130.0, 30.0, 50.0, 20.0, 310.0, 50.0]);
+    let mug_points = DMatrix::from_row_slice(2, 2, &[200.0, 15.0, 20.0, 60.0]);
+    let fd = |f| FiniteDifference::uniform(f, 1.0).unwrap();
+    let alone_vase = fd(&vase).evaluate(&vase_points, 2).unwrap();
+    let alone_mug = fd(&mug).evaluate(&mug_points, 0).unwrap();
+    let (vase_before, mug_before) = (vase.counters(), mug.counters());
+
+    let shared = SharedNetwork::new(vec![fd(&vase), fd(&mug)]).unwrap();
+    assert_eq!(shared.len(), 2);
+    let results = shared.evaluate_joint(&[
+        JointBatch {
+            search: 0,
+            points: &vase_points,
+            gradient_rows: 2,
+        },
+        JointBatch {
+            search: 1,
+            points: &mug_points,
+            gradient_rows: 0,
+        },
+    ]);
+    let [vase_e, mug_e] = <[_; 2]>::try_from(results).unwrap();
+    let (vase_e, mug_e) = (vase_e.unwrap(), mug_e.unwrap());
+    assert!(
+        (&vase_e.values - &alone_vase.values).amax() < 1e-5,
+        "{} vs {}",
+        vase_e.values,
+        alone_vase.values
+    );
+    assert!((&mug_e.values - &alone_mug.values).amax() < 1e-5);
+    let (g, g_alone) = (vase_e.gradients.unwrap(), alone_vase.gradients.unwrap());
+    assert_eq!(g.shape(), (2, 2));
+    assert!((&g - &g_alone).amax() < 1e-5, "{g} vs {g_alone}");
+    assert!(mug_e.gradients.is_none());
+    // 3 + 2·2·2 = 11 vase renders, then 2 mug renders: chunks of 8 and 5, the second mixed.
+    let (v, m) = (
+        vase.counters().since(&vase_before),
+        mug.counters().since(&mug_before),
+    );
+    assert_eq!((v.images, v.batches, v.batch_images), (11, 2, 13));
+    assert_eq!((m.images, m.batches, m.batch_images), (2, 1, 5));
+
+    // Functions that cannot share batches are refused by index.
+    let other_batch = job("fixture:mug", 504, 16);
+    let err = SharedNetwork::new(vec![fd(&vase), fd(&other_batch)])
+        .err()
+        .expect("another largest batch");
+    assert_eq!(err.index, 1);
+}

@@ -5,7 +5,9 @@
 use crate::common::OracleFn;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
-use semrob::analysis::lockstep::{run_lockstep, SearchError};
+use semrob::analysis::lockstep::{
+    run_joint, run_lockstep, JointBatch, JointFunction, Problem, SearchError, Separately,
+};
 use semrob::region::faces::{boundary_grid, corner_indices, face_means, face_points};
 use semrob::region::methods::{
     naive_from_means, naive_loss, oir_b_from_means, oir_b_loss, oir_w_direction, oir_w_loss,
@@ -16,6 +18,7 @@ use semrob::region::{
 };
 use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The driver loop as it was before ask/tell (commit a21fcb8, with the stop reasons of
 /// 5830b88 that name the final box), kept in substance: one call of `f` per step, the same
@@ -398,4 +401,147 @@ fn an_invalid_search_evaluates_nothing() {
     let err = run_lockstep(&f, &domain, &search, &mut []).unwrap_err();
     assert!(matches!(err, SearchError::Invalid(_)), "{err}");
     assert_eq!(f.counts().0, 0);
+}
+
+/// Several functions evaluated together, counting the joint calls and the batches in them.
+struct CountingJoint<'a> {
+    inner: Separately<'a>,
+    calls: AtomicUsize,
+    batches: AtomicUsize,
+}
+
+impl JointFunction for CountingJoint<'_> {
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+    fn function(&self, search: usize) -> &dyn SemanticFunction {
+        self.inner.function(search)
+    }
+    fn evaluate_joint(&self, batches: &[JointBatch<'_>]) -> Vec<Result<Evaluation, EvalError>> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.batches.fetch_add(batches.len(), Ordering::Relaxed);
+        self.inner.evaluate_joint(batches)
+    }
+}
+
+/// Three searches (n = 1, 2 and 3, different functions, methods and budgets) run together:
+/// every run is bit-identical to its search run alone; one joint call per round of the
+/// longest search, each with the batches of the searches still running; observers see the
+/// runs numbered across the searches.
+#[test]
+fn searches_in_lockstep_together_are_their_runs_alone_with_one_call_per_round() {
+    let fs: Vec<OracleFn> = (1..=3)
+        .map(|n| OracleFn::new(oracle(n, &[40.0, 50.0, 60.0], &[20.0, 15.0, 25.0], 0.9)))
+        .collect();
+    let domains: Vec<Region> = (1..=3)
+        .map(|n| Region::new(vec![0.0; n], vec![100.0; n]).unwrap())
+        .collect();
+    let searches: Vec<RegionSearch> = (1..=3usize)
+        .map(|n| {
+            let hyper = HyperParams {
+                iterations: 10 * n,
+                eta: 1.0,
+                ..HyperParams::default()
+            };
+            let methods = if n == 3 {
+                vec![Method::Naive, Method::OirB]
+            } else {
+                Method::ALL.to_vec()
+            };
+            RegionSearch::new(methods, vec![vec![40.0; n], vec![70.0; n]], hyper)
+                .with_trace(n == 2)
+                .with_goal(Goal::from_adversarial(n == 3))
+        })
+        .collect();
+    let alone: Vec<_> = (0..3)
+        .map(|p| run_lockstep(&fs[p], &domains[p], &searches[p], &mut []).unwrap())
+        .collect();
+
+    let joint = CountingJoint {
+        inner: Separately(fs.iter().map(|f| f as &dyn SemanticFunction).collect()),
+        calls: AtomicUsize::new(0),
+        batches: AtomicUsize::new(0),
+    };
+    let problems: Vec<Problem> = (0..3)
+        .map(|p| Problem {
+            domain: &domains[p],
+            search: &searches[p],
+        })
+        .collect();
+    let mut steps = Steps(Vec::new());
+    let together = run_joint(&joint, &problems, &mut [&mut steps]);
+    let mut offset = 0;
+    for (p, (outcome, (want, want_stats))) in together.into_iter().zip(&alone).enumerate() {
+        let (got, stats) = outcome.unwrap();
+        assert_eq!(&got, want, "search {p}");
+        assert_eq!(
+            (stats.rounds, stats.points),
+            (want_stats.rounds, want_stats.points)
+        );
+        for (k, (run, _)) in got.iter().enumerate() {
+            let seen: Vec<usize> = (1..=run.iterations).collect();
+            assert_eq!(steps.0[offset + k], seen, "search {p} run {k}");
+        }
+        offset += got.len();
+    }
+    assert_eq!(steps.0.len(), offset);
+    let rounds: Vec<usize> = alone.iter().map(|(_, s)| s.rounds).collect();
+    assert_eq!(rounds, [10, 20, 30], "every run used its budget");
+    assert_eq!(joint.calls.load(Ordering::Relaxed), 30);
+    assert_eq!(
+        joint.batches.load(Ordering::Relaxed),
+        rounds.iter().sum::<usize>()
+    );
+}
+
+/// A search whose run fails mid-round drops out with its error, naming the run; the search
+/// beside it finishes as it would alone, and an invalid search evaluates nothing.
+#[test]
+fn a_failing_search_drops_out_and_the_searches_beside_it_finish() {
+    let failing = FailsAbove(
+        OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0])),
+        80.0,
+    );
+    let fine = OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0]));
+    let domain = Region::new(vec![0.0; 2], vec![100.0; 2]).unwrap();
+    let hyper = HyperParams {
+        iterations: 30,
+        ..HyperParams::default()
+    };
+    let search = RegionSearch::new(
+        vec![Method::OirB],
+        vec![vec![20.0, 20.0], vec![79.99999, 30.0]],
+        hyper,
+    );
+    let invalid = RegionSearch::new(vec![Method::Naive], vec![vec![500.0, 50.0]], hyper);
+    let unused = OracleFn::new(Oracle::constant(2, 0.5));
+    let alone = run_lockstep(&fine, &domain, &search, &mut []).unwrap();
+    let joint = Separately(vec![&failing, &fine, &unused]);
+    let problems = [
+        Problem {
+            domain: &domain,
+            search: &search,
+        },
+        Problem {
+            domain: &domain,
+            search: &search,
+        },
+        Problem {
+            domain: &domain,
+            search: &invalid,
+        },
+    ];
+    let mut outcomes = run_joint(&joint, &problems, &mut []).into_iter();
+    match outcomes.next().unwrap() {
+        Err(SearchError::Run { method, init, .. }) => {
+            assert_eq!((method, init), (Method::OirB, vec![79.99999, 30.0]));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(outcomes.next().unwrap().unwrap().0, alone.0);
+    assert!(matches!(
+        outcomes.next().unwrap(),
+        Err(SearchError::Invalid(_))
+    ));
+    assert_eq!(unused.counts().0, 0);
 }

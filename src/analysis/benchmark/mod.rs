@@ -19,4 +19,4 @@ pub use results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
 #[cfg(feature = "torch")]
-pub use run::{plan, run_jobs, BenchError, JobEvent, Plan, PlannedJob};
+pub use run::{plan, run_jobs, BenchError, JobEvent, Plan, PlannedJob, LOCKSTEP_JOBS_GPU};

@@ -100,7 +100,11 @@ pub struct JobTelemetry {
     pub batches: usize,
     /// Images rendered and classified.
     pub images: usize,
-    /// `images / batches`.
+    /// Images in the network batches the job took part in, other jobs' included (jobs in
+    /// lockstep share batches); `images` when it shared none. Absent in older results.
+    #[serde(default)]
+    pub batch_images: usize,
+    /// The mean network batch the job's images were in: `batch_images / batches`.
     pub mean_batch: f64,
     pub render_seconds: f64,
     pub render_wait_seconds: f64,
@@ -118,6 +122,7 @@ impl JobTelemetry {
         for x in all {
             t.batches += x.batches;
             t.images += x.images;
+            t.batch_images += x.batch_images.max(x.images);
             t.render_seconds += x.render_seconds;
             t.render_wait_seconds += x.render_wait_seconds;
             t.network_seconds += x.network_seconds;
@@ -127,7 +132,7 @@ impl JobTelemetry {
         t.mean_batch = if t.batches == 0 {
             0.0
         } else {
-            t.images as f64 / t.batches as f64
+            t.batch_images as f64 / t.batches as f64
         };
         t
     }
@@ -401,6 +406,7 @@ mod tests {
         let t = JobTelemetry {
             batches: 3,
             images: 90,
+            batch_images: 90,
             mean_batch: 30.0,
             render_seconds: 1.0,
             render_wait_seconds: 0.25,
@@ -416,6 +422,18 @@ mod tests {
         assert_eq!(back, new);
         let sum = JobTelemetry::total([&t, &t]);
         assert_eq!((sum.batches, sum.images, sum.mean_batch), (6, 180, 30.0));
+        // A job that shared its 3 batches of 120 images with another job (its 90 images in
+        // them); and one written before `batch_images` existed (read as 0: its own images).
+        let shared = JobTelemetry {
+            batch_images: 360,
+            ..t
+        };
+        let mut older = serde_json::to_value(t).unwrap();
+        older.as_object_mut().unwrap().remove("batch_images");
+        let older: JobTelemetry = serde_json::from_value(older).unwrap();
+        assert_eq!(older.batch_images, 0);
+        let sum = JobTelemetry::total([&shared, &older]);
+        assert_eq!((sum.batches, sum.images, sum.mean_batch), (6, 180, 75.0));
     }
 
     #[test]

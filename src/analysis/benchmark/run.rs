@@ -12,13 +12,13 @@ use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
 use crate::analysis::finite_difference::{FiniteDifference, StepError};
-use crate::analysis::function::{ClassifierFunction, FunctionError};
+use crate::analysis::function::{ClassifierFunction, FunctionError, SharedNetwork};
 use crate::analysis::inputs::{
     resolve_weights, Fnv64, InputError, LoadError, MeshSource, WeightsId,
 };
-use crate::analysis::lockstep::{LockstepStats, SearchError};
+use crate::analysis::lockstep::{LockstepStats, Problem, SearchError};
 use crate::analysis::map::grid_points;
-use crate::analysis::regions::{run_all, RunSummary};
+use crate::analysis::regions::{run_all, run_all_joint, RunSummary};
 use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, Device, NetError, UnknownModel};
 use crate::region::RegionSearch;
@@ -208,86 +208,205 @@ pub enum JobEvent<'a> {
     Finished(&'a JobResult),
 }
 
-/// Runs the shard's unfinished jobs, saving each as it finishes.
+/// How many jobs of one network run their region searches together (network mode): their
+/// rounds go to the renderer and the network as one stream, so that a GPU gets large
+/// batches. 1 on the CPU, where a job's own rounds already fill the batches.
+pub const LOCKSTEP_JOBS_GPU: usize = 8;
+
+/// Runs the shard's unfinished jobs, saving each as it finishes. Up to `lockstep_jobs`
+/// consecutive jobs of one network form a wave: each computes its map, then their region runs
+/// advance in lockstep together ([`run_all_joint`] on a [`SharedNetwork`]), and each is
+/// saved. A job whose region search fails fails the run after the other jobs of its wave are
+/// saved; the jobs finished before stay in the results folder.
 pub fn run_jobs(
     plan: &Plan,
     dir: &ResultsDir,
     shard: Shard,
     device: Device,
+    lockstep_jobs: usize,
     on_event: &mut dyn FnMut(JobEvent),
 ) -> Result<(), BenchError> {
-    let c = &plan.checked;
-    let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
-    let mut loaded: Option<(usize, Arc<Mutex<Classifier>>)> = None;
+    let mut pending: Vec<&PlannedJob> = Vec::new();
     for (index, job) in plan.jobs.iter().enumerate() {
         if !shard.holds(index) {
             continue;
         }
         if dir.finished(&job.id).is_some() {
             on_event(JobEvent::Skipped(&job.id));
-            continue;
+        } else {
+            pending.push(job);
         }
+    }
+    let mut loaded: Option<(usize, Arc<Mutex<Classifier>>)> = None;
+    for wave in pending.chunk_by(|a, b| a.network == b.network) {
+        for wave in wave.chunks(lockstep_jobs.max(1)) {
+            let network = wave[0].network;
+            let classifier = match &loaded {
+                Some((n, cl)) if *n == network => cl.clone(),
+                _ => {
+                    let (arch, path, _) = &plan.weights[network];
+                    let cl = Arc::new(Mutex::new(Classifier::load(*arch, path, device).map_err(
+                        |e: NetError| LoadError::Net {
+                            arch: *arch,
+                            path: path.clone(),
+                            source: Box::new(e),
+                        },
+                    )?));
+                    loaded = Some((network, cl.clone()));
+                    cl
+                }
+            };
+            run_wave(plan, dir, wave, &classifier, on_event)?;
+        }
+    }
+    Ok(())
+}
+
+/// A job of a wave between its map and its save.
+struct Mapped<'a> {
+    job: &'a PlannedJob,
+    f: ClassifierFunction,
+    counted: crate::analysis::function::NetCounters,
+    map: Grid,
+    top1_rate: f64,
+    accepted: bool,
+    /// Seconds of its own phases (map, regions on the map, contact renders, saving).
+    seconds: f64,
+    grown: Option<(Vec<RunSummary>, LockstepStats)>,
+}
+
+/// A job's function, map and acceptance; its region runs too when they need no network
+/// (map mode) or none are needed (network mode, a shape the acceptance rule left out).
+fn map_job<'a>(
+    plan: &Plan,
+    dir: &ResultsDir,
+    job: &'a PlannedJob,
+    classifier: &Arc<Mutex<Classifier>>,
+) -> Result<Mapped<'a>, BenchError> {
+    let c = &plan.checked;
+    let start = Instant::now();
+    let mesh = job.source.load()?;
+    let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
+    let f =
+        ClassifierFunction::shared(mesh, classifier.clone(), job.label, params, c.config.render)?
+            .with_batch(c.config.batch)?;
+    let counted = f.counters();
+    let meta = json!({
+        "kind": "nsm",
+        "network": job.id.network,
+        "weights": plan.weights[job.network].2,
+        "class": job.id.class,
+        "shape": job.id.shape,
+        "label": job.label,
+        "render": c.config.render,
+    });
+    let (map, top1_rate) = job_map(&f, &c.map_axes, meta)?;
+    let accepted = map.mean() >= c.config.acceptance.min_mean_score;
+    let grown = match c.config.regions {
+        // On the map's interpolant: no render, no network pass.
+        RegionMode::Map => Some(grow(&map, plan, job)?),
+        RegionMode::Network if plan.rejected_before(dir, job, accepted) => {
+            Some((Vec::new(), LockstepStats::default()))
+        }
+        RegionMode::Network => None,
+    };
+    Ok(Mapped {
+        job,
+        f,
+        counted,
+        map,
+        top1_rate,
+        accepted,
+        seconds: start.elapsed().as_secs_f64(),
+        grown,
+    })
+}
+
+/// One wave: every job's map, the region searches (network mode: of the jobs that need them,
+/// in lockstep together), then every job's save, in order.
+fn run_wave(
+    plan: &Plan,
+    dir: &ResultsDir,
+    wave: &[&PlannedJob],
+    classifier: &Arc<Mutex<Classifier>>,
+    on_event: &mut dyn FnMut(JobEvent),
+) -> Result<(), BenchError> {
+    let c = &plan.checked;
+    // Every job's map; a job that fails here ends the wave, after the jobs mapped before it
+    // are searched and saved.
+    let mut mapped = Vec::new();
+    let mut failed: Option<BenchError> = None;
+    for &job in wave {
         on_event(JobEvent::Started(&job.id));
+        match map_job(plan, dir, job, classifier) {
+            Ok(m) => mapped.push(m),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+
+    // Network mode: the searches of the wave's jobs that need one, in lockstep together; the
+    // wall time of the joint search is charged to each job by its share of the time (its
+    // rows' share of each call, and its own region math).
+    let searching: Vec<usize> = (0..mapped.len())
+        .filter(|&k| mapped[k].grown.is_none())
+        .collect();
+    if !searching.is_empty() {
+        let jobs = searching
+            .iter()
+            .map(|&k| FiniteDifference::new(&mapped[k].f, c.fd_steps.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let shared = SharedNetwork::new(jobs).expect("one classifier, one render setting");
+        let search = region_search(plan);
+        let problems: Vec<Problem> = searching
+            .iter()
+            .map(|_| Problem {
+                domain: &c.domain,
+                search: &search,
+            })
+            .collect();
         let start = Instant::now();
-        let classifier = match &loaded {
-            Some((n, cl)) if *n == job.network => cl.clone(),
-            _ => {
-                let (arch, path, _) = &plan.weights[job.network];
-                let cl = Arc::new(Mutex::new(Classifier::load(*arch, path, device).map_err(
-                    |e: NetError| LoadError::Net {
-                        arch: *arch,
-                        path: path.clone(),
-                        source: Box::new(e),
-                    },
-                )?));
-                loaded = Some((job.network, cl.clone()));
-                cl
+        let outcomes = run_all_joint(&shared, &problems, &mut []);
+        let wall = start.elapsed().as_secs_f64();
+        let charged: f64 = outcomes
+            .iter()
+            .flatten()
+            .map(|(_, s)| s.eval_seconds + s.region_seconds)
+            .sum();
+        for (&k, outcome) in searching.iter().zip(outcomes) {
+            match outcome {
+                Ok((runs, stats)) => {
+                    let share = (stats.eval_seconds + stats.region_seconds) / charged.max(1e-12);
+                    mapped[k].seconds += wall * share;
+                    mapped[k].grown = Some((runs, stats));
+                }
+                Err(source) => {
+                    failed.get_or_insert(BenchError::Search {
+                        job: mapped[k].job.id.key(),
+                        source,
+                    });
+                }
             }
+        }
+    }
+
+    for m in mapped {
+        let Some((mut runs, stats)) = m.grown else {
+            continue;
         };
-        let mesh = job.source.load()?;
-        let f = ClassifierFunction::shared(
-            mesh,
-            classifier,
-            job.label,
-            params.clone(),
-            c.config.render,
-        )?
-        .with_batch(c.config.batch)?;
-        let counted = f.counters();
-        let meta = json!({
-            "kind": "nsm",
-            "network": job.id.network,
-            "weights": plan.weights[job.network].2,
-            "class": job.id.class,
-            "shape": job.id.shape,
-            "label": job.label,
-            "render": c.config.render,
-        });
-        let (map, top1_rate) = job_map(&f, &c.map_axes, meta)?;
-        let map_points = map.values().len();
-        let mean_score = map.mean();
-        let accepted = mean_score >= c.config.acceptance.min_mean_score;
-        let (mut runs, region_renders, stats) = match c.config.regions {
-            // On the map's interpolant: no render, no network pass.
-            RegionMode::Map => {
-                let (runs, stats) = grow(&map, plan, job)?;
-                (runs, 0, stats)
-            }
-            RegionMode::Network if plan.rejected_before(dir, job, accepted) => {
-                (Vec::new(), 0, LockstepStats::default())
-            }
-            RegionMode::Network => {
-                let fd = FiniteDifference::new(&f, c.fd_steps.clone())?;
-                let (runs, stats) = grow(&fd, plan, job)?;
-                let renders = runs.iter().map(RunSummary::network_renders).sum();
-                (runs, renders, stats)
-            }
+        let start = Instant::now();
+        let job = m.job;
+        let region_renders = match c.config.regions {
+            RegionMode::Map => 0,
+            RegionMode::Network => runs.iter().map(RunSummary::network_renders).sum(),
         };
-        let net = f.counters().since(&counted);
+        let net = m.f.counters().since(&m.counted);
         // What the report page shows: the map, the runs with their traces, and a few renders
         // inside the largest region and outside it. The job file keeps the runs without traces.
-        let renders = contact_renders(&f, &map, &runs)?;
-        dir.save_artifacts(&job.id, &map, &runs, &renders)?;
+        let renders = contact_renders(&m.f, &m.map, &runs)?;
+        dir.save_artifacts(&job.id, &m.map, &runs, &renders)?;
         for r in &mut runs {
             r.trace = None;
         }
@@ -295,17 +414,18 @@ pub fn run_jobs(
             job: job.id.clone(),
             weights: plan.weights[job.network].2.clone(),
             label: job.label,
-            map_points,
-            mean_score,
-            top1_rate,
-            accepted,
+            map_points: m.map.values().len(),
+            mean_score: m.map.mean(),
+            top1_rate: m.top1_rate,
+            accepted: m.accepted,
             runs,
             region_renders,
-            seconds: start.elapsed().as_secs_f64(),
+            seconds: m.seconds + start.elapsed().as_secs_f64(),
             telemetry: Some(JobTelemetry {
                 batches: net.batches,
                 images: net.images,
-                mean_batch: net.images as f64 / net.batches.max(1) as f64,
+                batch_images: net.batch_images,
+                mean_batch: net.batch_images as f64 / net.batches.max(1) as f64,
                 render_seconds: net.render_seconds,
                 render_wait_seconds: net.render_wait_seconds,
                 network_seconds: net.network_seconds,
@@ -316,25 +436,31 @@ pub fn run_jobs(
         dir.save(&result)?;
         on_event(JobEvent::Finished(&result));
     }
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
-/// Every method from every start on `f`, in lockstep, keeping the traces.
+/// The configuration's region search: every method from every start, keeping the traces.
+fn region_search(plan: &Plan) -> RegionSearch {
+    let c = &plan.checked;
+    RegionSearch::new(
+        c.config.methods.clone(),
+        c.starts.clone(),
+        c.config.hyper.params(),
+    )
+    .with_trace(true)
+}
+
+/// Every method from every start on `f` (a job's map), in lockstep, keeping the traces.
 fn grow(
     f: &dyn crate::semantic::SemanticFunction,
     plan: &Plan,
     job: &PlannedJob,
 ) -> Result<(Vec<RunSummary>, LockstepStats), BenchError> {
-    let c = &plan.checked;
-    let search = RegionSearch::new(
-        c.config.methods.clone(),
-        c.starts.clone(),
-        c.config.hyper.params(),
-    )
-    .with_trace(true);
-    run_all(f, &c.domain, &search, &mut []).map_err(|source| BenchError::Search {
-        job: job.id.key(),
-        source,
+    run_all(f, &plan.checked.domain, &region_search(plan), &mut []).map_err(|source| {
+        BenchError::Search {
+            job: job.id.key(),
+            source,
+        }
     })
 }
 
