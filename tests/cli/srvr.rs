@@ -431,3 +431,78 @@ fn shapenet_golden_is_the_report_of_its_configuration() {
         .sum();
     assert_eq!(shapes, 93);
 }
+
+/// A wave of jobs in lockstep where one job fails (its mesh does not load): the run exits 2
+/// naming the mesh, the job beside it is finished and saved, and a rerun after the fix skips
+/// it and runs only the failed one.
+#[test]
+fn a_failing_job_in_a_lockstep_wave_keeps_the_finished_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let shape = |id: &str, obj: &str| {
+        let folder = dir.join("data/vase").join(id).join("models");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("model_normalized.obj"), obj).unwrap();
+    };
+    // A unit cube, and a mesh with a vertex that is not a number.
+    let cube = "v -0.5 -0.5 -0.5\nv 0.5 -0.5 -0.5\nv 0.5 0.5 -0.5\nv -0.5 0.5 -0.5\n\
+                v -0.5 -0.5 0.5\nv 0.5 -0.5 0.5\nv 0.5 0.5 0.5\nv -0.5 0.5 0.5\n\
+                f 1 3 2\nf 1 4 3\nf 5 6 7\nf 5 7 8\nf 1 2 6\nf 1 6 5\n\
+                f 2 3 7\nf 2 7 6\nf 3 4 8\nf 3 8 7\nf 4 1 5\nf 4 5 8\n";
+    shape("good", cube);
+    shape("bad", &cube.replace("v 0.5 0.5 0.5", "v 0.5 nan 0.5"));
+    std::fs::write(
+        dir.join("data/manifest.json"),
+        r#"{"classes": [{"index": 0, "name": "vase", "imagenet_label": 883, "shapes": [
+            {"index": 0, "id": "good", "present": true},
+            {"index": 1, "id": "bad", "present": true}]}]}"#,
+    )
+    .unwrap();
+    let config = SMALL
+        .replace(
+            "fixtures = [\n    { fixture = \"vase\", class = \"vase\", label = 883 },\n    \
+             { fixture = \"mug\", class = \"coffee-mug\", label = 504 },\n]",
+            "root = \"data\"",
+        )
+        .replace("[acceptance]", "[acceptance]\nmin_mean_score = 0.0");
+    assert!(config.contains("root = \"data\""), "{config}");
+    std::fs::write(dir.join("wave.toml"), &config).unwrap();
+    let args = [
+        "srvr",
+        "wave.toml",
+        "--results",
+        "out",
+        "--lockstep-jobs",
+        "2",
+    ];
+    let o = semrob_in(&args, dir);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad") && err.contains("model_normalized.obj"),
+        "{err}"
+    );
+    let good = dir.join("out/jobs/efficientnet-lite0/vase/good.json");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&good).unwrap()).unwrap();
+    assert_eq!(
+        saved["runs"].as_array().unwrap().len(),
+        6,
+        "its 3 × 2 region runs ran"
+    );
+    assert!(!dir
+        .join("out/jobs/efficientnet-lite0/vase/bad.json")
+        .exists());
+
+    shape("bad", cube);
+    let before = std::fs::read(&good).unwrap();
+    let o = semrob_in(&args, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(
+        std::fs::read(&good).unwrap(),
+        before,
+        "the finished job is kept"
+    );
+    assert!(dir
+        .join("out/jobs/efficientnet-lite0/vase/bad.json")
+        .is_file());
+}
