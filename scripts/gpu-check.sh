@@ -10,7 +10,8 @@
 #   check     versions and nvidia-smi; classify a render on cuda and cpu; the paper's 3° map
 #             (4 080 points) of a fixture on cuda at batch MAP_BATCH and at 64; a cpu/cuda
 #             parity map; the paper's four torchvision networks' images/s
-#             (scripts/python/gpu_throughput.py); a network-mode regions job of a fixture.
+#             (scripts/python/gpu_throughput.py); a network-mode regions job of a fixture;
+#             configs/lockstep-2d-lite0.toml (8 network-mode jobs) with --lockstep-jobs 1 and 8.
 #   shapenet  `semrob srvr configs/shapenet10.toml --regions map --device cuda`: the ShapeNet
 #             table (every network of the configuration; their weights must all be here);
 #             then configs/agreement.toml in map mode and in network mode (map vs network,
@@ -202,6 +203,14 @@ PY
         --iterations "$REGIONS_ITERS" --batch 512 --out "$R/regions-cuda.json" \
         >"$R/regions-cuda.stdout"
     tail -n 30 "$R/regions-cuda.stdout"
+
+    # --- jobs in lockstep (issue 12): 8 network-mode jobs one by one, then as one wave; the
+    # time split (network share, mean batch, rendering not hidden) ends each stdout ---------
+    for n in 1 8; do
+        step "lockstep-jobs-$n" 150 "$BIN" srvr configs/lockstep-2d-lite0.toml --device cuda \
+            --lockstep-jobs "$n" --results "$R/lockstep-$n" >"$R/lockstep-$n.stdout"
+        grep -h "^time of" "$R/lockstep-$n.stdout" | sed "s/^/lockstep-jobs $n: /" | tee -a "$TIMINGS"
+    done
 }
 
 shapenet_phase() {
