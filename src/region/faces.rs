@@ -129,6 +129,31 @@ mod tests {
     }
 
     #[test]
+    fn the_ends_of_every_face_grid_are_the_bounds_bit_for_bit() {
+        // Bounds where `a + (b − a)` is not `b` in floating point (−3.3 + 4.4 =
+        // 1.1000000000000005): the ends must be the bounds themselves, so that the corners
+        // of the m-point rule are the corners the driver and the other methods evaluate.
+        let r = Region::new(vec![-3.3, 0.1, 130.0], vec![1.1, 0.3, 130.00002]).unwrap();
+        assert_ne!(-3.3 + (1.1 - -3.3), 1.1);
+        for m in 2..=4 {
+            let grid = boundary_grid(3, m);
+            let points = face_points(&r, &grid, m);
+            for (p, t) in grid.iter().enumerate() {
+                for i in 0..3 {
+                    let x = points[(p, i)];
+                    if t[i] == 0 {
+                        assert_eq!(x.to_bits(), r.lower()[i].to_bits(), "m={m} {t:?}");
+                    } else if t[i] == m - 1 {
+                        assert_eq!(x.to_bits(), r.upper()[i].to_bits(), "m={m} {t:?}");
+                    } else {
+                        assert!(r.lower()[i] < x && x < r.upper()[i], "m={m} {t:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn boundary_counts_match_the_formula() {
         for n in 1..=4 {
             for m in 2..=5 {
