@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{DsmSection, FolderKind, Page, Part, Row, ShapeSection};
+use crate::analysis::benchmark::RegionMode;
 use crate::analysis::regions::RunSummary;
 use crate::region::Method;
 use crate::report::plot::{annotated_heatmap_png, map_png, BoxMark, PlotError, PointMark};
@@ -389,10 +390,9 @@ fn summary(h: &mut String, page: &Page) {
             );
             item(
                 "regions grown on",
-                match s.mode.as_deref() {
-                    Some("map") => "the map (mode <code>map</code>: the map's multilinear interpolant, an approximation)".into(),
-                    Some("network") => "the network (mode <code>network</code>: every step renders and classifies)".into(),
-                    Some(other) => format!("mode <code>{}</code>", esc(other)),
+                match s.mode {
+                    Some(RegionMode::Map) => "the map (mode <code>map</code>: the map's multilinear interpolant, an approximation)".into(),
+                    Some(RegionMode::Network) => "the network (mode <code>network</code>: every step renders and classifies)".into(),
                     None => not_recorded(),
                 },
             );

@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::analysis::benchmark::{
-    ConfigError, JobId, JobResult, Renders, ResultsDir, ResultsError,
+    ConfigError, JobId, JobResult, RegionMode, Renders, ResultsDir, ResultsError,
 };
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
@@ -64,8 +64,8 @@ pub struct Summary {
     pub config: Option<Value>,
     /// Each network's weights, in table order.
     pub weights: Vec<(String, WeightsId)>,
-    /// `map` or `network` (how regions were grown); `None`: the stamp does not say.
-    pub mode: Option<String>,
+    /// How regions were grown; `None`: no stamp says (a folder of maps).
+    pub mode: Option<RegionMode>,
     /// The acceptance rule the page's SRVR figures use (SPEC §7).
     pub acceptance: Option<AcceptanceSummary>,
     /// Seconds the finished jobs took, added up.
@@ -289,7 +289,7 @@ impl Page {
                 })
             })
             .collect();
-        let mode = Some(stamp.config.regions.as_str().to_string());
+        let mode = Some(stamp.config.regions);
         let summary = Summary {
             name: report.name.clone(),
             config_hash: Some(stamp.config_hash.clone()),
