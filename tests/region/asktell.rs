@@ -355,23 +355,27 @@ impl SemanticFunction for FailsAbove {
     }
 }
 
-#[test]
-fn a_run_failing_mid_round_fails_the_search_naming_it() {
-    let f = FailsAbove(
-        OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0])),
-        80.0,
-    );
+/// A bump on [0, 100]² (with its function failing above 80), and an OIR_B search from two
+/// starts of which only the one at 79.99999 reaches beyond 80 (its first box already does).
+fn bump_and_a_search_beyond_80() -> (OracleFn, Region, RegionSearch) {
+    let f = OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0]));
     let domain = Region::new(vec![0.0; 2], vec![100.0; 2]).unwrap();
     let hyper = HyperParams {
         iterations: 30,
         ..HyperParams::default()
     };
-    // Only the start at 79.99 reaches beyond 80 (its first box already does).
     let search = RegionSearch::new(
         vec![Method::OirB],
         vec![vec![20.0, 20.0], vec![79.99999, 30.0]],
         hyper,
     );
+    (f, domain, search)
+}
+
+#[test]
+fn a_run_failing_mid_round_fails_the_search_naming_it() {
+    let (bump, domain, search) = bump_and_a_search_beyond_80();
+    let f = FailsAbove(bump, 80.0);
     let err = run_lockstep(&f, &domain, &search, &mut []).unwrap_err();
     match &err {
         SearchError::Run { method, init, .. } => {
@@ -498,22 +502,10 @@ fn searches_in_lockstep_together_are_their_runs_alone_with_one_call_per_round() 
 /// beside it finishes as it would alone, and an invalid search evaluates nothing.
 #[test]
 fn a_failing_search_drops_out_and_the_searches_beside_it_finish() {
-    let failing = FailsAbove(
-        OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0])),
-        80.0,
-    );
-    let fine = OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0]));
-    let domain = Region::new(vec![0.0; 2], vec![100.0; 2]).unwrap();
-    let hyper = HyperParams {
-        iterations: 30,
-        ..HyperParams::default()
-    };
-    let search = RegionSearch::new(
-        vec![Method::OirB],
-        vec![vec![20.0, 20.0], vec![79.99999, 30.0]],
-        hyper,
-    );
-    let invalid = RegionSearch::new(vec![Method::Naive], vec![vec![500.0, 50.0]], hyper);
+    let (bump, domain, search) = bump_and_a_search_beyond_80();
+    let failing = FailsAbove(bump, 80.0);
+    let (fine, _, _) = bump_and_a_search_beyond_80();
+    let invalid = RegionSearch::new(vec![Method::Naive], vec![vec![500.0, 50.0]], search.hyper);
     let unused = OracleFn::new(Oracle::constant(2, 0.5));
     let alone = run_lockstep(&fine, &domain, &search, &mut []).unwrap();
     let joint = Separately(vec![&failing, &fine, &unused]);
