@@ -648,4 +648,29 @@ mod tests {
         assert_eq!(project_side(1.0, 2.0, 0.0, 10.0, eps), (1.0, 2.0));
         assert_eq!(project_side(-1.0, 12.0, 0.0, 10.0, eps), (0.0, 10.0));
     }
+
+    #[test]
+    fn the_stop_reason_names_the_final_box() {
+        let eps = 0.1;
+        // A side is at its minimum below 1.5 ε; exactly 1.5 ε is not.
+        let (min, edge) = (DVector::from_element(1, 0.1), 1.5 * eps);
+        let sides = |v: &[f64]| DVector::from_column_slice(v);
+        use StopReason::*;
+        for (at_rest, s, want) in [
+            (true, sides(&[edge, 3.0]), Converged),
+            (false, sides(&[edge, 3.0]), MaxIterations),
+            (true, sides(&[edge.next_down(), 0.1]), Collapsed),
+            (false, sides(&[0.1, 0.1]), CollapsedDrifting),
+            (true, sides(&[0.1, 3.0]), PartlyCollapsed),
+            (false, sides(&[3.0, 0.1]), PartlyCollapsed),
+            (true, min.clone(), Collapsed),
+            (false, min.clone(), CollapsedDrifting),
+        ] {
+            assert_eq!(
+                StopReason::of_final_box(at_rest, &s, eps),
+                want,
+                "{at_rest} {s:?}"
+            );
+        }
+    }
 }

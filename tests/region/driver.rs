@@ -9,7 +9,8 @@ use approx::{abs_diff_eq, relative_eq};
 use proptest::prelude::*;
 use semrob::region::faces::boundary_point_count;
 use semrob::region::{
-    find_region, HyperParams, Method, Region, RegionError, RegionRun, StopReason,
+    find_region, HyperParams, Method, Region, RegionError, RegionRun, RunState, StopReason,
+    MAX_POINTS_PER_STEP,
 };
 use semrob::semantic::EvalError;
 use semrob_oracles::Oracle;
@@ -365,6 +366,43 @@ fn a_start_on_the_domain_boundary_begins_one_sided() {
     assert!((1e-5..1.1e-5).contains(&side), "side {side}");
     let run = find_region(&f, Method::Naive, &domain, &[360.0], &hyper, false).unwrap();
     assert_eq!(run.trace[0].upper, vec![360.0]);
+    // 360 − (360 − 1e-5) is below 1e-5 in f64: the lower bound steps down by ulps until the
+    // side is ε, and no further.
+    assert!(360.0 - (360.0 - 1e-5) < 1e-5);
+    let lower = run.trace[0].lower[0];
+    assert!(360.0 - lower >= 1e-5, "side {}", 360.0 - lower);
+    assert!(
+        360.0 - lower.next_up() < 1e-5,
+        "the smallest such box: {lower}"
+    );
+}
+
+#[test]
+fn a_domain_side_of_exactly_epsilon_and_a_step_of_exactly_the_point_limit_are_accepted() {
+    // A side equal to ε is the smallest box the domain can hold: allowed.
+    let domain = Region::new(vec![0.0, 0.0], vec![1.0, 1e-5]).unwrap();
+    let f = OracleFn::new(Oracle::constant(2, 0.5));
+    let hyper = HyperParams {
+        iterations: 3,
+        ..HyperParams::default()
+    };
+    let run = find_region(&f, Method::OirB, &domain, &[0.5, 0.0], &hyper, false).unwrap();
+    assert_eq!((run.region.lower()[1], run.region.upper()[1]), (0.0, 1e-5));
+    // OIR_B in 20-D evaluates 2 · 2²⁰ = 2²¹ points per step: exactly the limit, accepted
+    // (nothing is evaluated to check it).
+    let domain20 = Region::new(vec![0.0; 20], vec![1.0; 20]).unwrap();
+    let f20 = OracleFn::new(Oracle::constant(20, 0.5));
+    assert_eq!(2 * boundary_point_count(20, 2), MAX_POINTS_PER_STEP);
+    RunState::new(
+        &f20,
+        Method::OirB,
+        &domain20,
+        &[0.5; 20],
+        &HyperParams::default(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(f20.counts().0, 0);
 }
 
 #[test]
