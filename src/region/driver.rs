@@ -650,6 +650,21 @@ mod tests {
     }
 
     #[test]
+    fn a_crossed_side_is_rebuilt_about_its_midpoint_without_an_ulp_of_drift() {
+        // [c − ε/2, (c − ε/2) + ε] when its side is already ≥ ε in floating point (here
+        // exactly ε, and above ε): the lower bound is not recomputed as b − ε, which moves it
+        // by ulps (0.07 → 0.07000000000000006 in the first case).
+        let a = 0.42 - 0.5 * 0.7;
+        assert_eq!(project_side(0.42, 0.42, 0.0, 360.0, 0.7), (a, a + 0.7));
+        assert_eq!((a + 0.7) - a, 0.7);
+        let c = 0.8204859119254819;
+        let (pa, pb) = project_side(c, c, 0.0, 360.0, 0.7);
+        assert_eq!((pa, pb), (0.47048591192548195, 1.170485911925482));
+        assert_eq!((pa, pb), (c - 0.35, (c - 0.35) + 0.7));
+        assert!(pb - pa > 0.7);
+    }
+
+    #[test]
     fn the_stop_reason_names_the_final_box() {
         let eps = 0.1;
         // A side is at its minimum below 1.5 ε; exactly 1.5 ε is not.

@@ -6,13 +6,14 @@
 
 use crate::common::OracleFn;
 use approx::{abs_diff_eq, relative_eq};
+use nalgebra::DMatrix;
 use proptest::prelude::*;
 use semrob::region::faces::boundary_point_count;
 use semrob::region::{
     find_region, HyperParams, Method, Region, RegionError, RegionRun, RunState, StopReason,
     MAX_POINTS_PER_STEP,
 };
-use semrob::semantic::EvalError;
+use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
 
 fn widths(run: &RegionRun) -> Vec<f64> {
@@ -558,6 +559,100 @@ fn a_non_finite_value_from_f_is_an_error_naming_the_point() {
             .starts_with("the function returned a non-finite value inf at point [4.99999"),
         "{err}"
     );
+}
+
+/// A function with gradients whose gradient rows come back broken: one entry not a number,
+/// or the whole matrix of the wrong shape.
+struct BrokenGradients {
+    inner: OracleFn,
+    /// `Some((row, column))`: that entry is NaN; `None`: one column too few.
+    nan_at: Option<(usize, usize)>,
+    asked: std::sync::Mutex<Vec<DMatrix<f64>>>,
+}
+
+impl SemanticFunction for BrokenGradients {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+    fn provides_gradients(&self) -> bool {
+        true
+    }
+    fn evaluate(&self, p: &DMatrix<f64>, g: usize) -> Result<Evaluation, EvalError> {
+        self.asked.lock().unwrap().push(p.clone());
+        let mut e = self.inner.evaluate(p, g)?;
+        if let Some(grad) = e.gradients.as_mut() {
+            match self.nan_at {
+                Some(at) => grad[at] = f64::NAN,
+                None => *grad = grad.columns(0, grad.ncols() - 1).into_owned(),
+            }
+        }
+        Ok(e)
+    }
+}
+
+#[test]
+fn a_broken_gradient_is_an_error_naming_its_point_or_its_shape() {
+    let domain = Region::new(vec![0.0; 2], vec![100.0; 2]).unwrap();
+    let broken = |nan_at| BrokenGradients {
+        inner: OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0])),
+        nan_at,
+        asked: Default::default(),
+    };
+    // OIR_W asks ∇f at the 4 inner corners. The NaN at row 2, column 1 (entry 6 in
+    // column-major order) belongs to corner 2: the error names that corner.
+    let f = broken(Some((2, 1)));
+    let run = |f: &BrokenGradients| {
+        find_region(
+            f,
+            Method::OirW,
+            &domain,
+            &[40.0, 60.0],
+            &HyperParams::default(),
+            false,
+        )
+        .unwrap_err()
+    };
+    match run(&f) {
+        RegionError::Evaluation(EvalError::NonFinite { value, point }) => {
+            assert!(value.is_nan());
+            let asked = f.asked.lock().unwrap();
+            let corner: Vec<f64> = asked[0].row(2).iter().copied().collect();
+            assert_eq!(point, corner);
+            assert_ne!(point, asked[0].row(1).iter().copied().collect::<Vec<_>>());
+        }
+        other => panic!("{other}"),
+    }
+    let err = run(&broken(None));
+    assert!(matches!(err, RegionError::BadBatch { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "the function returned a 4 × 1 gradient matrix for a batch of 8 points \
+         (expected a 4 × 2 gradient matrix)"
+    );
+}
+
+#[test]
+fn a_run_in_ask_tell_form_counts_its_steps_and_stops_at_its_budget() {
+    let f = OracleFn::new(Oracle::gaussian_bump(0.9, &[50.0, 50.0], &[30.0, 30.0]));
+    let domain = Region::new(vec![0.0; 2], vec![100.0; 2]).unwrap();
+    let hyper = HyperParams {
+        iterations: 3,
+        tolerance: 0.0,
+        ..HyperParams::default()
+    };
+    let mut run = RunState::new(&f, Method::OirB, &domain, &[40.0, 60.0], &hyper, false).unwrap();
+    assert_eq!((run.iterations(), run.stop()), (0, None));
+    for k in 1..=3 {
+        let points = run.ask().expect("still running").points.clone();
+        let e = f.evaluate(&points, 0).unwrap();
+        let step = run.tell(e).unwrap();
+        assert_eq!((step.iteration, run.iterations()), (k, k));
+        assert_eq!(step.stop.is_some(), k == 3);
+        let moved: Vec<f64> = run.region().lower().iter().copied().collect();
+        assert_ne!(moved, step.trace.lower, "the box grew after step {k}");
+    }
+    assert!(run.ask().is_none());
+    assert_eq!(run.stop(), Some(StopReason::MaxIterations));
 }
 
 #[test]
