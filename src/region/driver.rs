@@ -665,6 +665,29 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_recorder_grows_to_the_runs_it_sees() {
+        let step = |k: usize| Step {
+            iteration: k,
+            trace: TraceStep {
+                lower: vec![k as f64],
+                upper: vec![k as f64 + 1.0],
+                loss: None,
+            },
+            stop: None,
+        };
+        let mut r = TraceRecorder::new(0);
+        r.observe(2, &step(1));
+        r.observe(0, &step(2));
+        r.observe(2, &step(3));
+        let lowers: Vec<Vec<f64>> = r
+            .traces
+            .iter()
+            .map(|t| t.iter().map(|s| s.lower[0]).collect())
+            .collect();
+        assert_eq!(lowers, [vec![2.0], vec![], vec![1.0, 3.0]]);
+    }
+
+    #[test]
     fn the_stop_reason_names_the_final_box() {
         let eps = 0.1;
         // A side is at its minimum below 1.5 ε; exactly 1.5 ε is not.
