@@ -745,12 +745,99 @@ pub fn example(name: &str) -> Option<Example> {
 }
 
 #[cfg(test)]
+mod transform_tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
+    }
+
+    /// Every factor kind with parameters where each term of each transform matters: affine
+    /// with a slope, a Gaussian off the origin, a window with its plateau.
+    fn mixed() -> Oracle {
+        Oracle::sum(
+            "mixed",
+            &[
+                Oracle::multilinear(0.7, &[(0.2, 0.01), (1.0, -0.02)]),
+                Oracle::gaussian_bump(0.5, &[120.0, 30.0], &[40.0, 20.0]),
+                Oracle::smooth_box(0.3, &[100.0, 10.0], &[200.0, 60.0], 0.5),
+            ],
+        )
+    }
+
+    #[test]
+    fn shifted_mirrored_and_scaled_oracles_are_those_functions() {
+        let f = mixed();
+        let (shift, c) = ([7.5, -3.0], -1.7);
+        let (g, m, s) = (f.shifted(&shift), f.mirrored(1), f.scaled(c));
+        for x in [[0.0, 0.0], [130.0, 30.0], [250.0, -8.0], [101.0, 59.0]] {
+            let back = [x[0] - shift[0], x[1] - shift[1]];
+            assert!(close(g.value(&x), f.value(&back)), "shifted at {x:?}");
+            assert!(
+                close(m.value(&x), f.value(&[x[0], -x[1]])),
+                "mirrored at {x:?}"
+            );
+            assert!(close(s.value(&x), c * f.value(&x)), "scaled at {x:?}");
+        }
+        // The plateau moves with the function.
+        let b = Oracle::smooth_box(1.0, &[100.0, 10.0], &[200.0, 60.0], 0.5);
+        let shifted = b.shifted(&shift);
+        assert_eq!(
+            shifted.plateau(),
+            Some((&[107.5, 7.0][..], &[207.5, 57.0][..]))
+        );
+        let mirrored = b.mirrored(1);
+        assert_eq!(
+            mirrored.plateau(),
+            Some((&[100.0, -60.0][..], &[200.0, -10.0][..]))
+        );
+    }
+
+    #[test]
+    fn names_terms_and_multilinearity_describe_the_oracle() {
+        let f = mixed();
+        assert_eq!(f.name(), "mixed");
+        assert_eq!(f.to_string(), "mixed (n = 2)");
+        assert_eq!(f.terms().len(), 3);
+        assert!(Oracle::multilinear(0.7, &[(0.2, 0.01)]).is_multilinear());
+        assert!(Oracle::constant(2, 0.5).is_multilinear());
+        assert!(!f.is_multilinear());
+    }
+
+    #[test]
+    #[should_panic(expected = "lower and upper bounds differ in length")]
+    fn a_box_with_bounds_of_two_lengths_is_refused() {
+        Oracle::smooth_box(1.0, &[0.0, 0.0], &[1.0], 1.0);
+    }
+
+    #[test]
+    fn far_tails_keep_their_digits() {
+        // A window deep inside its plateau: σ(5000) must be 1, not inf / inf.
+        let w = Factor::Window {
+            lo: 0.0,
+            hi: 1000.0,
+            k: 10.0,
+        };
+        assert_eq!(w.value(500.0), 1.0);
+        // A Gaussian integral in the left tail equals its mirror in the right one; written as
+        // erf(b) − erf(a) it would cancel to 0.
+        let g = Factor::Gaussian {
+            mu: 0.0,
+            sigma: 1.0,
+        };
+        let (left, right) = (g.integral(-10.0, -9.0), g.integral(9.0, 10.0));
+        assert!(right > 0.0 && close(left, right), "{left} vs {right}");
+    }
+}
+
+#[cfg(test)]
 mod catalogue_tests {
     use super::*;
 
     #[test]
     fn names_are_unique_and_domains_fit_the_oracles() {
         let all = examples();
+        assert!(all.len() >= 5, "the catalogue has its examples");
         for (i, e) in all.iter().enumerate() {
             assert!(
                 all[i + 1..].iter().all(|o| o.name != e.name),
