@@ -213,8 +213,8 @@ pub enum JobEvent<'a> {
 /// batches. 1 on the CPU, where a job's own rounds already fill the batches.
 pub const LOCKSTEP_JOBS_GPU: usize = 8;
 
-/// Runs the shard's unfinished jobs, saving each as it finishes. Up to `lockstep_jobs`
-/// consecutive jobs of one network form a wave: each computes its map, then their region runs
+/// Runs the shard's unfinished jobs, saving each as it finishes. In network mode, up to
+/// `lockstep_jobs` consecutive jobs of one network form a wave: each computes its map, then their region runs
 /// advance in lockstep together ([`run_all_joint`] on a [`SharedNetwork`]), and each is
 /// saved. A job whose region search fails fails the run after the other jobs of its wave are
 /// saved; the jobs finished before stay in the results folder.
@@ -237,9 +237,15 @@ pub fn run_jobs(
             pending.push(job);
         }
     }
+    // In map mode the regions need no network, so jobs gain nothing from waves: each is
+    // saved as soon as it is done (a killed run loses at most one job).
+    let together = match plan.checked.config.regions {
+        RegionMode::Network => lockstep_jobs.max(1),
+        RegionMode::Map => 1,
+    };
     let mut loaded: Option<(usize, Arc<Mutex<Classifier>>)> = None;
     for wave in pending.chunk_by(|a, b| a.network == b.network) {
-        for wave in wave.chunks(lockstep_jobs.max(1)) {
+        for wave in wave.chunks(together) {
             let network = wave[0].network;
             let classifier = match &loaded {
                 Some((n, cl)) if *n == network => cl.clone(),
