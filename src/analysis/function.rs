@@ -263,9 +263,7 @@ mod torch {
             .enumerate()
             .flat_map(|(k, (_, p))| (0..p.nrows()).map(move |j| (k, j)))
             .collect();
-        if rows.is_empty() {
-            return Ok(out);
-        }
+        // No rows at all: nothing to render or score.
         let Some((first, _)) = parts.iter().find(|(_, p)| p.nrows() > 0) else {
             return Ok(out);
         };
