@@ -82,12 +82,21 @@ pub struct RegionRun {
     pub trace: Vec<TraceStep>,
 }
 
+/// Where a run begins.
+#[derive(Debug, Clone, Copy)]
+enum Start<'a> {
+    /// The paper's start: the box `[u0 − ε, u0 + ε]`, projected like every step.
+    Point(&'a [f64]),
+    /// A given box, taken as it is (e.g. the box a run on a map reached).
+    Box(&'a Region),
+}
+
 /// Checks the problem before any evaluation.
 fn validate(
     f: &dyn SemanticFunction,
     method: Method,
     domain: &Region,
-    init: &[f64],
+    start: Start<'_>,
     hyper: &HyperParams,
 ) -> Result<(), RegionError> {
     let n = domain.dim();
@@ -98,23 +107,51 @@ fn validate(
             got: f.dim(),
         });
     }
-    if init.len() != n {
+    let (what, len) = match start {
+        Start::Point(init) => ("init", init.len()),
+        Start::Box(b) => ("the start box", b.dim()),
+    };
+    if len != n {
         return Err(RegionError::DimensionMismatch {
-            what: "init",
+            what,
             expected: n,
-            got: init.len(),
+            got: len,
         });
     }
     hyper.validate(n)?;
-    if let Some(index) =
-        (0..n).find(|&i| !(domain.lower()[i] <= init[i] && init[i] <= domain.upper()[i]))
-    {
-        return Err(RegionError::InitOutsideDomain {
-            index,
-            value: init[index],
-            lower: domain.lower()[index],
-            upper: domain.upper()[index],
-        });
+    let (lo, hi) = (domain.lower(), domain.upper());
+    match start {
+        Start::Point(init) => {
+            if let Some(index) = (0..n).find(|&i| !(lo[i] <= init[i] && init[i] <= hi[i])) {
+                return Err(RegionError::InitOutsideDomain {
+                    index,
+                    value: init[index],
+                    lower: lo[index],
+                    upper: hi[index],
+                });
+            }
+        }
+        Start::Box(b) => {
+            for (which, bound) in [("lower", b.lower()), ("upper", b.upper())] {
+                if let Some(index) = (0..n).find(|&i| !(lo[i] <= bound[i] && bound[i] <= hi[i])) {
+                    return Err(RegionError::StartBoxOutsideDomain {
+                        which,
+                        index,
+                        value: bound[index],
+                        lower: lo[index],
+                        upper: hi[index],
+                    });
+                }
+            }
+            let sides = b.sides();
+            if let Some(index) = (0..n).find(|&i| sides[i] < hyper.epsilon) {
+                return Err(RegionError::StartBoxTooSmall {
+                    index,
+                    side: sides[index],
+                    epsilon: hyper.epsilon,
+                });
+            }
+        }
     }
     let sides = domain.sides();
     if let Some(index) = (0..n).find(|&i| sides[i] < hyper.epsilon) {
@@ -410,23 +447,64 @@ impl RunState {
         hyper: &HyperParams,
         adversarial: bool,
     ) -> Result<RunState, RegionError> {
-        validate(f, method, domain, init, hyper)?;
+        validate(f, method, domain, Start::Point(init), hyper)?;
         let eps = hyper.epsilon;
         let u0 = DVector::from_column_slice(init);
-        Ok(RunState {
+        let start = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
+        Ok(RunState::starting_at(
+            method,
+            domain,
+            start,
+            hyper,
+            adversarial,
+        ))
+    }
+
+    /// A run of `method` that starts from the box `start` instead of a point: inside the
+    /// domain, every side at least ε (refused otherwise, naming the bound), taken as it is.
+    /// Everything else is [`RunState::new`]'s: a box start at a point start's first box
+    /// gives that point start's run exactly. `hyper.iterations` counts the steps of this run
+    /// (e.g. the network steps that refine a box grown on a map).
+    pub fn from_box(
+        f: &dyn SemanticFunction,
+        method: Method,
+        domain: &Region,
+        start: &Region,
+        hyper: &HyperParams,
+        adversarial: bool,
+    ) -> Result<RunState, RegionError> {
+        validate(f, method, domain, Start::Box(start), hyper)?;
+        Ok(RunState::starting_at(
+            method,
+            domain,
+            start.clone(),
+            hyper,
+            adversarial,
+        ))
+    }
+
+    /// A checked run at its first box.
+    fn starting_at(
+        method: Method,
+        domain: &Region,
+        start: Region,
+        hyper: &HyperParams,
+        adversarial: bool,
+    ) -> RunState {
+        RunState {
             method,
             hyper: *hyper,
             domain: domain.clone(),
             adversarial,
             stepper: Stepper::new(method, domain.dim(), hyper.face_points),
-            region: project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps),
+            region: start,
             iterations: 0,
             evaluations: 0,
             gradient_evaluations: 0,
             last_loss: None,
             stop: None,
             pending: None,
-        })
+        }
     }
 
     pub fn method(&self) -> Method {

@@ -49,6 +49,25 @@ pub enum RegionError {
         lower: f64,
         upper: f64,
     },
+    /// A start box that leaves the domain.
+    #[error("start box {which}[{index}] = {value} is outside the domain [{lower}, {upper}]")]
+    StartBoxOutsideDomain {
+        which: &'static str,
+        index: usize,
+        value: f64,
+        lower: f64,
+        upper: f64,
+    },
+    /// A start box with a side shorter than the minimum side ε.
+    #[error("start box side {index} is {side}, shorter than the minimum side epsilon = {epsilon}")]
+    StartBoxTooSmall {
+        index: usize,
+        side: f64,
+        epsilon: f64,
+    },
+    /// A search given start boxes, not one per run.
+    #[error("{got} start boxes for {expected} runs (one per method and start, method-major)")]
+    StartBoxCount { expected: usize, got: usize },
     /// A hyper-parameter outside its valid range.
     #[error("{name} = {value} must satisfy {rule}")]
     HyperParameter {

@@ -36,6 +36,10 @@ impl Goal {
 
 /// Every run of a search: each method from each start (method-major), the same
 /// hyper-parameters and goal for all; `keep_trace` asks the executor for every step's box.
+///
+/// `start_boxes`, when given, holds one box per run (in [`RegionSearch::jobs`] order) that
+/// the run starts from instead of its start point's ε box ([`RunState::from_box`]); the
+/// start points still name the runs. Refine mode continues the runs grown on a map this way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionSearch {
     pub methods: Vec<Method>,
@@ -43,6 +47,7 @@ pub struct RegionSearch {
     pub hyper: HyperParams,
     pub goal: Goal,
     pub keep_trace: bool,
+    pub start_boxes: Option<Vec<Region>>,
 }
 
 impl RegionSearch {
@@ -54,6 +59,7 @@ impl RegionSearch {
             hyper,
             goal: Goal::Robust,
             keep_trace: false,
+            start_boxes: None,
         }
     }
 
@@ -63,6 +69,14 @@ impl RegionSearch {
 
     pub fn with_trace(self, keep_trace: bool) -> RegionSearch {
         RegionSearch { keep_trace, ..self }
+    }
+
+    /// Every run starts from its box (one per run, in [`RegionSearch::jobs`] order).
+    pub fn with_start_boxes(self, boxes: Vec<Region>) -> RegionSearch {
+        RegionSearch {
+            start_boxes: Some(boxes),
+            ..self
+        }
     }
 
     /// `(method, start)` of every run, method-major: the order of results.
@@ -79,18 +93,26 @@ impl RegionSearch {
         f: &dyn SemanticFunction,
         domain: &Region,
     ) -> Result<Vec<RunState>, RegionError> {
-        self.jobs()
-            .into_iter()
-            .map(|(method, init)| {
-                RunState::new(
-                    f,
-                    method,
-                    domain,
-                    init,
-                    &self.hyper,
-                    self.goal.is_adversarial(),
-                )
-            })
-            .collect()
+        let jobs = self.jobs();
+        let adversarial = self.goal.is_adversarial();
+        match &self.start_boxes {
+            None => jobs
+                .into_iter()
+                .map(|(method, init)| {
+                    RunState::new(f, method, domain, init, &self.hyper, adversarial)
+                })
+                .collect(),
+            Some(boxes) if boxes.len() != jobs.len() => Err(RegionError::StartBoxCount {
+                expected: jobs.len(),
+                got: boxes.len(),
+            }),
+            Some(boxes) => jobs
+                .into_iter()
+                .zip(boxes)
+                .map(|((method, _), start)| {
+                    RunState::from_box(f, method, domain, start, &self.hyper, adversarial)
+                })
+                .collect(),
+        }
     }
 }
