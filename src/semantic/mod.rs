@@ -3,12 +3,14 @@
 //! `f(u)` maps a semantic parameter vector `u ∈ Ω ⊂ Rⁿ` (azimuth, elevation, …) to a
 //! score in [0, 1]. The region methods only see it through [`SemanticFunction`].
 
+pub mod contents;
 mod function;
 pub mod grid;
 pub mod oracle;
 mod param;
 mod wrappers;
 
+pub use contents::BoxContents;
 pub use function::{EvalError, Evaluation, SemanticFunction};
 pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};
 pub use param::{check_axes, paper_axes, AxisSpec, AxisSpecError, SemanticParam, UnknownParam};
