@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::lockstep::{
     run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
 };
-use crate::region::{Method, Observer, Region, RegionSearch, StopReason, TraceStep};
-use crate::semantic::SemanticFunction;
+use crate::region::{Method, Observer, Region, RegionError, RegionSearch, StopReason, TraceStep};
+use crate::semantic::{BoxContents, Grid, SemanticFunction};
 
 /// The paper's initial points (azimuth°, elevation°), SPEC §3.
 pub const PAPER_STARTS: [[f64; 2]; 4] = [[130.0, 30.0], [50.0, 20.0], [200.0, 15.0], [310.0, 50.0]];
@@ -44,9 +44,29 @@ pub struct RunSummary {
     pub gradient_evaluations: usize,
     /// The loss at the last evaluated box (`None`: undefined, or not computed).
     pub final_loss: Option<f64>,
-    /// Bounds and loss per step, when asked for.
+    /// Bounds and loss per step, when asked for. In refine mode the map run's steps come
+    /// first, then the network's (`map_stage.iterations` of the first kind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceStep>>,
+    /// Refine mode: the run as it left the map, before its network steps. The fields above
+    /// are the network steps' (their box, stop reason, counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_stage: Option<MapStage>,
+    /// What the final box holds on the job's map (mean and lowest score, share of the volume
+    /// below the acceptance threshold); absent where no map was at hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents: Option<BoxContents>,
+}
+
+/// A refine-mode run as its map run left it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapStage {
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// |D| / |Ω| of the map run's box.
+    pub volume_ratio: f64,
+    pub stop: StopReason,
+    pub iterations: usize,
 }
 
 /// 16 points inside the box `[lower, upper]` at cell centres, for a contact sheet of what
@@ -106,6 +126,71 @@ pub fn run_all_joint(
         .collect()
 }
 
+/// Refine mode's network search (SPEC §5): every run of `search` continued from the box its
+/// map run reached (`map_runs`, in the search's order), for at most `refine_steps` steps, by
+/// its own stop rule. Every map run continues, whatever stopped it: a collapsed box goes on
+/// as the ε-wide box it is (the network may grow it where the map did not), a box at the
+/// domain's edge stays clamped to it, and a run that refused a non-finite step continues from
+/// its last finite box. The network has the last word in every case.
+pub fn refine_search(
+    search: &RegionSearch,
+    map_runs: &[RunSummary],
+    refine_steps: usize,
+) -> Result<RegionSearch, RegionError> {
+    let boxes = map_runs
+        .iter()
+        .map(|r| Region::new(r.lower.clone(), r.upper.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut hyper = search.hyper;
+    hyper.iterations = refine_steps;
+    Ok(RegionSearch {
+        hyper,
+        ..search.clone()
+    }
+    .with_start_boxes(boxes))
+}
+
+/// Each map run joined with its network continuation: the continuation's box, stop reason
+/// and counts, the map run kept in `map_stage`, the traces one after the other.
+pub fn join_refined(map_runs: Vec<RunSummary>, refined: Vec<RunSummary>) -> Vec<RunSummary> {
+    assert_eq!(
+        map_runs.len(),
+        refined.len(),
+        "one continuation per map run"
+    );
+    map_runs
+        .into_iter()
+        .zip(refined)
+        .map(|(m, r)| {
+            let trace = match (m.trace, r.trace) {
+                (Some(mut a), Some(b)) => {
+                    a.extend(b);
+                    Some(a)
+                }
+                _ => None,
+            };
+            RunSummary {
+                trace,
+                map_stage: Some(MapStage {
+                    lower: m.lower,
+                    upper: m.upper,
+                    volume_ratio: m.volume_ratio,
+                    stop: m.stop,
+                    iterations: m.iterations,
+                }),
+                ..r
+            }
+        })
+        .collect()
+}
+
+/// Records in every run what its final box holds on `map` (robust regions: of `f`).
+pub fn record_contents(runs: &mut [RunSummary], map: &Grid, threshold: f64) {
+    for r in runs {
+        r.contents = map.box_contents(&r.lower, &r.upper, threshold, false);
+    }
+}
+
 fn summarise(domain: &Region, search: &RegionSearch, runs: Vec<Finished>) -> Vec<RunSummary> {
     let domain_volume = domain.volume();
     search
@@ -127,6 +212,8 @@ fn summarise(domain: &Region, search: &RegionSearch, runs: Vec<Finished>) -> Vec
                 gradient_evaluations: run.gradient_evaluations,
                 final_loss,
                 trace: search.keep_trace.then_some(run.trace),
+                map_stage: None,
+                contents: None,
             }
         })
         .collect()
@@ -180,6 +267,8 @@ mod tests {
             gradient_evaluations: 20,
             final_loss: None,
             trace: None,
+            map_stage: None,
+            contents: None,
         };
         assert_eq!(run.network_renders(), 40 + 2 * 2 * 20);
     }

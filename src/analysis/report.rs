@@ -84,6 +84,28 @@ pub struct MethodReport {
     /// The paper's code: 800 steps × the points of one step (2ⁿ corners, ×2 with the outer
     /// box), e.g. 6 400 for OIR in 2-D.
     pub paper_evaluations: usize,
+    /// What the method's final boxes hold on their jobs' maps (runs that recorded it; absent
+    /// where none did, e.g. a folder of maps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents: Option<ContentsSummary>,
+}
+
+/// How clean a method's regions are, over its runs: the score inside each final box on the
+/// job's map (issue 19, item 7).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ContentsSummary {
+    /// Runs whose contents were recorded.
+    pub runs: usize,
+    /// Mean over runs of the mean score inside the box.
+    pub mean_score: f64,
+    /// Mean over runs of the lowest score inside the box.
+    pub mean_min_score: f64,
+    /// Mean over runs of the share of the box's volume scoring below the threshold.
+    pub mean_below: f64,
+    /// The largest such share of any run.
+    pub max_below: f64,
+    /// The threshold (the acceptance threshold λ).
+    pub threshold: f64,
 }
 
 /// The SRVR report.
@@ -97,8 +119,11 @@ pub struct SrvrReport {
     pub config_hash: Option<String>,
     pub jobs_done: usize,
     pub jobs_total: usize,
-    /// Where the regions grew: `map` (an approximation, SPEC §5) or `network`.
+    /// Where the regions grew: `map` (an approximation, SPEC §5), `network` or `refine`.
     pub mode: RegionMode,
+    /// Refine mode: the budget of network steps per run after its map run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refine_steps: Option<usize>,
     /// Which rule and network chose the shapes (SPEC §7).
     pub acceptance: AcceptanceSummary,
     pub networks: Vec<NetworkReport>,
@@ -153,6 +178,7 @@ pub struct ReportHeader {
     /// Jobs (network, shape) planned; fewer outcomes than this make a partial report.
     pub jobs_total: usize,
     pub mode: RegionMode,
+    pub refine_steps: Option<usize>,
 }
 
 /// One map of a folder of maps.
@@ -299,6 +325,7 @@ impl SrvrReport {
             jobs_done: shapes.len(),
             jobs_total: header.jobs_total,
             mode: header.mode,
+            refine_steps: header.refine_steps,
             acceptance: acceptance.summary(),
             networks,
             methods: method_reports(header.mode, shapes),
@@ -324,6 +351,7 @@ impl SrvrReport {
             config_hash: Some(stamp.config_hash.clone()),
             jobs_total: stamp.jobs.len(),
             mode: checked.config.regions,
+            refine_steps: checked.config.refine_steps,
         };
         Ok(SrvrReport::build(header, &acceptance, &shapes))
     }
@@ -378,8 +406,20 @@ impl SrvrReport {
             config_hash: None,
             jobs_total: maps.len(),
             mode: RegionMode::Map,
+            refine_steps: None,
         };
         Ok(SrvrReport::build(header, &acceptance, &shapes))
+    }
+
+    /// Where the regions grew, in words; refine mode with its budget of network steps.
+    pub fn mode_sentence(&self) -> String {
+        match (self.mode, self.refine_steps) {
+            (RegionMode::Refine, Some(k)) => format!(
+                "regions grown on each job's map, then continued on the network itself for at \
+                 most {k} steps from the box each map run reached (refine mode, SPEC §5)"
+            ),
+            (mode, _) => mode.describe().to_string(),
+        }
     }
 
     /// SRVR per network in percent of |Ω| (networks without one are left out).
@@ -482,7 +522,8 @@ fn grow_on_map(m: &MapEntry, search: &GridsSearch) -> Result<Vec<RunSummary>, Gr
 }
 
 /// Steps and renders per method. Map mode grows regions on the map: its steps render
-/// nothing; network mode renders each step's points and OIR_W's 2n neighbours per gradient.
+/// nothing; network mode renders each step's points and OIR_W's 2n neighbours per gradient;
+/// refine mode renders its network steps alike (the runs' counts are those steps').
 fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport> {
     let mut by_method: BTreeMap<&str, Vec<&RunSummary>> = BTreeMap::new();
     for run in shapes.iter().flat_map(|s| &s.runs) {
@@ -490,7 +531,7 @@ fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport
     }
     let renders = |run: &RunSummary| match mode {
         RegionMode::Map => 0,
-        RegionMode::Network => run.network_renders(),
+        RegionMode::Network | RegionMode::Refine => run.network_renders(),
     };
     Method::ALL
         .iter()
@@ -508,7 +549,22 @@ fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport
                 mean_iterations: mean(runs.iter().map(|r| r.iterations as f64)),
                 mean_renders: mean(runs.iter().map(|r| renders(r) as f64)),
                 paper_evaluations: 800 * per_step,
+                contents: contents_summary(runs),
             })
         })
         .collect()
+}
+
+/// The contents of the runs that recorded them; `None` when none did.
+fn contents_summary(runs: &[&RunSummary]) -> Option<ContentsSummary> {
+    let known: Vec<_> = runs.iter().filter_map(|r| r.contents).collect();
+    let first = known.first()?;
+    Some(ContentsSummary {
+        runs: known.len(),
+        mean_score: mean(known.iter().map(|c| c.mean)),
+        mean_min_score: mean(known.iter().map(|c| c.min)),
+        mean_below: mean(known.iter().map(|c| c.below)),
+        max_below: known.iter().map(|c| c.below).fold(0.0, f64::max),
+        threshold: first.threshold,
+    })
 }

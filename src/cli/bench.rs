@@ -37,10 +37,15 @@ pub struct BenchArgs {
     /// the network's batch-to-batch rounding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub lockstep_jobs: Option<u32>,
-    /// Override the configuration's `regions`: `network` (the paper's procedure) or `map`
-    /// (regions on each job's map: an approximation). Part of the results' fingerprint.
-    #[arg(long, value_name = "map|network")]
+    /// Override the configuration's `regions`: `network` (the paper's procedure), `map`
+    /// (regions on each job's map: an approximation) or `refine` (on the map, then at most
+    /// `refine_steps` steps on the network). Part of the results' fingerprint.
+    #[arg(long, value_name = "map|network|refine")]
     pub regions: Option<RegionMode>,
+    /// Refine mode: at most N network steps per run after its map run (≥ 1; default the
+    /// configuration's `refine_steps`, else 100). Part of the results' fingerprint.
+    #[arg(long, value_name = "N")]
+    pub refine_steps: Option<usize>,
     #[command(flatten)]
     pub golden: GoldenArgs,
 }
@@ -51,10 +56,28 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
         Some(path) => SrvrConfig::read(path)?,
         None => SrvrConfig::from_toml(EMBEDDED_DEFAULT, "(embedded default)")?,
     };
-    if let Some(mode) = args.regions {
+    if args.regions.is_some() || args.refine_steps.is_some() {
         let mut c = checked.config;
-        c.regions = mode;
-        checked = c.check("--regions")?;
+        if let Some(mode) = args.regions {
+            if mode != c.regions {
+                c.refine_steps = None;
+            }
+            c.regions = mode;
+        }
+        if let Some(k) = args.refine_steps {
+            if c.regions != RegionMode::Refine {
+                bail!(
+                    "--refine-steps {k}: only with regions = \"refine\" (this run's regions is \
+                     \"{}\"; add --regions refine)",
+                    c.regions
+                );
+            }
+            if k == 0 {
+                bail!("--refine-steps 0 is map mode: use --regions map, or at least 1 step");
+            }
+            c.refine_steps = Some(k);
+        }
+        checked = c.check("--regions/--refine-steps")?;
     }
     let shard = args.shard.unwrap_or(Shard::ALL);
     let plan = plan(checked)?;
@@ -110,7 +133,10 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     }
     // The embedded default checks itself against its committed golden report, unless
     // another golden file, a shard or another region mode was asked for.
-    let embedded = config.is_none() && args.regions.is_none() && shard == Shard::ALL;
+    let embedded = config.is_none()
+        && args.regions.is_none()
+        && args.refine_steps.is_none()
+        && shard == Shard::ALL;
     report(&dir, format, &args.golden, embedded)
 }
 

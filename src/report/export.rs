@@ -117,7 +117,7 @@ impl Exporter for Markdown {
         let _ = write!(
             out,
             "SRVR with {}.\n\n{}\n\n",
-            report.mode.describe(),
+            report.mode_sentence(),
             report.acceptance.sentence()
         );
         out.push_str(
@@ -154,18 +154,34 @@ impl Exporter for Markdown {
             );
         }
         if !report.methods.is_empty() {
-            out.push_str(
-                "\n| method | runs | converged | mean steps | mean renders per run | paper (800 steps) |\n\
-                 |---|---:|---:|---:|---:|---:|\n",
+            let steps = match (report.mode, report.refine_steps) {
+                (RegionMode::Refine, Some(k)) => format!("mean network steps (of {k})"),
+                _ => "mean steps".to_string(),
+            };
+            let _ = write!(
+                out,
+                "\n| method | runs | converged | {steps} | mean renders per run | paper (800 steps) \
+                 | mean score inside | mean lowest score inside | share below λ (mean, largest) |\n\
+                 |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
             );
             for m in &report.methods {
                 let renders = match report.mode {
                     RegionMode::Map => "none (map mode)".to_string(),
-                    RegionMode::Network => format!("{:.1}", m.mean_renders),
+                    RegionMode::Network | RegionMode::Refine => format!("{:.1}", m.mean_renders),
+                };
+                let contents = match &m.contents {
+                    Some(c) => format!(
+                        "{:.3} | {:.3} | {:.1} %, {:.1} %",
+                        c.mean_score,
+                        c.mean_min_score,
+                        100.0 * c.mean_below,
+                        100.0 * c.max_below
+                    ),
+                    None => "– | – | –".to_string(),
                 };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {:.1} | {renders} | {} |",
+                    "| {} | {} | {} | {:.1} | {renders} | {} | {contents} |",
                     m.method, m.runs, m.converged, m.mean_iterations, m.paper_evaluations
                 );
             }
@@ -267,7 +283,7 @@ impl Exporter for Terminal {
                 ))
             );
         }
-        let _ = writeln!(out, "  {}", dim.apply_to(report.mode.describe()));
+        let _ = writeln!(out, "  {}", dim.apply_to(report.mode_sentence()));
         let _ = writeln!(out, "  {}\n", dim.apply_to(report.acceptance.sentence()));
 
         let mut lines = Vec::new();
@@ -432,6 +448,7 @@ mod tests {
             jobs_done: done,
             jobs_total: 3,
             mode: RegionMode::Map,
+            refine_steps: None,
             acceptance: AcceptanceSummary {
                 rule: "reference".into(),
                 network: Some("b".into()),
@@ -447,6 +464,7 @@ mod tests {
                 mean_iterations: 12.5,
                 mean_renders: 0.0,
                 paper_evaluations: 6400,
+                contents: None,
             }],
         }
     }
@@ -476,7 +494,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| oir-b | 4 | 3 | 12.5 | none (map mode) | 6400 |"),
+            md.contains("| oir-b | 4 | 3 | 12.5 | none (map mode) | 6400 | – | – | – |"),
             "{md}"
         );
         assert!(!md.contains("partial"), "{md}");

@@ -506,3 +506,171 @@ fn a_failing_job_in_a_lockstep_wave_keeps_the_finished_one() {
         .join("out/jobs/efficientnet-lite0/vase/bad.json")
         .is_file());
 }
+
+/// Refine mode through the binary on [`SMALL`]: each run grows on the job's 4-point map,
+/// then goes on for at most 3 network steps; the report, the job files and the page say so,
+/// a rerun resumes, and another budget is another results folder.
+#[test]
+fn refine_mode_grows_on_the_map_then_on_the_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("small.toml"), SMALL).unwrap();
+    let args = [
+        "srvr",
+        "small.toml",
+        "--results",
+        "refine",
+        "--regions",
+        "refine",
+        "--refine-steps",
+        "3",
+        "--json",
+    ];
+    let o = semrob_in(&args, dir);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["mode"], "refine");
+    assert_eq!(report["refine_steps"], 3);
+    assert_eq!(report["jobs_done"], 2);
+    let stamp: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("refine/stamp.json")).unwrap())
+            .unwrap();
+    assert_eq!(stamp["config"]["regions"], "refine");
+    assert_eq!(stamp["config"]["refine_steps"], 3);
+    for shape in ["vase/vase", "coffee-mug/mug"] {
+        let job: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                dir.join(format!("refine/jobs/efficientnet-lite0/{shape}.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let runs = job["runs"].as_array().unwrap();
+        if runs.is_empty() {
+            continue; // the acceptance rule left the shape out
+        }
+        let mut renders = 0;
+        for r in runs {
+            let stage = &r["map_stage"];
+            assert!(
+                stage["lower"].is_array() && stage["upper"].is_array(),
+                "{r}"
+            );
+            assert!(stage["iterations"].as_u64().unwrap() >= 1);
+            let steps = r["iterations"].as_u64().unwrap();
+            assert!((1..=3).contains(&steps), "{r}");
+            // Renders: every point of each network step, OIR_W's 2 neighbours per gradient.
+            let points = r["evaluations"].as_u64().unwrap();
+            renders += points + 2 * r["gradient_evaluations"].as_u64().unwrap();
+            let c = &r["contents"];
+            let (mean, min) = (c["mean"].as_f64().unwrap(), c["min"].as_f64().unwrap());
+            assert!(
+                (0.0..=1.0).contains(&min) && min <= mean && mean <= 1.0,
+                "{r}"
+            );
+            assert!((0.0..=1.0).contains(&c["below"].as_f64().unwrap()), "{r}");
+        }
+        assert_eq!(
+            job["region_renders"], renders,
+            "{shape}: the refine steps' renders"
+        );
+        assert_eq!(job["map_points"], 4, "{shape}: the map's renders");
+    }
+    let page = std::fs::read_to_string(dir.join("refine/report.html")).unwrap();
+    assert!(
+        page.contains("mode <code>refine</code>"),
+        "the page names the mode"
+    );
+    assert!(page.contains("at most 3 steps"));
+    let md = std::fs::read_to_string(dir.join("refine/report.md")).unwrap();
+    assert!(md.contains("for at most 3 steps"), "{md}");
+    assert!(md.contains("mean network steps (of 3)"), "{md}");
+
+    // A rerun resumes: every job is finished, the same report.
+    let o = semrob_in(&args, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(serde_json::from_str::<Value>(&text(&o).0).unwrap(), report);
+
+    // Another budget, or another mode, is another configuration: the folder is refused.
+    let mut other = args;
+    other[7] = "4";
+    let o = semrob_in(&other, dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("another configuration"),
+        "{}",
+        text(&o).1
+    );
+    let o = semrob_in(
+        &[
+            "srvr",
+            "small.toml",
+            "--results",
+            "refine",
+            "--regions",
+            "map",
+            "--json",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("another configuration"),
+        "{}",
+        text(&o).1
+    );
+}
+
+#[test]
+fn refine_steps_are_refused_by_name_when_they_make_no_sense() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("small.toml"), SMALL).unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--refine-steps", "5"],
+            "--refine-steps 5: only with regions = \"refine\"",
+        ),
+        (&["--regions", "refine", "--refine-steps", "0"], "map mode"),
+        (
+            &["--regions", "map", "--refine-steps", "5"],
+            "only with regions = \"refine\"",
+        ),
+    ];
+    for (extra, wanted) in cases {
+        let mut args = vec!["srvr", "small.toml", "--results", "r"];
+        args.extend_from_slice(extra);
+        let o = semrob_in(&args, dir);
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(wanted), "{extra:?}: {err}");
+    }
+    // A negative count is not a number of steps (clap names the flag).
+    let o = semrob_in(
+        &[
+            "srvr",
+            "small.toml",
+            "--regions",
+            "refine",
+            "--refine-steps=-2",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--refine-steps"), "{}", text(&o).1);
+    // In the configuration file.
+    for (line, wanted) in [
+        ("regions = \"refine\"\nrefine_steps = 0", "refine_steps"),
+        ("regions = \"refine\"\nrefine_steps = -2", "refine_steps"),
+        ("regions = \"map\"\nrefine_steps = 20", "refine_steps"),
+    ] {
+        let config = SMALL.replace("batch = 8", &format!("batch = 8\n{line}"));
+        std::fs::write(dir.join("bad.toml"), config).unwrap();
+        let o = semrob_in(&["srvr", "bad.toml", "--results", "b"], dir);
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(2), "{line}: {err}");
+        assert!(err.contains(wanted), "{line}: {err}");
+        assert!(!dir.join("b").exists(), "{line}: nothing written");
+    }
+}

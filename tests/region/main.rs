@@ -12,3 +12,4 @@ mod geometry;
 mod golden;
 mod grid;
 mod oir_w;
+mod refine;

@@ -126,6 +126,8 @@ pub fn runs(job: &JobId) -> Vec<RunSummary> {
                 gradient_evaluations: if method == Method::OirW { 4 * steps } else { 0 },
                 final_loss: Some(-1.0),
                 trace: Some(trace),
+                map_stage: None,
+                contents: None,
             });
         }
     }

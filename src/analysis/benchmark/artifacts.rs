@@ -409,6 +409,8 @@ mod tests {
                     loss: None,
                 },
             ]),
+            map_stage: None,
+            contents: None,
         }
     }
 

@@ -174,13 +174,19 @@ pub enum RegionMode {
     /// On the multilinear interpolant of the job's map (its gradients for OIR_W): no network
     /// pass beyond the map. An approximation of the paper's procedure, not the procedure.
     Map,
+    /// Grown on the map first, then continued on the network from the box the map run
+    /// reached, for at most `refine_steps` steps (SPEC §5).
+    Refine,
 }
 
 impl RegionMode {
+    pub const ALL: [RegionMode; 3] = [RegionMode::Network, RegionMode::Map, RegionMode::Refine];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RegionMode::Network => "network",
             RegionMode::Map => "map",
+            RegionMode::Refine => "refine",
         }
     }
 
@@ -194,7 +200,27 @@ impl RegionMode {
                 "regions grown on the multilinear interpolant of each job's map (map mode: an \
                  approximation of the paper's procedure, SPEC §5)"
             }
+            RegionMode::Refine => {
+                "regions grown on each job's map, then continued on the network itself for at \
+                 most refine_steps steps (refine mode, SPEC §5)"
+            }
         }
+    }
+
+    /// Whether the region runs evaluate the network (network and refine mode).
+    pub fn uses_network(self) -> bool {
+        self != RegionMode::Map
+    }
+
+    /// Whether the region runs start on the job's map (map and refine mode).
+    pub fn uses_map(self) -> bool {
+        self != RegionMode::Network
+    }
+}
+
+impl std::fmt::Display for RegionMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -202,13 +228,15 @@ impl std::str::FromStr for RegionMode {
     type Err = String;
 
     fn from_str(text: &str) -> Result<RegionMode, String> {
-        match text {
-            "network" => Ok(RegionMode::Network),
-            "map" => Ok(RegionMode::Map),
-            other => Err(format!("unknown region mode {other:?}: `map` or `network`")),
-        }
+        RegionMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == text)
+            .ok_or_else(|| format!("unknown region mode {text:?}: `map`, `network` or `refine`"))
     }
 }
+
+/// Refine mode's default budget of network steps per run (BENCHMARKS.md, "Refine mode").
+pub const DEFAULT_REFINE_STEPS: usize = 100;
 
 fn default_region_mode() -> RegionMode {
     RegionMode::Network
@@ -258,9 +286,15 @@ pub struct SrvrConfig {
     pub starts: Option<Vec<Vec<f64>>>,
     #[serde(default = "default_methods")]
     pub methods: Vec<Method>,
-    /// Where the regions grow: `network` (default, the paper's procedure) or `map`.
+    /// Where the regions grow: `network` (default, the paper's procedure), `map` or
+    /// `refine`.
     #[serde(default = "default_region_mode")]
     pub regions: RegionMode,
+    /// Refine mode: at most this many network steps per run after its map run (≥ 1; default
+    /// [`DEFAULT_REFINE_STEPS`], written into the checked configuration so that the results'
+    /// fingerprint names it). Refused with another mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refine_steps: Option<usize>,
     #[serde(default)]
     pub hyper: HyperConfig,
     #[serde(default)]
@@ -486,13 +520,15 @@ impl SrvrConfig {
                 by
             }
         };
-        if self.regions == RegionMode::Map {
+        let mut config = self;
+        let mode = config.regions;
+        if mode.uses_map() {
             for (m, a) in map_axes.iter().zip(&axes) {
                 if m.samples().len() < 2 {
                     return Err(bad(
                         "acceptance.map_axes",
                         format!(
-                            "{m} has {} sample: regions = \"map\" needs at least 2 per axis \
+                            "{m} has {} sample: regions = \"{mode}\" needs at least 2 per axis \
                              for a region method to move",
                             m.samples().len()
                         ),
@@ -501,15 +537,34 @@ impl SrvrConfig {
                 if (m.lo, m.hi) != (a.lo, a.hi) {
                     return Err(bad(
                         "acceptance.map_axes",
-                        format!("{m} must span the domain of `axes` ({a}) when regions = \"map\""),
+                        format!(
+                            "{m} must span the domain of `axes` ({a}) when regions = \"{mode}\""
+                        ),
                     ));
                 }
             }
         }
-        if self.batch == 0 {
+        match (mode, config.refine_steps) {
+            (RegionMode::Refine, None) => config.refine_steps = Some(DEFAULT_REFINE_STEPS),
+            (RegionMode::Refine, Some(0)) => {
+                return Err(bad(
+                    "refine_steps",
+                    "0 network steps is map mode: give regions = \"map\", or at least 1 step"
+                        .into(),
+                ))
+            }
+            (RegionMode::Refine, Some(_)) | (_, None) => {}
+            (other, Some(k)) => {
+                return Err(bad(
+                    "refine_steps",
+                    format!("{k} is set, but regions = \"{other}\": refine_steps belongs to regions = \"refine\""),
+                ))
+            }
+        }
+        if config.batch == 0 {
             return Err(bad("batch", "must be ≥ 1".into()));
         }
-        let r = &self.render;
+        let r = &config.render;
         if let Some(size) = r.size {
             if !(8..=1024).contains(&size) {
                 return Err(bad("render.size", format!("{size} is not in 8–1024")));
@@ -525,7 +580,7 @@ impl SrvrConfig {
             return Err(bad("render.distance", format!("{} is not > 0", r.distance)));
         }
         Ok(CheckedConfig {
-            config: self,
+            config,
             axes,
             map_axes,
             domain,

@@ -13,7 +13,7 @@ mod run;
 pub use artifacts::{largest_region, render_points, RenderShot, Renders};
 pub use config::{
     AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
-    NetworkConfig, RegionMode, SrvrConfig, EMBEDDED_DEFAULT,
+    NetworkConfig, RegionMode, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
 };
 pub use results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,

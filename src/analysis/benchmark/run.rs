@@ -18,7 +18,9 @@ use crate::analysis::inputs::{
 };
 use crate::analysis::lockstep::{LockstepStats, Problem, SearchError};
 use crate::analysis::map::grid_points;
-use crate::analysis::regions::{run_all, run_all_joint, RunSummary};
+use crate::analysis::regions::{
+    join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
+};
 use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, Device, NetError, UnknownModel};
 use crate::region::RegionSearch;
@@ -239,9 +241,10 @@ pub fn run_jobs(
     }
     // In map mode the regions need no network, so jobs gain nothing from waves: each is
     // saved as soon as it is done (a killed run loses at most one job).
-    let together = match plan.checked.config.regions {
-        RegionMode::Network => lockstep_jobs.max(1),
-        RegionMode::Map => 1,
+    let together = if plan.checked.config.regions.uses_network() {
+        lockstep_jobs.max(1)
+    } else {
+        1
     };
     let mut loaded: Option<(usize, Arc<Mutex<Classifier>>)> = None;
     for wave in pending.chunk_by(|a, b| a.network == b.network) {
@@ -278,6 +281,8 @@ struct Mapped<'a> {
     accepted: bool,
     /// Seconds of its own phases (map, regions on the map, contact renders, saving).
     seconds: f64,
+    /// Refine mode: the runs grown on the map, to be continued on the network.
+    on_map: Option<Vec<RunSummary>>,
     grown: Option<(Vec<RunSummary>, LockstepStats)>,
 }
 
@@ -308,13 +313,16 @@ fn map_job<'a>(
     });
     let (map, top1_rate) = job_map(&f, &c.map_axes, meta)?;
     let accepted = map.mean() >= c.config.acceptance.min_mean_score;
-    let grown = match c.config.regions {
+    let mode = c.config.regions;
+    let (on_map, grown) = if mode == RegionMode::Map {
         // On the map's interpolant: no render, no network pass.
-        RegionMode::Map => Some(grow(&map, plan, job)?),
-        RegionMode::Network if plan.rejected_before(dir, job, accepted) => {
-            Some((Vec::new(), LockstepStats::default()))
-        }
-        RegionMode::Network => None,
+        (None, Some(grow(&map, plan, job)?))
+    } else if plan.rejected_before(dir, job, accepted) {
+        (None, Some((Vec::new(), LockstepStats::default())))
+    } else if mode == RegionMode::Refine {
+        (Some(grow(&map, plan, job)?.0), None)
+    } else {
+        (None, None)
     };
     Ok(Mapped {
         job,
@@ -324,6 +332,7 @@ fn map_job<'a>(
         top1_rate,
         accepted,
         seconds: start.elapsed().as_secs_f64(),
+        on_map,
         grown,
     })
 }
@@ -353,9 +362,10 @@ fn run_wave(
         }
     }
 
-    // Network mode: the searches of the wave's jobs that need one, in lockstep together; the
-    // wall time of the joint search is charged to each job by its share of the time (its
-    // rows' share of each call, and its own region math).
+    // Network and refine mode: the searches of the wave's jobs that need one, in lockstep
+    // together (refine mode: each run from its map run's box); the wall time of the joint
+    // search is charged to each job by its share of the time (its rows' share of each call,
+    // and its own region math).
     let searching: Vec<usize> = (0..mapped.len())
         .filter(|&k| mapped[k].grown.is_none())
         .collect();
@@ -366,11 +376,23 @@ fn run_wave(
             .collect::<Result<Vec<_>, _>>()?;
         let shared = SharedNetwork::new(jobs).expect("one classifier, one render setting");
         let search = region_search(plan);
-        let problems: Vec<Problem> = searching
+        let searches = searching
             .iter()
-            .map(|_| Problem {
+            .map(|&k| match (&mapped[k].on_map, c.config.refine_steps) {
+                (Some(runs), Some(steps)) => {
+                    refine_search(&search, runs, steps).map_err(|e| BenchError::Search {
+                        job: mapped[k].job.id.key(),
+                        source: SearchError::Invalid(e),
+                    })
+                }
+                _ => Ok(search.clone()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let problems: Vec<Problem> = searches
+            .iter()
+            .map(|search| Problem {
                 domain: &c.domain,
-                search: &search,
+                search,
             })
             .collect();
         let start = Instant::now();
@@ -386,6 +408,10 @@ fn run_wave(
                 Ok((runs, stats)) => {
                     let share = (stats.eval_seconds + stats.region_seconds) / charged.max(1e-12);
                     mapped[k].seconds += wall * share;
+                    let runs = match mapped[k].on_map.take() {
+                        Some(on_map) => join_refined(on_map, runs),
+                        None => runs,
+                    };
                     mapped[k].grown = Some((runs, stats));
                 }
                 Err(source) => {
@@ -404,10 +430,14 @@ fn run_wave(
         };
         let start = Instant::now();
         let job = m.job;
+        // Refine mode: the network steps' renders (the runs' counts are those steps').
         let region_renders = match c.config.regions {
             RegionMode::Map => 0,
-            RegionMode::Network => runs.iter().map(RunSummary::network_renders).sum(),
+            RegionMode::Network | RegionMode::Refine => {
+                runs.iter().map(RunSummary::network_renders).sum()
+            }
         };
+        record_contents(&mut runs, &m.map, c.config.acceptance.min_mean_score);
         let net = m.f.counters().since(&m.counted);
         // What the report page shows: the map, the runs with their traces, and a few renders
         // inside the largest region and outside it. The job file keeps the runs without traces.

@@ -116,6 +116,14 @@ fn duration(seconds: f64) -> String {
     }
 }
 
+/// A stop reason as words (`partly_collapsed` → "partly collapsed").
+fn stop_name(stop: crate::region::StopReason) -> String {
+    serde_json::to_value(stop)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
 fn pct(x: f64) -> String {
     format!("{:.3}", 100.0 * x)
 }
@@ -393,6 +401,10 @@ fn summary(h: &mut String, page: &Page) {
                 match s.mode {
                     Some(RegionMode::Map) => "the map (mode <code>map</code>: the map's multilinear interpolant, an approximation)".into(),
                     Some(RegionMode::Network) => "the network (mode <code>network</code>: every step renders and classifies)".into(),
+                    Some(RegionMode::Refine) => format!(
+                        "the map, then the network (mode <code>refine</code>: each run grown on the map's interpolant, then at most {} steps on the network from the box it reached)",
+                        s.refine_steps.map_or_else(|| "?".to_string(), |k| k.to_string())
+                    ),
                     None => not_recorded(),
                 },
             );
@@ -520,11 +532,21 @@ fn srvr_table(h: &mut String, page: &Page) {
             h.push_str("</tbody></table></div>\n");
         }
         if !report.methods.is_empty() {
-            h.push_str("<h3>Evaluations per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">runs</th><th class=\"num\">converged</th><th class=\"num\">mean steps</th><th class=\"num\">mean renders per run</th><th class=\"num\">paper (800 steps)</th></tr></thead><tbody>\n");
+            h.push_str("<h3>Evaluations per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">runs</th><th class=\"num\">converged</th><th class=\"num\">mean steps</th><th class=\"num\">mean renders per run</th><th class=\"num\">paper (800 steps)</th><th class=\"num\">mean score inside</th><th class=\"num\">mean lowest score inside</th><th class=\"num\">share below λ (mean, largest)</th></tr></thead><tbody>\n");
             for m in &report.methods {
+                let contents = match &m.contents {
+                    Some(c) => format!(
+                        "<td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}, {}</td>",
+                        c.mean_score,
+                        c.mean_min_score,
+                        pct(c.mean_below),
+                        pct(c.max_below)
+                    ),
+                    None => "<td></td><td></td><td></td>".to_string(),
+                };
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td></tr>",
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td>{contents}</tr>",
                     m.method, m.runs, m.converged, m.mean_iterations, m.mean_renders, m.paper_evaluations
                 );
             }
@@ -753,26 +775,75 @@ fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), Plot
         }
     }
     if !runs.is_empty() {
-        h.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>box</th><th>method</th><th>start</th><th>lower</th><th>upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th></tr></thead><tbody>\n");
-        for (r, label) in runs.iter().zip(&labels) {
-            let stop = serde_json::to_value(r.stop)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let _ = writeln!(
+        let refined = runs.iter().any(|r| r.map_stage.is_some());
+        let threshold = runs.iter().find_map(|r| r.contents.map(|c| c.threshold));
+        h.push_str(
+            "<div class=\"scroll\"><table>\n<thead><tr><th>box</th><th>method</th><th>start</th>",
+        );
+        if refined {
+            h.push_str("<th>on the map: lower, upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+        }
+        h.push_str("<th>lower</th><th>upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+        if let Some(t) = threshold {
+            let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                "<th class=\"num\">mean score inside</th><th class=\"num\">lowest score inside</th><th class=\"num\">share below {t}</th>"
+            );
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for (r, label) in runs.iter().zip(&labels) {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
                 esc(label),
                 r.method,
-                point(&r.init),
+                point(&r.init)
+            );
+            if refined {
+                match &r.map_stage {
+                    Some(m) => {
+                        let _ = write!(
+                            h,
+                            "<td>{} – {}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+                            point(&m.lower),
+                            point(&m.upper),
+                            pct(m.volume_ratio),
+                            esc(&stop_name(m.stop)),
+                            m.iterations
+                        );
+                    }
+                    None => h.push_str("<td></td><td></td><td></td><td></td>"),
+                }
+            }
+            let _ = write!(
+                h,
+                "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
                 point(&r.lower),
                 point(&r.upper),
                 pct(r.volume_ratio),
-                esc(&stop.replace('_', " ")),
+                esc(&stop_name(r.stop)),
                 r.iterations
             );
+            if threshold.is_some() {
+                match &r.contents {
+                    Some(c) => {
+                        let _ = write!(
+                            h,
+                            "<td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td>",
+                            c.mean,
+                            c.min,
+                            pct(c.below)
+                        );
+                    }
+                    None => h.push_str("<td></td><td></td><td></td>"),
+                }
+            }
+            h.push_str("</tr>\n");
         }
         h.push_str("</tbody></table></div>\n");
+        if refined {
+            h.push_str("<p class=\"note\">Refine mode: each run grew on the map first (the box, stop and steps on the map), then went on on the network from that box (the final box, stop and network steps).</p>\n");
+        }
     }
     if let Some(grid) = s.map.present() {
         if s.traps.is_empty() {

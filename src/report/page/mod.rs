@@ -66,6 +66,8 @@ pub struct Summary {
     pub weights: Vec<(String, WeightsId)>,
     /// How regions were grown; `None`: no stamp says (a folder of maps).
     pub mode: Option<RegionMode>,
+    /// Refine mode's budget of network steps per run.
+    pub refine_steps: Option<usize>,
     /// The acceptance rule the page's SRVR figures use (SPEC §7).
     pub acceptance: Option<AcceptanceSummary>,
     /// Seconds the finished jobs took, added up.
@@ -300,6 +302,7 @@ impl Page {
                 .filter_map(|n| Some((n.network.clone(), n.weights.clone()?)))
                 .collect(),
             mode,
+            refine_steps: stamp.config.refine_steps,
             acceptance: Some(report.acceptance.clone()),
             seconds: (!results.is_empty()).then(|| results.iter().map(|r| r.seconds).sum()),
             written,
@@ -376,6 +379,7 @@ impl Page {
                 config: None,
                 weights: Vec::new(),
                 mode: None,
+                refine_steps: None,
                 acceptance: None,
                 seconds: None,
                 written,
