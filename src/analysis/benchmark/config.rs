@@ -704,6 +704,57 @@ mod tests {
     }
 
     #[test]
+    fn refine_mode_takes_its_budget_into_the_checked_configuration() {
+        let refine = |extra: &str| {
+            SrvrConfig::from_toml(&format!("{MINIMAL}\nregions = \"refine\"\n{extra}"), "t")
+        };
+        // No budget given: the default is written in, so that the fingerprint names it.
+        let c = refine("").unwrap();
+        assert_eq!(c.config.refine_steps, Some(DEFAULT_REFINE_STEPS));
+        let explicit = refine(&format!("refine_steps = {DEFAULT_REFINE_STEPS}")).unwrap();
+        assert_eq!(c.config.fingerprint(), explicit.config.fingerprint());
+        let other = refine("refine_steps = 25").unwrap();
+        assert_ne!(c.config.fingerprint(), other.config.fingerprint());
+        let map = SrvrConfig::from_toml(&format!("{MINIMAL}\nregions = \"map\""), "t").unwrap();
+        assert_ne!(map.config.fingerprint(), other.config.fingerprint());
+        assert_eq!(map.config.refine_steps, None);
+        // A map-mode configuration's fingerprint does not see the new key.
+        assert!(!serde_json::to_string(&map.config)
+            .unwrap()
+            .contains("refine_steps"));
+        for (text, wanted) in [
+            ("refine_steps = 0", "map mode"),
+            ("refine_steps = -1", "refine_steps"),
+        ] {
+            let e = refine(text).unwrap_err().to_string();
+            assert!(
+                e.contains("refine_steps") && e.contains(wanted),
+                "{text}: {e}"
+            );
+        }
+        let e = err(&format!("{MINIMAL}\nrefine_steps = 10"));
+        assert!(
+            e.contains("refine_steps") && e.contains("\"network\""),
+            "{e}"
+        );
+        // Refine mode grows on the map first, so the map must span the domain.
+        let e = refine("[acceptance]\nmap_axes = [\"azimuth:0:180:3\", \"elevation\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("acceptance.map_axes") && e.contains("refine"),
+            "{e}"
+        );
+        for mode in RegionMode::ALL {
+            assert_eq!(mode.as_str().parse::<RegionMode>(), Ok(mode));
+        }
+        assert!("grid"
+            .parse::<RegionMode>()
+            .unwrap_err()
+            .contains("`refine`"));
+    }
+
+    #[test]
     fn the_fingerprint_changes_with_anything_that_changes_results() {
         let a = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
         let b = SrvrConfig::from_toml(&format!("{MINIMAL}\n[hyper]\niterations = 799"), "t")

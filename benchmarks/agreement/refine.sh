@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Refine mode against network mode (issue 19; BENCHMARKS.md, "Refine mode"): the refine-mode
+# runs in refine/ against the network-mode runs of compare.sh, run by run, at 0 (map mode on
+# each job's own map), 25, 50, 100 and 200 network steps, by scripts/python/refine_agreement.py.
+#   refine/   `semrob srvr benchmarks/agreement/refine.toml --results refine` on the 2-core
+#             CPU (2026-12-03), without maps and renders: the job files and the traces, from
+#             which the shorter budgets are read
+# Usage: benchmarks/agreement/refine.sh [--json] [--budgets 0,25,50]
+set -euo pipefail
+cd "$(dirname "$0")"
+L=efficientnet-lite0
+declare -A JOB=(
+    [bottle]=$L/bottle/1cf98e5b6fff5471c8724d5673a063a6
+    [chair]=$L/chair/341a2d3df9800314fa260f4362cac599
+    [cup]=$L/cup/1ea9ea99ac8ed233bf355ac8109b9988
+    [vase]=$L/vase/12ec19e85b31e274725f67267e31c89
+    [toilet]=$L/toilet/2d204f50f33b3994fe52ffd0e748a1ab
+)
+args=()
+[[ -f refine/jobs/${JOB[bottle]}.json ]] && args+=("net:${JOB[bottle]}=gpu/bottle-network.json")
+for s in chair cup vase toilet; do
+    [[ -f refine/jobs/${JOB[$s]}.json ]] || continue
+    for f in cpu/$s-*.json; do
+        [[ $f == *map-regions* ]] || args+=("net:${JOB[$s]}=$f")
+    done
+done
+exec python3 ../../scripts/python/refine_agreement.py refine network "${args[@]}" "$@"
