@@ -17,11 +17,12 @@ declare -A JOB=(
     [toilet]=$L/toilet/2d204f50f33b3994fe52ffd0e748a1ab
 )
 args=()
-[[ -f refine/jobs/${JOB[bottle]}.json ]] && args+=("net:${JOB[bottle]}=gpu/bottle-network.json")
+[[ -f refine/jobs/${JOB[bottle]}.json || -f refine-100/jobs/${JOB[bottle]}.json ]] && args+=("net:${JOB[bottle]}=gpu/bottle-network.json")
 for s in chair cup vase toilet; do
-    [[ -f refine/jobs/${JOB[$s]}.json ]] || continue
+    [[ -f refine/jobs/${JOB[$s]}.json || -f refine-100/jobs/${JOB[$s]}.json ]] || continue
     for f in cpu/$s-*.json; do
         [[ $f == *map-regions* ]] || args+=("net:${JOB[$s]}=$f")
     done
 done
-exec python3 ../../scripts/python/refine_agreement.py refine network "${args[@]}" "$@"
+folders=refine; [[ -d refine-100 ]] && folders=refine,refine-100
+exec python3 ../../scripts/python/refine_agreement.py "$folders" network "${args[@]}" "$@"

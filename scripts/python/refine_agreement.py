@@ -12,8 +12,11 @@ For every budget and method: the IoU of the two boxes (mean, median, 10th percen
 the accepted ones), and the renders of refine mode (the job's map included) as a share of
 network mode's (the same map included).
 
-Usage: python3 scripts/python/refine_agreement.py REFINE_DIR NETWORK_DIR [net:JOB=REGIONS.json ...]
-                                                  [--budgets 0,25,50,100,200] [--json]
+Usage: python3 scripts/python/refine_agreement.py REFINE_DIR[,REFINE_DIR...] NETWORK_DIR
+                     [net:JOB=REGIONS.json ...] [--budgets 0,25,50,100,200] [--json]
+  REFINE_DIR: refine-mode results folders of the same setting (they may differ in their
+  `refine_steps` and their jobs); a budget is compared on the jobs of the folders whose
+  `refine_steps` reach it, and the table says on how many runs.
   NETWORK_DIR: a network-mode results folder; net:JOB=FILE adds network-mode regions of a job
   from `semrob regions mesh MESH --out` (as scripts/python/agreement.py takes them).
 Standard library only.
@@ -32,6 +35,24 @@ from agreement import iou, jobs, mode_of, summary  # noqa: E402
 def traces(root, key):
     path = Path(root) / "traces" / key
     return json.loads(path.read_text())["runs"]
+
+
+def refine_folders(spec, net_cfg):
+    """Every job of the refine folders: key → (folder, its refine_steps, job file)."""
+    out = {}
+    for root in spec.split(","):
+        mode, _, cfg = mode_of(root)
+        if mode != "refine":
+            sys.exit(f"{root}: a {mode!r}-mode folder, expected refine mode")
+        for key in ("axes", "methods", "hyper", "render", "starts"):
+            if cfg.get(key) != net_cfg.get(key):
+                sys.exit(f"{root} and the network-mode folder differ in `{key}`")
+        for key, job in jobs(root).items():
+            if key in out:
+                sys.exit(f"job {key} is in two refine folders")
+            out[key] = (root, cfg["refine_steps"], job,
+                        cfg.get("acceptance", {}).get("min_mean_score", 0.1))
+    return out
 
 
 def at_budget(run, k, n):
@@ -64,24 +85,23 @@ def main():
     args = [a for a in argv if not a.startswith("--")]
     if len(args) < 2:
         sys.exit(__doc__)
-    refine_dir, net_dir, extra = args[0], args[1], args[2:]
-    (r_mode, _, r_cfg), (n_mode, _, n_cfg) = mode_of(refine_dir), mode_of(net_dir)
-    if (r_mode, n_mode) != ("refine", "network"):
-        sys.exit(f"expected a refine-mode and a network-mode folder, got {r_mode!r} and {n_mode!r}")
-    for key in ("axes", "methods", "hyper", "render", "starts"):
-        if r_cfg.get(key) != n_cfg.get(key):
-            sys.exit(f"the two folders differ in `{key}`")
-    top = r_cfg["refine_steps"]
-    if max(budgets) > top:
-        sys.exit(f"budget {max(budgets)} is beyond the folder's refine_steps = {top}")
-    threshold = r_cfg.get("acceptance", {}).get("min_mean_score", 0.1)
-    a, b = jobs(refine_dir), jobs(net_dir)
+    refine_spec, net_dir, extra = args[0], args[1], args[2:]
+    n_mode, _, n_cfg = mode_of(net_dir)
+    if n_mode != "network":
+        sys.exit(f"{net_dir}: a {n_mode!r}-mode folder, expected network mode")
+    folders = refine_folders(refine_spec, n_cfg)
+    thresholds = {t for (_, _, _, t) in folders.values()}
+    if len(thresholds) != 1:
+        sys.exit("the refine folders differ in their acceptance threshold")
+    threshold = thresholds.pop()
+    a = {k: job for k, (_, _, job, _) in folders.items()}
+    b = jobs(net_dir)
     for pair in extra:
         side, _, rest = pair.partition(":")
         key, _, path = rest.partition("=")
         key = key if key.endswith(".json") else key + ".json"
         if side != "net" or key not in a or not path:
-            sys.exit(f"{pair}: expected net:JOB=FILE with JOB a job of {refine_dir}")
+            sys.exit(f"{pair}: expected net:JOB=FILE with JOB a job of the refine folders")
         r = json.loads(Path(path).read_text())
         fn = r.get("function")
         if fn is not None and fn["label"] != a[key]["label"]:
@@ -97,8 +117,11 @@ def main():
         renders_by = {}
         runs_out = []
         for key in common:
+            root, top, _, _ = folders[key]
+            if k > top:
+                continue
             ja, jb = a[key], b[key]
-            full = {(r["method"], tuple(r["init"])): r for r in traces(refine_dir, key)}
+            full = {(r["method"], tuple(r["init"])): r for r in traces(root, key)}
             runs_b = {(r["method"], tuple(r["init"])): r for r in jb["runs"]}
             paired = sorted(full.keys() & runs_b.keys())
             if not paired:
@@ -142,24 +165,27 @@ def main():
                     srvr[side]["accepted"].append(m)
         out["budgets"][str(k)] = {
             "runs_compared": len(runs_out),
+            "jobs_compared": len({r["job"] for r in runs_out}),
             "iou": {m: summary(v) for m, v in ious.items()},
             "abs_ratio_diff": {m: {**summary(v), "max": max(v)} for m, v in diffs.items()},
             "srvr": {s: {g: (statistics.fmean(v) if v else None) for g, v in x.items()}
                      for s, x in srvr.items()},
-            "render_share": renders["refine"] / renders["network"],
+            "render_share": renders["refine"] / renders["network"] if renders["network"] else None,
             "render_share_by_method": {m: x["refine"] / x["network"] for m, x in renders_by.items()},
             "runs": runs_out,
         }
     if "--json" in sys.argv:
         print(json.dumps(out, indent=1))
         return
-    print(f"{out['jobs_compared']} jobs compared; refine folder {refine_dir} (refine_steps {top}) "
-          f"against network mode")
-    print("| network steps | method | runs | IoU mean | IoU median | IoU p10 | IoU min | "
+    print(f"{out['jobs_compared']} jobs in the refine folders {refine_spec} and network mode")
+    print("| network steps | method | runs (jobs) | IoU mean | IoU median | IoU p10 | IoU min | "
           "mean |Δ| | largest |Δ| | SRVR refine − network (all; accepted) | renders (share of network mode's, map included) |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for k in budgets:
         r = out["budgets"][str(k)]
+        if not r["runs_compared"]:
+            print(f"| {k} | (no folder reaches {k} steps) |")
+            continue
         for m in ["naive", "oir-b", "oir-w", "all"]:
             s = r["iou"].get(m)
             d = r["abs_ratio_diff"].get(m)
@@ -167,13 +193,15 @@ def main():
                 continue
             if m == "all":
                 sv = r["srvr"]
-                diff = lambda g: 100 * (sv["refine"][g] - sv["network"][g])
-                srvr = f"{diff('all'):+.2f}; {diff('accepted'):+.2f} points"
+                def diff(g):
+                    x, y = sv["refine"][g], sv["network"][g]
+                    return "–" if x is None else f"{100 * (x - y):+.2f}"
+                srvr = f"{diff('all')}; {diff('accepted')} points"
                 share = f"{100 * r['render_share']:.1f} %"
             else:
                 srvr = ""
                 share = f"{100 * r['render_share_by_method'][m]:.1f} % (runs only)"
-            print(f"| {k} | {m} | {s['n']} | {s['mean']:.3f} | {s['median']:.3f} | {s['p10']:.3f} | "
+            print(f"| {k} | {m} | {s['n']} ({r['jobs_compared']}) | {s['mean']:.3f} | {s['median']:.3f} | {s['p10']:.3f} | "
                   f"{s['min']:.3f} | {d['mean']:.4f} | {d['max']:.4f} | {srvr} | {share} |")
 
 
