@@ -65,6 +65,9 @@ fn coarse(grid: &Grid, factor: usize) -> Grid {
     }
 }
 
+/// One row of the table: rule, network steps, method, IoUs and |Δ| of |D|/|Ω|, one per run.
+type Row = (&'static str, usize, Method, Vec<f64>, Vec<f64>);
+
 fn iou(a: &RunSummary, b: &RunSummary) -> f64 {
     let vol = |lo: &[f64], hi: &[f64]| -> f64 {
         lo.iter().zip(hi).map(|(l, h)| (h - l).max(0.0)).product()
@@ -111,7 +114,7 @@ fn main() {
     }
     let budgets = [0usize, 25, 50, 100, 200];
     // (rule, k, method) → (IoUs, |Δ|s)
-    let mut table: Vec<(&str, usize, Method, Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut table: Vec<Row> = Vec::new();
     for path in &paths {
         let fine = Grid::read(std::path::Path::new(path)).unwrap_or_else(|e| {
             eprintln!("{path}: {e}");
