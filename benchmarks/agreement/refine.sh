@@ -2,9 +2,12 @@
 # Refine mode against network mode (issue 19; BENCHMARKS.md, "Refine mode"): the refine-mode
 # runs in refine/ against the network-mode runs of compare.sh, run by run, at 0 (map mode on
 # each job's own map), 25, 50, 100 and 200 network steps, by scripts/python/refine_agreement.py.
-#   refine/   `semrob srvr benchmarks/agreement/refine.toml --results refine` on the 2-core
-#             CPU (2026-12-03), without maps and renders: the job files and the traces, from
-#             which the shorter budgets are read
+#   refine/      `semrob srvr benchmarks/agreement/refine.toml --results refine` (200 network
+#                steps, the aeroplane) on the 2-core CPU (2026-12-03)
+#   refine-100/  `semrob srvr benchmarks/agreement/refine-100.toml --results refine-100` (100
+#                steps, the other five shapes), the same day
+#   both without maps and renders: the job files and the traces, from which the shorter
+#   budgets are read (a budget beyond a folder's refine_steps skips its jobs)
 # Usage: benchmarks/agreement/refine.sh [--json] [--budgets 0,25,50]
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -236,7 +236,7 @@ impl std::str::FromStr for RegionMode {
 }
 
 /// Refine mode's default budget of network steps per run (BENCHMARKS.md, "Refine mode").
-pub const DEFAULT_REFINE_STEPS: usize = 100;
+pub const DEFAULT_REFINE_STEPS: usize = 25;
 
 fn default_region_mode() -> RegionMode {
     RegionMode::Network
@@ -713,7 +713,7 @@ mod tests {
         assert_eq!(c.config.refine_steps, Some(DEFAULT_REFINE_STEPS));
         let explicit = refine(&format!("refine_steps = {DEFAULT_REFINE_STEPS}")).unwrap();
         assert_eq!(c.config.fingerprint(), explicit.config.fingerprint());
-        let other = refine("refine_steps = 25").unwrap();
+        let other = refine("refine_steps = 40").unwrap();
         assert_ne!(c.config.fingerprint(), other.config.fingerprint());
         let map = SrvrConfig::from_toml(&format!("{MINIMAL}\nregions = \"map\""), "t").unwrap();
         assert_ne!(map.config.fingerprint(), other.config.fingerprint());
