@@ -60,7 +60,7 @@ pub const FACE_BYTES: usize = 2048;
 /// (hit mask, face index, shade, emptiness).
 pub const FRAME_BYTES_PER_SAMPLE: usize = 48;
 
-/// Columns of the packed per-triangle int64 row gathered for every pair.
+/// Fields of the packed per-triangle int64 data gathered for every pair (rows of `[14, T]`).
 mod col {
     pub const START: i64 = 0;
     pub const NCOLS: i64 = 1;
@@ -319,7 +319,7 @@ impl TensorRenderer {
     /// the largest packed key.
     fn rasterise(&self, triangles: &Triangles, keys: &mut Tensor, frame: &FrameGeometry) {
         let Some(rows) = &triangles.rows else { return };
-        let counts = rows.select(1, col::COUNT);
+        let counts = rows.select(0, col::COUNT);
         let ends = counts.cumsum(0, Kind::Int64);
         let total = ends.int64_value(&[-1]);
         let per_chunk = (self.chunk_bytes / PAIR_BYTES) as i64;
@@ -434,8 +434,10 @@ struct Setup {
     triangles: Triangles,
 }
 
-/// Triangles ready to rasterise, in draw order: packed int64 rows (see [`col`]) and f32 rows
-/// `(1/z at the box origin, per column, per row)`. `None` when no triangle covers a sample.
+/// Triangles ready to rasterise, in draw order, one per column: packed int64 fields `[14, T]`
+/// (see [`col`]) and f32 fields `[3, T]` (1/z at the box origin, its step per column, per
+/// row). Field-major, so every field gathered for a chunk of pairs is contiguous. `None` when
+/// no triangle covers a sample.
 struct Triangles {
     rows: Option<Tensor>,
     depth: Tensor,
@@ -598,7 +600,7 @@ fn triangle_rows(fan: Fan, range: FaceRange, frame: &FrameGeometry) -> Triangles
     if keep.size()[0] == 0 {
         return Triangles {
             rows: None,
-            depth: Tensor::zeros([0, 3], (Kind::Float, device)),
+            depth: Tensor::zeros([3, 0], (Kind::Float, device)),
         };
     }
     let take = |t: &Tensor| t.index_select(0, &keep);
@@ -639,7 +641,7 @@ fn triangle_rows(fan: Fan, range: FaceRange, frame: &FrameGeometry) -> Triangles
         let w = |k: usize| e[k].to_kind(Kind::Double);
         ((w(1) * &iz[0] + w(2) * &iz[1] + w(0) * &iz[2]) / &area_abs).to_kind(Kind::Float)
     };
-    let depth = Tensor::stack(&[plane(&at_box), plane(&step_x), plane(&step_y)], 1);
+    let depth = Tensor::stack(&[plane(&at_box), plane(&step_x), plane(&step_y)], 0);
 
     // Draw order: face by face, the fan's triangles in order; the view is in the frame index.
     let tri = &keep; // index into [G, F, 2]
@@ -657,7 +659,7 @@ fn triangle_rows(fan: Fan, range: FaceRange, frame: &FrameGeometry) -> Triangles
     columns.push(u32::MAX as i64 - order);
     columns.push(count);
     Triangles {
-        rows: Some(Tensor::stack(&columns, 1)),
+        rows: Some(Tensor::stack(&columns, 0)),
         depth,
     }
 }
@@ -675,9 +677,9 @@ fn pair_keys(
     let device = rows.device();
     let pairs = Tensor::arange_start(start, start + len, (Kind::Int64, device));
     let tri = pairs.searchsorted(ends, false, true, "right", None::<Tensor>);
-    let row = rows.index_select(0, &tri);
-    let plane = depth.index_select(0, &tri);
-    let c = |k: i64| row.select(1, k);
+    let row = rows.index_select(1, &tri);
+    let plane = depth.index_select(1, &tri);
+    let c = |k: i64| row.select(0, k);
     let local = pairs - c(col::START);
     let ncols = c(col::NCOLS);
     let dr = local.floor_divide(&ncols);
@@ -693,7 +695,7 @@ fn pair_keys(
     }
     let inside = inside.expect("three edges");
     // The CPU renderer's f32 arithmetic: iz_row = iz_box + iz_dy · r, then + iz_dx · c.
-    let z = |k: i64| plane.select(1, k);
+    let z = |k: i64| plane.select(0, k);
     let depth = (z(0) + z(2) * dr.to_kind(Kind::Float)) + z(1) * dc.to_kind(Kind::Float);
     let drawn = inside.logical_and(&depth.gt(0.0));
     // A positive f32's bits order as its value does.

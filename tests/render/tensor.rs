@@ -87,7 +87,12 @@ fn views_at_starts() -> Vec<View> {
     STARTS.iter().map(|&(a, e)| View::new(a, e)).collect()
 }
 
+/// A tensor renderer on CPU libtorch. Tests already run in parallel on every core, so
+/// libtorch's own pool is held to one thread: two pools on top of each other on a 2-core CI
+/// machine spin against each other and run several times slower.
 fn cpu_libtorch(options: RenderOptions) -> TensorRenderer {
+    static ONE_THREAD: std::sync::Once = std::sync::Once::new();
+    ONE_THREAD.call_once(|| tch::set_num_threads(1));
     TensorRenderer::new(options, Device::Cpu).unwrap()
 }
 
