@@ -39,7 +39,7 @@ pub use scene::Scene;
 #[cfg(feature = "torch")]
 pub use tensor::{
     ChunkStats, DeviceMesh, TensorRenderError, TensorRenderer, CHUNK_BYTES, FACE_BYTES,
-    FRAME_BYTES_PER_SAMPLE, PAIR_BYTES,
+    FRAME_BYTES_PER_SAMPLE, PAIR_BYTES, ROW_BYTES,
 };
 
 /// Largest image side accepted (output pixels times supersampling).

@@ -19,12 +19,14 @@
 //!
 //! How one batch is made: views are taken in groups whose frames fit the chunk budget; for
 //! each group, faces are set up in ranges (camera space, clipping, fan, projection, edge
-//! functions, depth plane, shade per (view, face)); every (triangle, sample of its bounding
-//! box) pair is then enumerated in chunks of at most [`CHUNK_BYTES`] and reduced into one
-//! int64 per sample, `(bits of 1/z) << 32 | (u32::MAX − draw order)`, by a scatter-max: the
-//! nearest face wins and, among equal depths, the one the CPU renderer draws first. Only two
-//! numbers per face range cross to the host (how many triangles survive, how many pairs they
-//! make), never per-pixel data.
+//! functions, depth plane, shade per (view, face)); every (triangle, row of its bounding box)
+//! pair then gets its span of covered samples, solved exactly in integers (so thin diagonal
+//! triangles cost their samples, not their boxes), and every covered sample is reduced into
+//! one int64 per sample, `(bits of 1/z) << 32 | (u32::MAX − draw order)`, by a scatter-max:
+//! the nearest face wins and, among equal depths, the one the CPU renderer draws first. Rows
+//! and samples are enumerated in chunks of at most [`CHUNK_BYTES`]. Only counts cross to the
+//! host (triangles that survive a face range, rows and samples of a chunk), never per-pixel
+//! data.
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,7 +42,7 @@ use super::{RenderError, RenderOptions, Renderer};
 
 /// Memory bound of one step, in bytes. Each of the three steps that grow with the work, a
 /// group's frame (`views × samples`), a face range's setup (`views × faces`) and a
-/// rasterisation chunk (`(triangle, sample)` pairs), is sized so its estimated working set
+/// rasterisation chunk (half for `(triangle, row)` pairs, half for their covered samples), is sized so its estimated working set
 /// (the per-element byte counts below, every temporary counted) stays at or below it; at most
 /// three are alive together, so one `render_batch` call needs at most `3 · CHUNK_BYTES` beyond
 /// the mesh on the device and the output. The one exception: a single view whose frame alone
@@ -48,10 +50,14 @@ use super::{RenderError, RenderOptions, Renderer};
 /// at 32 MiB) is still rendered whole.
 pub const CHUNK_BYTES: usize = 32 << 20;
 
-/// Bytes live per `(triangle, sample)` pair in a rasterisation chunk: the pair, triangle and
-/// offset indices, the gathered triangle row (12 int64 and 3 f32), the three edge values and
-/// their partial sums, the depth and its partial sums, the packed key and the sample index.
-pub const PAIR_BYTES: usize = 320;
+/// Bytes live per (triangle, row) pair in a rasterisation chunk: the pair and triangle
+/// indices, the gathered triangle fields (14 int64, 3 f32), the three edge values, the span
+/// bounds and their temporaries, and the span's packed fields (5 int64, 2 f32).
+pub const ROW_BYTES: usize = 512;
+/// Bytes live per covered sample in a rasterisation chunk: the sample and span indices, the
+/// gathered span fields (5 int64, 2 f32), the offset, the depth and its partial sums, the
+/// packed key and the frame index.
+pub const PAIR_BYTES: usize = 160;
 /// Bytes live per (view, face) in the setup: camera-space corners, six clipping slots and their
 /// compaction, four projected polygon vertices, two fanned triangles with their edge functions,
 /// depth planes and packed rows.
@@ -78,8 +84,8 @@ pub enum TensorRenderError {
     /// The options or a view were refused, as [`Renderer`] refuses them.
     #[error(transparent)]
     Render(#[from] RenderError),
-    /// The chunk budget cannot hold a single pair.
-    #[error("chunk budget of {0} bytes is below one pair ({PAIR_BYTES} bytes)")]
+    /// The chunk budget cannot hold one row and one sample.
+    #[error("chunk budget of {0} bytes is below one row and one sample ({ROW_BYTES} + {PAIR_BYTES} bytes, twice)")]
     ChunkBytes(usize),
     /// libtorch failed (a device that is not available, memory exhausted).
     #[error("libtorch: {0}")]
@@ -147,8 +153,9 @@ fn fingerprint(mesh: &Mesh) -> u64 {
     h.finish()
 }
 
-/// The largest working sets one renderer has used, by the estimates of [`PAIR_BYTES`],
-/// [`FACE_BYTES`] and [`FRAME_BYTES_PER_SAMPLE`], and how many rasterisation chunks it ran.
+/// The largest working sets one renderer has used, by the estimates of [`ROW_BYTES`],
+/// [`PAIR_BYTES`], [`FACE_BYTES`] and [`FRAME_BYTES_PER_SAMPLE`], and how many rasterisation
+/// chunks (of samples) it ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChunkStats {
     pub largest_raster_chunk_bytes: usize,
@@ -191,7 +198,7 @@ impl TensorRenderer {
 
     /// The same renderer with another memory bound per step (default [`CHUNK_BYTES`]).
     pub fn with_chunk_bytes(self, chunk_bytes: usize) -> Result<TensorRenderer, TensorRenderError> {
-        if chunk_bytes < PAIR_BYTES {
+        if chunk_bytes < 2 * (ROW_BYTES + PAIR_BYTES) {
             return Err(TensorRenderError::ChunkBytes(chunk_bytes));
         }
         Ok(TensorRenderer {
@@ -214,7 +221,10 @@ impl TensorRenderer {
     }
 
     /// Renders one image per view, `[B, 3, H, W]` f32 in [0, 1] on the device. The mesh is
-    /// uploaded on first use and kept until a different mesh is rendered.
+    /// uploaded on first use and kept until a different mesh (by name and geometry) is
+    /// rendered; calls on one renderer take turns on that cache, so threads that render
+    /// different meshes at once should each have their own renderer or use
+    /// [`TensorRenderer::upload`] and [`TensorRenderer::render_device_batch`].
     pub fn render_batch(&self, mesh: &Mesh, views: &[View]) -> Result<Tensor, TensorRenderError> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = fingerprint(mesh);
@@ -315,23 +325,33 @@ impl TensorRenderer {
         resolve(&keys, &shade, &view_tensors.background, frame)
     }
 
-    /// Enumerates every (triangle, sample of its box) pair in chunks and keeps, per sample,
-    /// the largest packed key.
+    /// Enumerates (triangle, row) pairs in chunks, their covered samples in chunks, and keeps
+    /// per sample the largest packed key.
     fn rasterise(&self, triangles: &Triangles, keys: &mut Tensor, frame: &FrameGeometry) {
-        let Some(rows) = &triangles.rows else { return };
-        let counts = rows.select(0, col::COUNT);
-        let ends = counts.cumsum(0, Kind::Int64);
+        let Some(fields) = &triangles.rows else {
+            return;
+        };
+        let ends = fields.select(0, col::COUNT).cumsum(0, Kind::Int64);
         let total = ends.int64_value(&[-1]);
-        let per_chunk = (self.chunk_bytes / PAIR_BYTES) as i64;
+        // Half the budget for a chunk of rows, half for a chunk of their samples.
+        let rows_per_chunk = (self.chunk_bytes / 2 / ROW_BYTES).max(1) as i64;
+        let samples_per_chunk = (self.chunk_bytes / 2 / PAIR_BYTES).max(1) as i64;
         let mut start = 0;
         while start < total {
-            let len = per_chunk.min(total - start);
-            self.stats.chunks.fetch_add(1, Ordering::Relaxed);
-            self.stats
-                .raster
-                .fetch_max(len as usize * PAIR_BYTES, Ordering::Relaxed);
-            let (index, key) = pair_keys(start, len, &ends, rows, &triangles.depth, frame);
-            let _ = keys.internal_scatter_reduce_(0, &index, &key, "amax", true);
+            let len = rows_per_chunk.min(total - start);
+            let spans = row_spans(start, len, &ends, fields, &triangles.depth, frame);
+            let span_ends = spans.fields.select(0, span::LEN).cumsum(0, Kind::Int64);
+            let samples = span_ends.int64_value(&[-1]);
+            let mut first = 0;
+            while first < samples {
+                let count = samples_per_chunk.min(samples - first);
+                self.stats.chunks.fetch_add(1, Ordering::Relaxed);
+                let bytes = len as usize * ROW_BYTES + count as usize * PAIR_BYTES;
+                self.stats.raster.fetch_max(bytes, Ordering::Relaxed);
+                let (index, key) = sample_keys(first, count, &span_ends, &spans);
+                let _ = keys.internal_scatter_reduce_(0, &index, &key, "amax", true);
+                first += count;
+            }
             start += len;
         }
     }
@@ -649,7 +669,7 @@ fn triangle_rows(fan: Fan, range: FaceRange, frame: &FrameGeometry) -> Triangles
     let face = tri.remainder(2 * f).divide_scalar_mode(2, "trunc") + range.first;
     let order = face * 2 + tri.remainder(2);
     let base = view * frame.samples() + &row0 * frame.width + &col0;
-    let count = &ncols * &nrows;
+    let count = nrows;
     let start = count.cumsum(0, Kind::Int64) - &count;
     let mut columns = vec![start, ncols];
     columns.extend(edge);
@@ -664,44 +684,89 @@ fn triangle_rows(fan: Fan, range: FaceRange, frame: &FrameGeometry) -> Triangles
     }
 }
 
-/// Packed keys and frame indices of the pairs `start .. start + len`: pair `p` belongs to the
-/// first triangle whose running end exceeds `p`, at offset `p − start_t` row-major in its box.
-fn pair_keys(
+/// Fields of one row's span of covered samples (rows of `[5, R]` int64).
+mod span {
+    pub const START: i64 = 0; // running start among the chunk's samples
+    pub const LEN: i64 = 1;
+    pub const FRAME: i64 = 2; // frame index of the span's first sample
+    pub const LO: i64 = 3; // its column offset in the triangle's box
+    pub const ORDER: i64 = 4;
+}
+
+/// The covered samples of a chunk of (triangle, row) pairs: int64 fields (see [`span`]) and
+/// f32 fields `[2, R]` (1/z at the row's box column 0, its step per column).
+struct Spans {
+    fields: Tensor,
+    depth: Tensor,
+}
+
+/// Spans of the (triangle, row) pairs `start .. start + len`: pair `p` belongs to the first
+/// triangle whose running end exceeds `p`, row `p − start_t` of its box. Each row's covered
+/// samples are one interval, solved exactly in integers from the three edge functions as
+/// `raster::row_span` does, so they are the samples the per-sample test accepts.
+fn row_spans(
     start: i64,
     len: i64,
     ends: &Tensor,
-    rows: &Tensor,
+    fields: &Tensor,
     depth: &Tensor,
     frame: &FrameGeometry,
-) -> (Tensor, Tensor) {
-    let device = rows.device();
+) -> Spans {
+    let device = fields.device();
     let pairs = Tensor::arange_start(start, start + len, (Kind::Int64, device));
     let tri = pairs.searchsorted(ends, false, true, "right", None::<Tensor>);
-    let row = rows.index_select(1, &tri);
+    let t = fields.index_select(1, &tri);
     let plane = depth.index_select(1, &tri);
-    let c = |k: i64| row.select(0, k);
-    let local = pairs - c(col::START);
+    let c = |k: i64| t.select(0, k);
+    let dr = pairs - c(col::START);
     let ncols = c(col::NCOLS);
-    let dr = local.floor_divide(&ncols);
-    let dc = &local - &dr * &ncols;
-    let mut inside: Option<Tensor> = None;
+    let mut lo = dr.zeros_like();
+    let mut hi = &ncols - 1;
     for k in 0..3 {
-        let e = c(col::EDGE + k) + c(col::STEP_X + k) * &dc + c(col::STEP_Y + k) * &dr;
-        let ok = e.ge(0);
-        inside = Some(match inside {
-            None => ok,
-            Some(all) => all.logical_and(&ok),
-        });
+        let e = c(col::EDGE + k) + c(col::STEP_Y + k) * &dr;
+        let a = c(col::STEP_X + k);
+        let (rising, falling, outside) = (a.gt(0), a.lt(0), e.lt(0));
+        // a > 0: e + a·i ≥ 0 from i = ceil(−e / a) on.
+        let first = (e.neg() + &a - 1)
+            .floor_divide(&a.where_scalarother(&rising, 1))
+            .where_scalarother(&rising.logical_and(&outside), 0);
+        // a < 0: up to i = floor(e / −a) when e ≥ 0; a ≤ 0 and e < 0: no sample.
+        let last = e
+            .floor_divide(&a.neg().where_scalarother(&falling, 1))
+            .where_scalarother(&falling, i64::MAX)
+            .where_scalarother(&rising.logical_or(&outside.logical_not()), -1);
+        lo = lo.maximum(&first);
+        hi = hi.minimum(&last);
     }
-    let inside = inside.expect("three edges");
-    // The CPU renderer's f32 arithmetic: iz_row = iz_box + iz_dy · r, then + iz_dx · c.
+    let length = (&hi - &lo + 1).clamp_min(0);
+    // The CPU renderer's f32 arithmetic: iz_row = iz_box + iz_dy · r.
     let z = |k: i64| plane.select(0, k);
-    let depth = (z(0) + z(2) * dr.to_kind(Kind::Float)) + z(1) * dc.to_kind(Kind::Float);
-    let drawn = inside.logical_and(&depth.gt(0.0));
+    let iz_row = z(0) + z(2) * dr.to_kind(Kind::Float);
+    let frame_index = c(col::BASE) + dr * frame.width + &lo;
+    let run_start = length.cumsum(0, Kind::Int64) - &length;
+    Spans {
+        fields: Tensor::stack(&[run_start, length, frame_index, lo, c(col::ORDER)], 0),
+        depth: Tensor::stack(&[iz_row, z(1)], 0),
+    }
+}
+
+/// Packed keys and frame indices of the covered samples `first .. first + count` of a chunk's
+/// spans: `(bits of 1/z) << 32 | order`, 0 where 1/z is not positive (never drawn).
+fn sample_keys(first: i64, count: i64, ends: &Tensor, spans: &Spans) -> (Tensor, Tensor) {
+    let device = spans.fields.device();
+    let samples = Tensor::arange_start(first, first + count, (Kind::Int64, device));
+    let row = samples.searchsorted(ends, false, true, "right", None::<Tensor>);
+    let f = spans.fields.index_select(1, &row);
+    let plane = spans.depth.index_select(1, &row);
+    let c = |k: i64| f.select(0, k);
+    let offset = samples - c(span::START);
+    // Then + iz_dx · (column in the box), as the CPU renderer does sample by sample.
+    let column = (&offset + c(span::LO)).to_kind(Kind::Float);
+    let depth = plane.select(0, 0) + plane.select(0, 1) * column;
     // A positive f32's bits order as its value does.
-    let key = depth.view_dtype(Kind::Int).to_kind(Kind::Int64) * (1i64 << 32) + c(col::ORDER);
-    let key = key.where_scalarother(&drawn, 0);
-    let index = c(col::BASE) + dr * frame.width + dc;
+    let key = depth.view_dtype(Kind::Int).to_kind(Kind::Int64) * (1i64 << 32) + c(span::ORDER);
+    let key = key.where_scalarother(&depth.gt(0.0), 0);
+    let index = c(span::FRAME) + offset;
     (index, key)
 }
 
