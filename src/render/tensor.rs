@@ -790,7 +790,7 @@ fn resolve(keys: &Tensor, shade: &Tensor, background: &Tensor, frame: &FrameGeom
     let mut lit = Tensor::zeros([g, size, size], (Kind::Float, keys.device()));
     for dy in 0..ss {
         for dx in 0..ss {
-            lit = lit + blocks.select(4, dx).select(2, dy);
+            lit += blocks.select(4, dx).select(2, dy);
         }
     }
     let empty = hit
