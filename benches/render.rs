@@ -3,6 +3,11 @@
 //!
 //!     cargo bench --no-default-features --bench render -- --warm-up-time 1 --measurement-time 3
 //!
+//! With the `torch` feature (the default), the `tensor` group compares the tensor renderer on
+//! CPU libtorch with the CPU renderer, images per second on a batch of 32 views:
+//!
+//!     cargo bench --bench render -- --warm-up-time 1 --measurement-time 5 tensor
+//!
 //! Meshes: the peers' three (teapot, chair 341fcdd8…, piano c86b1da5…), the shared ShapeNet
 //! meshes closest to 1k, 5k, 20k and 40k faces, and two procedural fixtures. Shared meshes are
 //! skipped (with a message) where ../shared is absent.
@@ -111,5 +116,45 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single, batch);
+/// The tensor renderer on CPU libtorch against the CPU renderer (all threads): one batch of 32
+/// views around the mesh, 224², 2× supersampling, on a fixture and the peers' ShapeNet chair.
+/// Throughput is in images (elements) per second.
+#[cfg(feature = "torch")]
+fn tensor(c: &mut Criterion) {
+    use criterion::Throughput;
+    use semrob::render::TensorRenderer;
+    let meshes = meshes();
+    let options = RenderOptions::default();
+    let cpu = Renderer::new(options).unwrap();
+    let tensor = TensorRenderer::new(options, tch::Device::Cpu).unwrap();
+    let views: Vec<View> = (0..32).map(|k| View::new(11.25 * k as f64, 35.0)).collect();
+    let mut group = c.benchmark_group("tensor vs cpu renderer, batch of 32 views 224² ss2");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(views.len() as u64));
+    for (name, mesh) in meshes
+        .iter()
+        .filter(|(n, _)| n == "fixture-teapot" || n.starts_with("chair-341"))
+    {
+        let faces = mesh.faces().len();
+        group.bench_function(
+            BenchmarkId::new(format!("{name} cpu renderer"), faces),
+            |b| b.iter(|| black_box(cpu.render_batch(mesh, &views).unwrap())),
+        );
+        group.bench_function(
+            BenchmarkId::new(format!("{name} tensor cpu-libtorch"), faces),
+            |b| b.iter(|| black_box(tensor.render_batch(mesh, &views).unwrap())),
+        );
+    }
+    group.finish();
+    eprintln!(
+        "render bench: libtorch threads = {}, rayon threads = {}",
+        tch::get_num_threads(),
+        rayon::current_num_threads()
+    );
+}
+
+#[cfg(not(feature = "torch"))]
+fn tensor(_: &mut Criterion) {}
+
+criterion_group!(benches, single, batch, tensor);
 criterion_main!(benches);

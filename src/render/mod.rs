@@ -15,6 +15,8 @@
 //! * [`View`]: the semantic parameters of one image (angles, distance, light, background).
 //! * [`Renderer`]: views → [`ImageBatch`] `[B, 3, H, W]`, in parallel over views (rayon),
 //!   bit-identical whatever the thread count.
+//! * [`TensorRenderer`] (feature `torch`): the same images from libtorch tensor operations on
+//!   any device, `[B, 3, H, W]` on that device (module `tensor`).
 
 mod camera;
 pub mod dataset;
@@ -23,6 +25,8 @@ mod image;
 mod mesh;
 mod raster;
 mod scene;
+#[cfg(feature = "torch")]
+mod tensor;
 mod vec3;
 
 use rayon::prelude::*;
@@ -32,6 +36,11 @@ pub use camera::{Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGL
 pub use image::{BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError};
 pub use scene::Scene;
+#[cfg(feature = "torch")]
+pub use tensor::{
+    ChunkStats, DeviceMesh, TensorRenderError, TensorRenderer, CHUNK_BYTES, FACE_BYTES,
+    FRAME_BYTES_PER_SAMPLE, PAIR_BYTES, ROW_BYTES,
+};
 
 /// Largest image side accepted (output pixels times supersampling).
 pub const MAX_SAMPLES_PER_SIDE: u32 = 8192;

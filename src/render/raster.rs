@@ -12,7 +12,7 @@ use super::vec3::dot;
 
 /// Fixed-point subpixel precision: coordinates are multiples of 1/2^SUBPIXEL_BITS pixel.
 const SUBPIXEL_BITS: u32 = 8;
-const ONE: i64 = 1 << SUBPIXEL_BITS;
+pub(crate) const ONE: i64 = 1 << SUBPIXEL_BITS;
 /// Boxes at most this many samples wide are scanned sample by sample, wider ones span by span.
 const NARROW: i64 = 8;
 

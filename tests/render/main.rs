@@ -5,3 +5,5 @@ mod data;
 mod golden;
 mod properties;
 mod support;
+#[cfg(feature = "torch")]
+mod tensor;
