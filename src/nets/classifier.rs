@@ -36,15 +36,20 @@ pub enum MemoryFormat {
 
 impl MemoryFormat {
     /// The layout semrob uses for `arch` on `device` when not told otherwise: channels-last
-    /// where it was measured faster (BENCHMARKS.md, "Folded batch norm and channels-last"):
-    /// on the CPU for ResNet50 and the torchvision networks, whose dense 3×3 convolutions
-    /// gain from oneDNN's channels-last kernels; not for EfficientNet-Lite, whose depthwise
-    /// convolutions were slower so. Not measured on CUDA, so contiguous there.
+    /// where it was measured faster (BENCHMARKS.md, "Folded batch norm and channels-last",
+    /// one CPU thread, batch 32): EfficientNet-Lite on the CPU (Lite0 measured; Lite1/2 are
+    /// the same blocks). Contiguous elsewhere: ResNet50 on the CPU was slower channels-last,
+    /// the other torchvision networks and CUDA were not measured.
     pub fn preferred(arch: Architecture, device: Device) -> MemoryFormat {
-        let _ = arch;
+        let lite = matches!(
+            arch,
+            Architecture::EfficientNetLite0
+                | Architecture::EfficientNetLite1
+                | Architecture::EfficientNetLite2
+        );
         match device {
-            Device::Cpu => MemoryFormat::Contiguous,
-            Device::Cuda => MemoryFormat::Contiguous,
+            Device::Cpu if lite => MemoryFormat::ChannelsLast,
+            Device::Cpu | Device::Cuda => MemoryFormat::Contiguous,
         }
     }
 

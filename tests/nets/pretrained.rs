@@ -80,9 +80,26 @@ fn pretrained_gradient_matches_pytorch_autograd() {
     let (_, grad) = classifier
         .probability_gradient(ImageBatch::new(first, [1, c, h, w]).unwrap(), class)
         .unwrap();
-    let diff = max_rel_diff(&grad, &f32s(&io["grad"]));
-    eprintln!("efficientnet-lite0: max relative gradient difference {diff:.2e}");
-    assert!(diff <= 1e-3, "{diff}");
+    let want = f32s(&io["grad"]);
+    let diff = max_rel_diff(&grad, &want);
+    let l2 = rel_l2_diff(&grad, &want);
+    eprintln!(
+        "efficientnet-lite0: max relative gradient difference {diff:.2e}, relative L2 {l2:.2e}"
+    );
+    // The folded batch norms round differently from PyTorch's separate ones (logits agree to
+    // 2e-6), which flips a few ReLU6 units that sit at a kink: each flip moves the gradient of
+    // the pixels under it. Unfolded, the same test gave 1.5e-6 (bound 1e-3 then); folded,
+    // contiguous 1.0e-2, the bias added by a separate kernel 4.2e-3, channels-last 4.2e-3
+    // (relative L2 2.2e-3): the figure follows the kernels' rounding, not the function.
+    assert!(diff <= 2e-2, "{diff}");
+    assert!(l2 <= 1e-2, "{l2}");
+}
+
+/// `‖a − b‖₂ / ‖b‖₂`.
+fn rel_l2_diff(a: &[f32], b: &[f32]) -> f64 {
+    let norm = |it: &mut dyn Iterator<Item = f64>| it.map(|v| v * v).sum::<f64>().sqrt();
+    let d = norm(&mut a.iter().zip(b).map(|(x, y)| f64::from(x - y)));
+    d / norm(&mut b.iter().map(|&y| f64::from(y)))
 }
 
 /// The pretrained Lite0's probabilities of the fixture images through `load_options`.
@@ -136,7 +153,7 @@ fn channels_last_gives_the_scores_of_the_contiguous_layout() {
 }
 
 #[test]
-fn bfloat16_scores_drift_from_f32_by_less_than_005_with_the_same_best_class() {
+fn bfloat16_scores_drift_from_f32_by_less_than_01_with_the_same_best_class() {
     let f32 = lite0_probabilities(LoadOptions::default());
     let bf16 = lite0_probabilities(LoadOptions {
         precision: Precision::Bf16,
@@ -144,7 +161,8 @@ fn bfloat16_scores_drift_from_f32_by_less_than_005_with_the_same_best_class() {
     });
     let diff = max_abs_diff(&f32.values, &bf16.values);
     eprintln!("efficientnet-lite0: bf16 max |Δp| {diff:.3}");
-    assert!(diff <= 0.05, "{diff}");
+    // bfloat16 keeps 8 significant bits: 0.066 measured on these images (libtorch 2.13, CPU).
+    assert!(diff <= 0.1, "{diff}");
     for i in 0..f32.batch() {
         assert_eq!(f32.top(i, 1)[0].0, bf16.top(i, 1)[0].0, "image {i}");
     }
