@@ -7,19 +7,28 @@
 //! on 2 cores and is skipped unless SEMROB_BENCH_FULL=1. Compare with PyTorch eager:
 //! scripts/peers/classify_torch.py (same weights, batch and threads; SEMROB_BENCH_THREADS=n
 //! sets libtorch's thread count here, `--threads n` there).
+//!
+//! The `layout` group times Lite0 and ResNet50 at batch 32 in each memory format (batch norm
+//! folded in both), the measurement behind `MemoryFormat::preferred`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use semrob::nets::{Architecture, Classifier, Device, ImageBatch};
+use semrob::nets::{Architecture, Classifier, Device, ImageBatch, LoadOptions, MemoryFormat};
 
-fn classifier(arch: Architecture) -> Classifier {
+fn classifier(arch: Architecture, options: LoadOptions) -> Classifier {
     match arch.default_weights() {
-        Some(path) if path.exists() => Classifier::load(arch, &path, Device::Cpu).unwrap(),
-        _ => Classifier::untrained(arch, Device::Cpu).unwrap(),
+        Some(path) if path.exists() => Classifier::load(arch, &path, options).unwrap(),
+        _ => Classifier::untrained(arch, options).unwrap(),
     }
 }
 
-fn inference(c: &mut Criterion) {
-    let full = std::env::var_os("SEMROB_BENCH_FULL").is_some();
+/// A deterministic image-like pattern in [0, 1], `batch` images of side `s`.
+fn images(batch: usize, s: usize) -> Vec<f32> {
+    (0..batch * 3 * s * s)
+        .map(|i| ((i * 7919) % 1000) as f32 / 999.0)
+        .collect()
+}
+
+fn set_threads() {
     if let Some(n) = std::env::var("SEMROB_BENCH_THREADS")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -27,10 +36,15 @@ fn inference(c: &mut Criterion) {
         tch::set_num_threads(n);
     }
     eprintln!("libtorch intra-op threads: {}", tch::get_num_threads());
+}
+
+fn inference(c: &mut Criterion) {
+    let full = std::env::var_os("SEMROB_BENCH_FULL").is_some();
+    set_threads();
     let mut group = c.benchmark_group("nets");
     group.sample_size(10);
     for arch in Architecture::ALL {
-        let net = classifier(arch);
+        let net = classifier(arch, Device::Cpu.into());
         let s = arch.input_size();
         for batch in [1, 8, 32] {
             let heavy = matches!(
@@ -40,10 +54,7 @@ fn inference(c: &mut Criterion) {
             if batch == 32 && heavy && !full {
                 continue;
             }
-            // A deterministic image-like pattern in [0, 1].
-            let data: Vec<f32> = (0..batch * 3 * s * s)
-                .map(|i| ((i * 7919) % 1000) as f32 / 999.0)
-                .collect();
+            let data = images(batch, s);
             group.throughput(Throughput::Elements(batch as u64));
             group.bench_with_input(BenchmarkId::new(arch.name(), batch), &data, |b, data| {
                 b.iter(|| {
@@ -56,5 +67,35 @@ fn inference(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, inference);
+fn layout(c: &mut Criterion) {
+    set_threads();
+    let mut group = c.benchmark_group("layout");
+    group.sample_size(10);
+    let batch = 32;
+    for arch in [Architecture::EfficientNetLite0, Architecture::ResNet50] {
+        let s = arch.input_size();
+        let data = images(batch, s);
+        for (name, format) in [
+            ("contiguous", MemoryFormat::Contiguous),
+            ("channels-last", MemoryFormat::ChannelsLast),
+        ] {
+            let options = LoadOptions {
+                memory_format: Some(format),
+                ..LoadOptions::default()
+            };
+            let net = classifier(arch, options);
+            let id = BenchmarkId::new(format!("{}-{name}", arch.name()), batch);
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_with_input(id, &data, |b, data| {
+                b.iter(|| {
+                    net.probabilities(ImageBatch::new(data, [batch, 3, s, s]).unwrap())
+                        .unwrap()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, inference, layout);
 criterion_main!(benches);

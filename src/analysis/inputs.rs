@@ -202,7 +202,7 @@ mod torch {
     use std::path::{Path, PathBuf};
 
     use super::{resolve_weights, InputError, WeightsId};
-    use crate::nets::{Architecture, Classifier, Device, NetError};
+    use crate::nets::{Architecture, Classifier, LoadOptions, NetError};
 
     /// Why a classifier could not be loaded.
     #[derive(Debug, thiserror::Error)]
@@ -222,11 +222,11 @@ mod torch {
     pub fn load_classifier(
         arch: Architecture,
         weights: Option<&Path>,
-        device: Device,
+        options: LoadOptions,
     ) -> Result<(Classifier, WeightsId), LoadError> {
         let path = resolve_weights(arch, weights)?;
         let id = WeightsId::of_file(&path)?;
-        let c = Classifier::load(arch, &path, device).map_err(|e| LoadError::Net {
+        let c = Classifier::load(arch, &path, options).map_err(|e| LoadError::Net {
             arch,
             path,
             source: Box::new(e),

@@ -9,6 +9,7 @@ use semrob::analysis::benchmark::{
     EMBEDDED_DEFAULT, LOCKSTEP_JOBS_GPU,
 };
 use semrob::analysis::report::SrvrReport;
+use semrob::nets::Precision;
 use semrob::report::export::{Exporter, Format, Json, Markdown};
 use semrob::report::golden::{GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
@@ -31,6 +32,10 @@ pub struct BenchArgs {
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Number format of the networks: f32, or bf16 / f16 on CUDA. Not part of the results'
+    /// fingerprint: scores in bf16 or f16 differ from f32 ones by more than the goldens allow.
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
     /// Network mode: how many jobs of one network grow their regions in lockstep together,
     /// their rounds sharing the renderer's and the network's batches (default 1 on the CPU,
     /// where one job's rounds fill a batch; 8 on CUDA). Results do not depend on it beyond
@@ -79,6 +84,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
         }
         checked = c.check("--regions/--refine-steps")?;
     }
+    let options = args.device.load_options(args.precision)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let plan = plan(checked)?;
     ThreadPlan::for_machine(cores(), args.device == DeviceChoice::Cuda).install();
@@ -98,7 +104,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
         &plan,
         &dir,
         shard,
-        args.device.device(),
+        options,
         lockstep_jobs,
         &mut |e| match e {
             JobEvent::Skipped(_) => bar.inc(1),

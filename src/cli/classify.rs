@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
-use semrob::nets::{imagenet_classes, Architecture, Classifier, ImageBatch};
+use semrob::nets::{imagenet_classes, Architecture, Classifier, ImageBatch, Precision};
 
 use super::network::DeviceChoice;
 
@@ -31,6 +31,9 @@ pub struct Args {
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     device: DeviceChoice,
+    /// Number format of the network: f32, or bf16 / f16 on CUDA.
+    #[arg(long, default_value_t = Precision::F32)]
+    precision: Precision,
 }
 
 #[derive(Serialize)]
@@ -63,10 +66,10 @@ fn read_image(path: &Path) -> anyhow::Result<(Vec<f32>, [usize; 4])> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let arch = Architecture::from_name(&args.model)?;
-    let device = args.device.device();
+    let options = args.device.load_options(args.precision)?;
     let classifier = match &args.weights {
-        Some(path) => Classifier::load(arch, path, device)?,
-        None => Classifier::load_default(arch, device)?,
+        Some(path) => Classifier::load(arch, path, options)?,
+        None => Classifier::load_default(arch, options)?,
     };
     let names = imagenet_classes();
     let mut entries = Vec::new();

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
-use semrob::nets::{Architecture, Device, Label};
+use semrob::nets::{Architecture, Device, Label, LoadOptions, Precision};
 use semrob::region::{Observer, RegionSearch, Step};
 use semrob::render::Scene;
 use semrob::runtime::{cores, ThreadPlan};
@@ -27,6 +27,22 @@ impl DeviceChoice {
             DeviceChoice::Cuda => Device::Cuda,
         }
     }
+
+    /// How to load a network here in `precision` (`--precision`): f32 anywhere; bf16 and
+    /// f16 on CUDA only (libtorch runs them on the CPU too, but slower than f32 and with
+    /// scores that drift, for nothing gained).
+    pub fn load_options(self, precision: Precision) -> anyhow::Result<LoadOptions> {
+        if self == DeviceChoice::Cpu && precision != Precision::F32 {
+            anyhow::bail!(
+                "--precision {precision}: bf16 and f16 run on CUDA only (--device cuda); the CPU runs f32"
+            );
+        }
+        Ok(LoadOptions {
+            device: self.device(),
+            precision,
+            memory_format: None,
+        })
+    }
 }
 
 /// The scene: a mesh, a label, render settings.
@@ -41,6 +57,9 @@ pub struct SceneArgs {
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
+    /// Number format of the network: f32, or bf16 / f16 on CUDA.
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
     /// Image side in pixels (default: the network's input size).
     #[arg(long)]
     pub size: Option<u32>,
@@ -90,10 +109,11 @@ pub fn load_function(
     params: Vec<SemanticParam>,
 ) -> anyhow::Result<LoadedFunction> {
     let arch = Architecture::from_name(model)?;
+    let options = scene.device.load_options(scene.precision)?;
     ThreadPlan::for_machine(cores(), scene.device == DeviceChoice::Cuda).install();
     let mesh = scene.mesh.load()?;
     let (classifier, weights_id): (_, WeightsId) =
-        load_classifier(arch, weights.map(|p| p.as_path()), scene.device.device())?;
+        load_classifier(arch, weights.map(|p| p.as_path()), options)?;
     let s = scene.scene();
     let function = ClassifierFunction::new(mesh, classifier, scene.label.index(), params, s)
         .with_context(|| format!("{model} on {}", scene.mesh))?;

@@ -1,4 +1,6 @@
-//! A network with its weights, ready to score image batches on CPU or CUDA.
+//! A network with its weights, ready to score image batches on CPU or CUDA: from host memory
+//! ([`ImageBatch`]) or from a tensor already on the network's device
+//! ([`Classifier::classify_tensor`]), through one code path.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,8 @@ use tch::{Kind, Tensor};
 
 use super::architecture::{check_keys, Architecture, KeyMismatch};
 use super::checkpoint::{self, CheckpointError};
-use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn};
+use super::layers::BnFolds;
+use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn, Precision};
 
 const CLASSES: i64 = super::IMAGENET_CLASSES as i64;
 
@@ -19,6 +22,65 @@ pub enum Device {
     Cpu,
     /// The first CUDA GPU.
     Cuda,
+}
+
+/// How PyTorch lays out images and convolution weights in memory. Same shapes either way;
+/// channels-last strides (`[B, H, W, C]` in memory) select other convolution kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryFormat {
+    /// Row-major `[B, C, H, W]`, PyTorch's default.
+    Contiguous,
+    /// `[B, H, W, C]` in memory, `[B, C, H, W]` in shape.
+    ChannelsLast,
+}
+
+impl MemoryFormat {
+    /// The layout semrob uses for `arch` on `device` when not told otherwise: channels-last
+    /// where it was measured faster (BENCHMARKS.md, "Folded batch norm and channels-last",
+    /// one CPU thread, batch 32): EfficientNet-Lite on the CPU (Lite0 measured; Lite1/2 are
+    /// the same blocks). Contiguous elsewhere: ResNet50 on the CPU was slower channels-last,
+    /// the other torchvision networks and CUDA were not measured.
+    pub fn preferred(arch: Architecture, device: Device) -> MemoryFormat {
+        let lite = matches!(
+            arch,
+            Architecture::EfficientNetLite0
+                | Architecture::EfficientNetLite1
+                | Architecture::EfficientNetLite2
+        );
+        match device {
+            Device::Cpu if lite => MemoryFormat::ChannelsLast,
+            Device::Cpu | Device::Cuda => MemoryFormat::Contiguous,
+        }
+    }
+
+    /// `x` (4-d) with this layout's strides; a copy only when they differ.
+    fn apply(self, x: &Tensor) -> Tensor {
+        match self {
+            MemoryFormat::Contiguous => x.contiguous(),
+            // PyTorch recognises these strides as channels-last (tch has no memory-format API).
+            MemoryFormat::ChannelsLast => {
+                x.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2])
+            }
+        }
+    }
+}
+
+/// How a classifier is loaded: where it runs, in which number format, with which layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoadOptions {
+    pub device: Device,
+    pub precision: Precision,
+    /// `None`: [`MemoryFormat::preferred`] for the architecture and device.
+    pub memory_format: Option<MemoryFormat>,
+}
+
+impl From<Device> for LoadOptions {
+    fn from(device: Device) -> Self {
+        LoadOptions {
+            device,
+            ..LoadOptions::default()
+        }
+    }
 }
 
 /// Why a classifier could not be built or run.
@@ -46,6 +108,13 @@ pub enum NetError {
     CudaUnavailable,
     #[error("image batch: {0}")]
     Batch(String),
+    #[error(
+        "image tensor on {images:?}, but the classifier runs on {classifier:?}: move it first"
+    )]
+    WrongDevice {
+        images: tch::Device,
+        classifier: tch::Device,
+    },
     #[error("class {class} is out of range (the network has {CLASSES} classes)")]
     Class { class: usize },
     #[error("libtorch: {0}")]
@@ -116,12 +185,21 @@ impl Scores {
 }
 
 /// A network with loaded weights. Evaluation mode always (batch norm uses its running
-/// statistics, dropout is off), so each image's scores depend on that image only.
+/// statistics, dropout is off), so each image's scores depend on that image only. Once
+/// loaded, each batch norm is folded into the convolution before it (one layer fewer to run,
+/// the same function up to rounding), the weights are in the chosen precision and layout.
 pub struct Classifier {
     arch: Architecture,
     device: tch::Device,
+    precision: Precision,
+    memory_format: MemoryFormat,
     vs: nn::VarStore,
     net: Box<dyn ModuleT>,
+    folds: BnFolds,
+    /// SPEC §6's per-channel affine map `[1, 3, 1, 1]` (f32, on the device), made once so
+    /// that a batch needs no upload beyond its own images.
+    scale: Tensor,
+    shift: Tensor,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -129,6 +207,8 @@ impl std::fmt::Debug for Classifier {
         f.debug_struct("Classifier")
             .field("arch", &self.arch)
             .field("device", &self.device)
+            .field("precision", &self.precision)
+            .field("memory_format", &self.memory_format)
             .finish()
     }
 }
@@ -143,45 +223,80 @@ fn tch_device(device: Device) -> Result<tch::Device, NetError> {
 
 impl Classifier {
     /// The network with libtorch's default random initialisation (for timing and tests).
-    pub fn untrained(arch: Architecture, device: Device) -> Result<Self, NetError> {
-        let device = tch_device(device)?;
-        let vs = nn::VarStore::new(device);
-        let root = vs.root();
-        let net: Box<dyn ModuleT> = match arch {
-            Architecture::ResNet50 => Box::new(resnet50(&root, CLASSES)),
-            Architecture::Vgg11Bn => Box::new(vgg11_bn(&root, CLASSES)),
-            Architecture::AlexNet => Box::new(alexnet(&root, CLASSES)),
-            Architecture::InceptionV3 => Box::new(inception_v3(&root, CLASSES)),
-            Architecture::EfficientNetLite0 => Box::new(efficientnet_lite(&root, 0, CLASSES)),
-            Architecture::EfficientNetLite1 => Box::new(efficientnet_lite(&root, 1, CLASSES)),
-            Architecture::EfficientNetLite2 => Box::new(efficientnet_lite(&root, 2, CLASSES)),
-        };
-        let mut c = Classifier {
-            arch,
-            device,
-            vs,
-            net,
-        };
-        c.vs.freeze();
+    pub fn untrained(
+        arch: Architecture,
+        options: impl Into<LoadOptions>,
+    ) -> Result<Self, NetError> {
+        let options = options.into();
+        let mut c = Classifier::built(arch, options)?;
+        c.prepare(options)?;
         Ok(c)
     }
 
     /// The network with weights from `path`: `.safetensors` or a PyTorch checkpoint (zip or
     /// legacy `torch.save` of a state dict). Keys and shapes must match the architecture
-    /// exactly, apart from the keys `Architecture::ignores_key` names.
-    pub fn load(arch: Architecture, path: &Path, device: Device) -> Result<Self, NetError> {
-        let mut c = Classifier::untrained(arch, device)?;
+    /// exactly, apart from the keys `Architecture::ignores_key` names. `options` is a
+    /// [`Device`] or [`LoadOptions`].
+    pub fn load(
+        arch: Architecture,
+        path: &Path,
+        options: impl Into<LoadOptions>,
+    ) -> Result<Self, NetError> {
+        let options = options.into();
+        let mut c = Classifier::built(arch, options)?;
+        c.copy_weights(path)?;
+        c.prepare(options)?;
+        Ok(c)
+    }
+
+    /// The network as the checkpoint spells it: f32, contiguous, batch norms separate.
+    fn built(arch: Architecture, options: LoadOptions) -> Result<Self, NetError> {
+        let device = tch_device(options.device)?;
+        let vs = nn::VarStore::new(device);
+        let root = vs.root();
+        let folds = BnFolds::default();
+        let f = &folds;
+        let net: Box<dyn ModuleT> = match arch {
+            Architecture::ResNet50 => Box::new(resnet50(&root, f, CLASSES)),
+            Architecture::Vgg11Bn => Box::new(vgg11_bn(&root, f, CLASSES)),
+            Architecture::AlexNet => Box::new(alexnet(&root, CLASSES)),
+            Architecture::InceptionV3 => Box::new(inception_v3(&root, f, CLASSES)),
+            Architecture::EfficientNetLite0 => Box::new(efficientnet_lite(&root, f, 0, CLASSES)),
+            Architecture::EfficientNetLite1 => Box::new(efficientnet_lite(&root, f, 1, CLASSES)),
+            Architecture::EfficientNetLite2 => Box::new(efficientnet_lite(&root, f, 2, CLASSES)),
+        };
+        let affine = arch.normalisation().affine();
+        let column = |v: [f32; 3]| {
+            Tensor::from_slice(&v)
+                .reshape([1, 3, 1, 1])
+                .to_device(device)
+        };
+        Ok(Classifier {
+            arch,
+            device,
+            precision: Precision::F32,
+            memory_format: MemoryFormat::Contiguous,
+            vs,
+            net,
+            folds,
+            scale: column(affine.map(|a| a.0)),
+            shift: column(affine.map(|a| a.1)),
+        })
+    }
+
+    /// Copies the checkpoint at `path` into the variables, after checking keys and shapes.
+    fn copy_weights(&mut self, path: &Path) -> Result<(), NetError> {
         let file = checkpoint::read_weights(path)?;
-        let vars = c.vs.variables();
+        let vars = self.vs.variables();
         let needed: BTreeMap<String, Vec<usize>> = vars
             .iter()
             .map(|(k, t)| (k.clone(), t.size().iter().map(|&d| d as usize).collect()))
             .collect();
-        let mismatch = check_keys(arch, &needed, &file);
+        let mismatch = check_keys(self.arch, &needed, &file);
         if !mismatch.is_empty() {
             return Err(NetError::Weights {
                 path: path.into(),
-                arch,
+                arch: self.arch,
                 mismatch,
             });
         }
@@ -195,24 +310,52 @@ impl Classifier {
                 })?;
                 let value = Tensor::from_slice(&values)
                     .reshape(var.size())
-                    .to_device(c.device);
+                    .to_device(self.device);
                 var.f_copy_(&value)?;
             }
             Ok(())
+        })
+    }
+
+    /// Turns loaded weights into inference weights: batch norms folded (in f64, from the f32
+    /// weights), then the precision, then the layout of every convolution weight.
+    fn prepare(&mut self, options: LoadOptions) -> Result<(), NetError> {
+        self.folds.fold()?;
+        match options.precision {
+            Precision::F32 => {}
+            Precision::Bf16 => self.vs.bfloat16(),
+            Precision::F16 => self.vs.half(),
+        }
+        self.precision = options.precision;
+        let format = options
+            .memory_format
+            .unwrap_or_else(|| MemoryFormat::preferred(self.arch, options.device));
+        tch::no_grad(|| {
+            for (_, mut var) in self.vs.variables() {
+                if var.dim() == 4 {
+                    let laid_out = format.apply(&var);
+                    var.f_set_data(&laid_out)?;
+                }
+            }
+            Ok::<(), tch::TchError>(())
         })?;
-        c.vs.freeze();
-        Ok(c)
+        self.memory_format = format;
+        self.vs.freeze();
+        Ok(())
     }
 
     /// The network with its default pretrained weights (`Architecture::default_weights`).
-    pub fn load_default(arch: Architecture, device: Device) -> Result<Self, NetError> {
+    pub fn load_default(
+        arch: Architecture,
+        options: impl Into<LoadOptions>,
+    ) -> Result<Self, NetError> {
         let path = arch
             .default_weights()
             .ok_or(NetError::NoDefaultWeights { arch })?;
         if !path.exists() {
             return Err(NetError::DefaultWeightsMissing { arch, path });
         }
-        Classifier::load(arch, &path, device)
+        Classifier::load(arch, &path, options)
     }
 
     pub fn architecture(&self) -> Architecture {
@@ -224,31 +367,84 @@ impl Classifier {
         self.arch.input_size()
     }
 
-    /// Logits of images `[B, 3, H, W]` in [0, 1] already on this classifier's device.
-    /// Differentiable: images of another size are resized bilinearly with antialiasing
-    /// (PyTorch's `interpolate(mode="bilinear", align_corners=False, antialias=True)`,
-    /// straight to `S × S`, no crop), then normalised for the network (SPEC §6).
-    pub fn forward(&self, images: &Tensor) -> Tensor {
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    pub fn memory_format(&self) -> MemoryFormat {
+        self.memory_format
+    }
+
+    /// The network's input for images `[B, 3, H, W]` in [0, 1] on this classifier's device,
+    /// all in tensor operations there: images of another size are resized bilinearly with
+    /// antialiasing (PyTorch's `interpolate(mode="bilinear", align_corners=False,
+    /// antialias=True)`, straight to `S × S`, no crop), normalised for the network (SPEC §6)
+    /// in f32, then laid out and converted to the classifier's format. Differentiable.
+    pub fn preprocess(&self, images: &Tensor) -> Tensor {
         let s = self.arch.input_size() as i64;
-        let size = images.size();
+        let x = images.to_kind(Kind::Float);
+        let size = x.size();
         let x = if size[2] != s || size[3] != s {
-            images.internal_upsample_bilinear2d_aa([s, s], false, None, None)
+            x.internal_upsample_bilinear2d_aa([s, s], false, None, None)
         } else {
-            images.shallow_clone()
+            x
         };
-        let affine = self.arch.normalisation().affine();
-        let scale = Tensor::from_slice(&affine.map(|a| a.0))
-            .reshape([1, 3, 1, 1])
-            .to_device(self.device);
-        let shift = Tensor::from_slice(&affine.map(|a| a.1))
-            .reshape([1, 3, 1, 1])
-            .to_device(self.device);
-        self.net.forward_t(&(x * scale + shift), false)
+        let x = x * &self.scale + &self.shift;
+        self.memory_format.apply(&x).to_kind(self.precision.kind())
+    }
+
+    /// Logits `[B, 1000]` (f32, on this classifier's device) of images `[B, 3, H, W]` in
+    /// [0, 1] on that device. Differentiable; unchecked (see [`Classifier::logits_tensor`]).
+    pub fn forward(&self, images: &Tensor) -> Tensor {
+        self.net
+            .forward_t(&self.preprocess(images), false)
+            .to_kind(Kind::Float)
+    }
+
+    /// Logits `[B, 1000]` (f32, on this classifier's device) of a batch that is already a
+    /// tensor there (`[B, 3, H, W]`, floating point, values in [0, 1]), with no host round
+    /// trip and no gradient.
+    pub fn logits_tensor(&self, images: &Tensor) -> Result<Tensor, NetError> {
+        self.check_images(images)?;
+        Ok(tch::no_grad(|| self.forward(images)))
+    }
+
+    /// Softmax probabilities `[B, 1000]` (f32, on this classifier's device) of a batch that
+    /// is already a tensor there, as [`Classifier::logits_tensor`]: the entry point for a
+    /// renderer that draws on the device. [`Classifier::probabilities`] uploads a host batch
+    /// and calls this.
+    pub fn classify_tensor(&self, images: &Tensor) -> Result<Tensor, NetError> {
+        Ok(self.logits_tensor(images)?.softmax(-1, Kind::Float))
+    }
+
+    /// Refuses a tensor that is not a batch `[B ≥ 1, 3, H ≥ 1, W ≥ 1]` of floating-point
+    /// values on this classifier's device.
+    fn check_images(&self, images: &Tensor) -> Result<(), NetError> {
+        let size = images.size();
+        let shaped = matches!(size[..], [b, 3, h, w] if b >= 1 && h >= 1 && w >= 1);
+        if !shaped {
+            return Err(NetError::Batch(format!(
+                "tensor of shape {size:?} is not [B ≥ 1, 3, H ≥ 1, W ≥ 1]"
+            )));
+        }
+        if !images.is_floating_point() {
+            return Err(NetError::Batch(format!(
+                "tensor of kind {:?} is not floating point",
+                images.kind()
+            )));
+        }
+        if images.device() != self.device {
+            return Err(NetError::WrongDevice {
+                images: images.device(),
+                classifier: self.device,
+            });
+        }
+        Ok(())
     }
 
     /// Logits `[B, 1000]`.
     pub fn logits(&self, batch: ImageBatch) -> Result<Scores, NetError> {
-        let logits = tch::no_grad(|| self.forward(&batch.tensor(self.device)));
+        let logits = self.logits_tensor(&batch.tensor(self.device))?;
         Ok(Scores {
             values: to_vec(&logits)?,
         })
@@ -256,10 +452,7 @@ impl Classifier {
 
     /// Softmax probabilities `[B, 1000]`.
     pub fn probabilities(&self, batch: ImageBatch) -> Result<Scores, NetError> {
-        let p = tch::no_grad(|| {
-            self.forward(&batch.tensor(self.device))
-                .softmax(-1, Kind::Float)
-        });
+        let p = self.classify_tensor(&batch.tensor(self.device))?;
         Ok(Scores {
             values: to_vec(&p)?,
         })

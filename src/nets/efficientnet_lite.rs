@@ -9,7 +9,7 @@
 
 use tch::nn::{self, ModuleT};
 
-use super::layers::{batch_norm, conv_sq, depthwise, linear};
+use super::layers::{linear, BnFolds, ConvShape};
 
 const BN_EPS: f64 = 1e-3;
 
@@ -55,8 +55,10 @@ fn same_padding(i: i64, k: i64, s: i64) -> [i64; 4] {
 }
 
 /// Mobile inverted bottleneck: [1×1 expand] → k×k depthwise (stride) → 1×1 project, with
-/// the identity shortcut when the shape is kept.
+/// the identity shortcut when the shape is kept. Its batch norms are registered in `f`.
+#[allow(clippy::too_many_arguments)]
 fn mbconv(
+    f: &BnFolds,
     p: nn::Path,
     c_in: i64,
     c_out: i64,
@@ -66,25 +68,33 @@ fn mbconv(
     size: i64,
 ) -> impl ModuleT {
     let mid = c_in * expand;
+    let conv_bn = |conv: &str, bn: &str, shape| f.conv_bn(&p / conv, &p / bn, shape, false, BN_EPS);
     let expansion = (expand != 1).then(|| {
-        (
-            conv_sq(&p / "_expand_conv", c_in, mid, 1, 1, 0, false),
-            batch_norm(&p / "_bn0", mid, BN_EPS),
+        conv_bn(
+            "_expand_conv",
+            "_bn0",
+            ConvShape::square(c_in, mid, 1, 1, 0),
         )
     });
-    let dw = depthwise(&p / "_depthwise_conv", mid, k, stride);
-    let bn1 = batch_norm(&p / "_bn1", mid, BN_EPS);
-    let project = conv_sq(&p / "_project_conv", mid, c_out, 1, 1, 0, false);
-    let bn2 = batch_norm(&p / "_bn2", c_out, BN_EPS);
+    let dw = conv_bn(
+        "_depthwise_conv",
+        "_bn1",
+        ConvShape::depthwise(mid, k, stride),
+    );
+    let project = conv_bn(
+        "_project_conv",
+        "_bn2",
+        ConvShape::square(mid, c_out, 1, 1, 0),
+    );
     let pad = same_padding(size, k, stride);
     let skip = stride == 1 && c_in == c_out;
     nn::func_t(move |x, t| {
         let y = match &expansion {
-            Some((conv, bn)) => x.apply(conv).apply_t(bn, t).relu6(),
+            Some(expand) => x.apply_t(expand, t).relu6(),
             None => x.shallow_clone(),
         };
-        let y = y.constant_pad_nd(pad).apply(&dw).apply_t(&bn1, t).relu6();
-        let y = y.apply(&project).apply_t(&bn2, t);
+        let y = y.constant_pad_nd(pad).apply_t(&dw, t).relu6();
+        let y = y.apply_t(&project, t);
         if skip {
             y + x
         } else {
@@ -93,12 +103,13 @@ fn mbconv(
     })
 }
 
-/// EfficientNet-Lite`variant` (0, 1 or 2) for its own input size (`lite_params`).
-pub fn efficientnet_lite(p: &nn::Path, variant: u8, classes: i64) -> impl ModuleT {
+/// EfficientNet-Lite`variant` (0, 1 or 2) for its own input size (`lite_params`); its batch
+/// norms are registered in `f`.
+pub fn efficientnet_lite(p: &nn::Path, f: &BnFolds, variant: u8, classes: i64) -> impl ModuleT {
     let (width, depth, input) = lite_params(variant);
-    let stem = conv_sq(p / "_conv_stem", 3, 32, 3, 2, 0, false);
+    let conv_bn = |conv: &str, bn: &str, shape| f.conv_bn(p / conv, p / bn, shape, false, BN_EPS);
+    let stem = conv_bn("_conv_stem", "_bn0", ConvShape::square(3, 32, 3, 2, 0));
     let stem_pad = same_padding(input, 3, 2);
-    let bn0 = batch_norm(p / "_bn0", 32, BN_EPS);
     let mut size = (input + 1) / 2;
     let mut blocks = nn::seq_t();
     let mut index = 0;
@@ -119,7 +130,7 @@ pub fn efficientnet_lite(p: &nn::Path, variant: u8, classes: i64) -> impl Module
         c_out = round_filters(out, width);
         for r in 0..repeats {
             let s = if r == 0 { stride } else { 1 };
-            blocks = blocks.add(mbconv(&b / index, c_in, c_out, k, s, expand, size));
+            blocks = blocks.add(mbconv(f, &b / index, c_in, c_out, k, s, expand, size));
             if r == 0 {
                 size = (size + stride - 1) / stride;
             }
@@ -127,21 +138,16 @@ pub fn efficientnet_lite(p: &nn::Path, variant: u8, classes: i64) -> impl Module
             index += 1;
         }
     }
-    let head = conv_sq(p / "_conv_head", c_out, 1280, 1, 1, 0, false);
-    let bn1 = batch_norm(p / "_bn1", 1280, BN_EPS);
+    let head = conv_bn(
+        "_conv_head",
+        "_bn1",
+        ConvShape::square(c_out, 1280, 1, 1, 0),
+    );
     let fc = linear(p / "_fc", 1280, classes);
     nn::func_t(move |x, t| {
-        let x = x
-            .constant_pad_nd(stem_pad)
-            .apply(&stem)
-            .apply_t(&bn0, t)
-            .relu6();
+        let x = x.constant_pad_nd(stem_pad).apply_t(&stem, t).relu6();
         let x = x.apply_t(&blocks, t);
-        let x = x
-            .apply(&head)
-            .apply_t(&bn1, t)
-            .relu6()
-            .adaptive_avg_pool2d([1, 1]);
+        let x = x.apply_t(&head, t).relu6().adaptive_avg_pool2d([1, 1]);
         x.flatten(1, -1).apply(&fc)
     })
 }

@@ -3,19 +3,23 @@
 //!
 //! * [`checkpoint`]: PyTorch checkpoints (zip and legacy `torch.save`) and safetensors.
 //! * [`Architecture`]: names, input sizes, normalisation (SPEC §6), default weights.
-//! * `Classifier` (feature `torch`): load weights, probabilities and gradients of a batch.
+//! * `Classifier` (feature `torch`): load weights (batch norm folded, in a chosen
+//!   [`Precision`]), probabilities and gradients of a host batch or of a device tensor.
 //!
-//! Each network is a function `fn(&nn::Path, classes) -> impl ModuleT` whose variable paths
-//! are the checkpoint keys, so weights load without a renaming table.
+//! Each network is a function `fn(&nn::Path, &BnFolds, classes) -> impl ModuleT` whose
+//! variable paths are the checkpoint keys, so weights load without a renaming table; it
+//! registers its convolution → batch norm pairs so that they can be folded once loaded.
 
 mod architecture;
 pub mod checkpoint;
 mod label;
+mod precision;
 
 pub use architecture::{
     check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel,
 };
 pub use label::{Label, LabelError, IMAGENET_CLASSES};
+pub use precision::{Precision, UnknownPrecision};
 
 #[cfg(feature = "torch")]
 mod classifier;
@@ -31,11 +35,13 @@ mod resnet;
 mod vgg_alexnet;
 
 #[cfg(feature = "torch")]
-pub use classifier::{Classifier, Device, ImageBatch, NetError, Scores};
+pub use classifier::{Classifier, Device, ImageBatch, LoadOptions, MemoryFormat, NetError, Scores};
 #[cfg(feature = "torch")]
 pub use efficientnet_lite::efficientnet_lite;
 #[cfg(feature = "torch")]
 pub use inception::inception_v3;
+#[cfg(feature = "torch")]
+pub use layers::{BnFolds, ConvBn, ConvShape};
 #[cfg(feature = "torch")]
 pub use resnet::resnet50;
 #[cfg(feature = "torch")]

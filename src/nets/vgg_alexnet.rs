@@ -4,11 +4,12 @@
 
 use tch::nn::{self, ModuleT};
 
-use super::layers::{batch_norm, conv_sq, linear};
+use super::layers::{conv_sq, linear, BnFolds, ConvShape};
 
 /// VGG11-BN: configuration "A" (`64 M 128 M 256 256 M 512 512 M 512 512 M`), each
-/// convolution followed by batch norm and ReLU, so each takes three `features` indices.
-pub fn vgg11_bn(p: &nn::Path, classes: i64) -> impl ModuleT {
+/// convolution followed by batch norm and ReLU, so each takes three `features` indices. Its
+/// batch norms are registered in `folds`.
+pub fn vgg11_bn(p: &nn::Path, folds: &BnFolds, classes: i64) -> impl ModuleT {
     const CONFIG: [i64; 13] = [64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0]; // 0 = max pool
     let f = p / "features";
     let mut features = nn::seq_t();
@@ -18,9 +19,9 @@ pub fn vgg11_bn(p: &nn::Path, classes: i64) -> impl ModuleT {
             features = features.add_fn(|x| x.max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false));
             index += 1;
         } else {
+            let shape = ConvShape::square(c_in, c_out, 3, 1, 1);
             features = features
-                .add(conv_sq(&f / index, c_in, c_out, 3, 1, 1, true))
-                .add(batch_norm(&f / (index + 1), c_out, 1e-5))
+                .add(folds.conv_bn(&f / index, &f / (index + 1), shape, true, 1e-5))
                 .add_fn(|x| x.relu());
             index += 3;
             c_in = c_out;

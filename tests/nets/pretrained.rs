@@ -6,7 +6,10 @@
 use crate::util::semrob;
 
 use crate::common::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
-use semrob::nets::{Architecture, Classifier, Device, ImageBatch, Scores};
+use semrob::nets::{
+    Architecture, Classifier, Device, ImageBatch, LoadOptions, MemoryFormat, NetError, Precision,
+    Scores,
+};
 
 const LITES: [Architecture; 3] = [
     Architecture::EfficientNetLite0,
@@ -77,9 +80,92 @@ fn pretrained_gradient_matches_pytorch_autograd() {
     let (_, grad) = classifier
         .probability_gradient(ImageBatch::new(first, [1, c, h, w]).unwrap(), class)
         .unwrap();
-    let diff = max_rel_diff(&grad, &f32s(&io["grad"]));
-    eprintln!("efficientnet-lite0: max relative gradient difference {diff:.2e}");
-    assert!(diff <= 1e-3, "{diff}");
+    let want = f32s(&io["grad"]);
+    let diff = max_rel_diff(&grad, &want);
+    let l2 = rel_l2_diff(&grad, &want);
+    eprintln!(
+        "efficientnet-lite0: max relative gradient difference {diff:.2e}, relative L2 {l2:.2e}"
+    );
+    // The folded batch norms round differently from PyTorch's separate ones (logits agree to
+    // 2e-6), which flips a few ReLU6 units that sit at a kink: each flip moves the gradient of
+    // the pixels under it. Unfolded, the same test gave 1.5e-6 (bound 1e-3 then); folded,
+    // contiguous 1.0e-2, the bias added by a separate kernel 4.2e-3, channels-last 4.2e-3
+    // (relative L2 2.2e-3): the figure follows the kernels' rounding, not the function.
+    assert!(diff <= 2e-2, "{diff}");
+    assert!(l2 <= 1e-2, "{l2}");
+}
+
+/// `‖a − b‖₂ / ‖b‖₂`.
+fn rel_l2_diff(a: &[f32], b: &[f32]) -> f64 {
+    let norm = |it: &mut dyn Iterator<Item = f64>| it.map(|v| v * v).sum::<f64>().sqrt();
+    let d = norm(&mut a.iter().zip(b).map(|(x, y)| f64::from(x - y)));
+    d / norm(&mut b.iter().map(|&y| f64::from(y)))
+}
+
+/// The pretrained Lite0's probabilities of the fixture images through `load_options`.
+fn lite0_probabilities(options: LoadOptions) -> Scores {
+    let classifier = Classifier::load_default(Architecture::EfficientNetLite0, options).unwrap();
+    let io = load("pretrained/efficientnet-lite0.io.pt");
+    let x = f32s(&io["input_big"]);
+    classifier
+        .probabilities(ImageBatch::new(&x, shape4(&io["input_big"])).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn a_batch_already_on_the_device_scores_exactly_as_the_same_batch_from_host_memory() {
+    let classifier =
+        Classifier::load_default(Architecture::EfficientNetLite1, Device::Cpu).unwrap();
+    let io = load("pretrained/efficientnet-lite1.io.pt");
+    // Not the network's size: the resize runs on the device too.
+    let x = f32s(&io["input_big"]);
+    let shape = shape4(&io["input_big"]);
+    let host = classifier
+        .probabilities(ImageBatch::new(&x, shape).unwrap())
+        .unwrap();
+    let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+    let images = tch::Tensor::from_slice(&x).reshape(dims);
+    let on_device = classifier.classify_tensor(&images).unwrap();
+    assert_eq!(on_device.size(), vec![shape[0] as i64, 1000]);
+    let values = Vec::<f32>::try_from(on_device.flatten(0, -1)).unwrap();
+    assert_eq!(values, host.values);
+    let bad = classifier
+        .classify_tensor(&images.select(1, 0))
+        .unwrap_err();
+    assert!(matches!(bad, NetError::Batch(_)), "{bad}");
+    let ints = classifier
+        .classify_tensor(&images.to_kind(tch::Kind::Int))
+        .unwrap_err();
+    assert!(ints.to_string().contains("floating point"), "{ints}");
+}
+
+#[test]
+fn channels_last_gives_the_scores_of_the_contiguous_layout() {
+    let with = |format| LoadOptions {
+        memory_format: Some(format),
+        ..LoadOptions::default()
+    };
+    let a = lite0_probabilities(with(MemoryFormat::Contiguous));
+    let b = lite0_probabilities(with(MemoryFormat::ChannelsLast));
+    let diff = max_abs_diff(&a.values, &b.values);
+    eprintln!("efficientnet-lite0: channels-last max |Δp| {diff:.2e}");
+    assert!(diff <= 1e-5, "{diff}");
+}
+
+#[test]
+fn bfloat16_scores_drift_from_f32_by_less_than_01_with_the_same_best_class() {
+    let f32 = lite0_probabilities(LoadOptions::default());
+    let bf16 = lite0_probabilities(LoadOptions {
+        precision: Precision::Bf16,
+        ..LoadOptions::default()
+    });
+    let diff = max_abs_diff(&f32.values, &bf16.values);
+    eprintln!("efficientnet-lite0: bf16 max |Δp| {diff:.3}");
+    // bfloat16 keeps 8 significant bits: 0.066 measured on these images (libtorch 2.13, CPU).
+    assert!(diff <= 0.1, "{diff}");
+    for i in 0..f32.batch() {
+        assert_eq!(f32.top(i, 1)[0].0, bf16.top(i, 1)[0].0, "image {i}");
+    }
 }
 
 #[test]
@@ -129,7 +215,7 @@ fn classify_cli_errors_exit_with_status_2_and_say_why() {
         .join("pretrained/efficientnet-lite0-0.png")
         .display()
         .to_string();
-    let cases: [(Vec<&str>, &str); 4] = [
+    let cases: [(Vec<&str>, &str); 6] = [
         (
             vec!["classify", "--model", "resnet-51", &png],
             "unknown model \"resnet-51\"",
@@ -157,6 +243,28 @@ fn classify_cli_errors_exit_with_status_2_and_say_why() {
                 &png,
             ],
             "CUDA",
+        ),
+        (
+            vec![
+                "classify",
+                "--model",
+                "efficientnet-lite0",
+                "--precision",
+                "bf16",
+                &png,
+            ],
+            "--precision bf16: bf16 and f16 run on CUDA only",
+        ),
+        (
+            vec![
+                "classify",
+                "--model",
+                "efficientnet-lite0",
+                "--precision",
+                "fp8",
+                &png,
+            ],
+            "unknown precision \"fp8\"",
         ),
     ];
     for (args, needle) in cases {

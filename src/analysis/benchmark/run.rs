@@ -22,7 +22,7 @@ use crate::analysis::regions::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
 use crate::analysis::srvr::AcceptBy;
-use crate::nets::{Architecture, Classifier, Device, NetError, UnknownModel};
+use crate::nets::{Architecture, Classifier, LoadOptions, NetError, UnknownModel};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, DatasetError, ShapeKey};
 use crate::semantic::AxisSpec;
@@ -224,7 +224,7 @@ pub fn run_jobs(
     plan: &Plan,
     dir: &ResultsDir,
     shard: Shard,
-    device: Device,
+    options: LoadOptions,
     lockstep_jobs: usize,
     on_event: &mut dyn FnMut(JobEvent),
 ) -> Result<(), BenchError> {
@@ -254,7 +254,7 @@ pub fn run_jobs(
                 Some((n, cl)) if *n == network => cl.clone(),
                 _ => {
                     let (arch, path, _) = &plan.weights[network];
-                    let cl = Arc::new(Mutex::new(Classifier::load(*arch, path, device).map_err(
+                    let cl = Arc::new(Mutex::new(Classifier::load(*arch, path, options).map_err(
                         |e: NetError| LoadError::Net {
                             arch: *arch,
                             path: path.clone(),
