@@ -8,6 +8,7 @@ use semrob::analysis::benchmark::{
     plan, run_jobs, JobEvent, JobTelemetry, RegionMode, ResultsDir, Shard, SrvrConfig,
     EMBEDDED_DEFAULT, LOCKSTEP_JOBS_GPU,
 };
+use semrob::analysis::inputs::Fnv64;
 use semrob::analysis::report::SrvrReport;
 use semrob::nets::Precision;
 use semrob::report::export::{Exporter, Format, Json, Markdown};
@@ -86,7 +87,15 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     }
     let options = args.device.load_options(args.precision)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
-    let plan = plan(checked)?;
+    let mut plan = plan(checked)?;
+    // A reduced precision changes the scores: its results never share a folder with f32's
+    // (whose fingerprints, and the golden files', stay as they were).
+    if args.precision != Precision::F32 {
+        let mut h = Fnv64::default();
+        h.update(plan.stamp.config_hash.as_bytes());
+        h.update(format!("precision={}", args.precision).as_bytes());
+        plan.stamp.config_hash = h.hex();
+    }
     ThreadPlan::for_machine(cores(), args.device == DeviceChoice::Cuda).install();
     let root = args
         .results
