@@ -413,13 +413,7 @@ impl SrvrReport {
 
     /// Where the regions grew, in words; refine mode with its budget of network steps.
     pub fn mode_sentence(&self) -> String {
-        match (self.mode, self.refine_steps) {
-            (RegionMode::Refine, Some(k)) => format!(
-                "regions grown on each job's map, then continued on the network itself for at \
-                 most {k} steps from the box each map run reached (refine mode, SPEC §5)"
-            ),
-            (mode, _) => mode.describe().to_string(),
-        }
+        self.mode.describe(self.refine_steps)
     }
 
     /// SRVR per network in percent of |Ω| (networks without one are left out).

@@ -160,21 +160,15 @@ mod tests {
     }
 
     fn grid2(f: impl Fn(f64, f64) -> f64) -> Grid {
-        let az: Vec<f64> = (0..120).map(|i| 3.0 * i as f64).collect();
-        let el: Vec<f64> = (0..34).map(|i| -10.0 + 3.0 * i as f64).collect();
-        let mut values = Vec::new();
-        for &a in &az {
-            for &e in &el {
-                values.push(f(a, e));
-            }
-        }
-        Grid::new(
+        let az = (0..120).map(|i| 3.0 * i as f64).collect();
+        let el = (0..34).map(|i| -10.0 + 3.0 * i as f64).collect();
+        Grid::tabulate(
             vec![
                 axis("azimuth", az, Some(360.0)),
                 axis("elevation", el, None),
             ],
-            values,
             serde_json::Value::Null,
+            |u| f(u[0], u[1]),
         )
         .unwrap()
     }

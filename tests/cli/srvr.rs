@@ -538,6 +538,7 @@ fn refine_mode_grows_on_the_map_then_on_the_network() {
             .unwrap();
     assert_eq!(stamp["config"]["regions"], "refine");
     assert_eq!(stamp["config"]["refine_steps"], 3);
+    let mut refined_jobs = 0;
     for shape in ["vase/vase", "coffee-mug/mug"] {
         let job: Value = serde_json::from_str(
             &std::fs::read_to_string(
@@ -576,7 +577,12 @@ fn refine_mode_grows_on_the_map_then_on_the_network() {
             "{shape}: the refine steps' renders"
         );
         assert_eq!(job["map_points"], 4, "{shape}: the map's renders");
+        refined_jobs += 1;
     }
+    assert!(
+        refined_jobs > 0,
+        "no job grew regions: nothing above was checked"
+    );
     let page = std::fs::read_to_string(dir.join("refine/report.html")).unwrap();
     assert!(
         page.contains("mode <code>refine</code>"),

@@ -145,18 +145,6 @@ fn bad_start_boxes_are_refused_naming_the_bound() {
 /// A coarse map of `f` over the paper's domain: `step` degrees on both axes, azimuth
 /// periodic.
 fn coarse_map(f: &Oracle, step: f64) -> Grid {
-    let az: Vec<f64> = (0..(360.0 / step) as usize)
-        .map(|i| i as f64 * step)
-        .collect();
-    let el: Vec<f64> = (0..=(100.0 / step) as usize)
-        .map(|i| -10.0 + i as f64 * step)
-        .collect();
-    let mut values = Vec::new();
-    for &a in &az {
-        for &e in &el {
-            values.push(f.value(&[a, e]));
-        }
-    }
     let axis = |name: &str, values: Vec<f64>, period| Axis {
         name: name.into(),
         unit: "deg".into(),
@@ -164,13 +152,19 @@ fn coarse_map(f: &Oracle, step: f64) -> Grid {
         period,
         domain: None,
     };
-    Grid::new(
+    let az = (0..(360.0 / step) as usize)
+        .map(|i| i as f64 * step)
+        .collect();
+    let el = (0..=(100.0 / step) as usize)
+        .map(|i| -10.0 + i as f64 * step)
+        .collect();
+    Grid::tabulate(
         vec![
             axis("azimuth", az, Some(360.0)),
             axis("elevation", el, None),
         ],
-        values,
         serde_json::Value::Null,
+        |u| f.value(u),
     )
     .unwrap()
 }

@@ -190,20 +190,20 @@ impl RegionMode {
         }
     }
 
-    /// How a report names the mode.
-    pub fn describe(self) -> &'static str {
+    /// How a report names the mode; refine mode with its budget of network steps.
+    pub fn describe(self, refine_steps: Option<usize>) -> String {
         match self {
             RegionMode::Network => {
-                "regions grown on the network itself (network mode: the paper's procedure)"
+                "regions grown on the network itself (network mode: the paper's procedure)".into()
             }
-            RegionMode::Map => {
-                "regions grown on the multilinear interpolant of each job's map (map mode: an \
-                 approximation of the paper's procedure, SPEC §5)"
-            }
-            RegionMode::Refine => {
+            RegionMode::Map => "regions grown on the multilinear interpolant of each job's map \
+                                (map mode: an approximation of the paper's procedure, SPEC §5)"
+                .into(),
+            RegionMode::Refine => format!(
                 "regions grown on each job's map, then continued on the network itself for at \
-                 most refine_steps steps (refine mode, SPEC §5)"
-            }
+                 most {} steps from the box each map run reached (refine mode, SPEC §5)",
+                refine_steps.map_or_else(|| "refine_steps".to_string(), |k| k.to_string())
+            ),
         }
     }
 
