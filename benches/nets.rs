@@ -9,7 +9,9 @@
 //! sets libtorch's thread count here, `--threads n` there).
 //!
 //! The `layout` group times Lite0 and ResNet50 at batch 32 in each memory format (batch norm
-//! folded in both), the measurement behind `MemoryFormat::preferred`.
+//! folded in both), the measurement behind `MemoryFormat::preferred`; the `fold` group times
+//! them as loaded now (folded, preferred layout) against the checkpoint's own layers
+//! (`LoadOptions::keep_batch_norm`, contiguous).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use semrob::nets::{Architecture, Classifier, Device, ImageBatch, LoadOptions, MemoryFormat};
@@ -97,5 +99,41 @@ fn layout(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, inference, layout);
+/// Batch norm folded at load and the preferred layout (what `Classifier::load` does now)
+/// against the network as the checkpoint spells it (separate batch norms, contiguous: the
+/// classifier before issue 20), in one binary and one session, so both see the same machine.
+fn folding(c: &mut Criterion) {
+    set_threads();
+    let mut group = c.benchmark_group("fold");
+    group.sample_size(10);
+    let batch = 32;
+    for arch in [Architecture::EfficientNetLite0, Architecture::ResNet50] {
+        let s = arch.input_size();
+        let data = images(batch, s);
+        for (name, options) in [
+            (
+                "separate-contiguous",
+                LoadOptions {
+                    keep_batch_norm: true,
+                    memory_format: Some(MemoryFormat::Contiguous),
+                    ..LoadOptions::default()
+                },
+            ),
+            ("folded-preferred", LoadOptions::default()),
+        ] {
+            let net = classifier(arch, options);
+            let id = BenchmarkId::new(format!("{}-{name}", arch.name()), batch);
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_with_input(id, &data, |b, data| {
+                b.iter(|| {
+                    net.probabilities(ImageBatch::new(data, [batch, 3, s, s]).unwrap())
+                        .unwrap()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, inference, layout, folding);
 criterion_main!(benches);

@@ -4,8 +4,10 @@
 //! [`crate::render::Scene::view`]).
 //!
 //! * `ClassifierFunction` (feature `torch`): a batch of points renders and classifies in
-//!   chunks of at most `batch` images, rendering the next chunk while the network scores the
-//!   current one. It is a black box; wrap it in
+//!   chunks of at most `batch` images. With the CPU renderer the next chunk renders while the
+//!   network scores the current one; with the device renderer
+//!   ([`crate::render::RenderBackend::Device`]) the images are drawn on the network's device
+//!   and never cross to the host. It is a black box; wrap it in
 //!   [`super::finite_difference::FiniteDifference`] for OIR_W.
 
 #[cfg(feature = "torch")]
@@ -24,8 +26,11 @@ mod torch {
 
     use crate::analysis::finite_difference::FiniteDifference;
     use crate::analysis::lockstep::{JointBatch, JointFunction};
-    use crate::nets::{Classifier, ImageBatch as NetBatch, NetError};
-    use crate::render::{Mesh, RenderError, RenderOptions, Renderer, Scene};
+    use crate::nets::{Classifier, ImageBatch as NetBatch, NetError, Scores};
+    use crate::render::{
+        Mesh, RenderBackend, RenderError, RenderOptions, Renderer, Scene, TensorRenderError,
+        TensorRenderer,
+    };
     use crate::semantic::{EvalError, Evaluation, SemanticFunction, SemanticParam};
 
     /// Why the rendered function could not be built or evaluated.
@@ -35,6 +40,8 @@ mod torch {
         Label(usize),
         #[error("render settings: {0}")]
         Render(#[from] RenderError),
+        #[error("device renderer: {0}")]
+        DeviceRender(#[from] TensorRenderError),
         #[error(transparent)]
         Net(#[from] NetError),
         #[error("batch 0: the largest network batch must be ≥ 1")]
@@ -45,11 +52,17 @@ mod torch {
     ///
     /// The classifier sits behind a mutex (libtorch modules are not `Sync`; one network can
     /// serve several functions). A call with many points renders and classifies them in
-    /// chunks of at most `batch` ([`ClassifierFunction::with_batch`]): while the network
-    /// scores one chunk on the calling thread, the next chunk renders on rayon's pool.
+    /// chunks of at most `batch` ([`ClassifierFunction::with_batch`]). With the CPU renderer
+    /// (the default), while the network scores one chunk on the calling thread, the next
+    /// chunk renders on rayon's pool; with the device renderer
+    /// ([`ClassifierFunction::with_renderer`]) each chunk is drawn on the network's device and
+    /// handed to the network there, with no host round trip (the device's own queue orders the
+    /// work).
     pub struct ClassifierFunction {
         mesh: Mesh,
         renderer: Renderer,
+        /// The device renderer, when this function draws its images on the network's device.
+        device_renderer: Option<TensorRenderer>,
         classifier: Arc<Mutex<Classifier>>,
         label: usize,
         params: Vec<SemanticParam>,
@@ -137,6 +150,7 @@ mod torch {
             Ok(ClassifierFunction {
                 mesh,
                 renderer,
+                device_renderer: None,
                 classifier,
                 label,
                 params,
@@ -156,6 +170,37 @@ mod torch {
 
         pub fn batch(&self) -> usize {
             self.batch
+        }
+
+        /// Which renderer draws the images the network scores ([`RenderBackend::Cpu`] unless
+        /// set): the images, and so the scores, are the same either way (SPEC §6; the tensor
+        /// renderer is pixel-equal to the CPU renderer); the device renderer works on the
+        /// classifier's device.
+        pub fn with_renderer(self, backend: RenderBackend) -> Result<Self, FunctionError> {
+            let device_renderer = match backend {
+                RenderBackend::Cpu => None,
+                RenderBackend::Device => {
+                    let device = self
+                        .classifier
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .tch_device();
+                    Some(TensorRenderer::new(self.renderer.options(), device)?)
+                }
+            };
+            Ok(ClassifierFunction {
+                device_renderer,
+                ..self
+            })
+        }
+
+        /// Which renderer draws the images the network scores.
+        pub fn backend(&self) -> RenderBackend {
+            if self.device_renderer.is_some() {
+                RenderBackend::Device
+            } else {
+                RenderBackend::Cpu
+            }
         }
 
         /// Network batches, images and seconds so far.
@@ -179,7 +224,9 @@ mod torch {
             &self.scene
         }
 
-        /// Renders the points (rows of `points`) as one batch.
+        /// Renders the points (rows of `points`) as one batch on the host, with the CPU renderer
+        /// whatever [`ClassifierFunction::backend`] is (for pictures; the scores go through
+        /// [`ClassifierFunction::scores`]).
         pub fn render(
             &self,
             points: &DMatrix<f64>,
@@ -192,13 +239,16 @@ mod torch {
             points: &DMatrix<f64>,
             rows: Range<usize>,
         ) -> Result<crate::render::ImageBatch, FunctionError> {
-            let views: Vec<_> = rows
-                .map(|j| {
-                    let u: Vec<f64> = points.row(j).iter().copied().collect();
-                    self.scene.view(&self.params, &u)
-                })
-                .collect();
+            let views = self.views(points, rows);
             Ok(self.renderer.render_batch(&self.mesh, &views)?)
+        }
+
+        fn views(&self, points: &DMatrix<f64>, rows: Range<usize>) -> Vec<crate::render::View> {
+            rows.map(|j| {
+                let u: Vec<f64> = points.row(j).iter().copied().collect();
+                self.scene.view(&self.params, &u)
+            })
+            .collect()
         }
 
         /// The label's probability and top-1 flag for every point: the points render and
@@ -215,37 +265,45 @@ mod torch {
             &self,
             images: &crate::render::ImageBatch,
         ) -> Result<LabelScores, FunctionError> {
+            let n = images.shape().batch;
             let mut out = LabelScores {
-                probability: Vec::with_capacity(images.shape().batch),
-                top1: Vec::with_capacity(images.shape().batch),
+                probability: Vec::with_capacity(n),
+                top1: Vec::with_capacity(n),
             };
-            let owners = vec![0; images.shape().batch];
-            classify(
-                &self.classifier,
-                images.data(),
-                images.shape().dims(),
-                &owners,
+            let batch = NetBatch::new(images.data(), images.shape().dims())?;
+            let probs = self
+                .classifier
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .probabilities(batch)?;
+            let chunk: Vec<(usize, usize)> = (0..n).map(|j| (0, j)).collect();
+            record(
+                &probs,
+                &chunk,
                 &[self.label],
                 std::slice::from_mut(&mut out),
-            )?;
+            );
             Ok(out)
         }
 
         /// Whether `other` can share this function's network batches: the same network
-        /// (the same shared classifier), the same render size and the same largest batch.
+        /// (the same shared classifier), the same render size, the same largest batch and the
+        /// same renderer.
         fn shares_batches_with(&self, other: &ClassifierFunction) -> bool {
             Arc::ptr_eq(&self.classifier, &other.classifier)
                 && self.renderer.batch_shape(1) == other.renderer.batch_shape(1)
                 && self.batch == other.batch
+                && self.backend() == other.backend()
         }
     }
 
     /// Rows of several functions that share one classifier ([`ClassifierFunction::shared`]),
     /// scored as ONE stream: part after part, in chunks of at most `batch` images that may
     /// hold rows of several parts (each rendered with its own mesh and scene, each scored for
-    /// its own label), the render of chunk `k + 1` overlapping the network on chunk `k`.
-    /// Each part's counters get its rows, the chunks it was in, and its share of each chunk's
-    /// seconds (by its rows).
+    /// its own label). With the CPU renderer the render of chunk `k + 1` overlaps the network
+    /// on chunk `k`; with the device renderer each chunk is drawn and scored on the device in
+    /// turn. Each part's counters get its rows, the chunks it was in, and its share of each
+    /// chunk's seconds (by its rows).
     fn score_parts(
         parts: &[(&ClassifierFunction, &DMatrix<f64>)],
         batch: usize,
@@ -268,90 +326,18 @@ mod torch {
             return Ok(out);
         };
         let chunks: Vec<&[(usize, usize)]> = rows.chunks(batch).collect();
-        let labels: Vec<usize> = parts.iter().map(|(f, _)| f.label).collect();
-        let mut counters = vec![NetCounters::default(); parts.len()];
-        // A chunk's renders, part segment by part segment, into one `[B, 3, H, W]` buffer.
-        let render_chunk = |chunk: &[(usize, usize)]| {
-            let t = Instant::now();
-            let mut data: Vec<f32> = Vec::new();
-            let mut start = 0;
-            let result = (|| {
-                while start < chunk.len() {
-                    let part = chunk[start].0;
-                    let len = chunk[start..]
-                        .iter()
-                        .take_while(|(k, _)| *k == part)
-                        .count();
-                    let (f, points) = parts[part];
-                    let first_row = chunk[start].1;
-                    let images = f.render_rows(points, first_row..first_row + len)?;
-                    if data.is_empty() {
-                        data = images.into_data();
-                    } else {
-                        data.extend_from_slice(images.data());
-                    }
-                    start += len;
-                }
-                Ok::<_, FunctionError>(data)
-            })();
-            (result, t.elapsed().as_secs_f64())
+        let stream = Stream {
+            parts,
+            labels: parts.iter().map(|(f, _)| f.label).collect(),
+            classifier: &first.classifier,
         };
-        let dims = |len: usize| first.renderer.batch_shape(len).dims();
-        // Charges `seconds` of a chunk to its parts by their rows in it.
-        let charge = |counters: &mut [NetCounters],
-                      chunk: &[(usize, usize)],
-                      field: fn(&mut NetCounters) -> &mut f64,
-                      seconds: f64| {
-            for (part, c) in counters.iter_mut().enumerate() {
-                let mine = chunk.iter().filter(|(k, _)| *k == part).count();
-                *field(c) += seconds * mine as f64 / chunk.len() as f64;
-            }
+        let mut tally = Tally(vec![NetCounters::default(); parts.len()]);
+        let result = if first.device_renderer.is_some() {
+            stream.on_device(&chunks, &mut out, &mut tally)
+        } else {
+            stream.overlapped(&chunks, first, &mut out, &mut tally)
         };
-        let result = std::thread::scope(|s| -> Result<(), FunctionError> {
-            let (first_images, dt) = render_chunk(chunks[0]);
-            charge(&mut counters, chunks[0], |c| &mut c.render_seconds, dt);
-            charge(&mut counters, chunks[0], |c| &mut c.render_wait_seconds, dt);
-            let mut current = Some(first_images?);
-            for (k, chunk) in chunks.iter().enumerate() {
-                let images = current.take().expect("rendered");
-                let next = chunks.get(k + 1).map(|c| s.spawn(|| render_chunk(c)));
-                let t = Instant::now();
-                let owners: Vec<usize> = chunk.iter().map(|(part, _)| *part).collect();
-                classify(
-                    &first.classifier,
-                    &images,
-                    dims(chunk.len()),
-                    &owners,
-                    &labels,
-                    &mut out,
-                )?;
-                charge(
-                    &mut counters,
-                    chunk,
-                    |c| &mut c.network_seconds,
-                    t.elapsed().as_secs_f64(),
-                );
-                for (part, c) in counters.iter_mut().enumerate() {
-                    let mine = chunk.iter().filter(|(k, _)| *k == part).count();
-                    if mine > 0 {
-                        c.images += mine;
-                        c.batches += 1;
-                        c.batch_images += chunk.len();
-                    }
-                }
-                if let Some(handle) = next {
-                    let t = Instant::now();
-                    let (r, dt) = handle.join().expect("the render thread panicked");
-                    let waited = t.elapsed().as_secs_f64();
-                    let c = chunks[k + 1];
-                    charge(&mut counters, c, |c| &mut c.render_wait_seconds, waited);
-                    charge(&mut counters, c, |c| &mut c.render_seconds, dt);
-                    current = Some(r?);
-                }
-            }
-            Ok(())
-        });
-        for ((f, _), c) in parts.iter().zip(&counters) {
+        for ((f, _), c) in parts.iter().zip(&tally.0) {
             let mut total = f.counters.lock().unwrap_or_else(|e| e.into_inner());
             total.batches += c.batches;
             total.images += c.images;
@@ -363,29 +349,180 @@ mod torch {
         result.map(|()| out)
     }
 
-    /// One network batch: for image `i`, appends the probability of `labels[owners[i]]` and
-    /// whether it ranked first to `out[owners[i]]`.
-    fn classify(
-        classifier: &Mutex<Classifier>,
-        data: &[f32],
-        dims: [usize; 4],
-        owners: &[usize],
-        labels: &[usize],
-        out: &mut [LabelScores],
-    ) -> Result<(), FunctionError> {
-        let batch = NetBatch::new(data, dims)?;
-        let probs = classifier
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .probabilities(batch)?;
-        for (i, &part) in owners.iter().enumerate().take(probs.batch()) {
+    /// One stream of [`score_parts`]: its parts, their labels and the shared classifier.
+    struct Stream<'p, 'f> {
+        parts: &'p [(&'f ClassifierFunction, &'f DMatrix<f64>)],
+        labels: Vec<usize>,
+        classifier: &'f Mutex<Classifier>,
+    }
+
+    /// What each part of a stream has been charged so far.
+    struct Tally(Vec<NetCounters>);
+
+    impl Tally {
+        /// Charges `seconds` of a chunk to its parts by their rows in it.
+        fn charge(
+            &mut self,
+            chunk: &[(usize, usize)],
+            field: fn(&mut NetCounters) -> &mut f64,
+            seconds: f64,
+        ) {
+            for (part, c) in self.0.iter_mut().enumerate() {
+                let mine = chunk.iter().filter(|(k, _)| *k == part).count();
+                *field(c) += seconds * mine as f64 / chunk.len() as f64;
+            }
+        }
+
+        /// Counts a scored chunk: its images and one batch for every part in it.
+        fn count(&mut self, chunk: &[(usize, usize)]) {
+            for (part, c) in self.0.iter_mut().enumerate() {
+                let mine = chunk.iter().filter(|(k, _)| *k == part).count();
+                if mine > 0 {
+                    c.images += mine;
+                    c.batches += 1;
+                    c.batch_images += chunk.len();
+                }
+            }
+        }
+    }
+
+    impl Stream<'_, '_> {
+        /// A chunk's consecutive rows of one part: `(part, first row, rows)`.
+        fn segments(chunk: &[(usize, usize)]) -> Vec<(usize, usize, usize)> {
+            let mut out = Vec::new();
+            let mut start = 0;
+            while start < chunk.len() {
+                let part = chunk[start].0;
+                let len = chunk[start..]
+                    .iter()
+                    .take_while(|(k, _)| *k == part)
+                    .count();
+                out.push((part, chunk[start].1, len));
+                start += len;
+            }
+            out
+        }
+
+        /// A chunk's renders by the CPU renderer, part segment by part segment, into one
+        /// `[B, 3, H, W]` host buffer, and the seconds it took.
+        fn render_host(&self, chunk: &[(usize, usize)]) -> (Result<Vec<f32>, FunctionError>, f64) {
+            let t = Instant::now();
+            let result = (|| {
+                let mut data: Vec<f32> = Vec::new();
+                for (part, first_row, len) in Self::segments(chunk) {
+                    let (f, points) = self.parts[part];
+                    let images = f.render_rows(points, first_row..first_row + len)?;
+                    if data.is_empty() {
+                        data = images.into_data();
+                    } else {
+                        data.extend_from_slice(images.data());
+                    }
+                }
+                Ok::<_, FunctionError>(data)
+            })();
+            (result, t.elapsed().as_secs_f64())
+        }
+
+        /// A chunk's renders by the parts' device renderers, as one `[B, 3, H, W]` tensor on
+        /// the classifier's device.
+        fn render_device(&self, chunk: &[(usize, usize)]) -> Result<tch::Tensor, FunctionError> {
+            let mut images = Vec::new();
+            for (part, first_row, len) in Self::segments(chunk) {
+                let (f, points) = self.parts[part];
+                let renderer = f.device_renderer.as_ref().expect("a device renderer");
+                let views = f.views(points, first_row..first_row + len);
+                images.push(renderer.render_batch(&f.mesh, &views)?);
+            }
+            Ok(tch::Tensor::f_cat(&images, 0).map_err(TensorRenderError::from)?)
+        }
+
+        /// Every chunk with the CPU renderer, the render of chunk `k + 1` (on another thread)
+        /// overlapping the network on chunk `k`.
+        fn overlapped(
+            &self,
+            chunks: &[&[(usize, usize)]],
+            first: &ClassifierFunction,
+            out: &mut [LabelScores],
+            tally: &mut Tally,
+        ) -> Result<(), FunctionError> {
+            let dims = |len: usize| first.renderer.batch_shape(len).dims();
+            std::thread::scope(|s| {
+                let (first_images, dt) = self.render_host(chunks[0]);
+                tally.charge(chunks[0], |c| &mut c.render_seconds, dt);
+                tally.charge(chunks[0], |c| &mut c.render_wait_seconds, dt);
+                let mut current = Some(first_images?);
+                for (k, chunk) in chunks.iter().enumerate() {
+                    let images = current.take().expect("rendered");
+                    let next = chunks.get(k + 1).map(|c| s.spawn(|| self.render_host(c)));
+                    let t = Instant::now();
+                    let scores = self.classify_host(&images, dims(chunk.len()))?;
+                    record(&scores, chunk, &self.labels, out);
+                    tally.charge(chunk, |c| &mut c.network_seconds, t.elapsed().as_secs_f64());
+                    tally.count(chunk);
+                    if let Some(handle) = next {
+                        let t = Instant::now();
+                        let (r, dt) = handle.join().expect("the render thread panicked");
+                        let waited = t.elapsed().as_secs_f64();
+                        let c = chunks[k + 1];
+                        tally.charge(c, |c| &mut c.render_wait_seconds, waited);
+                        tally.charge(c, |c| &mut c.render_seconds, dt);
+                        current = Some(r?);
+                    }
+                }
+                Ok(())
+            })
+        }
+
+        /// Every chunk with the device renderers: drawn on the device, scored there, only the
+        /// scores copied back. On CUDA the render seconds are the time to queue its kernels;
+        /// their running time lands in the network's seconds (the copy of the scores waits for
+        /// both).
+        fn on_device(
+            &self,
+            chunks: &[&[(usize, usize)]],
+            out: &mut [LabelScores],
+            tally: &mut Tally,
+        ) -> Result<(), FunctionError> {
+            for chunk in chunks {
+                let t = Instant::now();
+                let images = self.render_device(chunk)?;
+                let dt = t.elapsed().as_secs_f64();
+                tally.charge(chunk, |c| &mut c.render_seconds, dt);
+                tally.charge(chunk, |c| &mut c.render_wait_seconds, dt);
+                let t = Instant::now();
+                let scores = self
+                    .classifier
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .probabilities_of(&images)?;
+                record(&scores, chunk, &self.labels, out);
+                tally.charge(chunk, |c| &mut c.network_seconds, t.elapsed().as_secs_f64());
+                tally.count(chunk);
+            }
+            Ok(())
+        }
+
+        /// One network batch of host images.
+        fn classify_host(&self, data: &[f32], dims: [usize; 4]) -> Result<Scores, FunctionError> {
+            let batch = NetBatch::new(data, dims)?;
+            Ok(self
+                .classifier
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .probabilities(batch)?)
+        }
+    }
+
+    /// For image `i` of a scored chunk, appends the probability of its part's label and
+    /// whether it ranked first to `out[part]`.
+    fn record(probs: &Scores, chunk: &[(usize, usize)], labels: &[usize], out: &mut [LabelScores]) {
+        for (i, &(part, _)) in chunk.iter().enumerate().take(probs.batch()) {
             let row = probs.row(i);
             let label = labels[part];
             out[part].probability.push(row[label] as f64);
             // Ties count as top-1 only for the lowest index, as `Scores::top` ranks them.
             out[part].top1.push(probs.top(i, 1)[0].0 == label);
         }
-        Ok(())
     }
 
     /// The functions of several jobs of ONE network (each its mesh, label and finite-difference
@@ -399,7 +536,7 @@ mod torch {
 
     /// Why functions cannot share a network's batches.
     #[derive(Debug, thiserror::Error)]
-    #[error("job {index} cannot share network batches with job 0: its function has another classifier, render size or largest batch")]
+    #[error("job {index} cannot share network batches with job 0: its function has another classifier, render size, largest batch or renderer")]
     pub struct NotShared {
         pub index: usize,
     }

@@ -11,6 +11,7 @@ use semrob::analysis::benchmark::{
 use semrob::analysis::inputs::Fnv64;
 use semrob::analysis::report::SrvrReport;
 use semrob::nets::Precision;
+use semrob::render::RenderBackend;
 use semrob::report::export::{Exporter, Format, Json, Markdown};
 use semrob::report::golden::{GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
@@ -43,6 +44,12 @@ pub struct BenchArgs {
     /// the network's batch-to-batch rounding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub lockstep_jobs: Option<u32>,
+    /// Which renderer draws the networks' inputs: `cpu`, or `device` (on the networks'
+    /// device). Overrides the configuration's `renderer`; default `device` with `--device
+    /// cuda`, `cpu` on the CPU. The same images either way: not part of the results'
+    /// fingerprint.
+    #[arg(long, value_name = "cpu|device")]
+    pub renderer: Option<RenderBackend>,
     /// Override the configuration's `regions`: `network` (the paper's procedure), `map`
     /// (regions on each job's map: an approximation) or `refine` (on the map, then at most
     /// `refine_steps` steps on the network). Part of the results' fingerprint.
@@ -84,6 +91,9 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
             c.refine_steps = Some(k);
         }
         checked = c.check("--regions/--refine-steps")?;
+    }
+    if let Some(backend) = args.renderer {
+        checked.config.renderer = Some(backend);
     }
     let options = args.device.load_options(args.precision)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
@@ -175,7 +185,7 @@ fn print_time_split(dir: &ResultsDir) {
     println!(
         "time of {} jobs: {seconds:.1} s; network {:.1} s ({:.0} %), render {:.1} s ({:.1} s not \
          hidden behind the network, {:.0} %), region math {:.2} s ({:.1} %); {} network \
-         batches, mean batch {:.1} images",
+         batches, mean batch {:.1} images{}",
         with.len(),
         t.network_seconds,
         share(t.network_seconds),
@@ -185,7 +195,9 @@ fn print_time_split(dir: &ResultsDir) {
         t.region_seconds,
         share(t.region_seconds),
         t.batches,
-        t.mean_batch
+        t.mean_batch,
+        t.renderer
+            .map_or_else(String::new, |r| format!("; renderer {r}"))
     );
 }
 

@@ -9,7 +9,7 @@ use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
 use semrob::nets::{Architecture, Device, Label, LoadOptions, Precision};
 use semrob::region::{Observer, RegionSearch, Step};
-use semrob::render::Scene;
+use semrob::render::{RenderBackend, Scene};
 use semrob::runtime::{cores, ThreadPlan};
 use semrob::semantic::{AxisSpec, SemanticParam};
 use serde_json::{json, Value};
@@ -40,7 +40,7 @@ impl DeviceChoice {
         Ok(LoadOptions {
             device: self.device(),
             precision,
-            memory_format: None,
+            ..LoadOptions::default()
         })
     }
 }
@@ -60,6 +60,11 @@ pub struct SceneArgs {
     /// Number format of the network: f32, or bf16 / f16 on CUDA.
     #[arg(long, default_value_t = Precision::F32)]
     pub precision: Precision,
+    /// Which renderer draws the network's inputs: `cpu`, or `device` (on the network's
+    /// device, no host round trip). The same images either way. Default: `device` with
+    /// `--device cuda`, `cpu` on the CPU.
+    #[arg(long, value_name = "cpu|device")]
+    pub renderer: Option<RenderBackend>,
     /// Image side in pixels (default: the network's input size).
     #[arg(long)]
     pub size: Option<u32>,
@@ -83,6 +88,12 @@ pub struct SceneArgs {
 }
 
 impl SceneArgs {
+    /// The renderer asked for, else the device's default.
+    pub fn backend(&self) -> RenderBackend {
+        self.renderer
+            .unwrap_or_else(|| RenderBackend::default_for(self.device == DeviceChoice::Cuda))
+    }
+
     pub fn scene(&self) -> Scene {
         Scene {
             azimuth_deg: self.azimuth,
@@ -116,6 +127,7 @@ pub fn load_function(
         load_classifier(arch, weights.map(|p| p.as_path()), options)?;
     let s = scene.scene();
     let function = ClassifierFunction::new(mesh, classifier, scene.label.index(), params, s)
+        .and_then(|f| f.with_renderer(scene.backend()))
         .with_context(|| format!("{model} on {}", scene.mesh))?;
     let meta = json!({
         "model": arch.name(),
@@ -125,6 +137,7 @@ pub fn load_function(
         "label_name": semrob::nets::imagenet_classes().get(scene.label.index()),
         "scene": function.scene(),
         "image_size": function.renderer().options().size,
+        "renderer": function.backend(),
     });
     Ok(LoadedFunction { function, meta })
 }

@@ -72,6 +72,10 @@ pub struct LoadOptions {
     pub precision: Precision,
     /// `None`: [`MemoryFormat::preferred`] for the architecture and device.
     pub memory_format: Option<MemoryFormat>,
+    /// Run each batch norm after its convolution, as the checkpoint spells the network,
+    /// instead of folding it into the convolution at load (the default). For measuring what
+    /// folding gains and checking that it changes nothing beyond rounding.
+    pub keep_batch_norm: bool,
 }
 
 impl From<Device> for LoadOptions {
@@ -318,9 +322,11 @@ impl Classifier {
     }
 
     /// Turns loaded weights into inference weights: batch norms folded (in f64, from the f32
-    /// weights), then the precision, then the layout of every convolution weight.
+    /// weights; unless `keep_batch_norm`), then the precision, then the layout of every convolution weight.
     fn prepare(&mut self, options: LoadOptions) -> Result<(), NetError> {
-        self.folds.fold()?;
+        if !options.keep_batch_norm {
+            self.folds.fold()?;
+        }
         match options.precision {
             Precision::F32 => {}
             Precision::Bf16 => self.vs.bfloat16(),
@@ -369,6 +375,12 @@ impl Classifier {
 
     pub fn precision(&self) -> Precision {
         self.precision
+    }
+
+    /// The libtorch device the weights live on: where [`Classifier::classify_tensor`] wants
+    /// its images.
+    pub fn tch_device(&self) -> tch::Device {
+        self.device
     }
 
     pub fn memory_format(&self) -> MemoryFormat {
@@ -452,9 +464,14 @@ impl Classifier {
 
     /// Softmax probabilities `[B, 1000]`.
     pub fn probabilities(&self, batch: ImageBatch) -> Result<Scores, NetError> {
-        let p = self.classify_tensor(&batch.tensor(self.device))?;
+        self.probabilities_of(&batch.tensor(self.device))
+    }
+
+    /// Softmax probabilities `[B, 1000]` of a batch that is already a tensor on this
+    /// classifier's device (as [`Classifier::classify_tensor`]), copied to the host.
+    pub fn probabilities_of(&self, images: &Tensor) -> Result<Scores, NetError> {
         Ok(Scores {
-            values: to_vec(&p)?,
+            values: to_vec(&self.classify_tensor(images)?)?,
         })
     }
 

@@ -16,8 +16,10 @@
 //! * [`Renderer`]: views → [`ImageBatch`] `[B, 3, H, W]`, in parallel over views (rayon),
 //!   bit-identical whatever the thread count.
 //! * [`TensorRenderer`] (feature `torch`): the same images from libtorch tensor operations on
-//!   any device, `[B, 3, H, W]` on that device (module `tensor`).
+//!   any device, `[B, 3, H, W]` on that device (module `tensor`); [`RenderBackend`] names
+//!   which of the two draws a network's inputs.
 
+mod backend;
 mod camera;
 pub mod dataset;
 pub mod fixtures;
@@ -32,6 +34,7 @@ mod vec3;
 use rayon::prelude::*;
 use thiserror::Error;
 
+pub use backend::{RenderBackend, UnknownBackend};
 pub use camera::{Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGLE_DEG};
 pub use image::{BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError};

@@ -46,7 +46,7 @@ map_axes = ["azimuth:0:360:90"]
 
 /// The golden report of [`SMALL`], compared by the one golden rule
 /// (`semrob::report::golden`, 1e-6 + 1e-4·|golden|). Regenerate after a deliberate change:
-/// `SEMROB_BLESS=1 cargo test --test e2e_cli`, then review `git diff golden/`.
+/// `SEMROB_BLESS=1 cargo test --test cli srvr_small`, then review `git diff golden/`.
 const SMALL_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/golden/e2e/srvr_small.json");
 
 #[test]
@@ -66,8 +66,8 @@ fn srvr_small_config_golden_rerun_shards_and_merge() {
     );
     if let Err(e) = check_golden(
         Path::new(SMALL_GOLDEN),
-        "SRVR report of the small configuration of tests/e2e_cli.rs (Lite0, two fixtures); \
-         regenerate: SEMROB_BLESS=1 cargo test --test e2e_cli",
+        "SRVR report of the small configuration of tests/cli/srvr.rs (Lite0, two fixtures); \
+         regenerate: SEMROB_BLESS=1 cargo test --test cli srvr_small",
         &report,
         bless_requested(),
     ) {
@@ -237,6 +237,19 @@ fn bad_inputs_exit_2_with_a_clear_message() {
                 "/no/such/weights.pth",
             ],
             "/no/such/weights.pth",
+        ),
+        (
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+                "--renderer",
+                "gpu",
+            ],
+            "unknown renderer \"gpu\"",
         ),
         (
             vec!["map", "fixture:vase", "--model", "lenet", "--label", "883"],
@@ -510,6 +523,59 @@ fn a_failing_job_in_a_lockstep_wave_keeps_the_finished_one() {
 /// Refine mode through the binary on [`SMALL`]: each run grows on the job's 4-point map,
 /// then goes on for at most 3 network steps; the report, the job files and the page say so,
 /// a rerun resumes, and another budget is another results folder.
+/// The device renderer (here on CPU libtorch), chosen by the configuration's `renderer`,
+/// gives the golden report of the CPU renderer (the same images), names itself in the jobs'
+/// telemetry and in the time split, keeps the results' fingerprint, and `--renderer`
+/// overrides the key.
+#[test]
+fn the_device_renderer_gives_the_small_configurations_golden_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = SMALL.replace("batch = 8\n", "batch = 8\nrenderer = \"device\"\n");
+    assert_ne!(config, SMALL);
+    std::fs::write(dir.join("device.toml"), config).unwrap();
+    let telemetry = |folder: &str| -> Value {
+        let job = std::fs::read_to_string(
+            dir.join(folder)
+                .join("jobs/efficientnet-lite0/vase/vase.json"),
+        )
+        .unwrap();
+        serde_json::from_str::<Value>(&job).unwrap()["telemetry"].clone()
+    };
+    let o = semrob_in(
+        &["srvr", "device.toml", "--results", "device", "--json"],
+        dir,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    if let Err(e) = check_golden(Path::new(SMALL_GOLDEN), "", &report, false) {
+        panic!("the device renderer: {e}");
+    }
+    assert_eq!(telemetry("device")["renderer"], "device");
+
+    let o = semrob_in(
+        &[
+            "srvr",
+            "device.toml",
+            "--results",
+            "cpu",
+            "--renderer",
+            "cpu",
+        ],
+        dir,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("renderer cpu"), "{out}");
+    assert_eq!(telemetry("cpu")["renderer"], "cpu");
+    let stamp = |folder: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(folder).join("stamp.json")).unwrap())
+            .unwrap()
+    };
+    assert_eq!(stamp("cpu")["config_hash"], stamp("device")["config_hash"]);
+}
+
 #[test]
 fn refine_mode_grows_on_the_map_then_on_the_network() {
     let tmp = tempfile::tempdir().unwrap();

@@ -76,9 +76,10 @@ fn a_batch_of_points_scores_like_the_points_one_by_one() {
         assert!((one - batch[j]).abs() < 1e-5, "{j}: {one} vs {}", batch[j]);
         assert!((0.0..=1.0).contains(&one));
     }
+    let err = f.evaluate(&points, 1).unwrap_err();
     assert!(
-        f.evaluate(&points, 1).is_err(),
-        "a black box has no gradients"
+        matches!(err, semrob::semantic::EvalError::NoGradients),
+        "a black box has no gradients: {err}"
     );
 }
 
@@ -188,5 +189,101 @@ fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
     let err = SharedNetwork::new(vec![fd(&vase), fd(&other_batch)])
         .err()
         .expect("another largest batch");
+    assert_eq!(err.index, 1);
+}
+
+/// The device renderer (here on CPU libtorch) feeds the network the CPU renderer's images:
+/// the same scores in a shared stream of two meshes, with the same chunks counted, and a
+/// function of each renderer cannot share one stream.
+#[test]
+fn the_device_renderer_scores_as_the_cpu_renderer() {
+    use semrob::analysis::function::SharedNetwork;
+    use semrob::analysis::lockstep::{JointBatch, JointFunction};
+    use semrob::render::RenderBackend;
+    use std::sync::{Arc, Mutex};
+
+    let classifier = Arc::new(Mutex::new(
+        Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)
+            .expect("scripts/setup.sh fetches the Lite0 weights"),
+    ));
+    let scene = Scene {
+        size: Some(64),
+        supersampling: 2,
+        ..Scene::default()
+    };
+    let params = vec![SemanticParam::Azimuth, SemanticParam::Elevation];
+    let job = |fixture: &str, label: usize, backend: RenderBackend| {
+        ClassifierFunction::shared(
+            load_mesh(fixture).unwrap(),
+            classifier.clone(),
+            label,
+            params.clone(),
+            scene,
+        )
+        .unwrap()
+        .with_batch(4)
+        .unwrap()
+        .with_renderer(backend)
+        .unwrap()
+    };
+    let vase_points = DMatrix::from_row_slice(3, 2, &[130.0, 30.0, 50.0, 20.0, 310.0, 50.0]);
+    let mug_points = DMatrix::from_row_slice(2, 2, &[200.0, 15.0, 20.0, 60.0]);
+    let mut values = Vec::new();
+    for backend in RenderBackend::ALL {
+        let (vase, mug) = (
+            job("fixture:vase", 883, backend),
+            job("fixture:mug", 504, backend),
+        );
+        assert_eq!((vase.backend(), mug.backend()), (backend, backend));
+        let fd = |f| FiniteDifference::uniform(f, 1.0).unwrap();
+        let shared = SharedNetwork::new(vec![fd(&vase), fd(&mug)]).unwrap();
+        let results = shared.evaluate_joint(&[
+            JointBatch {
+                search: 0,
+                points: &vase_points,
+                gradient_rows: 1,
+            },
+            JointBatch {
+                search: 1,
+                points: &mug_points,
+                gradient_rows: 0,
+            },
+        ]);
+        let [v, m] = <[_; 2]>::try_from(results).unwrap();
+        let (v, m) = (v.unwrap(), m.unwrap());
+        // 3 + 1·2·2 = 7 vase renders, then 2 mug renders: chunks of 4, 4 (mixed) and 1.
+        let (cv, cm) = (vase.counters(), mug.counters());
+        assert_eq!((cv.images, cv.batches, cv.batch_images), (7, 2, 8));
+        assert_eq!((cm.images, cm.batches, cm.batch_images), (2, 2, 5));
+        values.push((v.values, v.gradients.unwrap(), m.values));
+    }
+    let (cpu, device) = (&values[0], &values[1]);
+    // Pixel-equal images give the network the same input: measured equal to the last bit;
+    // 1e-6 leaves room for a kernel that sums in another order for another memory layout.
+    assert!(
+        (&cpu.0 - &device.0).amax() <= 1e-6,
+        "{} vs {}",
+        cpu.0,
+        device.0
+    );
+    assert!(
+        (&cpu.1 - &device.1).amax() <= 1e-6,
+        "{} vs {}",
+        cpu.1,
+        device.1
+    );
+    assert!(
+        (&cpu.2 - &device.2).amax() <= 1e-6,
+        "{} vs {}",
+        cpu.2,
+        device.2
+    );
+
+    let fd = |f| FiniteDifference::uniform(f, 1.0).unwrap();
+    let vase = job("fixture:vase", 883, RenderBackend::Cpu);
+    let mug = job("fixture:mug", 504, RenderBackend::Device);
+    let err = SharedNetwork::new(vec![fd(&vase), fd(&mug)])
+        .err()
+        .expect("another renderer");
     assert_eq!(err.index, 1);
 }

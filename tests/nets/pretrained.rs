@@ -153,6 +153,18 @@ fn channels_last_gives_the_scores_of_the_contiguous_layout() {
 }
 
 #[test]
+fn folded_batch_norm_gives_the_scores_of_the_separate_layers() {
+    let folded = lite0_probabilities(LoadOptions::default());
+    let separate = lite0_probabilities(LoadOptions {
+        keep_batch_norm: true,
+        ..LoadOptions::default()
+    });
+    let diff = max_abs_diff(&folded.values, &separate.values);
+    eprintln!("efficientnet-lite0: folded against separate batch norm, max |Δp| {diff:.2e}");
+    assert!(diff <= 1e-5, "{diff}");
+}
+
+#[test]
 fn bfloat16_scores_drift_from_f32_by_less_than_01_with_the_same_best_class() {
     let f32 = lite0_probabilities(LoadOptions::default());
     let bf16 = lite0_probabilities(LoadOptions {

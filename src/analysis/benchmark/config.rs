@@ -8,7 +8,7 @@ use crate::analysis::inputs::Fnv64;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::region::{HyperParams, Method, Region};
 use crate::render::fixtures;
-use crate::render::Scene;
+use crate::render::{RenderBackend, Scene};
 use crate::semantic::{check_axes, AxisSpec};
 
 /// Why a configuration was refused; names the field and the value.
@@ -306,6 +306,11 @@ pub struct SrvrConfig {
     /// of at most this many images.
     #[serde(default = "default_batch")]
     pub batch: usize,
+    /// Which renderer draws the networks' inputs: `"cpu"` or `"device"` (default: `device`
+    /// when the networks run on CUDA, `cpu` on the CPU; `--renderer` overrides it). The images
+    /// are the same either way, so it is not part of the results' fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renderer: Option<RenderBackend>,
 }
 
 /// A configuration with its parsed axes, domain and starts, all checked.
@@ -343,9 +348,14 @@ impl SrvrConfig {
 
     /// The fingerprint of everything that determines results (this configuration's
     /// canonical JSON); weights fingerprints are added by the runner.
+    /// The renderer is left out: both draw the same images.
     pub fn fingerprint(&self) -> String {
+        let results = SrvrConfig {
+            renderer: None,
+            ..self.clone()
+        };
         Fnv64::of(
-            serde_json::to_string(self)
+            serde_json::to_string(&results)
                 .expect("serialisable")
                 .as_bytes(),
         )
@@ -701,6 +711,21 @@ mod tests {
             let e = err(&text);
             assert!(e.contains(field), "{field}: {e}");
         }
+    }
+
+    #[test]
+    fn the_renderer_key_is_read_checked_and_left_out_of_the_fingerprint() {
+        let plain = SrvrConfig::from_toml(MINIMAL, "t").unwrap();
+        assert_eq!(plain.config.renderer, None);
+        for backend in RenderBackend::ALL {
+            let c = SrvrConfig::from_toml(&format!("{MINIMAL}\nrenderer = \"{backend}\""), "t")
+                .unwrap();
+            assert_eq!(c.config.renderer, Some(backend));
+            // The same images either way: the same results folder and golden fingerprints.
+            assert_eq!(c.config.fingerprint(), plain.config.fingerprint());
+        }
+        let e = err(&format!("{MINIMAL}\nrenderer = \"gpu\""));
+        assert!(e.contains("renderer") && e.contains("gpu"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::config::SrvrConfig;
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
+use crate::render::RenderBackend;
 use crate::report::write_atomic;
 use serde::{Deserialize, Serialize};
 
@@ -113,13 +114,19 @@ pub struct JobTelemetry {
     pub region_seconds: f64,
     /// Lockstep rounds of the region runs (one function call each).
     pub rounds: usize,
+    /// Which renderer drew the images (absent in older results; in a total, absent when the
+    /// jobs used different ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renderer: Option<RenderBackend>,
 }
 
 impl JobTelemetry {
     /// The sum over several jobs (`mean_batch` recomputed).
     pub fn total<'a>(all: impl IntoIterator<Item = &'a JobTelemetry>) -> JobTelemetry {
         let mut t = JobTelemetry::default();
+        let mut renderers = Vec::new();
         for x in all {
+            renderers.push(x.renderer);
             t.batches += x.batches;
             t.images += x.images;
             t.batch_images += x.batch_images.max(x.images);
@@ -129,6 +136,10 @@ impl JobTelemetry {
             t.region_seconds += x.region_seconds;
             t.rounds += x.rounds;
         }
+        t.renderer = match renderers.split_first() {
+            Some((first, rest)) if rest.iter().all(|r| r == first) => *first,
+            _ => None,
+        };
         t.mean_batch = if t.batches == 0 {
             0.0
         } else {
@@ -413,6 +424,7 @@ mod tests {
             network_seconds: 4.0,
             region_seconds: 0.1,
             rounds: 2,
+            renderer: Some(RenderBackend::Cpu),
         };
         let new = JobResult {
             telemetry: Some(t),
@@ -422,6 +434,17 @@ mod tests {
         assert_eq!(back, new);
         let sum = JobTelemetry::total([&t, &t]);
         assert_eq!((sum.batches, sum.images, sum.mean_batch), (6, 180, 30.0));
+        // The total names the renderer only when every job used the same one.
+        assert_eq!(sum.renderer, Some(RenderBackend::Cpu));
+        let device = JobTelemetry {
+            renderer: Some(RenderBackend::Device),
+            ..t
+        };
+        assert_eq!(JobTelemetry::total([&t, &device]).renderer, None);
+        assert_eq!(
+            JobTelemetry::total([&device]).renderer,
+            Some(RenderBackend::Device)
+        );
         // A job that shared its 3 batches of 120 images with another job (its 90 images in
         // them); and one written before `batch_images` existed (read as 0: its own images).
         let shared = JobTelemetry {

@@ -25,6 +25,7 @@ use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, LoadOptions, NetError, UnknownModel};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, DatasetError, ShapeKey};
+use crate::render::RenderBackend;
 use crate::semantic::AxisSpec;
 use crate::semantic::{Grid, GridProblem};
 
@@ -228,6 +229,11 @@ pub fn run_jobs(
     lockstep_jobs: usize,
     on_event: &mut dyn FnMut(JobEvent),
 ) -> Result<(), BenchError> {
+    // The configuration's renderer, else the device's default: the renders are the same.
+    let backend =
+        plan.checked.config.renderer.unwrap_or_else(|| {
+            RenderBackend::default_for(options.device == crate::nets::Device::Cuda)
+        });
     let mut pending: Vec<&PlannedJob> = Vec::new();
     for (index, job) in plan.jobs.iter().enumerate() {
         if !shard.holds(index) {
@@ -265,7 +271,7 @@ pub fn run_jobs(
                     cl
                 }
             };
-            run_wave(plan, dir, wave, &classifier, on_event)?;
+            run_wave(plan, dir, wave, &classifier, backend, on_event)?;
         }
     }
     Ok(())
@@ -293,6 +299,7 @@ fn map_job<'a>(
     dir: &ResultsDir,
     job: &'a PlannedJob,
     classifier: &Arc<Mutex<Classifier>>,
+    backend: RenderBackend,
 ) -> Result<Mapped<'a>, BenchError> {
     let c = &plan.checked;
     let start = Instant::now();
@@ -300,7 +307,8 @@ fn map_job<'a>(
     let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
     let f =
         ClassifierFunction::shared(mesh, classifier.clone(), job.label, params, c.config.render)?
-            .with_batch(c.config.batch)?;
+            .with_batch(c.config.batch)?
+            .with_renderer(backend)?;
     let counted = f.counters();
     let meta = json!({
         "kind": "nsm",
@@ -344,6 +352,7 @@ fn run_wave(
     dir: &ResultsDir,
     wave: &[&PlannedJob],
     classifier: &Arc<Mutex<Classifier>>,
+    backend: RenderBackend,
     on_event: &mut dyn FnMut(JobEvent),
 ) -> Result<(), BenchError> {
     let c = &plan.checked;
@@ -353,7 +362,7 @@ fn run_wave(
     let mut failed: Option<BenchError> = None;
     for &job in wave {
         on_event(JobEvent::Started(&job.id));
-        match map_job(plan, dir, job, classifier) {
+        match map_job(plan, dir, job, classifier, backend) {
             Ok(m) => mapped.push(m),
             Err(e) => {
                 failed = Some(e);
@@ -467,6 +476,7 @@ fn run_wave(
                 network_seconds: net.network_seconds,
                 region_seconds: stats.region_seconds,
                 rounds: stats.rounds,
+                renderer: Some(m.f.backend()),
             }),
         };
         dir.save(&result)?;
