@@ -6,7 +6,7 @@
 # shapenet10.tar.xz, fonts/ and syslibs/. Weights that do not fit in one call's carry (64 MiB)
 # can come in a later call in any folder .gpu-*/weights/ (e.g. .gpu-l2/weights/).
 #
-# Usage: scripts/gpu-check.sh [check|shapenet|all]      (default: all)
+# Usage: scripts/gpu-check.sh [check|shapenet|device|all]      (default: all)
 #   check     versions and nvidia-smi; classify a render on cuda and cpu; the paper's 3° map
 #             (4 080 points) of a fixture on cuda at batch MAP_BATCH and at 64; a cpu/cuda
 #             parity map; the paper's four torchvision networks' images/s
@@ -16,6 +16,11 @@
 #             table (every network of the configuration; their weights must all be here);
 #             then configs/agreement.toml in map mode and in network mode (map vs network,
 #             issue 9) until the budget is spent (finished jobs are kept).
+#   device    issue 20: the paper's 3° map of a fixture with the device renderer and with the
+#             CPU renderer, and of a ShapeNet aeroplane with the device renderer (images/s);
+#             the fixture's 3° map in bf16 and f16 against f32 (score drift); the network-mode
+#             aeroplane job of configs/agreement.toml (shard 1/5) with the device renderer;
+#             GPU utilisation per step (util-STEP lines).
 # Work is kept in /tmp/semrob-gpu between calls on a warm machine: a second call reuses the
 # unpacked binary, weights and meshes, and resumes unfinished results folders.
 # ShapeNet10 is unpacked to ../shared/data/shapenet10 (where the committed configurations
@@ -32,8 +37,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 PHASE=${1:-all}
-case "$PHASE" in check | shapenet | all) ;; *)
-    echo "usage: $0 [check|shapenet|all]" >&2
+case "$PHASE" in check | shapenet | device | all) ;; *)
+    echo "usage: $0 [check|shapenet|device|all]" >&2
     exit 2
     ;;
 esac
@@ -149,7 +154,7 @@ finish() {
     echo "total seconds=$(($(date +%s) - T0))" | tee -a "$TIMINGS"
     cat "$TIMINGS"
     tar_results "$PHASE-results" "results-$PHASE"
-    if [[ $PHASE != check ]]; then
+    if [[ $PHASE == shapenet || $PHASE == all ]]; then
         tar_results agree agree --exclude=renders --exclude=traces
         # Traces are about 1 MB per job: they would push the tarball over the 16 MiB that
         # come back from a device call (and collide with the phase's own shapenet-results).
@@ -226,9 +231,71 @@ shapenet_phase() {
         --device cuda --results "$W/agree/network"
 }
 
+# util_of NAME: the mean and largest GPU utilisation over a finished step's seconds.
+util_of() {
+    local start seconds
+    start=$(sed -n "s/^$1 rc=[0-9]* seconds=[0-9.]* start=\(.*\)$/\1/p" "$TIMINGS" | tail -n 1)
+    seconds=$(sed -n "s/^$1 rc=[0-9]* seconds=\([0-9.]*\) .*/\1/p" "$TIMINGS" | tail -n 1)
+    [[ -z "$start" || -z "$seconds" ]] && return 0
+    awk -F', ' -v n="$1" -v a="$start" -v s="$seconds" '
+        function sec(t) { split(t, x, ":"); return x[1] * 3600 + x[2] * 60 + x[3] }
+        $2 ~ /^[0-9]+ %/ { split($1, d, " "); t = sec(substr(d[2], 1, 8)); b = sec(a)
+            if (t >= b && t <= b + s) { k++; u = $2 + 0; sum += u; if (u > m) m = u } }
+        END { if (k) printf "util-%s: mean %.1f %%, max %d %% over %d samples\n", n, sum / k, m, k }' \
+        "$R/util.csv" | tee -a "$TIMINGS"
+}
+
+device_phase() {
+    # --- the paper's 3° map (4 080 points) of a fixture, each renderer ----------------------
+    for r in device cpu; do
+        step "map3-$r" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" \
+            --device cuda --renderer "$r" --out-dir "$R/map3-$r" --json >"$R/map3-$r.stdout"
+        rate "map3-$r" 4080
+        util_of "map3-$r"
+    done
+    # --- and of a ShapeNet mesh (the first aeroplane; ImageNet 404 airliner) ---------------
+    local plane
+    plane=$(ls -d "$DATA"/shapenet10/aeroplane/*/models/model_normalized.obj 2>/dev/null | head -n 1)
+    step map3-shapenet-device 180 "$BIN" map "$plane" --label 404 "${NET[@]}" --batch "$MAP_BATCH" \
+        --device cuda --renderer device --out-dir "$R/map3-plane" --json >"$R/map3-plane.stdout"
+    rate map3-shapenet-device 4080
+    util_of map3-shapenet-device
+    # --- precision: the fixture's 3° map in bf16 and f16, drift against f32 ----------------
+    for p in bf16 f16; do
+        step "map3-$p" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" \
+            --device cuda --precision "$p" --out-dir "$R/map3-$p" --json >"$R/map3-$p.stdout"
+        rate "map3-$p" 4080
+    done
+    timeout 60 "$PY" - "$R" <<'PY' | tee -a "$TIMINGS"
+import glob, json, sys
+r = sys.argv[1]
+def flat(v):
+    return [y for x in v for y in flat(x)] if isinstance(v, list) else [v]
+def values(name):
+    paths = glob.glob(f"{r}/{name}/*.json")
+    return flat(json.load(open(paths[0]))["values"]) if paths else None
+f32 = values("map3-device")
+for p in ["cpu", "bf16", "f16"]:
+    other = values(f"map3-{p}")
+    if f32 is None or other is None:
+        print(f"drift {p}: not measured (a map is missing)")
+        continue
+    d = [abs(a - b) for a, b in zip(f32, other)]
+    print(f"drift {p} against f32 (device renderer): {len(d)} points, max |Δ| {max(d):.3g}, "
+          f"mean |Δ| {sum(d) / len(d):.3g}")
+PY
+    # --- the network-mode aeroplane job (4 starts × 3 methods × 800 steps) ------------------
+    step agree-network-device 300 "$BIN" srvr configs/agreement.toml --regions network \
+        --device cuda --renderer device --shard 1/5 --results "$R/agree-device" \
+        >"$R/agree-device.stdout"
+    grep -h "^time of" "$R/agree-device.stdout" | tee -a "$TIMINGS"
+    util_of agree-network-device
+}
+
 case "$PHASE" in
 check) check_phase ;;
 shapenet) shapenet_phase ;;
+device) device_phase ;;
 all)
     check_phase
     shapenet_phase
