@@ -246,25 +246,32 @@ util_of() {
 }
 
 device_phase() {
+    # DEVICE and MAP3_AXES exist for a dry run of this phase on a CPU (coarse axes); the
+    # figures come from the defaults.
+    local DEVICE=${DEVICE:-cuda} MAP3_AXES=${MAP3_AXES:-azimuth:0:360:3,elevation:-10:90:3}
+    local points
+    points=$(awk -v a="$MAP3_AXES" 'BEGIN { n = split(a, x, ","); p = 1
+        for (i = 1; i <= n; i++) { split(x[i], y, ":"); p *= int((y[3] - y[2]) / y[4] + 0.5) + (y[1] ~ /azimuth/ ? 0 : 1) }
+        print p }')
     # --- the paper's 3° map (4 080 points) of a fixture, each renderer ----------------------
     for r in device cpu; do
-        step "map3-$r" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" \
-            --device cuda --renderer "$r" --out-dir "$R/map3-$r" --json >"$R/map3-$r.stdout"
-        rate "map3-$r" 4080
+        step "map3-$r" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" --axes "$MAP3_AXES" \
+            --device "$DEVICE" --renderer "$r" --out-dir "$R/map3-$r" --json >"$R/map3-$r.stdout"
+        rate "map3-$r" "$points"
         util_of "map3-$r"
     done
     # --- and of a ShapeNet mesh (the first aeroplane; ImageNet 404 airliner) ---------------
     local plane
     plane=$(ls -d "$DATA"/shapenet10/aeroplane/*/models/model_normalized.obj 2>/dev/null | head -n 1)
-    step map3-shapenet-device 180 "$BIN" map "$plane" --label 404 "${NET[@]}" --batch "$MAP_BATCH" \
-        --device cuda --renderer device --out-dir "$R/map3-plane" --json >"$R/map3-plane.stdout"
-    rate map3-shapenet-device 4080
+    step map3-shapenet-device 180 "$BIN" map "$plane" --label 404 "${NET[@]}" --batch "$MAP_BATCH" --axes "$MAP3_AXES" \
+        --device "$DEVICE" --renderer device --out-dir "$R/map3-plane" --json >"$R/map3-plane.stdout"
+    rate map3-shapenet-device "$points"
     util_of map3-shapenet-device
     # --- precision: the fixture's 3° map in bf16 and f16, drift against f32 ----------------
     for p in bf16 f16; do
-        step "map3-$p" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" \
-            --device cuda --precision "$p" --out-dir "$R/map3-$p" --json >"$R/map3-$p.stdout"
-        rate "map3-$p" 4080
+        step "map3-$p" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" --axes "$MAP3_AXES" \
+            --device "$DEVICE" --precision "$p" --out-dir "$R/map3-$p" --json >"$R/map3-$p.stdout"
+        rate "map3-$p" "$points"
     done
     timeout 60 "$PY" - "$R" <<'PY' | tee -a "$TIMINGS"
 import glob, json, sys
@@ -286,7 +293,7 @@ for p in ["cpu", "bf16", "f16"]:
 PY
     # --- the network-mode aeroplane job (4 starts × 3 methods × 800 steps) ------------------
     step agree-network-device 300 "$BIN" srvr configs/agreement.toml --regions network \
-        --device cuda --renderer device --shard 1/5 --results "$R/agree-device" \
+        --device "$DEVICE" --renderer device --shard 1/5 --results "$R/agree-device" \
         >"$R/agree-device.stdout"
     grep -h "^time of" "$R/agree-device.stdout" | tee -a "$TIMINGS"
     util_of agree-network-device
