@@ -3,6 +3,7 @@
 //! The paper's code takes 164 ms per run on such a map (PEERS.md): 800 steps × 8 corners.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use semrob::region::Goal;
 use semrob::region::{find_region, HyperParams, Method, Region};
 use semrob::semantic::paper_axes;
 use semrob::semantic::Grid;
@@ -36,7 +37,8 @@ fn bench(c: &mut Criterion) {
         for method in Method::ALL {
             group.bench_function(format!("{method}/{label}"), |b| {
                 b.iter(|| {
-                    find_region(&grid, method, &domain, &[130.0, 30.0], &hyper, false).unwrap()
+                    find_region(&grid, method, &domain, &[130.0, 30.0], &hyper, Goal::Robust)
+                        .unwrap()
                 })
             });
         }

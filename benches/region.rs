@@ -6,6 +6,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nalgebra::{DMatrix, DVector};
+use semrob::region::Goal;
 use semrob::region::{
     find_region, naive_direction, oir_b_direction, oir_w_direction, HyperParams, Method, Region,
 };
@@ -50,7 +51,8 @@ fn driver_step(c: &mut Criterion) {
         for method in Method::ALL {
             group.bench_with_input(BenchmarkId::new(method.as_str(), n), &n, |b, _| {
                 b.iter(|| {
-                    find_region(&f, method, &domain, black_box(&init), &hyper, false).unwrap()
+                    find_region(&f, method, &domain, black_box(&init), &hyper, Goal::Robust)
+                        .unwrap()
                 })
             });
         }
@@ -77,7 +79,7 @@ fn full_run(c: &mut Criterion) {
                     &domain,
                     black_box(&[130.0, 30.0]),
                     &hyper,
-                    false,
+                    Goal::Robust,
                 )
                 .unwrap()
             })
@@ -95,7 +97,7 @@ fn full_run(c: &mut Criterion) {
                 &domain,
                 black_box(&[130.0, 30.0]),
                 &faces,
-                false,
+                Goal::Robust,
             )
             .unwrap()
         })

@@ -413,6 +413,32 @@ pub struct Step {
     pub stop: Option<StopReason>,
 }
 
+/// What a region is sought for (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Regions where `f` (the true label's score) stays high.
+    #[default]
+    Robust,
+    /// Regions where `1 − f` stays high: the network is fooled throughout.
+    Adversarial,
+}
+
+impl Goal {
+    /// `Adversarial` when `adversarial`, else `Robust`.
+    pub fn from_adversarial(adversarial: bool) -> Goal {
+        if adversarial {
+            Goal::Adversarial
+        } else {
+            Goal::Robust
+        }
+    }
+
+    pub fn is_adversarial(self) -> bool {
+        self == Goal::Adversarial
+    }
+}
+
 /// One region run in ask/tell form (SPEC §3): [`RunState::ask`] gives the batch of the next
 /// step, [`RunState::tell`] takes its values (and gradients) and steps. Whoever holds the run
 /// decides how the batch is evaluated: [`find_region`] calls `f` for one run; a lockstep
@@ -422,7 +448,7 @@ pub struct RunState {
     method: Method,
     hyper: HyperParams,
     domain: Region,
-    adversarial: bool,
+    goal: Goal,
     stepper: Stepper,
     region: Region,
     iterations: usize,
@@ -434,7 +460,7 @@ pub struct RunState {
 }
 
 impl RunState {
-    /// A run of `method` from `init` on `f` (on `1 − f` when `adversarial`), checked before
+    /// A run of `method` from `init` on `f` (on `1 − f` for [`Goal::Adversarial`]), checked before
     /// any evaluation; `f` only lends its dimension and whether it provides gradients.
     ///
     /// The start box is `[init − ε, init + ε]` projected like every step, so a start on the
@@ -445,19 +471,13 @@ impl RunState {
         domain: &Region,
         init: &[f64],
         hyper: &HyperParams,
-        adversarial: bool,
+        goal: Goal,
     ) -> Result<RunState, RegionError> {
         validate(f, method, domain, Start::Point(init), hyper)?;
         let eps = hyper.epsilon;
         let u0 = DVector::from_column_slice(init);
         let start = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
-        Ok(RunState::starting_at(
-            method,
-            domain,
-            start,
-            hyper,
-            adversarial,
-        ))
+        Ok(RunState::starting_at(method, domain, start, hyper, goal))
     }
 
     /// A run of `method` that starts from the box `start` instead of a point: inside the
@@ -471,7 +491,7 @@ impl RunState {
         domain: &Region,
         start: &Region,
         hyper: &HyperParams,
-        adversarial: bool,
+        goal: Goal,
     ) -> Result<RunState, RegionError> {
         validate(f, method, domain, Start::Box(start), hyper)?;
         Ok(RunState::starting_at(
@@ -479,7 +499,7 @@ impl RunState {
             domain,
             start.clone(),
             hyper,
-            adversarial,
+            goal,
         ))
     }
 
@@ -489,13 +509,13 @@ impl RunState {
         domain: &Region,
         start: Region,
         hyper: &HyperParams,
-        adversarial: bool,
+        goal: Goal,
     ) -> RunState {
         RunState {
             method,
             hyper: *hyper,
             domain: domain.clone(),
-            adversarial,
+            goal,
             stepper: Stepper::new(method, domain.dim(), hyper.face_points),
             region: start,
             iterations: 0,
@@ -561,7 +581,7 @@ impl RunState {
             .pending
             .take()
             .expect("RunState::tell without a batch from RunState::ask");
-        let e = if self.adversarial {
+        let e = if self.goal.is_adversarial() {
             Evaluation {
                 values: e.values.map(|v| 1.0 - v),
                 gradients: e.gradients.map(|g| -g),
@@ -659,7 +679,7 @@ impl Observer for TraceRecorder {
     }
 }
 
-/// Grows a region from `init` with `method` (SPEC §3) on `f` (on `1 − f` when `adversarial`):
+/// Grows a region from `init` with `method` (SPEC §3) on `f` (on `1 − f` for [`Goal::Adversarial`]):
 /// [`RunState`] asked and told in a loop, one call of `f` per step, the trace recorded.
 ///
 /// * Start: `[init − ε, init + ε]` projected like every step.
@@ -677,9 +697,9 @@ pub fn find_region(
     domain: &Region,
     init: &[f64],
     hyper: &HyperParams,
-    adversarial: bool,
+    goal: Goal,
 ) -> Result<RegionRun, RegionError> {
-    let mut run = RunState::new(f, method, domain, init, hyper, adversarial)?;
+    let mut run = RunState::new(f, method, domain, init, hyper, goal)?;
     let mut recorder = TraceRecorder::new(1);
     while let Some(q) = run.ask() {
         let e = f.evaluate(&q.points, q.gradient_rows)?;

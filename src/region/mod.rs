@@ -42,8 +42,8 @@ pub mod methods;
 mod search;
 
 pub use driver::{
-    find_region, Observer, Query, RegionRun, RunState, Step, StopReason, TraceRecorder, TraceStep,
-    MAX_POINTS_PER_STEP,
+    find_region, Goal, Observer, Query, RegionRun, RunState, Step, StopReason, TraceRecorder,
+    TraceStep, MAX_POINTS_PER_STEP,
 };
 pub use error::RegionError;
 pub use geometry::{corner_bit, mask, mask_complement, Point, Region, MAX_DIM};
@@ -51,4 +51,4 @@ pub use methods::{
     naive_direction, naive_loss, oir_b_direction, oir_b_loss, oir_w_direction, oir_w_loss,
     Direction, FaceMeans, HyperParams, Method, ParseMethodError,
 };
-pub use search::{Goal, RegionSearch};
+pub use search::RegionSearch;

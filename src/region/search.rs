@@ -1,38 +1,10 @@
 //! One value for a whole region search: which methods, from which starts, with which
 //! hyper-parameters, robust or adversarial.
 
-use serde::{Deserialize, Serialize};
-
-use super::driver::RunState;
+use super::driver::{Goal, RunState};
 use super::methods::{HyperParams, Method};
 use super::{Region, RegionError};
 use crate::semantic::SemanticFunction;
-
-/// What a region is sought for (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Goal {
-    /// Regions where `f` (the true label's score) stays high.
-    #[default]
-    Robust,
-    /// Regions where `1 − f` stays high: the network is fooled throughout.
-    Adversarial,
-}
-
-impl Goal {
-    /// `Adversarial` when `adversarial`, else `Robust`.
-    pub fn from_adversarial(adversarial: bool) -> Goal {
-        if adversarial {
-            Goal::Adversarial
-        } else {
-            Goal::Robust
-        }
-    }
-
-    pub fn is_adversarial(self) -> bool {
-        self == Goal::Adversarial
-    }
-}
 
 /// Every run of a search: each method from each start (method-major), the same
 /// hyper-parameters and goal for all; `keep_trace` asks the executor for every step's box.
@@ -94,12 +66,11 @@ impl RegionSearch {
         domain: &Region,
     ) -> Result<Vec<RunState>, RegionError> {
         let jobs = self.jobs();
-        let adversarial = self.goal.is_adversarial();
         match &self.start_boxes {
             None => jobs
                 .into_iter()
                 .map(|(method, init)| {
-                    RunState::new(f, method, domain, init, &self.hyper, adversarial)
+                    RunState::new(f, method, domain, init, &self.hyper, self.goal)
                 })
                 .collect(),
             Some(boxes) if boxes.len() != jobs.len() => Err(RegionError::StartBoxCount {
@@ -110,7 +81,7 @@ impl RegionSearch {
                 .into_iter()
                 .zip(boxes)
                 .map(|((method, _), start)| {
-                    RunState::from_box(f, method, domain, start, &self.hyper, adversarial)
+                    RunState::from_box(f, method, domain, start, &self.hyper, self.goal)
                 })
                 .collect(),
         }

@@ -280,7 +280,7 @@ proptest! {
         for &method in &methods {
             for s in &starts {
                 let old = frozen::find_region(&f, method, &domain, s, &hyper, adversarial);
-                let new = find_region(&f, method, &domain, s, &hyper, adversarial).unwrap();
+                let new = find_region(&f, method, &domain, s, &hyper, Goal::from_adversarial(adversarial)).unwrap();
                 prop_assert_eq!(&new, &old, "{} from {:?}", method, s);
                 want.push(old);
             }

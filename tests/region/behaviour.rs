@@ -4,6 +4,7 @@
 //! per dimension remove the stall. The figures in the comments were measured with this code.
 
 use crate::common::{example, iou, OracleFn};
+use semrob::region::Goal;
 use semrob::region::{find_region, HyperParams, Method, Region, RegionRun, StopReason};
 
 fn run(
@@ -13,7 +14,7 @@ fn run(
     init: &[f64],
     hyper: &HyperParams,
 ) -> RegionRun {
-    find_region(f, method, domain, init, hyper, false).unwrap()
+    find_region(f, method, domain, init, hyper, Goal::Robust).unwrap()
 }
 
 fn spread(values: impl Iterator<Item = f64>) -> f64 {

@@ -5,6 +5,7 @@
 use crate::common::OracleFn;
 use approx::relative_eq;
 use proptest::prelude::*;
+use semrob::region::Goal;
 use semrob::region::{find_region, HyperParams, Method, Region, RegionRun, StopReason};
 use semrob_oracles::Oracle;
 
@@ -73,7 +74,7 @@ proptest! {
         let (lo, hi) = (-100.0, 100.0);
         let domain = Region::new(vec![lo; n], vec![hi; n]).unwrap();
         let f = OracleFn::new(floored(kind, n, m, &p));
-        let run = find_region(&f, Method::Naive, &domain, &start[..n], &hyper, false).unwrap();
+        let run = find_region(&f, Method::Naive, &domain, &start[..n], &hyper, Goal::Robust).unwrap();
         let boxes = boxes(&run);
         let mut checked = 0;
         for (step, pair) in boxes.windows(2).enumerate() {
@@ -130,7 +131,7 @@ fn on_a_2d_constant_the_sides_grow_geometrically_at_the_closed_form_rate() {
             ..d
         };
         let rho = 1.0 + 2.0 * d.eta * (c * kappa - lambda);
-        let run = find_region(&f, method, &domain, &u0, &hyper, false).unwrap();
+        let run = find_region(&f, method, &domain, &u0, &hyper, Goal::Robust).unwrap();
         let mut free = 0;
         for (t, (a, b)) in boxes(&run).iter().enumerate() {
             if a[0] <= -1e7 || b[0] >= 1e7 {
@@ -208,7 +209,7 @@ fn with_the_paper_defaults_no_bound_leaves_the_domain_and_no_step_is_non_finite(
         let (lo, hi) = (domain.lower(), domain.upper());
         for method in Method::ALL {
             for s in &starts {
-                let run = find_region(&f, method, &domain, s, &hyper, false).unwrap();
+                let run = find_region(&f, method, &domain, s, &hyper, Goal::Robust).unwrap();
                 assert_ne!(run.stop, StopReason::NonFiniteStep, "{method} from {s:?}");
                 for (a, b) in boxes(&run) {
                     for k in 0..domain.dim() {
@@ -287,8 +288,8 @@ proptest! {
         };
         let domain = Region::new(vec![-50.0; n], vec![50.0; n]).unwrap();
         let f = OracleFn::new(oracle_within_50(kind, n, &p));
-        let w = find_region(&f, Method::OirW, &domain, &start[..n], &hyper, adversarial).unwrap();
-        let naive = find_region(&f, Method::Naive, &domain, &start[..n], &hyper, adversarial).unwrap();
+        let w = find_region(&f, Method::OirW, &domain, &start[..n], &hyper, Goal::from_adversarial(adversarial)).unwrap();
+        let naive = find_region(&f, Method::Naive, &domain, &start[..n], &hyper, Goal::from_adversarial(adversarial)).unwrap();
         prop_assert_eq!(w.iterations, naive.iterations);
         prop_assert_eq!(w.stop, naive.stop);
         prop_assert_eq!(boxes(&w), boxes(&naive));

@@ -9,6 +9,7 @@ use approx::{abs_diff_eq, relative_eq};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
 use semrob::region::faces::boundary_point_count;
+use semrob::region::Goal;
 use semrob::region::{
     find_region, HyperParams, Method, Region, RegionError, RegionRun, RunState, StopReason,
     MAX_POINTS_PER_STEP,
@@ -39,7 +40,7 @@ proptest! {
         ]);
         let domain = Region::new(vec![-100.0], vec![100.0]).unwrap();
         let hyper = HyperParams { eta, lambda: 0.0, iterations: 400, ..HyperParams::default() };
-        let run = find_region(&OracleFn::new(f), Method::Naive, &domain, &[start], &hyper, false).unwrap();
+        let run = find_region(&OracleFn::new(f), Method::Naive, &domain, &[start], &hyper, Goal::Robust).unwrap();
         let w = widths(&run);
         let mut free_steps = 0;
         for k in 0..w.len() - 1 {
@@ -73,7 +74,7 @@ proptest! {
         let domain = Region::new(vec![-100.0], vec![100.0]).unwrap();
         let hyper = HyperParams { eta, lambda, iterations: 5000, ..HyperParams::default() };
         let f = OracleFn::new(Oracle::constant(1, c));
-        let run = find_region(&f, Method::Naive, &domain, &[start], &hyper, false).unwrap();
+        let run = find_region(&f, Method::Naive, &domain, &[start], &hyper, Goal::Robust).unwrap();
         prop_assert_eq!(run.stop, StopReason::Converged);
         let w = run.region.sides()[0];
         prop_assert!(abs_diff_eq!(w, c / lambda, epsilon = 1e-6 * c / lambda), "width {} vs c/λ = {}", w, c / lambda);
@@ -145,7 +146,7 @@ proptest! {
         // Starts anywhere, the domain's boundary included (start = 0 or 1).
         let init: Vec<f64> = (0..n).map(|i| -50.0 + 110.0 * start[i]).collect();
         let f = OracleFn::new(any_oracle(kind, n, &p));
-        let run = find_region(&f, method, &domain, &init, &hyper, adversarial).unwrap();
+        let run = find_region(&f, method, &domain, &init, &hyper, Goal::from_adversarial(adversarial)).unwrap();
         let eps = hyper.epsilon;
         let boxes = run.trace.iter().map(|s| (s.lower.clone(), s.upper.clone()))
             .chain(std::iter::once((run.region.lower().iter().copied().collect(), run.region.upper().iter().copied().collect())));
@@ -216,7 +217,7 @@ proptest! {
         let (dl, du) = (vec![-60.0; n], vec![70.0; n]);
         let domain = Region::new(dl.clone(), du.clone()).unwrap();
         let init = start[..n].to_vec();
-        let base = find_region(&OracleFn::new(f.clone()), method, &domain, &init, &hyper, false).unwrap();
+        let base = find_region(&OracleFn::new(f.clone()), method, &domain, &init, &hyper, Goal::Robust).unwrap();
         let (bl, bu) = bounds(&base);
         let tol = 1e-6;
 
@@ -225,7 +226,7 @@ proptest! {
         let add = |v: &[f64]| v.iter().zip(s).map(|(a, b)| a + b).collect::<Vec<f64>>();
         let shifted = find_region(
             &OracleFn::new(f.shifted(s)), method,
-            &Region::new(add(&dl), add(&du)).unwrap(), &add(&init), &hyper, false,
+            &Region::new(add(&dl), add(&du)).unwrap(), &add(&init), &hyper, Goal::Robust,
         ).unwrap();
         let (sl, su) = bounds(&shifted);
         prop_assert!(close(&sl, &add(&bl), tol) && close(&su, &add(&bu), tol), "shift: {:?} {:?} vs {:?} {:?}", sl, su, add(&bl), add(&bu));
@@ -236,7 +237,7 @@ proptest! {
         let pick = |v: &[f64]| perm.iter().map(|&k| v[k]).collect::<Vec<f64>>();
         let permuted = find_region(
             &OracleFn::new(f.permuted(&perm)), method,
-            &Region::new(pick(&dl), pick(&du)).unwrap(), &pick(&init), &hyper, false,
+            &Region::new(pick(&dl), pick(&du)).unwrap(), &pick(&init), &hyper, Goal::Robust,
         ).unwrap();
         let (pl, pu) = bounds(&permuted);
         prop_assert!(close(&pl, &pick(&bl), tol) && close(&pu, &pick(&bu), tol), "permutation {:?}", perm);
@@ -253,7 +254,7 @@ proptest! {
         let mut minit = init.clone();
         minit[d] = -init[d];
         let mirrored = find_region(
-            &OracleFn::new(f.mirrored(d)), method, &Region::new(ml, mu).unwrap(), &minit, &hyper, false,
+            &OracleFn::new(f.mirrored(d)), method, &Region::new(ml, mu).unwrap(), &minit, &hyper, Goal::Robust,
         ).unwrap();
         let (el, eu) = flip(&bl, &bu);
         let (gl, gu) = bounds(&mirrored);
@@ -285,7 +286,7 @@ fn adversarial_mode_is_the_method_on_one_minus_f() {
             &domain,
             &[40.0, 30.0],
             &hyper,
-            true,
+            Goal::Adversarial,
         )
         .unwrap();
         let direct = find_region(
@@ -294,7 +295,7 @@ fn adversarial_mode_is_the_method_on_one_minus_f() {
             &domain,
             &[40.0, 30.0],
             &hyper,
-            false,
+            Goal::Robust,
         )
         .unwrap();
         // 1 − f and the oracle of 1 − f associate their sums differently: equal to rounding.
@@ -338,7 +339,7 @@ fn oir_w_loss_is_undefined_not_nan_when_f_vanishes() {
         &domain,
         &[5.0, 5.0],
         &HyperParams::default(),
-        false,
+        Goal::Robust,
     )
     .unwrap();
     assert!(run.trace.iter().all(|s| s.loss.is_none()));
@@ -361,11 +362,11 @@ fn a_start_on_the_domain_boundary_begins_one_sided() {
         iterations: 1,
         ..HyperParams::default()
     };
-    let run = find_region(&f, Method::Naive, &domain, &[0.0], &hyper, false).unwrap();
+    let run = find_region(&f, Method::Naive, &domain, &[0.0], &hyper, Goal::Robust).unwrap();
     assert_eq!(run.trace[0].lower, vec![0.0]);
     let side = run.trace[0].upper[0] - run.trace[0].lower[0];
     assert!((1e-5..1.1e-5).contains(&side), "side {side}");
-    let run = find_region(&f, Method::Naive, &domain, &[360.0], &hyper, false).unwrap();
+    let run = find_region(&f, Method::Naive, &domain, &[360.0], &hyper, Goal::Robust).unwrap();
     assert_eq!(run.trace[0].upper, vec![360.0]);
     // 360 − (360 − 1e-5) is below 1e-5 in f64: the lower bound steps down by ulps until the
     // side is ε, and no further.
@@ -388,7 +389,7 @@ fn a_domain_side_of_exactly_epsilon_and_a_step_of_exactly_the_point_limit_are_ac
         iterations: 3,
         ..HyperParams::default()
     };
-    let run = find_region(&f, Method::OirB, &domain, &[0.5, 0.0], &hyper, false).unwrap();
+    let run = find_region(&f, Method::OirB, &domain, &[0.5, 0.0], &hyper, Goal::Robust).unwrap();
     assert_eq!((run.region.lower()[1], run.region.upper()[1]), (0.0, 1e-5));
     // OIR_B in 20-D evaluates 2 · 2²⁰ = 2²¹ points per step: exactly the limit, accepted
     // (nothing is evaluated to check it).
@@ -401,7 +402,7 @@ fn a_domain_side_of_exactly_epsilon_and_a_step_of_exactly_the_point_limit_are_ac
         &domain20,
         &[0.5; 20],
         &HyperParams::default(),
-        false,
+        Goal::Robust,
     )
     .unwrap();
     assert_eq!(f20.counts().0, 0);
@@ -419,7 +420,7 @@ fn an_overflowing_step_stops_the_run_instead_of_producing_infinity() {
         lambda: 0.0,
         ..HyperParams::default()
     };
-    let run = find_region(&f, Method::Naive, &domain, &[0.0; 3], &hyper, false).unwrap();
+    let run = find_region(&f, Method::Naive, &domain, &[0.0; 3], &hyper, Goal::Robust).unwrap();
     assert_eq!(run.stop, StopReason::NonFiniteStep);
     assert_eq!(
         run.region, domain,
@@ -443,11 +444,11 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain,
             &[1.0, 1.0],
             &h,
-            false
+            Goal::Robust
         )),
         "oir-w needs gradients of f and this function provides none (use naive or oir-b)"
     );
-    assert!(find_region(&black, Method::OirB, &domain, &[1.0, 1.0], &h, false).is_ok());
+    assert!(find_region(&black, Method::OirB, &domain, &[1.0, 1.0], &h, Goal::Robust).is_ok());
     assert_eq!(
         err(find_region(
             &f,
@@ -455,7 +456,7 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain,
             &[1.0, 1.0],
             &HyperParams { beta: 0.7, ..h },
-            false
+            Goal::Robust
         )),
         "beta = 0.7 must satisfy 0 ≤ β < 2/(2n−1) = 0.667 for n = 2"
     );
@@ -466,7 +467,7 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain,
             &[1.0, 11.0],
             &h,
-            false
+            Goal::Robust
         )),
         "init[1] = 11 is outside the domain [0, 10]"
     );
@@ -477,12 +478,19 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain,
             &[1.0, f64::NAN],
             &h,
-            false
+            Goal::Robust
         )),
         "init[1] = NaN is outside the domain [0, 10]"
     );
     assert_eq!(
-        err(find_region(&f, Method::Naive, &domain, &[1.0], &h, false)),
+        err(find_region(
+            &f,
+            Method::Naive,
+            &domain,
+            &[1.0],
+            &h,
+            Goal::Robust
+        )),
         "init has 1 coordinates, expected 2"
     );
     let domain3 = Region::new(vec![0.0; 3], vec![1.0; 3]).unwrap();
@@ -493,12 +501,12 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain3,
             &[0.5; 3],
             &h,
-            false
+            Goal::Robust
         )),
         "the function has 2 coordinates, expected 3"
     );
     assert_eq!(
-        err(find_region(&f, Method::OirW, &domain, &[1.0, 1.0], &HyperParams { face_points: 3, ..h }, false)),
+        err(find_region(&f, Method::OirW, &domain, &[1.0, 1.0], &HyperParams { face_points: 3, ..h }, Goal::Robust)),
         "face_points = 3 is not supported by oir-w: its derivation is tied to the 2ⁿ corners (use face_points = 2)"
     );
     assert_eq!(
@@ -508,7 +516,7 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain,
             &[1.0, 1.0],
             &HyperParams { epsilon: 20.0, ..h },
-            false
+            Goal::Robust
         )),
         "domain side 0 is 10, shorter than the minimum side epsilon = 20"
     );
@@ -519,7 +527,7 @@ fn usage_errors_are_typed_and_name_the_value() {
             &domain,
             &[1.0, 1.0],
             &HyperParams { eta: -1.0, ..h },
-            false
+            Goal::Robust
         )),
         "eta = -1 must satisfy 0 < η < ∞"
     );
@@ -530,7 +538,7 @@ fn usage_errors_are_typed_and_name_the_value() {
     let f3 = OracleFn::new(Oracle::constant(3, 0.5));
     let points = 2 * (1000usize.pow(3) - 998usize.pow(3));
     assert_eq!(
-        err(find_region(&f3, Method::OirB, &domain3, &[0.5; 3], &many, false)),
+        err(find_region(&f3, Method::OirB, &domain3, &[0.5; 3], &many, Goal::Robust)),
         format!("face_points = 1000 in n = 3 dimensions needs {points} points per step, more than the limit of 2097152")
     );
     assert_eq!(f3.counts().0, 0, "refused before any evaluation");
@@ -547,7 +555,7 @@ fn a_non_finite_value_from_f_is_an_error_naming_the_point() {
         &domain,
         &[5.0],
         &HyperParams::default(),
-        false,
+        Goal::Robust,
     )
     .unwrap_err();
     assert!(
@@ -608,7 +616,7 @@ fn a_broken_gradient_is_an_error_naming_its_point_or_its_shape() {
             &domain,
             &[40.0, 60.0],
             &HyperParams::default(),
-            false,
+            Goal::Robust,
         )
         .unwrap_err()
     };
@@ -640,7 +648,15 @@ fn a_run_in_ask_tell_form_counts_its_steps_and_stops_at_its_budget() {
         tolerance: 0.0,
         ..HyperParams::default()
     };
-    let mut run = RunState::new(&f, Method::OirB, &domain, &[40.0, 60.0], &hyper, false).unwrap();
+    let mut run = RunState::new(
+        &f,
+        Method::OirB,
+        &domain,
+        &[40.0, 60.0],
+        &hyper,
+        Goal::Robust,
+    )
+    .unwrap();
     assert_eq!((run.iterations(), run.stop()), (0, None));
     for k in 1..=3 {
         let points = run.ask().expect("still running").points.clone();
@@ -667,7 +683,7 @@ fn naive_collapses_in_3d_where_the_regulariser_outweighs_the_faces() {
         &domain,
         &[5.0; 3],
         &HyperParams::default(),
-        false,
+        Goal::Robust,
     )
     .unwrap();
     assert_eq!(run.stop, StopReason::Collapsed);
@@ -686,7 +702,7 @@ fn naive_collapses_in_3d_where_the_regulariser_outweighs_the_faces() {
         lambda: 0.0,
         ..HyperParams::default()
     };
-    let run = find_region(&zero, Method::Naive, &domain, &[5.0; 3], &h, false).unwrap();
+    let run = find_region(&zero, Method::Naive, &domain, &[5.0; 3], &h, Goal::Robust).unwrap();
     assert_eq!(run.stop, StopReason::Converged);
 }
 
@@ -701,7 +717,15 @@ fn a_box_flat_in_some_dimensions_is_partly_collapsed_not_converged() {
         iterations: 5000,
         ..HyperParams::default()
     };
-    let run = find_region(&f, Method::Naive, &domain, &[5.0, 0.6 * eps], &hyper, false).unwrap();
+    let run = find_region(
+        &f,
+        Method::Naive,
+        &domain,
+        &[5.0, 0.6 * eps],
+        &hyper,
+        Goal::Robust,
+    )
+    .unwrap();
     assert!(run.iterations < 5000, "at rest: {run:?}");
     let sides = run.region.sides();
     assert!(sides[1] < 1.5 * eps && sides[0] > 5.0 * eps, "{sides}");
@@ -721,7 +745,7 @@ fn a_collapsed_box_that_keeps_moving_is_collapsed_drifting() {
         iterations: 400,
         ..HyperParams::default()
     };
-    let run = find_region(&f, Method::Naive, &domain, &[5.0; 3], &hyper, false).unwrap();
+    let run = find_region(&f, Method::Naive, &domain, &[5.0; 3], &hyper, Goal::Robust).unwrap();
     assert_eq!(run.iterations, 400);
     assert!(
         run.region.sides().iter().all(|&r| r < 1.5e-5),
@@ -753,7 +777,7 @@ fn beta_at_its_bound_is_refused_and_just_below_it_accepted() {
                 iterations: 3,
                 ..HyperParams::default()
             };
-            find_region(&f, Method::OirW, &domain, &vec![5.0; n], &h, false)
+            find_region(&f, Method::OirW, &domain, &vec![5.0; n], &h, Goal::Robust)
         };
         assert!(
             matches!(at(bound), Err(RegionError::Beta { .. })),

@@ -8,6 +8,7 @@ use crate::common::{iou, values_at, OracleFn};
 use nalgebra::DVector;
 use semrob::region::faces::{boundary_grid, face_means, face_points};
 use semrob::region::methods::{naive_from_means, oir_b_from_means};
+use semrob::region::Goal;
 use semrob::region::{find_region, Direction, HyperParams, Method, Region};
 use semrob_oracles::Oracle;
 
@@ -92,7 +93,7 @@ fn face_quadrature_table() {
             };
             let runs: Vec<_> = starts
                 .iter()
-                .map(|s| find_region(&f, method, &domain, s, &hyper, false).unwrap())
+                .map(|s| find_region(&f, method, &domain, s, &hyper, Goal::Robust).unwrap())
                 .collect();
             let ious: Vec<f64> = runs
                 .iter()

@@ -3,12 +3,13 @@
 //! (`semrob::report::golden`: numbers within 1e-6 + 1e-4·|golden|, counts, strings and stop
 //! reasons exact). After an intended change, regenerate and review the diff:
 //!
-//!     SEMROB_BLESS=1 cargo test --no-default-features --test region_golden
+//!     SEMROB_BLESS=1 cargo test --no-default-features --test region golden::
 //!     git diff golden/region
 
 use std::path::Path;
 
 use crate::common::OracleFn;
+use semrob::region::Goal;
 use semrob::region::{find_region, HyperParams, Method, Region};
 use semrob::report::golden::{bless_requested, check_golden};
 use semrob_oracles::Oracle;
@@ -23,7 +24,15 @@ fn golden_run(
     hyper: &HyperParams,
     adversarial: bool,
 ) -> Value {
-    let r = find_region(f, method, domain, init, hyper, adversarial).unwrap();
+    let r = find_region(
+        f,
+        method,
+        domain,
+        init,
+        hyper,
+        Goal::from_adversarial(adversarial),
+    )
+    .unwrap();
     json!({
         "method": method,
         "init": init,
@@ -44,8 +53,8 @@ fn golden_run(
 fn golden(name: &str, runs: Vec<Value>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("golden/region/{name}.json"));
     let about = format!(
-        "final regions of oracle runs ({name}), tests/region_golden.rs; regenerate: \
-         SEMROB_BLESS=1 cargo test --no-default-features --test region_golden"
+        "final regions of oracle runs ({name}), tests/region/golden.rs; regenerate: \
+         SEMROB_BLESS=1 cargo test --no-default-features --test region golden::"
     );
     if let Err(e) = check_golden(&path, &about, &Value::Array(runs), bless_requested()) {
         panic!("{e}");

@@ -6,6 +6,7 @@ use crate::common::OracleFn;
 use proptest::prelude::*;
 use semrob::analysis::lockstep::run_lockstep;
 use semrob::analysis::regions::{join_refined, refine_search, run_all};
+use semrob::region::Goal;
 use semrob::region::Observer;
 use semrob::region::{
     find_region, HyperParams, Method, Region, RegionError, RegionSearch, RunState, StopReason,
@@ -51,11 +52,11 @@ proptest! {
     ) {
         let (f, domain) = bump_2d();
         let h = hyper(60);
-        let point = find_region(&f, method, &domain, &[az, el], &h, adversarial).unwrap();
+        let point = find_region(&f, method, &domain, &[az, el], &h, Goal::from_adversarial(adversarial)).unwrap();
         let first = Region::new(point.trace[0].lower.clone(), point.trace[0].upper.clone())
             .unwrap();
         let from_box =
-            drive(RunState::from_box(&f, method, &domain, &first, &h, adversarial).unwrap(), &f);
+            drive(RunState::from_box(&f, method, &domain, &first, &h, Goal::from_adversarial(adversarial)).unwrap(), &f);
         prop_assert_eq!(&from_box, &point);
     }
 }
@@ -66,11 +67,28 @@ fn a_box_start_continues_a_run_where_it_stopped() {
     // trace of the second part is the tail of the long run's.
     let (f, domain) = bump_2d();
     for method in Method::ALL {
-        let long = find_region(&f, method, &domain, &[100.0, 20.0], &hyper(80), false).unwrap();
-        let head = find_region(&f, method, &domain, &[100.0, 20.0], &hyper(30), false).unwrap();
+        let long = find_region(
+            &f,
+            method,
+            &domain,
+            &[100.0, 20.0],
+            &hyper(80),
+            Goal::Robust,
+        )
+        .unwrap();
+        let head = find_region(
+            &f,
+            method,
+            &domain,
+            &[100.0, 20.0],
+            &hyper(30),
+            Goal::Robust,
+        )
+        .unwrap();
         assert_eq!(head.stop, StopReason::MaxIterations, "{method}");
         let tail = drive(
-            RunState::from_box(&f, method, &domain, &head.region, &hyper(50), false).unwrap(),
+            RunState::from_box(&f, method, &domain, &head.region, &hyper(50), Goal::Robust)
+                .unwrap(),
             &f,
         );
         assert_eq!(tail.trace[..], long.trace[30..], "{method}");
@@ -86,7 +104,7 @@ fn bad_start_boxes_are_refused_naming_the_bound() {
     let (f, domain) = bump_2d();
     let h = hyper(10);
     let outside = Region::new(vec![-5.0, 0.0], vec![10.0, 10.0]).unwrap();
-    let e = RunState::from_box(&f, Method::Naive, &domain, &outside, &h, false).unwrap_err();
+    let e = RunState::from_box(&f, Method::Naive, &domain, &outside, &h, Goal::Robust).unwrap_err();
     assert!(
         matches!(
             e,
@@ -100,7 +118,7 @@ fn bad_start_boxes_are_refused_naming_the_bound() {
     );
     assert!(e.to_string().contains("lower[0] = -5"), "{e}");
     let above = Region::new(vec![10.0, 0.0], vec![20.0, 95.0]).unwrap();
-    let e = RunState::from_box(&f, Method::OirB, &domain, &above, &h, false).unwrap_err();
+    let e = RunState::from_box(&f, Method::OirB, &domain, &above, &h, Goal::Robust).unwrap_err();
     assert!(
         matches!(
             e,
@@ -113,14 +131,14 @@ fn bad_start_boxes_are_refused_naming_the_bound() {
         "{e}"
     );
     let thin = Region::new(vec![10.0, 0.0], vec![20.0, 0.000001]).unwrap();
-    let e = RunState::from_box(&f, Method::OirW, &domain, &thin, &h, false).unwrap_err();
+    let e = RunState::from_box(&f, Method::OirW, &domain, &thin, &h, Goal::Robust).unwrap_err();
     assert!(
         matches!(e, RegionError::StartBoxTooSmall { index: 1, .. }),
         "{e}"
     );
     assert!(e.to_string().contains("side 1"), "{e}");
     let flat = Region::new(vec![10.0], vec![20.0]).unwrap();
-    let e = RunState::from_box(&f, Method::Naive, &domain, &flat, &h, false).unwrap_err();
+    let e = RunState::from_box(&f, Method::Naive, &domain, &flat, &h, Goal::Robust).unwrap_err();
     assert!(matches!(e, RegionError::DimensionMismatch { .. }), "{e}");
     // A search with the wrong number of boxes is refused before anything is evaluated.
     let search =
@@ -139,7 +157,7 @@ fn bad_start_boxes_are_refused_naming_the_bound() {
     assert_eq!(f.counts().1, 0, "nothing evaluated");
     // The box at the domain's edge and ε wide is a valid start.
     let edge = Region::new(vec![0.0, -10.0], vec![1e-5, 90.0]).unwrap();
-    assert!(RunState::from_box(&f, Method::Naive, &domain, &edge, &h, false).is_ok());
+    assert!(RunState::from_box(&f, Method::Naive, &domain, &edge, &h, Goal::Robust).is_ok());
 }
 
 /// A coarse map of `f` over the paper's domain: `step` degrees on both axes, azimuth
@@ -297,7 +315,7 @@ fn refine_runs_in_lockstep_like_any_search() {
     for ((run, _), ((m, _), s)) in together.iter().zip(refined.jobs().iter().zip(&first)) {
         let start = Region::new(s.lower.clone(), s.upper.clone()).unwrap();
         let alone = drive(
-            RunState::from_box(&f, *m, &domain, &start, &refined.hyper, false).unwrap(),
+            RunState::from_box(&f, *m, &domain, &start, &refined.hyper, Goal::Robust).unwrap(),
             &f,
         );
         assert_eq!(run.region, alone.region);
