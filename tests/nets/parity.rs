@@ -155,7 +155,10 @@ fn weights_of_another_architecture_are_refused() {
 #[test]
 fn cuda_is_refused_clearly_when_absent() {
     if tch::Cuda::is_available() {
-        return; // on a GPU machine the request is legitimate
+        // On a GPU machine the request is legitimate: it loads.
+        let net = Classifier::untrained(Architecture::AlexNet, Device::Cuda).unwrap();
+        assert!(net.tch_device().is_cuda());
+        return;
     }
     let err = Classifier::untrained(Architecture::AlexNet, Device::Cuda).unwrap_err();
     assert!(matches!(err, NetError::CudaUnavailable), "{err}");
@@ -163,7 +166,15 @@ fn cuda_is_refused_clearly_when_absent() {
 
 #[test]
 fn malformed_batches_are_refused() {
-    assert!(ImageBatch::new(&[0.0; 12], [1, 4, 1, 3]).is_err());
-    assert!(ImageBatch::new(&[0.0; 11], [1, 3, 2, 2]).is_err());
+    let channels = ImageBatch::new(&[0.0; 12], [1, 4, 1, 3]).unwrap_err();
+    assert!(
+        matches!(&channels, NetError::Batch(m) if m.contains("[1, 4, 1, 3]")),
+        "{channels}"
+    );
+    let short = ImageBatch::new(&[0.0; 11], [1, 3, 2, 2]).unwrap_err();
+    assert!(
+        matches!(&short, NetError::Batch(m) if m.contains("11 values")),
+        "{short}"
+    );
     assert!(ImageBatch::new(&[0.0; 12], [1, 3, 2, 2]).is_ok());
 }

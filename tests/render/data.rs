@@ -8,21 +8,21 @@ use crate::support::*;
 use semrob::render::dataset::{Dataset, DatasetError, Layout, ShapeKey, MODEL_FILE};
 use semrob::render::{Mesh, MeshError, RenderOptions, Renderer, View};
 
-fn shared_set() -> Option<Dataset> {
+/// The shared ShapeNet subset. CI and every developer have `../shared/data` beside the
+/// checkout, so its absence is a failure, not a skip.
+fn shared_set() -> Dataset {
     let root = Path::new(DATA).join("shapenet10");
-    if !root.exists() {
-        eprintln!(
-            "\n!!!!! SKIPPED: {} is absent; the shared ShapeNet meshes were not checked !!!!!\n",
-            root.display()
-        );
-        return None;
-    }
-    Some(Dataset::open(root).unwrap())
+    assert!(
+        root.join("manifest.json").is_file(),
+        "{} is absent: the shared data must lie beside the checkout (../shared/data)",
+        root.display()
+    );
+    Dataset::open(root).unwrap()
 }
 
 #[test]
 fn every_shared_shapenet_mesh_loads_and_renders() {
-    let Some(set) = shared_set() else { return };
+    let set = shared_set();
     assert_eq!(set.layout(), Layout::Manifest);
     let renderer = Renderer::new(RenderOptions::default().with_size(112)).unwrap();
     let mut count = 0;
@@ -44,7 +44,7 @@ fn every_shared_shapenet_mesh_loads_and_renders() {
 
 #[test]
 fn manifest_layout_selects_by_class_and_index_or_id() {
-    let Some(set) = shared_set() else { return };
+    let set = shared_set();
     let chair = set.class("chair").unwrap();
     assert_eq!(chair.imagenet_label, Some(559));
     let first = chair.shapes.iter().find(|s| s.present).unwrap();

@@ -7,7 +7,7 @@
 //!
 //! Regenerate after an intended change, and look at the images before committing them:
 //!
-//!     SEMROB_BLESS=1 cargo test --no-default-features --test render_golden
+//!     SEMROB_BLESS=1 cargo test --no-default-features --test render golden::
 //!     git status golden/render
 
 use std::path::{Path, PathBuf};

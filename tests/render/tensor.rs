@@ -234,9 +234,10 @@ fn bad_views_and_budgets_are_refused() {
         ),
         "{err}"
     );
-    assert!(
-        TensorRenderer::new(RenderOptions::default().with_supersampling(5), Device::Cpu).is_err()
-    );
+    assert!(matches!(
+        TensorRenderer::new(RenderOptions::default().with_supersampling(5), Device::Cpu),
+        Err(RenderError::Supersampling(5))
+    ));
     assert!(matches!(
         cpu_libtorch(RenderOptions::default()).with_chunk_bytes(10),
         Err(TensorRenderError::ChunkBytes(10))

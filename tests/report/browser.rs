@@ -3,7 +3,7 @@
 //! when a header is clicked, every image loads; a screenshot and a PDF print are kept.
 //!
 //! Ignored by default (it needs chromium): `scripts/test-browser.sh` installs it and runs
-//! `cargo test --no-default-features --test report_browser -- --ignored`. `SEMROB_CHROMIUM`
+//! `cargo test --no-default-features --test report browser:: -- --ignored`. `SEMROB_CHROMIUM`
 //! names the binary (default `chromium`); `SEMROB_BROWSER_OUT` keeps the page and the
 //! screenshot in that folder (default: under cargo's target tmpdir).
 

@@ -1,6 +1,6 @@
 //! The PNG plots decode, have the promised size, and show the data where it is.
 
-use semrob::report::plot::{bar_chart_png, line_plot_png, map_png, Overlay, Series};
+use semrob::report::plot::{bar_chart_png, line_plot_png, map_png, Overlay, PlotError, Series};
 use semrob::semantic::paper_axes;
 use semrob::semantic::{Axis, Grid};
 
@@ -95,7 +95,11 @@ fn one_axis_maps_and_line_plots_draw_every_series() {
             "colour {r},{g},{b} missing"
         );
     }
-    assert!(line_plot_png("empty", "x", "y", &[], None).is_err());
+    let empty = line_plot_png("empty", "x", "y", &[], None).unwrap_err();
+    assert!(
+        matches!(&empty, PlotError::Unsupported(m) if m.contains("no points")),
+        "{empty}"
+    );
 }
 
 #[test]
@@ -120,5 +124,9 @@ fn bar_chart_has_one_bar_per_value() {
         "blue/green = {}",
         blue as f64 / green as f64
     );
-    assert!(bar_chart_png("none", "y", &[]).is_err());
+    let none = bar_chart_png("none", "y", &[]).unwrap_err();
+    assert!(
+        matches!(&none, PlotError::Unsupported(m) if m.contains("no bars")),
+        "{none}"
+    );
 }
