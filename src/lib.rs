@@ -13,6 +13,7 @@
 //! * [`runtime`]: process-wide settings for network runs (allocator, thread ownership).
 
 pub mod analysis;
+pub mod files;
 pub mod nets;
 pub mod region;
 pub mod render;

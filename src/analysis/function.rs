@@ -8,7 +8,7 @@
 //!   network scores the current one; with the device renderer
 //!   ([`crate::render::RenderBackend::Device`]) the images are drawn on the network's device
 //!   and never cross to the host. It is a black box; wrap it in
-//!   [`super::finite_difference::FiniteDifference`] for OIR_W.
+//!   [`crate::semantic::finite_difference::FiniteDifference`] for OIR_W.
 
 #[cfg(feature = "torch")]
 pub use torch::{
@@ -24,13 +24,13 @@ mod torch {
 
     use nalgebra::{DMatrix, DVector};
 
-    use crate::analysis::finite_difference::FiniteDifference;
-    use crate::analysis::lockstep::{JointBatch, JointFunction};
     use crate::nets::{Classifier, ImageBatch as NetBatch, NetError, Scores};
+    use crate::region::lockstep::{JointBatch, JointFunction};
     use crate::render::{
         Mesh, RenderBackend, RenderError, RenderOptions, Renderer, Scene, TensorRenderError,
         TensorRenderer,
     };
+    use crate::semantic::finite_difference::FiniteDifference;
     use crate::semantic::{EvalError, Evaluation, SemanticFunction, SemanticParam};
 
     /// Why the rendered function could not be built or evaluated.
@@ -526,7 +526,7 @@ mod torch {
     }
 
     /// The functions of several jobs of ONE network (each its mesh, label and finite-difference
-    /// steps), evaluated together for [`crate::analysis::lockstep::run_joint`]: a round's
+    /// steps), evaluated together for [`crate::region::lockstep::run_joint`]: a round's
     /// batches of every job, with their finite-difference neighbours, go to the renderer and
     /// the network as one stream ([`ClassifierFunction::scores`], across meshes), so that a
     /// GPU gets batches of many jobs' points.

@@ -1,10 +1,8 @@
 //! Analyses on the function of interest: maps, regions, and the SRVR benchmark (SPEC §4–5).
 
 pub mod benchmark;
-pub mod finite_difference;
 pub mod function;
 pub mod inputs;
-pub mod lockstep;
 pub mod map;
 pub mod regions;
 pub mod report;

@@ -3,7 +3,7 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use super::lockstep::{
+use crate::region::lockstep::{
     run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
 };
 use crate::region::{Method, Observer, Region, RegionError, RegionSearch, StopReason, TraceStep};
@@ -91,7 +91,7 @@ pub fn inside_lattice(lower: &[f64], upper: &[f64]) -> DMatrix<f64> {
 impl RunSummary {
     /// The renders this run costs on a network (network mode): every point it evaluated,
     /// and for each point where it took a gradient the 2n neighbours of the central
-    /// differences (`analysis::finite_difference`). The one place this count is made.
+    /// differences (`semantic::finite_difference`). The one place this count is made.
     pub fn network_renders(&self) -> usize {
         self.evaluations + 2 * self.init.len() * self.gradient_evaluations
     }

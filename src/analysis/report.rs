@@ -15,12 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, Stamp};
 use super::inputs::WeightsId;
-use super::lockstep::SearchError;
 use super::regions::{default_starts, run_all, RunSummary};
 use super::srvr::{
     aggregate, default_reference, AcceptBy, Acceptance, AcceptanceError, AcceptanceSummary,
     RegionRecord, RejectedShape, ShapeScore,
 };
+use crate::files::file_name;
+use crate::region::lockstep::SearchError;
 use crate::region::{HyperParams, Method, Region, RegionError, RegionSearch, StopReason};
 use crate::semantic::Grid;
 
@@ -446,12 +447,6 @@ fn sorted_paths(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
         .map_err(err)?;
     paths.sort();
     Ok(paths)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// Every `<network>/<class>/<shape>.json` of a folder of maps, in name order, as the job it

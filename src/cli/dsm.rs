@@ -32,8 +32,7 @@ pub fn run(args: DsmArgs) -> anyhow::Result<()> {
         .map(|p| Grid::read(p))
         .collect::<Result<Vec<_>, _>>()?;
     let dsm = mean_map(&grids)?;
-    let text = serde_json::to_string_pretty(&dsm.to_json())? + "\n";
-    write_atomic(&args.out, text.as_bytes())
+    dsm.write(&args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     let mut png = None;
     if dsm.axes().len() <= 2 {

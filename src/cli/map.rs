@@ -75,8 +75,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
         let json_path = args.out_dir.join(format!("{stem}-{model}.json"));
         let png_path = args.out_dir.join(format!("{stem}-{model}.png"));
-        let text = serde_json::to_string_pretty(&grid.to_json())? + "\n";
-        write_atomic(&json_path, text.as_bytes())
+        grid.write(&json_path)
             .with_context(|| format!("cannot write {}", json_path.display()))?;
         let mut png_written = None;
         if grid.axes().len() <= 2 {

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::regions::{inside_lattice, run_all, RunSummary};
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
 use semrob::report::runs::{bounds_png, region_overlays};
 use semrob::report::write_atomic;
+use semrob::semantic::finite_difference::FiniteDifference;
 use semrob::semantic::Grid;
 use semrob::semantic::SemanticParam;
 use serde::Serialize;

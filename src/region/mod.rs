@@ -38,6 +38,7 @@ mod driver;
 mod error;
 pub mod faces;
 mod geometry;
+pub mod lockstep;
 pub mod methods;
 mod search;
 

@@ -141,7 +141,7 @@ impl Camera {
         let (se, ce) = (e.sin(), e.cos());
         let d = view.distance;
         let eye = [d * ce * sa, d * se, -d * ce * ca];
-        let z = [-ce * sa, -se, ce * ca];
+        let z = direction_of(sa, ca, se, ce).map(|c| -c);
         let s = if ce >= 0.0 { 1.0 } else { -1.0 };
         let x = [s * ca, 0.0, s * sa];
         let y = [
@@ -178,6 +178,19 @@ impl Camera {
 
 /// Angle in degrees reduced to [−180, 180] with `x − 360·round(x/360)`; `round` is symmetric,
 /// so `reduce(−x) = −reduce(x)` exactly.
+/// The unit vector of a direction given by azimuth and elevation in degrees, in the camera's
+/// convention (SPEC §6): `(cos e sin a, sin e, −cos e cos a)`. The camera looks along minus
+/// the direction of its view; a light's direction is given the same way.
+pub fn direction(azimuth_deg: f64, elevation_deg: f64) -> [f64; 3] {
+    let (a, e) = (azimuth_deg.to_radians(), elevation_deg.to_radians());
+    direction_of(a.sin(), a.cos(), e.sin(), e.cos())
+}
+
+/// [`direction`] from the sines and cosines of its angles.
+fn direction_of(sa: f64, ca: f64, se: f64, ce: f64) -> [f64; 3] {
+    [ce * sa, se, -ce * ca]
+}
+
 fn reduce_deg(x: f64) -> f64 {
     x - 360.0 * (x / 360.0).round()
 }

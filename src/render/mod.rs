@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 pub use backend::{RenderBackend, UnknownBackend};
-pub use camera::{Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGLE_DEG};
+pub use camera::{direction, Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGLE_DEG};
 pub use image::{BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError};
 pub use scene::Scene;

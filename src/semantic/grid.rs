@@ -248,6 +248,18 @@ impl Grid {
         })
     }
 
+    /// Writes the grid's file ([`Grid::file_text`]) at `path`, atomically
+    /// ([`crate::files::write_atomic`]): a reader never sees half a map.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        crate::files::write_atomic(path, self.file_text().as_bytes())
+    }
+
+    /// The text of the grid's `semrob.grid/1` file: its JSON document, indented, with a final
+    /// newline. Every map file semrob writes is this text.
+    pub fn file_text(&self) -> String {
+        serde_json::to_string_pretty(&self.to_json()).expect("a grid serialises") + "\n"
+    }
+
     /// The grid as a `semrob.grid/1` JSON document.
     pub fn to_json(&self) -> Value {
         let mut doc = serde_json::Map::new();

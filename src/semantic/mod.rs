@@ -4,6 +4,7 @@
 //! score in [0, 1]. The region methods only see it through [`SemanticFunction`].
 
 pub mod contents;
+pub mod finite_difference;
 mod function;
 pub mod grid;
 pub mod oracle;

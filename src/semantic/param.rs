@@ -283,12 +283,6 @@ pub fn paper_axes() -> Vec<AxisSpec> {
     ]
 }
 
-/// `(cos e sin a, sin e, −cos e cos a)`: the camera's convention (SPEC §6) for a direction.
-fn direction(azimuth_deg: f64, elevation_deg: f64) -> [f64; 3] {
-    let (a, e) = (azimuth_deg.to_radians(), elevation_deg.to_radians());
-    [e.cos() * a.sin(), e.sin(), -e.cos() * a.cos()]
-}
-
 impl Scene {
     /// The view for point `u` whose coordinates are the parameters `params`, in order.
     pub fn view(&self, params: &[SemanticParam], u: &[f64]) -> View {
@@ -304,7 +298,10 @@ impl Scene {
         }
         View::new(s.azimuth_deg, s.elevation_deg)
             .with_distance(s.distance)
-            .with_light_direction(direction(s.light_azimuth_deg, s.light_elevation_deg))
+            .with_light_direction(crate::render::direction(
+                s.light_azimuth_deg,
+                s.light_elevation_deg,
+            ))
     }
 }
 

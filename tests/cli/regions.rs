@@ -21,7 +21,7 @@ fn plateau_grid(height: f64, az: (f64, f64), el: (f64, f64)) -> Grid {
 
 fn write_grid(path: &Path, grid: &Grid) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, grid.to_json().to_string()).unwrap();
+    grid.write(path).unwrap();
 }
 
 fn stdout_json(out: &Output) -> Value {

@@ -3,11 +3,11 @@
 #![cfg(feature = "torch")]
 
 use nalgebra::DMatrix;
-use semrob::analysis::finite_difference::FiniteDifference;
 use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::load_mesh;
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::render::Scene;
+use semrob::semantic::finite_difference::FiniteDifference;
 use semrob::semantic::SemanticFunction;
 use semrob::semantic::SemanticParam;
 
@@ -116,7 +116,7 @@ fn the_paper_config_plans_every_present_shapenet10_shape_for_every_network() {
 #[test]
 fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
     use semrob::analysis::function::SharedNetwork;
-    use semrob::analysis::lockstep::{JointBatch, JointFunction};
+    use semrob::region::lockstep::{JointBatch, JointFunction};
     use std::sync::{Arc, Mutex};
 
     let classifier = Arc::new(Mutex::new(
@@ -198,7 +198,7 @@ fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
 #[test]
 fn the_device_renderer_scores_as_the_cpu_renderer() {
     use semrob::analysis::function::SharedNetwork;
-    use semrob::analysis::lockstep::{JointBatch, JointFunction};
+    use semrob::region::lockstep::{JointBatch, JointFunction};
     use semrob::render::RenderBackend;
     use std::sync::{Arc, Mutex};
 

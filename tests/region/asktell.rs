@@ -5,10 +5,10 @@
 use crate::common::OracleFn;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
-use semrob::analysis::lockstep::{
+use semrob::region::faces::{boundary_grid, corner_indices, face_means, face_points};
+use semrob::region::lockstep::{
     run_joint, run_lockstep, JointBatch, JointFunction, Problem, SearchError, Separately,
 };
-use semrob::region::faces::{boundary_grid, corner_indices, face_means, face_points};
 use semrob::region::methods::{
     naive_from_means, naive_loss, oir_b_from_means, oir_b_loss, oir_w_direction, oir_w_loss,
 };

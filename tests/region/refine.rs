@@ -4,8 +4,8 @@
 
 use crate::common::OracleFn;
 use proptest::prelude::*;
-use semrob::analysis::lockstep::run_lockstep;
 use semrob::analysis::regions::{join_refined, refine_search, run_all};
+use semrob::region::lockstep::run_lockstep;
 use semrob::region::Goal;
 use semrob::region::Observer;
 use semrob::region::{

@@ -264,7 +264,7 @@ fn one_dimensional_maps_get_a_line_plot_and_their_traps() {
     .unwrap();
     let path = root.join("net/vase/s.json");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, grid.to_json().to_string()).unwrap();
+    grid.write(&path).unwrap();
     let html = page(&root, &tmp.path().join("g.html"));
     assert!(html.contains("A 1-D map"));
     assert!(

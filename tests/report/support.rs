@@ -251,7 +251,7 @@ pub fn write_grids(root: &Path) {
     for job in jobs() {
         let path = root.join(format!("{}.json", job.key()));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, map(&job).to_json().to_string()).unwrap();
+        map(&job).write(&path).unwrap();
     }
 }
 

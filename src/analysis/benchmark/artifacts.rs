@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::results::{JobId, ResultsDir, ResultsError};
+use super::results::{io, JobId, ResultsDir, ResultsError};
 use crate::analysis::regions::RunSummary;
-use crate::report::write_atomic;
+use crate::files::write_atomic;
 use crate::semantic::Grid;
 
 /// The index of a job's renders.
@@ -58,13 +58,6 @@ struct RendersIndex {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct TracesFile {
     runs: Vec<RunSummary>,
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '_ {
-    move |source| ResultsError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn invalid(path: &Path, message: impl ToString) -> ResultsError {
@@ -117,8 +110,7 @@ impl ResultsDir {
         runs: &[RunSummary],
         renders: &Renders,
     ) -> Result<(), ResultsError> {
-        let text = serde_json::to_string(&map.to_json()).expect("serialisable") + "\n";
-        put(&self.map_path(job), text.as_bytes())?;
+        put(&self.map_path(job), map.file_text().as_bytes())?;
         let traces = TracesFile {
             runs: runs.to_vec(),
         };

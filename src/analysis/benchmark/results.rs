@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use super::config::SrvrConfig;
 use crate::analysis::inputs::WeightsId;
 use crate::analysis::regions::RunSummary;
+use crate::files::write_atomic;
 use crate::render::RenderBackend;
-use crate::report::write_atomic;
 use serde::{Deserialize, Serialize};
 
 /// The stamp's format tag.
@@ -191,7 +191,8 @@ pub struct ResultsDir {
     stamp: Stamp,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '_ {
+/// The error of an I/O failure on `path` in a results folder.
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '_ {
     move |source| ResultsError::Io {
         path: path.to_path_buf(),
         source,

@@ -11,21 +11,21 @@ use super::config::{CheckedConfig, RegionMode};
 use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
-use crate::analysis::finite_difference::{FiniteDifference, StepError};
 use crate::analysis::function::{ClassifierFunction, FunctionError, SharedNetwork};
 use crate::analysis::inputs::{
     resolve_weights, Fnv64, InputError, LoadError, MeshSource, WeightsId,
 };
-use crate::analysis::lockstep::{LockstepStats, Problem, SearchError};
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
 use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Architecture, Classifier, LoadOptions, NetError, UnknownModel};
+use crate::region::lockstep::{LockstepStats, Problem, SearchError};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, DatasetError, ShapeKey};
 use crate::render::RenderBackend;
+use crate::semantic::finite_difference::{FiniteDifference, StepError};
 use crate::semantic::AxisSpec;
 use crate::semantic::{Grid, GridProblem};
 

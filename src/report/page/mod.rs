@@ -21,6 +21,7 @@ use crate::analysis::regions::RunSummary;
 use crate::analysis::report::{find_map_files, mean, FolderError, SrvrReport};
 use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
+use crate::files::file_name;
 use crate::semantic::{Grid, GridError};
 
 /// Why a folder gives no page.
@@ -188,12 +189,6 @@ impl From<FolderError> for PageError {
             source: e.source,
         }
     }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
