@@ -37,18 +37,19 @@ pub enum MemoryFormat {
 impl MemoryFormat {
     /// The layout semrob uses for `arch` on `device` when not told otherwise: channels-last
     /// where it was measured faster (BENCHMARKS.md, "Folded batch norm and channels-last",
-    /// one CPU thread, batch 32): EfficientNet-Lite on the CPU (Lite0 measured; Lite1/2 are
-    /// the same blocks). Contiguous elsewhere: ResNet50 on the CPU was slower channels-last,
+    /// and "Same binary, before and after"; one CPU thread, batch 32, quiet machine): EfficientNet-Lite on the CPU (Lite0
+    /// measured; Lite1/2 are the same blocks) and ResNet50 on the CPU. Contiguous elsewhere:
     /// the other torchvision networks and CUDA were not measured.
     pub fn preferred(arch: Architecture, device: Device) -> MemoryFormat {
-        let lite = matches!(
+        let measured_faster = matches!(
             arch,
             Architecture::EfficientNetLite0
                 | Architecture::EfficientNetLite1
                 | Architecture::EfficientNetLite2
+                | Architecture::ResNet50
         );
         match device {
-            Device::Cpu if lite => MemoryFormat::ChannelsLast,
+            Device::Cpu if measured_faster => MemoryFormat::ChannelsLast,
             Device::Cpu | Device::Cuda => MemoryFormat::Contiguous,
         }
     }
