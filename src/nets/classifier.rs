@@ -36,10 +36,10 @@ pub enum MemoryFormat {
 
 impl MemoryFormat {
     /// The layout semrob uses for `arch` on `device` when not told otherwise: channels-last
-    /// where it was measured faster (BENCHMARKS.md, "Folded batch norm and channels-last",
-    /// and "Same binary, before and after"; one CPU thread, batch 32, quiet machine): EfficientNet-Lite on the CPU (Lite0
-    /// measured; Lite1/2 are the same blocks) and ResNet50 on the CPU. Contiguous elsewhere:
-    /// the other torchvision networks and CUDA were not measured.
+    /// where it was measured faster (BENCHMARKS.md, "Folded batch norm and channels-last" and
+    /// "Same binary, before and after": one CPU thread, batch 32, quiet machine):
+    /// EfficientNet-Lite (Lite0 measured; Lite1/2 are the same blocks) and ResNet50 on the
+    /// CPU. Contiguous elsewhere: the other torchvision networks and CUDA were not measured.
     pub fn preferred(arch: Architecture, device: Device) -> MemoryFormat {
         let measured_faster = matches!(
             arch,
