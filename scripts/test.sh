@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# The Python torch that writes the classifier parity fixtures (tests/nets_*.rs).
+# The Python torch that writes the classifier parity fixtures (tests/nets/).
 scripts/setup-test-python.sh
 cargo test --workspace --all-targets
 # Everything but the classifiers must also build without libtorch.

@@ -1,6 +1,6 @@
 //! The `regions` and `srvr` commands end to end, through the real binary.
 
-use crate::util::semrob;
+use crate::binary::semrob;
 use std::path::Path;
 use std::process::Output;
 

@@ -1,6 +1,6 @@
 //! `semrob render`: single views, contact sheets, fixtures, and errors (exit status 2).
 
-use crate::util::semrob;
+use crate::binary::semrob;
 
 use image::GenericImageView;
 

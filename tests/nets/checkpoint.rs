@@ -1,7 +1,7 @@
 //! The checkpoint reader against files written by PyTorch 2.13 itself: both container
 //! formats, every dtype semrob reads, strided and offset views, parameters, and the errors.
 
-use crate::common::{fixtures, load};
+use crate::support::{fixtures, load};
 use semrob::nets::checkpoint::{
     read_weights, write_safetensors, CheckpointError, DType, RawTensor,
 };

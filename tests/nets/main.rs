@@ -1,10 +1,10 @@
 //! The classifiers: weight files, parity with PyTorch, pretrained outputs, and the
 //! function of interest (render + classify).
 
+#[path = "../binary/mod.rs"]
+mod binary;
 mod checkpoint;
-mod common;
 mod function;
 mod parity;
 mod pretrained;
-#[path = "../util/mod.rs"]
-mod util;
+mod support;

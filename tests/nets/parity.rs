@@ -2,7 +2,7 @@
 //! Python torch gives the same logits in semrob (max |Δ| / max |logit| ≤ 1e-4 in f32).
 #![cfg(feature = "torch")]
 
-use crate::common::{f32s, fixtures, load, max_rel_diff, shape4};
+use crate::support::{f32s, fixtures, load, max_rel_diff, shape4};
 use semrob::nets::checkpoint::{read_weights, write_safetensors};
 use semrob::nets::{Architecture, Classifier, Device, ImageBatch, NetError};
 

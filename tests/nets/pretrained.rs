@@ -3,9 +3,9 @@
 //! within 1e-3; the resize path and gradients too; and the `classify` command line.
 #![cfg(feature = "torch")]
 
-use crate::util::semrob;
+use crate::binary::semrob;
 
-use crate::common::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
+use crate::support::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
 use semrob::nets::{
     Architecture, Classifier, Device, ImageBatch, LoadOptions, MemoryFormat, NetError, Precision,
     Scores,

@@ -1,4 +1,4 @@
-//! Shared by the tests/nets_*.rs: the parity fixtures written by PyTorch itself
+//! Shared by the tests of tests/nets/: the parity fixtures written by PyTorch itself
 //! (tests/python/make_fixtures.py, run once per version of the script with the pinned
 //! Python torch that scripts/setup-test-python.sh installs into .venv-torch/).
 #![allow(dead_code)]

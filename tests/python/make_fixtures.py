@@ -1,4 +1,4 @@
-"""Writes the parity fixtures of tests/nets_*.rs with PyTorch itself (pinned in
+"""Writes the parity fixtures of tests/nets/ with PyTorch itself (pinned in
 scripts/setup-test-python.sh). Usage: make_fixtures.py OUT_DIR [WEIGHTS_DIR]
 
 OUT_DIR/

@@ -2,7 +2,7 @@
 //! was before them (issue 12): bit-identical runs for n = 1…4, every method, robust and
 //! adversarial, one run at a time and many in lockstep.
 
-use crate::common::OracleFn;
+use crate::support::OracleFn;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use semrob::region::faces::{boundary_grid, corner_indices, face_means, face_points};

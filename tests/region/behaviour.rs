@@ -3,7 +3,7 @@
 //! in 2-D the corner rule stalls and cannot see a hole between its corners, and 3 face points
 //! per dimension remove the stall. The figures in the comments were measured with this code.
 
-use crate::common::{example, iou, OracleFn};
+use crate::support::{example, iou, OracleFn};
 use semrob::region::Goal;
 use semrob::region::{find_region, HyperParams, Method, Region, RegionRun, StopReason};
 

@@ -15,7 +15,7 @@ use semrob::region::{
 };
 use semrob_oracles::Oracle;
 
-use crate::common::{boxes, values_at};
+use crate::support::{boxes, values_at};
 
 /// `(∇_a L, ∇_b L)` of the naive loss with exact integrals: `L = −∫_D f + (λ/2)‖r‖²`.
 fn exact_naive(f: &Oracle, region: &Region, lambda: f64) -> Direction {

@@ -2,7 +2,7 @@
 //! that has a closed form on a constant; with it and the paper's defaults the box stays in the
 //! domain; and OIR_W at β = 0 is naive at λ = 0 for a whole run, not only for one direction.
 
-use crate::common::OracleFn;
+use crate::support::OracleFn;
 use approx::relative_eq;
 use proptest::prelude::*;
 use semrob::region::Goal;

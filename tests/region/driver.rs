@@ -4,7 +4,7 @@
 //! permutations and mirrors of f; usage errors are typed; adversarial mode is the method on
 //! 1 − f; undefined losses are null; stop reasons name the final box.
 
-use crate::common::OracleFn;
+use crate::support::OracleFn;
 use approx::{abs_diff_eq, relative_eq};
 use nalgebra::DMatrix;
 use proptest::prelude::*;

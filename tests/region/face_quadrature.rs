@@ -4,7 +4,7 @@
 //!
 //!     cargo test --release --no-default-features --test region_face_quadrature -- --ignored --nocapture
 
-use crate::common::{iou, values_at, OracleFn};
+use crate::support::{iou, values_at, OracleFn};
 use nalgebra::DVector;
 use semrob::region::faces::{boundary_grid, face_means, face_points};
 use semrob::region::methods::{naive_from_means, oir_b_from_means};

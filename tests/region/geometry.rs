@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use semrob::region::{mask, mask_complement, Region};
 use semrob_oracles::Oracle;
 
-use crate::common::boxes;
+use crate::support::boxes;
 
 /// Brute force: the corners of `[a, b]` listed with dimension 0 varying slowest, `a_i` before
 /// `b_i` (a recursion, no bit arithmetic).

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::common::OracleFn;
+use crate::support::OracleFn;
 use semrob::region::Goal;
 use semrob::region::{find_region, HyperParams, Method, Region};
 use semrob::report::golden::{bless_requested, check_golden};

@@ -3,7 +3,6 @@
 
 mod asktell;
 mod behaviour;
-mod common;
 mod directions;
 mod divergence;
 mod driver;
@@ -13,3 +12,4 @@ mod golden;
 mod grid;
 mod oir_w;
 mod refine;
+mod support;

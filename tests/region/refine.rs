@@ -2,7 +2,7 @@
 //! map's interpolant, then continued on the function itself from the box it reached
 //! (issue 19; SPEC §5).
 
-use crate::common::OracleFn;
+use crate::support::OracleFn;
 use proptest::prelude::*;
 use semrob::analysis::regions::{join_refined, refine_search, run_all};
 use semrob::region::lockstep::run_lockstep;

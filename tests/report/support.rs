@@ -255,7 +255,7 @@ pub fn write_grids(root: &Path) {
     }
 }
 
-pub use crate::util::semrob;
+pub use crate::binary::semrob;
 
 /// Runs `semrob report DIR --out OUT` and returns the page.
 pub fn page(dir: &Path, out: &Path) -> String {
