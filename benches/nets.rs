@@ -69,22 +69,16 @@ fn inference(c: &mut Criterion) {
     group.finish();
 }
 
-fn layout(c: &mut Criterion) {
+/// Lite0 and ResNet50 at batch 32, each loaded in every way of `variants`, one group.
+fn load_variants(c: &mut Criterion, group: &str, variants: &[(&str, LoadOptions)]) {
     set_threads();
-    let mut group = c.benchmark_group("layout");
+    let mut group = c.benchmark_group(group);
     group.sample_size(10);
     let batch = 32;
     for arch in [Architecture::EfficientNetLite0, Architecture::ResNet50] {
         let s = arch.input_size();
         let data = images(batch, s);
-        for (name, format) in [
-            ("contiguous", MemoryFormat::Contiguous),
-            ("channels-last", MemoryFormat::ChannelsLast),
-        ] {
-            let options = LoadOptions {
-                memory_format: Some(format),
-                ..LoadOptions::default()
-            };
+        for &(name, options) in variants {
             let net = classifier(arch, options);
             let id = BenchmarkId::new(format!("{}-{name}", arch.name()), batch);
             group.throughput(Throughput::Elements(batch as u64));
@@ -99,40 +93,39 @@ fn layout(c: &mut Criterion) {
     group.finish();
 }
 
+/// Each memory format forced, batch norm folded in both.
+fn layout(c: &mut Criterion) {
+    let forced = |format| LoadOptions {
+        memory_format: Some(format),
+        ..LoadOptions::default()
+    };
+    load_variants(
+        c,
+        "layout",
+        &[
+            ("contiguous", forced(MemoryFormat::Contiguous)),
+            ("channels-last", forced(MemoryFormat::ChannelsLast)),
+        ],
+    );
+}
+
 /// Batch norm folded at load and the preferred layout (what `Classifier::load` does now)
 /// against the network as the checkpoint spells it (separate batch norms, contiguous: the
 /// classifier before issue 20), in one binary and one session, so both see the same machine.
 fn folding(c: &mut Criterion) {
-    set_threads();
-    let mut group = c.benchmark_group("fold");
-    group.sample_size(10);
-    let batch = 32;
-    for arch in [Architecture::EfficientNetLite0, Architecture::ResNet50] {
-        let s = arch.input_size();
-        let data = images(batch, s);
-        for (name, options) in [
-            (
-                "separate-contiguous",
-                LoadOptions {
-                    keep_batch_norm: true,
-                    memory_format: Some(MemoryFormat::Contiguous),
-                    ..LoadOptions::default()
-                },
-            ),
+    let before = LoadOptions {
+        keep_batch_norm: true,
+        memory_format: Some(MemoryFormat::Contiguous),
+        ..LoadOptions::default()
+    };
+    load_variants(
+        c,
+        "fold",
+        &[
+            ("separate-contiguous", before),
             ("folded-preferred", LoadOptions::default()),
-        ] {
-            let net = classifier(arch, options);
-            let id = BenchmarkId::new(format!("{}-{name}", arch.name()), batch);
-            group.throughput(Throughput::Elements(batch as u64));
-            group.bench_with_input(id, &data, |b, data| {
-                b.iter(|| {
-                    net.probabilities(ImageBatch::new(data, [batch, 3, s, s]).unwrap())
-                        .unwrap()
-                })
-            });
-        }
-    }
-    group.finish();
+        ],
+    );
 }
 
 criterion_group!(benches, inference, layout, folding);

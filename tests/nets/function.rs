@@ -10,6 +10,33 @@ use semrob::render::Scene;
 use semrob::semantic::finite_difference::FiniteDifference;
 use semrob::semantic::SemanticFunction;
 use semrob::semantic::SemanticParam;
+use std::sync::{Arc, Mutex};
+
+/// Lite0 on the CPU, to be shared by jobs in lockstep.
+fn shared_lite0() -> Arc<Mutex<Classifier>> {
+    Arc::new(Mutex::new(
+        Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)
+            .expect("scripts/setup.sh fetches the Lite0 weights"),
+    ))
+}
+
+/// A `fixture` job over (azimuth, elevation) on the shared `classifier`.
+fn shared_job(
+    classifier: &Arc<Mutex<Classifier>>,
+    scene: Scene,
+    fixture: &str,
+    label: usize,
+) -> ClassifierFunction {
+    let params = vec![SemanticParam::Azimuth, SemanticParam::Elevation];
+    ClassifierFunction::shared(
+        load_mesh(fixture).unwrap(),
+        classifier.clone(),
+        label,
+        params,
+        scene,
+    )
+    .unwrap()
+}
 
 fn vase_lite0(params: Vec<SemanticParam>) -> ClassifierFunction {
     let classifier = Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)
@@ -117,29 +144,17 @@ fn the_paper_config_plans_every_present_shapenet10_shape_for_every_network() {
 fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
     use semrob::analysis::function::SharedNetwork;
     use semrob::region::lockstep::{JointBatch, JointFunction};
-    use std::sync::{Arc, Mutex};
 
-    let classifier = Arc::new(Mutex::new(
-        Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)
-            .expect("scripts/setup.sh fetches the Lite0 weights"),
-    ));
+    let classifier = shared_lite0();
     let scene = Scene {
         size: Some(112),
         supersampling: 1,
         ..Scene::default()
     };
-    let params = vec![SemanticParam::Azimuth, SemanticParam::Elevation];
     let job = |fixture: &str, label: usize, batch: usize| {
-        ClassifierFunction::shared(
-            load_mesh(fixture).unwrap(),
-            classifier.clone(),
-            label,
-            params.clone(),
-            scene,
-        )
-        .unwrap()
-        .with_batch(batch)
-        .unwrap()
+        shared_job(&classifier, scene, fixture, label)
+            .with_batch(batch)
+            .unwrap()
     };
     let (vase, mug) = (job("fixture:vase", 883, 8), job("fixture:mug", 504, 8));
     let vase_points = DMatrix::from_row_slice(3, 2, &[130.0, 30.0, 50.0, 20.0, 310.0, 50.0]);
@@ -200,31 +215,19 @@ fn the_device_renderer_scores_as_the_cpu_renderer() {
     use semrob::analysis::function::SharedNetwork;
     use semrob::region::lockstep::{JointBatch, JointFunction};
     use semrob::render::RenderBackend;
-    use std::sync::{Arc, Mutex};
 
-    let classifier = Arc::new(Mutex::new(
-        Classifier::load_default(Architecture::EfficientNetLite0, Device::Cpu)
-            .expect("scripts/setup.sh fetches the Lite0 weights"),
-    ));
+    let classifier = shared_lite0();
     let scene = Scene {
         size: Some(64),
         supersampling: 2,
         ..Scene::default()
     };
-    let params = vec![SemanticParam::Azimuth, SemanticParam::Elevation];
     let job = |fixture: &str, label: usize, backend: RenderBackend| {
-        ClassifierFunction::shared(
-            load_mesh(fixture).unwrap(),
-            classifier.clone(),
-            label,
-            params.clone(),
-            scene,
-        )
-        .unwrap()
-        .with_batch(4)
-        .unwrap()
-        .with_renderer(backend)
-        .unwrap()
+        shared_job(&classifier, scene, fixture, label)
+            .with_batch(4)
+            .unwrap()
+            .with_renderer(backend)
+            .unwrap()
     };
     let vase_points = DMatrix::from_row_slice(3, 2, &[130.0, 30.0, 50.0, 20.0, 310.0, 50.0]);
     let mug_points = DMatrix::from_row_slice(2, 2, &[200.0, 15.0, 20.0, 60.0]);
