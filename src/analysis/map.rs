@@ -5,7 +5,7 @@ use nalgebra::DMatrix;
 use serde_json::Value;
 
 use crate::semantic::AxisSpec;
-use crate::semantic::{Axis, EvalError, Grid, GridProblem, SemanticFunction};
+use crate::semantic::{grid_point, Axis, EvalError, Grid, GridProblem, SemanticFunction};
 
 /// Why a map could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -28,12 +28,10 @@ pub fn grid_points(axes: &[Axis]) -> DMatrix<f64> {
     let total: usize = sizes.iter().product();
     let n = axes.len();
     let mut points = DMatrix::zeros(total, n);
+    let mut u = vec![0.0; n];
     for flat in 0..total {
-        let mut rest = flat;
-        for i in (0..n).rev() {
-            points[(flat, i)] = axes[i].values[rest % sizes[i]];
-            rest /= sizes[i];
-        }
+        grid_point(axes, flat, &mut u);
+        points.row_mut(flat).copy_from_slice(&u);
     }
     points
 }

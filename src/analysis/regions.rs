@@ -88,6 +88,11 @@ pub fn inside_lattice(lower: &[f64], upper: &[f64]) -> DMatrix<f64> {
     })
 }
 
+/// The region of largest volume among `runs` (a contact sheet's "inside"); `None` for none.
+pub fn largest_region(runs: &[RunSummary]) -> Option<&RunSummary> {
+    runs.iter().max_by(|a, b| a.volume.total_cmp(&b.volume))
+}
+
 impl RunSummary {
     /// The renders this run costs on a network (network mode): every point it evaluated,
     /// and for each point where it took a gradient the 2n neighbours of the central

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use semrob::analysis::regions::{inside_lattice, run_all, RunSummary};
+use semrob::analysis::regions::{inside_lattice, largest_region, run_all, RunSummary};
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
 use semrob::report::runs::{bounds_png, region_overlays};
@@ -128,10 +128,7 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &net.contact_sheet {
-        let best = runs
-            .iter()
-            .max_by(|a, b| a.volume.total_cmp(&b.volume))
-            .expect("at least one run");
+        let best = largest_region(&runs).expect("at least one run");
         let points = inside_lattice(&best.lower, &best.upper);
         let images = f.inner().render(&points)?;
         let png = png_bytes(images.contact_sheet(4, 4)?)?;

@@ -152,6 +152,17 @@ impl GridProblem {
     }
 }
 
+/// Writes into `u` the grid point of `axes` at flat index `flat`, in the one order semrob
+/// stores maps in: row-major, axis 0 outermost, the last axis fastest.
+pub fn grid_point(axes: &[Axis], flat: usize, u: &mut [f64]) {
+    let mut rest = flat;
+    for k in (0..axes.len()).rev() {
+        let len = axes[k].values.len();
+        u[k] = axes[k].values[rest % len];
+        rest /= len;
+    }
+}
+
 impl Grid {
     /// A grid from its axes and its scores in row-major order (axis 0 outermost), validated.
     pub fn new(axes: Vec<Axis>, values: Vec<f64>, meta: Value) -> Result<Grid, GridProblem> {
@@ -188,15 +199,18 @@ impl Grid {
         let mut u = vec![0.0; axes.len()];
         let values = (0..total)
             .map(|flat| {
-                let mut rest = flat;
-                for k in (0..axes.len()).rev() {
-                    u[k] = axes[k].values[rest % sizes[k]];
-                    rest /= sizes[k];
-                }
+                grid_point(&axes, flat, &mut u);
                 f(&u)
             })
             .collect();
         Grid::new(axes, values, meta)
+    }
+
+    /// The point of flat index `flat` (row-major, axis 0 outermost).
+    pub fn point(&self, flat: usize) -> Vec<f64> {
+        let mut u = vec![0.0; self.axes.len()];
+        grid_point(&self.axes, flat, &mut u);
+        u
     }
 
     /// Parses and validates the JSON text of a grid file.

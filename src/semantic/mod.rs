@@ -13,6 +13,6 @@ mod wrappers;
 
 pub use contents::BoxContents;
 pub use function::{EvalError, Evaluation, SemanticFunction};
-pub use grid::{Axis, Grid, GridError, GridProblem, GRID_FORMAT};
+pub use grid::{grid_point, Axis, Grid, GridError, GridProblem, GRID_FORMAT};
 pub use param::{check_axes, paper_axes, AxisSpec, AxisSpecError, SemanticParam, UnknownParam};
 pub use wrappers::{BlackBox, Counting, Counts};

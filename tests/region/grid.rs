@@ -72,7 +72,8 @@ proptest! {
         }
     }
 
-    /// At every grid point the interpolant returns the tabulated score.
+    /// At every grid point the interpolant returns the tabulated score, and `Grid::point`
+    /// maps the flat index back to the point (row-major, the last axis fastest).
     #[test]
     fn interpolant_hits_every_grid_point(
         v0 in axis_values(6), v1 in axis_values(6), seed in any::<u64>(),
@@ -83,8 +84,10 @@ proptest! {
         let grid = Grid::new(axes.clone(), scores.clone(), json!(null)).unwrap();
         for (i, &x) in axes[0].values.iter().enumerate() {
             for (j, &y) in axes[1].values.iter().enumerate() {
+                let flat = i * axes[1].values.len() + j;
                 let (value, _) = eval(&grid, &[x, y]);
-                prop_assert_eq!(value, scores[i * axes[1].values.len() + j]);
+                prop_assert_eq!(value, scores[flat]);
+                prop_assert_eq!(grid.point(flat), vec![x, y], "the point of flat index {}", flat);
             }
         }
     }

@@ -252,11 +252,6 @@ impl ResultsDir {
     }
 }
 
-/// The robust region of largest volume among a job's runs (the contact sheet's "inside").
-pub fn largest_region(runs: &[RunSummary]) -> Option<&RunSummary> {
-    runs.iter().max_by(|a, b| a.volume.total_cmp(&b.volume))
-}
-
 /// Where to render a job's contact sheet: `k` points inside the region `[lower, upper]`
 /// (its centre first, then points spread over it) and up to `k` of the map's samples
 /// outside it, lowest score first and kept apart by at least a sixth of the domain's
@@ -288,17 +283,8 @@ pub fn render_points(
         .zip(&dhi)
         .map(|(l, h)| (h - l).max(1e-12))
         .collect();
-    let sizes = map.sizes();
     let mut samples: Vec<(f64, Vec<f64>)> = (0..map.values().len())
-        .map(|flat| {
-            let mut rest = flat;
-            let mut u = vec![0.0; n];
-            for a in (0..n).rev() {
-                u[a] = map.axes()[a].values[rest % sizes[a]];
-                rest /= sizes[a];
-            }
-            (map.values()[flat], u)
-        })
+        .map(|flat| (map.values()[flat], map.point(flat)))
         .filter(|(_, u)| (0..n).any(|a| u[a] < lower[a] || u[a] > upper[a]))
         .collect();
     samples.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -333,6 +319,7 @@ mod tests {
 
     use super::*;
     use crate::analysis::benchmark::{Stamp, RESULTS_FORMAT};
+    use crate::analysis::regions::largest_region;
     use crate::region::{Method, StopReason, TraceStep};
     use crate::semantic::Axis;
 

@@ -10,7 +10,7 @@ mod results;
 #[cfg(feature = "torch")]
 mod run;
 
-pub use artifacts::{largest_region, render_points, RenderShot, Renders};
+pub use artifacts::{render_points, RenderShot, Renders};
 pub use config::{
     AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
     NetworkConfig, RegionMode, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::artifacts::{largest_region, render_points, RenderShot, Renders};
+use super::artifacts::{render_points, RenderShot, Renders};
 use super::config::{CheckedConfig, RegionMode};
 use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
@@ -16,6 +16,7 @@ use crate::analysis::inputs::{
     resolve_weights, Fnv64, InputError, LoadError, MeshSource, WeightsId,
 };
 use crate::analysis::map::grid_points;
+use crate::analysis::regions::largest_region;
 use crate::analysis::regions::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
