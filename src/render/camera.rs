@@ -176,8 +176,6 @@ impl Camera {
     }
 }
 
-/// Angle in degrees reduced to [−180, 180] with `x − 360·round(x/360)`; `round` is symmetric,
-/// so `reduce(−x) = −reduce(x)` exactly.
 /// The unit vector of a direction given by azimuth and elevation in degrees, in the camera's
 /// convention (SPEC §6): `(cos e sin a, sin e, −cos e cos a)`. The camera looks along minus
 /// the direction of its view; a light's direction is given the same way.
@@ -191,6 +189,8 @@ fn direction_of(sa: f64, ca: f64, se: f64, ce: f64) -> [f64; 3] {
     [ce * sa, se, -ce * ca]
 }
 
+/// Angle in degrees reduced to [−180, 180] with `x − 360·round(x/360)`; `round` is symmetric,
+/// so `reduce(−x) = −reduce(x)` exactly.
 fn reduce_deg(x: f64) -> f64 {
     x - 360.0 * (x / 360.0).round()
 }
@@ -198,6 +198,23 @@ fn reduce_deg(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `direction` is a unit vector, the camera sits at `d · direction` of its view and
+    /// looks along its opposite (the two places that use the convention agree).
+    #[test]
+    fn direction_is_the_unit_vector_from_the_origin_to_the_eye() {
+        for (az, el) in [(0.0, 0.0), (37.0, -12.5), (210.0, 80.0), (-95.0, 45.0)] {
+            let u = direction(az, el);
+            let norm = u.iter().map(|c| c * c).sum::<f64>().sqrt();
+            assert!(
+                (norm - 1.0).abs() < 1e-12,
+                "|direction({az}, {el})| = {norm}"
+            );
+            let cam = Camera::look_at(&View::new(az, el).with_distance(2.5));
+            assert!(close(cam.eye, u.map(|c| 2.5 * c)), "{:?} vs {u:?}", cam.eye);
+            assert!(close(cam.z, u.map(|c| -c)), "{:?} vs {u:?}", cam.z);
+        }
+    }
 
     fn close(a: [f64; 3], b: [f64; 3]) -> bool {
         (0..3).all(|k| (a[k] - b[k]).abs() < 1e-12)
