@@ -10,12 +10,12 @@ use semrob::analysis::benchmark::{
 };
 use semrob::analysis::inputs::Fnv64;
 use semrob::analysis::report::SrvrReport;
+use semrob::files::write_atomic;
 use semrob::nets::Precision;
 use semrob::render::RenderBackend;
 use semrob::report::export::{Exporter, Format, Json, Markdown};
 use semrob::report::golden::{GoldenError, GoldenFile};
 use semrob::report::plot::bar_chart_png;
-use semrob::report::write_atomic;
 use semrob::runtime::{cores, ThreadPlan};
 
 use super::common::{FormatArgs, GoldenArgs};

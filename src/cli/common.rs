@@ -12,7 +12,7 @@ use semrob::report::export::Format;
 use semrob::report::golden::{check_golden, GoldenError};
 
 use super::GoldenDrift;
-use semrob::report::write_atomic;
+use semrob::files::write_atomic;
 
 /// Which region methods to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use semrob::analysis::map::mean_map;
+use semrob::files::write_atomic;
 use semrob::report::plot::map_png;
-use semrob::report::write_atomic;
 use semrob::semantic::Grid;
 
 #[derive(Debug, Args)]

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use semrob::analysis::map::sample_map;
+use semrob::files::write_atomic;
 use semrob::report::plot::{line_plot_png, map_png, Series};
-use semrob::report::write_atomic;
 
 use super::network::{axes, load_function, progress, SceneArgs};
 

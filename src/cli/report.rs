@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use semrob::files::write_atomic;
 use semrob::report::page::Page;
-use semrob::report::write_atomic;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {

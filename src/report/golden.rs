@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::write_atomic;
+use crate::files::write_atomic;
 
 /// A number passes when `|got − want| ≤ abs + rel·|want|`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

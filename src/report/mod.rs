@@ -5,5 +5,3 @@ pub mod golden;
 pub mod page;
 pub mod plot;
 pub mod runs;
-
-pub use crate::files::write_atomic;

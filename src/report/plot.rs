@@ -1,6 +1,6 @@
 //! PNG plots: semantic-map heatmaps with a colour bar and region overlays, line plots
 //! (1-D maps, traces) and bar charts (SRVR). Every function returns the PNG's bytes, so the
-//! caller writes them with [`super::write_atomic`].
+//! caller writes them with [`crate::files::write_atomic`].
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
