@@ -36,8 +36,12 @@ mod torch {
     /// Why the rendered function could not be built or evaluated.
     #[derive(Debug, thiserror::Error)]
     pub enum FunctionError {
-        #[error("label {0} is outside the ImageNet labels 0–999")]
-        Label(usize),
+        #[error("label {label} is outside the classes of {model} (0–{})", .classes - 1)]
+        Label {
+            label: usize,
+            model: String,
+            classes: usize,
+        },
         #[error("render settings: {0}")]
         Render(#[from] RenderError),
         #[error("device renderer: {0}")]
@@ -134,13 +138,17 @@ mod torch {
             params: Vec<SemanticParam>,
             scene: Scene,
         ) -> Result<Self, FunctionError> {
-            if label >= 1000 {
-                return Err(FunctionError::Label(label));
-            }
-            let input = classifier
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .input_size() as u32;
+            let input = {
+                let c = classifier.lock().unwrap_or_else(|e| e.into_inner());
+                if !c.model().has_class(label) {
+                    return Err(FunctionError::Label {
+                        label,
+                        model: c.model().name().to_string(),
+                        classes: c.classes(),
+                    });
+                }
+                c.input_size() as u32
+            };
             let size = scene.size.unwrap_or(input);
             let renderer = Renderer::new(
                 RenderOptions::default()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::nets::Architecture;
+use crate::nets::{Architecture, Model, ScriptDeclarationError};
 use crate::render::{fixtures, Mesh};
 
 /// Why an input could not be read.
@@ -32,6 +32,36 @@ pub enum InputError {
         /// The architecture's default weights (not a file the user named).
         default: bool,
     },
+    #[error("TorchScript model {}: no such file", .path.display())]
+    ScriptNotFound { path: PathBuf },
+    #[error("TorchScript model {}: the file holds the weights; a weights file ({}) cannot be given with it", .path.display(), .weights.display())]
+    WeightsWithScript { path: PathBuf, weights: PathBuf },
+    #[error(transparent)]
+    Declaration(#[from] ScriptDeclarationError),
+}
+
+/// The file that holds `model`'s weights: for a built-in architecture its weights file
+/// ([`resolve_weights`]), for a TorchScript model the module file itself (its declaration
+/// checked, and no separate weights allowed). It must exist.
+pub fn model_file(model: &Model, weights: Option<&Path>) -> Result<PathBuf, InputError> {
+    match model {
+        Model::Builtin(arch) => resolve_weights(*arch, weights),
+        Model::TorchScript(script) => {
+            if let Some(w) = weights {
+                return Err(InputError::WeightsWithScript {
+                    path: script.path.clone(),
+                    weights: w.to_path_buf(),
+                });
+            }
+            script.check()?;
+            if !script.path.is_file() {
+                return Err(InputError::ScriptNotFound {
+                    path: script.path.clone(),
+                });
+            }
+            Ok(script.path.clone())
+        }
+    }
 }
 
 /// The weights file of `arch`: `weights` when given, else the architecture's default
@@ -201,36 +231,53 @@ pub use torch::{load_classifier, LoadError};
 mod torch {
     use std::path::{Path, PathBuf};
 
-    use super::{resolve_weights, InputError, WeightsId};
-    use crate::nets::{Architecture, Classifier, LoadOptions, NetError};
+    use super::{model_file, InputError, WeightsId};
+    use crate::nets::{Classifier, LoadOptions, Model, NetError};
 
     /// Why a classifier could not be loaded.
     #[derive(Debug, thiserror::Error)]
     pub enum LoadError {
         #[error(transparent)]
         Input(#[from] InputError),
-        #[error("{arch} from {}: {source}", .path.display())]
+        #[error("{model} from {}: {source}", .path.display())]
         Net {
-            arch: Architecture,
+            model: String,
             path: PathBuf,
             #[source]
             source: Box<NetError>,
         },
+        /// A TorchScript network's fault (the message names the file).
+        #[error(transparent)]
+        Script(Box<NetError>),
     }
 
-    /// Loads `arch` with `weights` (or its default weights) and identifies the weights.
+    impl LoadError {
+        /// `model` from `path` failed with `e`.
+        pub fn net(model: &Model, path: &Path, e: NetError) -> LoadError {
+            match (model, e) {
+                (Model::TorchScript(_), e @ NetError::Script { .. }) => {
+                    LoadError::Script(Box::new(e))
+                }
+                (model, e) => LoadError::Net {
+                    model: model.name().to_string(),
+                    path: path.to_path_buf(),
+                    source: Box::new(e),
+                },
+            }
+        }
+    }
+
+    /// Loads `model` (a built-in architecture with `weights` or its default weights, or a
+    /// TorchScript file) and identifies the file its weights came from.
     pub fn load_classifier(
-        arch: Architecture,
+        model: &Model,
         weights: Option<&Path>,
         options: LoadOptions,
     ) -> Result<(Classifier, WeightsId), LoadError> {
-        let path = resolve_weights(arch, weights)?;
+        let path = model_file(model, weights)?;
         let id = WeightsId::of_file(&path)?;
-        let c = Classifier::load(arch, &path, options).map_err(|e| LoadError::Net {
-            arch,
-            path,
-            source: Box::new(e),
-        })?;
+        let c = Classifier::load_model(model, &path, options)
+            .map_err(|e| LoadError::net(model, &path, e))?;
         Ok((c, id))
     }
 }

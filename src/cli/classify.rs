@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
-use semrob::nets::{imagenet_classes, Architecture, Classifier, ImageBatch, Precision};
+use semrob::analysis::inputs::load_classifier;
+use semrob::nets::{ImageBatch, Precision};
 
-use super::network::DeviceChoice;
+use super::network::{DeviceChoice, ScriptArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,9 +16,12 @@ pub struct Args {
     /// (bilinear with antialiasing, no crop).
     #[arg(required = true)]
     images: Vec<PathBuf>,
-    /// resnet50, vgg11-bn, alexnet, inception-v3, efficientnet-lite0/1/2
+    /// resnet50, vgg11-bn, alexnet, inception-v3, efficientnet-lite0/1/2, or
+    /// `torchscript:PATH` for a TorchScript file (declared with the options below).
     #[arg(long)]
     model: String,
+    #[command(flatten)]
+    script: ScriptArgs,
     /// Weights (.safetensors or a PyTorch checkpoint); the EfficientNet-Lite models default
     /// to the files scripts/setup.sh fetched.
     #[arg(long)]
@@ -26,6 +30,7 @@ pub struct Args {
     #[arg(long, default_value_t = 5)]
     top: usize,
     /// Print JSON: [{"image": PATH, "top": [{"index", "name", "probability"}, ...]}, ...]
+    /// (`name` is null for a network whose output is not the 1 000 ImageNet classes)
     #[arg(long)]
     json: bool,
     /// Where inference runs.
@@ -45,7 +50,7 @@ struct Entry {
 #[derive(Serialize)]
 struct Class {
     index: usize,
-    name: &'static str,
+    name: Option<&'static str>,
     probability: f32,
 }
 
@@ -65,13 +70,9 @@ fn read_image(path: &Path) -> anyhow::Result<(Vec<f32>, [usize; 4])> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let arch = Architecture::from_name(&args.model)?;
+    let model = args.script.model(&args.model)?;
     let options = args.device.load_options(args.precision)?;
-    let classifier = match &args.weights {
-        Some(path) => Classifier::load(arch, path, options)?,
-        None => Classifier::load_default(arch, options)?,
-    };
-    let names = imagenet_classes();
+    let (classifier, _) = load_classifier(&model, args.weights.as_deref(), options)?;
     let mut entries = Vec::new();
     for path in &args.images {
         let (data, shape) = read_image(path)?;
@@ -81,7 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into_iter()
             .map(|(index, probability)| Class {
                 index,
-                name: names[index],
+                name: model.class_name(index),
                 probability,
             })
             .collect();
@@ -94,14 +95,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&entries)?);
     } else {
         for e in &entries {
-            println!("{}  ({arch})", e.image);
+            println!("{}  ({model})", e.image);
             for (rank, c) in e.top.iter().enumerate() {
                 println!(
                     "  {:>2}. {:>7.4}  {:>4}  {}",
                     rank + 1,
                     c.probability,
                     c.index,
-                    c.name
+                    c.name.unwrap_or("")
                 );
             }
         }

@@ -8,16 +8,18 @@ use semrob::analysis::map::sample_map;
 use semrob::files::write_atomic;
 use semrob::report::plot::{line_plot_png, map_png, Series};
 
-use super::network::{axes, load_function, progress, SceneArgs};
+use super::network::{axes, load_function, progress, SceneArgs, ScriptArgs};
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
     #[command(flatten)]
     scene: SceneArgs,
-    /// Networks (comma-separated or repeated): one map each; several 1-D maps also go on one
-    /// plot (the paper's Figure 1).
+    /// Networks (comma-separated or repeated), each a built-in name or `torchscript:PATH`:
+    /// one map each; several 1-D maps also go on one plot (the paper's Figure 1).
     #[arg(long = "model", value_delimiter = ',', required = true)]
     models: Vec<String>,
+    #[command(flatten)]
+    script: ScriptArgs,
     /// Weights files, one per model in the same order (default: each model's default weights).
     #[arg(long = "weights", value_delimiter = ',')]
     weights: Vec<PathBuf>,
@@ -50,12 +52,13 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
             args.models.len()
         );
     }
+    let models = args.script.models(&args.models)?;
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
     let stem = args.scene.mesh.stem();
     let mut summary = Vec::new();
     let mut curves = Vec::new();
-    for (i, model) in args.models.iter().enumerate() {
+    for (i, model) in models.iter().enumerate() {
         let loaded = load_function(
             &args.scene,
             model,
@@ -63,6 +66,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
             specs.iter().map(|s| s.param).collect(),
         )?;
         let total: usize = specs.iter().map(|s| s.samples().len()).product();
+        let model = model.name();
         let bar = progress(total as u64, model);
         let mut meta = loaded.meta.clone();
         meta["axes"] = serde_json::to_value(&specs)?;
@@ -90,7 +94,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         }
         if grid.axes().len() == 1 {
             curves.push(Series {
-                name: model.clone(),
+                name: model.to_string(),
                 points: grid.axes()[0]
                     .values
                     .iter()

@@ -16,16 +16,18 @@ use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
 use super::common::{DomainJson, OutputArgs, SearchArgs};
-use super::network::{axes, load_function, SceneArgs, StepProgress};
+use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
 #[derive(Debug, Args)]
 pub struct MeshArgs {
     #[command(flatten)]
     scene: SceneArgs,
-    /// The network.
+    /// The network: a built-in name or `torchscript:PATH`.
     #[arg(long)]
     model: String,
+    #[command(flatten)]
+    script: ScriptArgs,
     /// Its weights file (default: the model's default weights).
     #[arg(long)]
     weights: Option<PathBuf>,
@@ -76,7 +78,7 @@ fn png_bytes(img: image::RgbImage) -> anyhow::Result<Vec<u8>> {
 
 pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let net = &args;
-    let model = &args.model;
+    let model = &args.script.model(&args.model)?;
     if net.batch == 0 {
         bail!("--batch 0: the largest network batch must be ≥ 1");
     }

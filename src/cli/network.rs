@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
-use semrob::nets::{Architecture, Device, Label, LoadOptions, Precision};
+use semrob::nets::{Device, Label, LoadOptions, Model, Precision, ScriptOutput};
 use semrob::region::{Observer, RegionSearch, Step};
 use semrob::render::{RenderBackend, Scene};
 use semrob::runtime::{cores, ThreadPlan};
@@ -42,6 +42,106 @@ impl DeviceChoice {
             precision,
             ..LoadOptions::default()
         })
+    }
+}
+
+/// What a TorchScript model (`--model torchscript:PATH`) expects and returns; a TorchScript
+/// file does not say. Defaults: ImageNet's (224², torchvision's mean and std, 1 000 logits).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScriptArgs {
+    /// TorchScript model: its name in results (default: the file's stem).
+    #[arg(long, value_name = "NAME")]
+    pub model_name: Option<String>,
+    /// TorchScript model: side of its square input in pixels (default 224).
+    #[arg(long, value_name = "PIXELS")]
+    pub input_size: Option<usize>,
+    /// TorchScript model: per-channel mean `R,G,B` subtracted from images in [0, 1]
+    /// (default torchvision's 0.485,0.456,0.406).
+    #[arg(long, value_name = "R,G,B", allow_hyphen_values = true)]
+    pub mean: Option<Rgb>,
+    /// TorchScript model: per-channel standard deviation `R,G,B` (default 0.229,0.224,0.225).
+    #[arg(long, value_name = "R,G,B")]
+    pub std: Option<Rgb>,
+    /// TorchScript model: what its output holds, `logits` (default; semrob applies the
+    /// softmax) or `probabilities`.
+    #[arg(long, value_name = "logits|probabilities")]
+    pub output: Option<ScriptOutput>,
+    /// TorchScript model: how many classes its output has (default 1000).
+    #[arg(long, value_name = "N")]
+    pub classes: Option<usize>,
+}
+
+/// Three numbers `R,G,B`, one per colour channel.
+#[derive(Debug, Clone, Copy)]
+pub struct Rgb(pub [f32; 3]);
+
+impl std::str::FromStr for Rgb {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Rgb, String> {
+        let values: Vec<f32> = text
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{text:?}: {e} (give three numbers R,G,B)"))?;
+        let triple: [f32; 3] = values
+            .try_into()
+            .map_err(|v: Vec<f32>| format!("{text:?}: {} numbers, not three (R,G,B)", v.len()))?;
+        Ok(Rgb(triple))
+    }
+}
+
+impl ScriptArgs {
+    fn any(&self) -> bool {
+        self.model_name.is_some()
+            || self.input_size.is_some()
+            || self.mean.is_some()
+            || self.std.is_some()
+            || self.output.is_some()
+            || self.classes.is_some()
+    }
+
+    /// The models named by `--model` (each `NAME` or `torchscript:PATH`), with these
+    /// declarations applied to the TorchScript ones. Declarations without a TorchScript model
+    /// are refused: a built-in network's input and output are fixed.
+    pub fn models(&self, names: &[String]) -> anyhow::Result<Vec<Model>> {
+        let mut models = Vec::with_capacity(names.len());
+        for name in names {
+            let mut model: Model = name.parse().with_context(|| format!("--model {name}"))?;
+            if let Model::TorchScript(s) = &mut model {
+                if let Some(n) = &self.model_name {
+                    s.name = n.clone();
+                }
+                if let Some(size) = self.input_size {
+                    s.input_size = size;
+                }
+                if let Some(Rgb(m)) = self.mean {
+                    s.mean = m;
+                }
+                if let Some(Rgb(d)) = self.std {
+                    s.std = d;
+                }
+                if let Some(o) = self.output {
+                    s.output = o;
+                }
+                if let Some(c) = self.classes {
+                    s.classes = c;
+                }
+            }
+            models.push(model);
+        }
+        if self.any() && !models.iter().any(|m| matches!(m, Model::TorchScript(_))) {
+            anyhow::bail!(
+                "--model-name, --input-size, --mean, --std, --output and --classes declare a                  TorchScript model (--model torchscript:PATH); {} has a fixed input and output",
+                names.join(", ")
+            );
+        }
+        Ok(models)
+    }
+
+    /// The one model of a command that takes one.
+    pub fn model(&self, name: &str) -> anyhow::Result<Model> {
+        Ok(self.models(&[name.to_string()])?.remove(0))
     }
 }
 
@@ -115,26 +215,32 @@ pub struct LoadedFunction {
 /// Builds f for one network: checks the label, loads mesh and weights (errors name them).
 pub fn load_function(
     scene: &SceneArgs,
-    model: &str,
+    model: &Model,
     weights: Option<&PathBuf>,
     params: Vec<SemanticParam>,
 ) -> anyhow::Result<LoadedFunction> {
-    let arch = Architecture::from_name(model)?;
     let options = scene.device.load_options(scene.precision)?;
+    let label = scene.label.index();
+    if !model.has_class(label) {
+        anyhow::bail!(
+            "--label {label} is outside the classes of {model} (0–{})",
+            model.classes() - 1
+        );
+    }
     ThreadPlan::for_machine(cores(), scene.device == DeviceChoice::Cuda).install();
     let mesh = scene.mesh.load()?;
     let (classifier, weights_id): (_, WeightsId) =
-        load_classifier(arch, weights.map(|p| p.as_path()), options)?;
+        load_classifier(model, weights.map(|p| p.as_path()), options)?;
     let s = scene.scene();
-    let function = ClassifierFunction::new(mesh, classifier, scene.label.index(), params, s)
+    let function = ClassifierFunction::new(mesh, classifier, label, params, s)
         .and_then(|f| f.with_renderer(scene.backend()))
         .with_context(|| format!("{model} on {}", scene.mesh))?;
     let meta = json!({
-        "model": arch.name(),
+        "model": model.name(),
         "weights": weights_id,
         "mesh": scene.mesh.to_string(),
-        "label": scene.label.index(),
-        "label_name": semrob::nets::imagenet_classes().get(scene.label.index()),
+        "label": label,
+        "label_name": model.class_name(label),
         "scene": function.scene(),
         "image_size": function.renderer().options().size,
         "renderer": function.backend(),

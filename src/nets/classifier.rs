@@ -11,6 +11,7 @@ use tch::{Kind, Tensor};
 use super::architecture::{check_keys, Architecture, KeyMismatch};
 use super::checkpoint::{self, CheckpointError};
 use super::layers::BnFolds;
+use super::model::{Model, ScriptModel, ScriptOutput};
 use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn, LiteVariant, Precision};
 
 const CLASSES: i64 = super::IMAGENET_CLASSES as i64;
@@ -120,8 +121,10 @@ pub enum NetError {
         images: tch::Device,
         classifier: tch::Device,
     },
-    #[error("class {class} is out of range (the network has {CLASSES} classes)")]
-    Class { class: usize },
+    #[error("class {class} is out of range (the network has {classes} classes)")]
+    Class { class: usize, classes: usize },
+    #[error("TorchScript model {}: {message}", .path.display())]
+    Script { path: PathBuf, message: String },
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
 }
@@ -163,20 +166,23 @@ impl<'a> ImageBatch<'a> {
     }
 }
 
-/// Per-image scores over the 1000 ImageNet classes, row-major `[B, 1000]`.
+/// Per-image scores over the network's classes (1 000 for ImageNet), row-major
+/// `[B, classes]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     pub values: Vec<f32>,
+    /// Length of a row.
+    pub classes: usize,
 }
 
 impl Scores {
     pub fn batch(&self) -> usize {
-        self.values.len() / CLASSES as usize
+        self.values.len() / self.classes
     }
 
     /// The scores of image `i`.
     pub fn row(&self, i: usize) -> &[f32] {
-        let n = CLASSES as usize;
+        let n = self.classes;
         &self.values[i * n..(i + 1) * n]
     }
 
@@ -191,26 +197,40 @@ impl Scores {
 
 /// A network with loaded weights. Evaluation mode always (batch norm uses its running
 /// statistics, dropout is off), so each image's scores depend on that image only. Once
-/// loaded, each batch norm is folded into the convolution before it (one layer fewer to run,
-/// the same function up to rounding), the weights are in the chosen precision and layout.
+/// loaded, each batch norm of a built-in network is folded into the convolution before it
+/// (one layer fewer to run, the same function up to rounding), the weights are in the chosen
+/// precision and layout. A TorchScript network runs as PyTorch saved it.
 pub struct Classifier {
-    arch: Architecture,
+    model: Model,
     device: tch::Device,
     precision: Precision,
     memory_format: MemoryFormat,
-    vs: nn::VarStore,
-    net: Box<dyn ModuleT>,
-    folds: BnFolds,
+    net: Net,
     /// SPEC §6's per-channel affine map `[1, 3, 1, 1]` (f32, on the device), made once so
     /// that a batch needs no upload beyond its own images.
     scale: Tensor,
     shift: Tensor,
 }
 
+/// The network itself.
+enum Net {
+    /// A built-in architecture: its variables and the batch norms to fold.
+    Native {
+        vs: nn::VarStore,
+        net: Box<dyn ModuleT>,
+        folds: BnFolds,
+    },
+    /// A TorchScript module and what its output holds.
+    Script {
+        module: tch::CModule,
+        output: ScriptOutput,
+    },
+}
+
 impl std::fmt::Debug for Classifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Classifier")
-            .field("arch", &self.arch)
+            .field("model", &self.model)
             .field("device", &self.device)
             .field("precision", &self.precision)
             .field("memory_format", &self.memory_format)
@@ -224,6 +244,17 @@ fn tch_device(device: Device) -> Result<tch::Device, NetError> {
         Device::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
         Device::Cuda => Err(NetError::CudaUnavailable),
     }
+}
+
+/// SPEC §6's affine map of `model` as two `[1, 3, 1, 1]` tensors on `device`.
+fn affine_columns(model: &Model, device: tch::Device) -> (Tensor, Tensor) {
+    let affine = model.normalisation().affine();
+    let column = |v: [f32; 3]| {
+        Tensor::from_slice(&v)
+            .reshape([1, 3, 1, 1])
+            .to_device(device)
+    };
+    (column(affine.map(|a| a.0)), column(affine.map(|a| a.1)))
 }
 
 impl Classifier {
@@ -249,9 +280,125 @@ impl Classifier {
     ) -> Result<Self, NetError> {
         let options = options.into();
         let mut c = Classifier::built(arch, options)?;
-        c.copy_weights(path)?;
+        c.copy_weights(arch, path)?;
         c.prepare(options)?;
         Ok(c)
+    }
+
+    /// `model` from the file that holds its weights: a checkpoint for a built-in
+    /// architecture ([`Classifier::load`]), the module file for a TorchScript network
+    /// ([`Classifier::load_script`], which reads its own path and ignores `path`).
+    pub fn load_model(
+        model: &Model,
+        path: &Path,
+        options: impl Into<LoadOptions>,
+    ) -> Result<Self, NetError> {
+        match model {
+            Model::Builtin(arch) => Classifier::load(*arch, path, options),
+            Model::TorchScript(script) => Classifier::load_script(script, options),
+        }
+    }
+
+    /// A TorchScript network, moved to the device and the precision of `options` (its
+    /// layout and batch norms stay as saved). Before it is accepted, one image of the
+    /// declared input size goes through it: the module must take it and return a tensor
+    /// `[1, classes]`, and probabilities must be rows in [0, 1] summing to 1 — each failure
+    /// an error naming the file and what is wrong.
+    pub fn load_script(
+        script: &ScriptModel,
+        options: impl Into<LoadOptions>,
+    ) -> Result<Self, NetError> {
+        let options = options.into();
+        let device = tch_device(options.device)?;
+        let fail = |message: String| NetError::Script {
+            path: script.path.clone(),
+            message,
+        };
+        if !script.path.is_file() {
+            return Err(fail("no such file".into()));
+        }
+        let mut module = tch::CModule::load_on_device(&script.path, device).map_err(|e| {
+            fail(format!(
+                "not a TorchScript file that libtorch can load ({}); export one with \
+                 torch.jit.trace or torch.jit.script and save it with torch.jit.save",
+                torch_message(&e.to_string())
+            ))
+        })?;
+        module.f_set_eval().map_err(|e| fail(e.to_string()))?;
+        if options.precision != Precision::F32 {
+            module.to(device, options.precision.kind(), false);
+        }
+        let model = Model::TorchScript(script.clone());
+        let (scale, shift) = affine_columns(&model, device);
+        let c = Classifier {
+            model,
+            device,
+            precision: options.precision,
+            memory_format: MemoryFormat::Contiguous,
+            net: Net::Script {
+                module,
+                output: script.output,
+            },
+            scale,
+            shift,
+        };
+        c.probe(script).map_err(fail)?;
+        Ok(c)
+    }
+
+    /// Runs one grey image of the declared size through a TorchScript network and checks
+    /// what comes back; the message says what does not fit the declaration.
+    fn probe(&self, script: &ScriptModel) -> Result<(), String> {
+        let s = script.input_size as i64;
+        let grey = Tensor::full([1, 3, s, s], 0.5, (Kind::Float, self.device));
+        let out =
+            tch::no_grad(|| self.raw_output(&self.preprocess(&grey))).map_err(|e| match e {
+                RunFault::Rejected(why) => format!(
+                    "the module rejects an input [1, 3, {s}, {s}] (declared input_size {s}): {why}"
+                ),
+                RunFault::NotATensor(what) => what,
+            })?;
+        let size = out.size();
+        if size != [1, script.classes as i64] {
+            return Err(format!(
+                "output of shape {size:?} for one image, but [1, {}] was declared \
+                 (classes = {}): declare the number of classes the network outputs",
+                script.classes, script.classes
+            ));
+        }
+        if script.output == ScriptOutput::Probabilities {
+            let row = to_vec(&out).map_err(|e| e.to_string())?;
+            let sum: f64 = row.iter().map(|&p| f64::from(p)).sum();
+            let in_range = row.iter().all(|p| (0.0..=1.0).contains(p));
+            if !in_range || (sum - 1.0).abs() > 1e-3 {
+                return Err(format!(
+                    "declared output = \"probabilities\", but a row sums to {sum:.6} \
+                     (values in [0, 1]: {in_range}): declare output = \"logits\" if the \
+                     module returns unnormalised scores"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The network's output for a prepared input: one tensor, or what went wrong.
+    fn raw_output(&self, input: &Tensor) -> Result<Tensor, RunFault> {
+        match &self.net {
+            Net::Native { net, .. } => Ok(net.forward_t(input, false)),
+            Net::Script { module, .. } => {
+                let out = module
+                    .forward_is(&[tch::IValue::Tensor(input.shallow_clone())])
+                    .map_err(|e| RunFault::Rejected(torch_message(&e.to_string()).into()))?;
+                match out {
+                    tch::IValue::Tensor(t) => Ok(t),
+                    other => Err(RunFault::NotATensor(format!(
+                        "the module returns {}, not a tensor [B, classes]: return only the \
+                         scores (for instance the first element of the tuple) from forward",
+                        ivalue_kind(&other)
+                    ))),
+                }
+            }
+        }
     }
 
     /// The network as the checkpoint spells it: f32, contiguous, batch norms separate.
@@ -276,38 +423,35 @@ impl Classifier {
                 Box::new(efficientnet_lite(&root, f, LiteVariant::Lite2, CLASSES))
             }
         };
-        let affine = arch.normalisation().affine();
-        let column = |v: [f32; 3]| {
-            Tensor::from_slice(&v)
-                .reshape([1, 3, 1, 1])
-                .to_device(device)
-        };
+        let model = Model::Builtin(arch);
+        let (scale, shift) = affine_columns(&model, device);
         Ok(Classifier {
-            arch,
+            model,
             device,
             precision: Precision::F32,
             memory_format: MemoryFormat::Contiguous,
-            vs,
-            net,
-            folds,
-            scale: column(affine.map(|a| a.0)),
-            shift: column(affine.map(|a| a.1)),
+            net: Net::Native { vs, net, folds },
+            scale,
+            shift,
         })
     }
 
     /// Copies the checkpoint at `path` into the variables, after checking keys and shapes.
-    fn copy_weights(&mut self, path: &Path) -> Result<(), NetError> {
+    fn copy_weights(&mut self, arch: Architecture, path: &Path) -> Result<(), NetError> {
+        let Net::Native { vs, .. } = &self.net else {
+            unreachable!("only built-in networks are built from checkpoints")
+        };
         let file = checkpoint::read_weights(path)?;
-        let vars = self.vs.variables();
+        let vars = vs.variables();
         let needed: BTreeMap<String, Vec<usize>> = vars
             .iter()
             .map(|(k, t)| (k.clone(), t.size().iter().map(|&d| d as usize).collect()))
             .collect();
-        let mismatch = check_keys(self.arch, &needed, &file);
+        let mismatch = check_keys(arch, &needed, &file);
         if !mismatch.is_empty() {
             return Err(NetError::Weights {
                 path: path.into(),
-                arch: self.arch,
+                arch,
                 mismatch,
             });
         }
@@ -331,20 +475,24 @@ impl Classifier {
     /// Turns loaded weights into inference weights: batch norms folded (in f64, from the f32
     /// weights; unless `keep_batch_norm`), then the precision, then the layout of every convolution weight.
     fn prepare(&mut self, options: LoadOptions) -> Result<(), NetError> {
+        let Net::Native { vs, folds, .. } = &mut self.net else {
+            unreachable!("only built-in networks are prepared")
+        };
+        let arch = self.model.architecture().expect("a built-in network");
         if !options.keep_batch_norm {
-            self.folds.fold()?;
+            folds.fold()?;
         }
         match options.precision {
             Precision::F32 => {}
-            Precision::Bf16 => self.vs.bfloat16(),
-            Precision::F16 => self.vs.half(),
+            Precision::Bf16 => vs.bfloat16(),
+            Precision::F16 => vs.half(),
         }
         self.precision = options.precision;
         let format = options
             .memory_format
-            .unwrap_or_else(|| MemoryFormat::preferred(self.arch, options.device));
+            .unwrap_or_else(|| MemoryFormat::preferred(arch, options.device));
         tch::no_grad(|| {
-            for (_, mut var) in self.vs.variables() {
+            for (_, mut var) in vs.variables() {
                 if var.dim() == 4 {
                     let laid_out = format.apply(&var);
                     var.f_set_data(&laid_out)?;
@@ -353,7 +501,7 @@ impl Classifier {
             Ok::<(), tch::TchError>(())
         })?;
         self.memory_format = format;
-        self.vs.freeze();
+        vs.freeze();
         Ok(())
     }
 
@@ -371,13 +519,24 @@ impl Classifier {
         Classifier::load(arch, &path, options)
     }
 
-    pub fn architecture(&self) -> Architecture {
-        self.arch
+    /// Which network this is.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The built-in architecture (`None` for a TorchScript network).
+    pub fn architecture(&self) -> Option<Architecture> {
+        self.model.architecture()
     }
 
     /// Side of the square input the network expects; other sizes are resized.
     pub fn input_size(&self) -> usize {
-        self.arch.input_size()
+        self.model.input_size()
+    }
+
+    /// Length of the network's output row.
+    pub fn classes(&self) -> usize {
+        self.model.classes()
     }
 
     pub fn precision(&self) -> Precision {
@@ -400,7 +559,7 @@ impl Classifier {
     /// antialias=True)`, straight to `S × S`, no crop), normalised for the network (SPEC §6)
     /// in f32, then laid out and converted to the classifier's format. Differentiable.
     pub fn preprocess(&self, images: &Tensor) -> Tensor {
-        let s = self.arch.input_size() as i64;
+        let s = self.model.input_size() as i64;
         let x = images.to_kind(Kind::Float);
         let size = x.size();
         let x = if size[2] != s || size[3] != s {
@@ -412,23 +571,58 @@ impl Classifier {
         self.memory_format.apply(&x).to_kind(self.precision.kind())
     }
 
-    /// Logits `[B, 1000]` (f32, on this classifier's device) of images `[B, 3, H, W]` in
-    /// [0, 1] on that device. Differentiable; unchecked (see [`Classifier::logits_tensor`]).
-    pub fn forward(&self, images: &Tensor) -> Tensor {
-        self.net
-            .forward_t(&self.preprocess(images), false)
-            .to_kind(Kind::Float)
+    /// Log-probabilities up to a per-row constant `[B, classes]` (f32, on this classifier's
+    /// device) of images `[B, 3, H, W]` in [0, 1] on that device: the logits, or for a
+    /// network that outputs probabilities their logarithm (the softmax of either gives the
+    /// probabilities). Differentiable; unchecked (see [`Classifier::logits_tensor`]).
+    fn forward(&self, images: &Tensor) -> Result<Tensor, NetError> {
+        let out = self
+            .raw_output(&self.preprocess(images))
+            .map_err(|fault| {
+                self.script_error(match fault {
+                    RunFault::Rejected(why) => format!("the module fails on a batch: {why}"),
+                    RunFault::NotATensor(what) => what,
+                })
+            })?
+            .to_kind(Kind::Float);
+        let classes = self.classes() as i64;
+        let size = out.size();
+        if size.len() != 2 || size[1] != classes {
+            let message = format!(
+                "output of shape {size:?} for {} images, not [B, {classes}]",
+                images.size()[0]
+            );
+            return Err(self.script_error(message));
+        }
+        Ok(match &self.net {
+            Net::Script {
+                output: ScriptOutput::Probabilities,
+                ..
+            } => out.log(),
+            _ => out,
+        })
     }
 
-    /// Logits `[B, 1000]` (f32, on this classifier's device) of a batch that is already a
+    /// An error of this network at run time (only a TorchScript network has any).
+    fn script_error(&self, message: String) -> NetError {
+        match &self.model {
+            Model::TorchScript(s) => NetError::Script {
+                path: s.path.clone(),
+                message,
+            },
+            Model::Builtin(a) => NetError::Batch(format!("{a}: {message}")),
+        }
+    }
+
+    /// Logits `[B, classes]` (f32, on this classifier's device) of a batch that is already a
     /// tensor there (`[B, 3, H, W]`, floating point, values in [0, 1]), with no host round
-    /// trip and no gradient.
+    /// trip and no gradient. For a network declared to output probabilities, their logarithm.
     pub fn logits_tensor(&self, images: &Tensor) -> Result<Tensor, NetError> {
         self.check_images(images)?;
-        Ok(tch::no_grad(|| self.forward(images)))
+        tch::no_grad(|| self.forward(images))
     }
 
-    /// Softmax probabilities `[B, 1000]` (f32, on this classifier's device) of a batch that
+    /// Softmax probabilities `[B, classes]` (f32, on this classifier's device) of a batch that
     /// is already a tensor there, as [`Classifier::logits_tensor`]: the entry point for a
     /// renderer that draws on the device. [`Classifier::probabilities`] uploads a host batch
     /// and calls this.
@@ -461,25 +655,27 @@ impl Classifier {
         Ok(())
     }
 
-    /// Logits `[B, 1000]`.
-    pub fn logits(&self, batch: ImageBatch) -> Result<Scores, NetError> {
-        let logits = self.logits_tensor(&batch.tensor(self.device))?;
+    fn scores(&self, t: &Tensor) -> Result<Scores, NetError> {
         Ok(Scores {
-            values: to_vec(&logits)?,
+            values: to_vec(t)?,
+            classes: self.classes(),
         })
     }
 
-    /// Softmax probabilities `[B, 1000]`.
+    /// Logits `[B, classes]`.
+    pub fn logits(&self, batch: ImageBatch) -> Result<Scores, NetError> {
+        self.scores(&self.logits_tensor(&batch.tensor(self.device))?)
+    }
+
+    /// Softmax probabilities `[B, classes]`.
     pub fn probabilities(&self, batch: ImageBatch) -> Result<Scores, NetError> {
         self.probabilities_of(&batch.tensor(self.device))
     }
 
-    /// Softmax probabilities `[B, 1000]` of a batch that is already a tensor on this
+    /// Softmax probabilities `[B, classes]` of a batch that is already a tensor on this
     /// classifier's device (as [`Classifier::classify_tensor`]), copied to the host.
     pub fn probabilities_of(&self, images: &Tensor) -> Result<Scores, NetError> {
-        Ok(Scores {
-            values: to_vec(&self.classify_tensor(images)?)?,
-        })
+        self.scores(&self.classify_tensor(images)?)
     }
 
     /// The probability of `class` for each image, and its gradient with respect to the
@@ -489,17 +685,57 @@ impl Classifier {
         batch: ImageBatch,
         class: usize,
     ) -> Result<(Vec<f32>, Vec<f32>), NetError> {
-        if super::Label::new(class).is_err() {
-            return Err(NetError::Class { class });
+        if !self.model.has_class(class) {
+            return Err(NetError::Class {
+                class,
+                classes: self.classes(),
+            });
         }
         let x = batch.tensor(self.device).set_requires_grad(true);
         let p = self
-            .forward(&x)
+            .forward(&x)?
             .softmax(-1, Kind::Float)
             .select(1, class as i64);
         // Images do not interact in evaluation mode, so d(Σ p_i)/dx_i = dp_i/dx_i.
         p.sum(Kind::Float).f_backward()?;
         Ok((to_vec(&p.detach())?, to_vec(&x.grad())?))
+    }
+}
+
+/// Why a TorchScript module gave no scores.
+enum RunFault {
+    /// It raised an error (the interpreter's message).
+    Rejected(String),
+    /// It returned something other than one tensor (described).
+    NotATensor(String),
+}
+
+/// The line of a libtorch message that says what failed: the interpreter's last
+/// `...Error: ...` line when it prints a TorchScript traceback, else the first line (the
+/// rest is a C++ backtrace), without tch's "Internal torch error: " prefix.
+fn torch_message(text: &str) -> &str {
+    let lines = || text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let is_error_line = |l: &&str| {
+        l.split_once(": ")
+            .is_some_and(|(kind, _)| kind.ends_with("Error") && !kind.contains(' '))
+    };
+    let line = lines()
+        .rfind(is_error_line)
+        .or_else(|| lines().next())
+        .unwrap_or(text);
+    line.strip_prefix("Internal torch error: ").unwrap_or(line)
+}
+
+/// What a TorchScript value is, in words.
+fn ivalue_kind(v: &tch::IValue) -> String {
+    use tch::IValue as V;
+    match v {
+        V::Tuple(items) => format!("a tuple of {} values", items.len()),
+        V::GenericList(items) => format!("a list of {} values", items.len()),
+        V::TensorList(items) => format!("a list of {} tensors", items.len()),
+        V::GenericDict(_) => "a dictionary".into(),
+        V::None => "None".into(),
+        other => format!("{other:?}").chars().take(40).collect(),
     }
 }
 

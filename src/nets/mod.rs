@@ -3,6 +3,8 @@
 //!
 //! * [`checkpoint`]: PyTorch checkpoints (zip and legacy `torch.save`) and safetensors.
 //! * [`Architecture`]: names, input sizes, normalisation (SPEC §6), default weights.
+//! * [`Model`]: a built-in architecture, or the user's network as a TorchScript file with
+//!   its declared input size, normalisation and output ([`ScriptModel`]).
 //! * `Classifier` (feature `torch`): load weights (batch norm folded, in a chosen
 //!   [`Precision`]), probabilities and gradients of a host batch or of a device tensor.
 //!
@@ -13,12 +15,17 @@
 mod architecture;
 pub mod checkpoint;
 mod label;
+mod model;
 mod precision;
 
 pub use architecture::{
     check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel,
 };
 pub use label::{Label, LabelError, IMAGENET_CLASSES};
+pub use model::{
+    Model, ModelNameError, ScriptDeclarationError, ScriptModel, ScriptOutput, MAX_INPUT_SIZE,
+    TORCHSCRIPT_PREFIX,
+};
 pub use precision::{Precision, UnknownPrecision};
 
 #[cfg(feature = "torch")]

@@ -8,3 +8,4 @@ mod function;
 mod parity;
 mod pretrained;
 mod support;
+mod torchscript;

@@ -21,6 +21,7 @@ const LITES: [Architecture; 3] = [
 /// reference logits are closer than the tolerance (their order is not determined by 1e-3).
 fn assert_same_top5(got: &Scores, reference: &[f32], image: usize, what: &str) {
     let want = Scores {
+        classes: 1000,
         values: reference.to_vec(),
     };
     let (g, w) = (got.top(image, 5), want.top(image, 5));
@@ -185,6 +186,7 @@ fn classify_cli_prints_the_reference_top_classes_as_json() {
     let arch = Architecture::EfficientNetLite1;
     let io = load(&format!("pretrained/{}.io.pt", arch.name()));
     let want = Scores {
+        classes: 1000,
         values: f32s(&io["logits"]),
     };
     let dir = fixtures().join("pretrained");
@@ -307,6 +309,7 @@ fn classify_cli_table_lists_the_top_classes_with_names() {
     let arch = Architecture::EfficientNetLite2;
     let io = load(&format!("pretrained/{}.io.pt", arch.name()));
     let want = Scores {
+        classes: 1000,
         values: f32s(&io["logits"]),
     };
     let png = fixtures()

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::inputs::Fnv64;
 use crate::analysis::srvr::{default_reference, AcceptBy};
+use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
 use crate::region::{HyperParams, Method, Region};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
@@ -32,15 +33,112 @@ pub enum ConfigError {
     },
 }
 
-/// One network of the benchmark.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One network of the benchmark: a built-in architecture (`model`, with `weights`), or a
+/// TorchScript file (`torchscript`) with what it expects and returns declared (defaults:
+/// ImageNet's 224² input, torchvision's mean and std, 1 000 logits).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
     /// Architecture name (`efficientnet-lite0`, `resnet50`, ...).
-    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// Weights file; default: the architecture's default weights (EfficientNet-Lite).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<PathBuf>,
+    /// A TorchScript file (`torch.jit.save`), instead of `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torchscript: Option<PathBuf>,
+    /// How results name the TorchScript network (default: the file's stem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Side of the TorchScript network's square input (pixels; default 224).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_size: Option<usize>,
+    /// Per-channel (RGB) mean subtracted from images in [0, 1] (default torchvision's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<[f32; 3]>,
+    /// Per-channel (RGB) standard deviation (default torchvision's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std: Option<[f32; 3]>,
+    /// `"logits"` (default) or `"probabilities"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<ScriptOutput>,
+    /// Number of classes the TorchScript network outputs (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<usize>,
+}
+
+impl NetworkConfig {
+    /// A built-in architecture with its default weights.
+    pub fn builtin(model: &str) -> NetworkConfig {
+        NetworkConfig {
+            model: Some(model.into()),
+            ..NetworkConfig::default()
+        }
+    }
+
+    /// The network this entry names, or which key is wrong and why.
+    pub fn model(&self) -> Result<Model, (&'static str, String)> {
+        let declared = [
+            ("name", self.name.is_some()),
+            ("input_size", self.input_size.is_some()),
+            ("mean", self.mean.is_some()),
+            ("std", self.std.is_some()),
+            ("output", self.output.is_some()),
+            ("classes", self.classes.is_some()),
+        ];
+        match (&self.model, &self.torchscript) {
+            (Some(_), Some(_)) => Err((
+                "torchscript",
+                "give `model` (a built-in network) or `torchscript` (a file), not both".into(),
+            )),
+            (None, None) => Err((
+                "model",
+                "give `model` (a built-in network) or `torchscript` (a TorchScript file)".into(),
+            )),
+            (Some(name), None) => {
+                if let Some((key, _)) = declared.iter().find(|(_, given)| *given) {
+                    return Err((
+                        key,
+                        format!(
+                            "declares a TorchScript network; {name} has a fixed input and output"
+                        ),
+                    ));
+                }
+                Architecture::from_name(name)
+                    .map(Model::Builtin)
+                    .map_err(|e| ("model", e.to_string()))
+            }
+            (None, Some(path)) => {
+                if self.weights.is_some() {
+                    return Err((
+                        "weights",
+                        "a TorchScript file holds its weights; give no `weights` with it".into(),
+                    ));
+                }
+                let mut s = ScriptModel::imagenet(path);
+                if let Some(n) = &self.name {
+                    s.name = n.clone();
+                }
+                s.input_size = self.input_size.unwrap_or(s.input_size);
+                s.mean = self.mean.unwrap_or(s.mean);
+                s.std = self.std.unwrap_or(s.std);
+                s.output = self.output.unwrap_or(s.output);
+                s.classes = self.classes.unwrap_or(s.classes);
+                s.check().map_err(|e| {
+                    let key = match e.field.split('[').next().unwrap_or("") {
+                        "name" => "name",
+                        "input_size" => "input_size",
+                        "mean" => "mean",
+                        "std" => "std",
+                        _ => "classes",
+                    };
+                    (key, format!("{} {}", e.field, e.message))
+                })?;
+                Ok(Model::TorchScript(s))
+            }
+        }
+    }
 }
 
 /// A procedural fixture standing for a shape of an ImageNet class.
@@ -371,16 +469,20 @@ impl SrvrConfig {
         if self.networks.is_empty() {
             return Err(bad("networks", "at least one network is needed".into()));
         }
+        let mut models: Vec<String> = Vec::new();
         for (i, n) in self.networks.iter().enumerate() {
-            if let Err(e) = crate::nets::Architecture::from_name(&n.model) {
-                return Err(bad(&format!("networks[{i}].model"), e.to_string()));
-            }
-            if self.networks[..i].iter().any(|m| m.model == n.model) {
+            let model = n
+                .model()
+                .map_err(|(key, message)| bad(&format!("networks[{i}].{key}"), message))?;
+            let name = model.name().to_string();
+            if models.contains(&name) {
+                let key = if n.model.is_some() { "model" } else { "name" };
                 return Err(bad(
-                    &format!("networks[{i}].model"),
-                    format!("{:?} appears twice", n.model),
+                    &format!("networks[{i}].{key}"),
+                    format!("{name:?} appears twice: give each network its own name"),
                 ));
             }
+            models.push(name);
         }
         let d = &self.dataset;
         match (d.fixtures.is_empty(), &d.root) {
@@ -508,7 +610,6 @@ impl SrvrConfig {
                 format!("{} is not in [0, 1]", acc.min_mean_score),
             ));
         }
-        let models: Vec<String> = self.networks.iter().map(|n| n.model.clone()).collect();
         let accept_by = match &acc.network {
             None => AcceptBy::Network(default_reference(&models).expect("networks is not empty")),
             Some(text) => {
@@ -642,6 +743,106 @@ mod tests {
             SrvrConfig::from_toml(&each, "t").unwrap().accept_by,
             AcceptBy::Each
         );
+    }
+
+    /// MINIMAL with `networks` replaced.
+    fn with_networks(networks: &str) -> String {
+        MINIMAL.replace(
+            "networks = [{ model = \"efficientnet-lite0\" }]",
+            &format!("networks = [{networks}]"),
+        )
+    }
+
+    #[test]
+    fn a_torchscript_network_takes_its_declarations_and_the_imagenet_defaults() {
+        let c = SrvrConfig::from_toml(
+            &with_networks(
+                r#"{ torchscript = "nets/mine.pt", name = "mine", input_size = 160,
+                     mean = [0.5, 0.5, 0.5], output = "probabilities", classes = 1000 },
+                   { model = "efficientnet-lite0" }"#,
+            ),
+            "t",
+        )
+        .unwrap();
+        let Model::TorchScript(s) = c.config.networks[0].model().unwrap() else {
+            panic!("not a TorchScript network")
+        };
+        assert_eq!(s.path, std::path::Path::new("nets/mine.pt"));
+        assert_eq!(
+            (s.name.as_str(), s.input_size, s.classes),
+            ("mine", 160, 1000)
+        );
+        assert_eq!((s.mean, s.output), ([0.5; 3], ScriptOutput::Probabilities));
+        assert_eq!(s.std, ScriptModel::imagenet(&s.path).std);
+        // The acceptance rule may name it; a built-in entry serialises as before (so results
+        // folders and goldens of built-in networks keep their fingerprints).
+        let by_name = format!(
+            "{}\n[acceptance]\nnetwork = \"mine\"",
+            with_networks(r#"{ torchscript = "m.pt", name = "mine" }"#)
+        );
+        assert_eq!(
+            SrvrConfig::from_toml(&by_name, "t").unwrap().accept_by,
+            AcceptBy::Network("mine".into())
+        );
+        assert_eq!(
+            serde_json::to_string(&NetworkConfig::builtin("resnet50")).unwrap(),
+            r#"{"model":"resnet50"}"#
+        );
+    }
+
+    #[test]
+    fn network_entries_that_cannot_be_right_are_refused_by_key() {
+        let cases = [
+            (
+                r#"{ weights = "w.pth" }"#,
+                "networks[0].model",
+                "give `model`",
+            ),
+            (
+                r#"{ model = "resnet50", torchscript = "m.pt" }"#,
+                "networks[0].torchscript",
+                "not both",
+            ),
+            (
+                r#"{ torchscript = "m.pt", weights = "w.pth" }"#,
+                "networks[0].weights",
+                "holds its weights",
+            ),
+            (
+                r#"{ model = "resnet50", input_size = 100 }"#,
+                "networks[0].input_size",
+                "fixed input",
+            ),
+            (
+                r#"{ torchscript = "m.pt", std = [0.2, 0.0, 0.2] }"#,
+                "networks[0].std",
+                "std[1] 0 is not a positive number",
+            ),
+            (
+                r#"{ torchscript = "m.pt", classes = 0 }"#,
+                "networks[0].classes",
+                "classes is 0",
+            ),
+            (
+                r#"{ torchscript = "m.pt", name = "resnet50" }"#,
+                "networks[0].name",
+                "built-in",
+            ),
+            (
+                r#"{ torchscript = "a/net.pt" }, { torchscript = "b/net.pt" }"#,
+                "networks[1].name",
+                "\"net\" appears twice",
+            ),
+            (
+                r#"{ torchscript = "m.pt", output = "softmax" }"#,
+                "softmax",
+                "`logits` or `probabilities`",
+            ),
+        ];
+        for (networks, field, why) in cases {
+            let e = err(&with_networks(networks));
+            assert!(e.contains(field) && e.contains(why), "{networks}: {e}");
+        }
     }
 
     #[test]

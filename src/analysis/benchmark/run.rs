@@ -12,16 +12,14 @@ use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
 use crate::analysis::function::{ClassifierFunction, FunctionError, SharedNetwork};
-use crate::analysis::inputs::{
-    resolve_weights, Fnv64, InputError, LoadError, MeshSource, WeightsId,
-};
+use crate::analysis::inputs::{model_file, Fnv64, InputError, LoadError, MeshSource, WeightsId};
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::largest_region;
 use crate::analysis::regions::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
 use crate::analysis::srvr::AcceptBy;
-use crate::nets::{Architecture, Classifier, LoadOptions, NetError, UnknownModel};
+use crate::nets::{Classifier, LoadOptions, Model, NetError};
 use crate::region::lockstep::{LockstepStats, Problem, SearchError};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, DatasetError, ShapeKey};
@@ -34,12 +32,8 @@ use crate::semantic::{Grid, GridProblem};
 /// the run; the jobs finished before it stay in the results folder.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    #[error("networks[{index}]: {source}")]
-    Model {
-        index: usize,
-        #[source]
-        source: UnknownModel,
-    },
+    #[error("networks[{index}]: {message}")]
+    Model { index: usize, message: String },
     #[error("networks[{index}]: {source}")]
     Weights {
         index: usize,
@@ -90,11 +84,20 @@ pub struct PlannedJob {
     pub source: MeshSource,
 }
 
-/// The jobs of a configuration, the weights they use and the results stamp.
+/// A network of the plan: what it is, the file its weights come from (a checkpoint, or the
+/// TorchScript file), and that file's fingerprint.
+#[derive(Debug, Clone)]
+pub struct PlannedNetwork {
+    pub model: Model,
+    pub path: PathBuf,
+    pub id: WeightsId,
+}
+
+/// The jobs of a configuration, the networks they use and the results stamp.
 #[derive(Debug)]
 pub struct Plan {
     pub checked: CheckedConfig,
-    pub weights: Vec<(Architecture, PathBuf, WeightsId)>,
+    pub weights: Vec<PlannedNetwork>,
     pub jobs: Vec<PlannedJob>,
     pub stamp: Stamp,
 }
@@ -104,12 +107,14 @@ pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
     let config = &checked.config;
     let mut weights = Vec::new();
     for (i, n) in config.networks.iter().enumerate() {
-        let arch = Architecture::from_name(&n.model)
-            .map_err(|source| BenchError::Model { index: i, source })?;
-        let path = resolve_weights(arch, n.weights.as_deref())
+        let model = n.model().map_err(|(key, message)| BenchError::Model {
+            index: i,
+            message: format!("{key}: {message}"),
+        })?;
+        let path = model_file(&model, n.weights.as_deref())
             .map_err(|source| BenchError::Weights { index: i, source })?;
         let id = WeightsId::of_file(&path)?;
-        weights.push((arch, path, id));
+        weights.push(PlannedNetwork { model, path, id });
     }
     let mut shapes: Vec<(String, String, usize, MeshSource)> = Vec::new();
     if let Some(root) = &config.dataset.root {
@@ -167,15 +172,15 @@ pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
     // skips its region runs when the reference already rejected the shape (SPEC §7).
     let mut order: Vec<usize> = (0..weights.len()).collect();
     if let AcceptBy::Network(reference) = &checked.accept_by {
-        order.sort_by_key(|&i| weights[i].0.name() != reference.as_str());
+        order.sort_by_key(|&i| weights[i].model.name() != reference.as_str());
     }
     let mut jobs = Vec::new();
     for network in order {
-        let arch = &weights[network].0;
+        let model = &weights[network].model;
         for (class, shape, label, source) in &shapes {
             jobs.push(PlannedJob {
                 id: JobId {
-                    network: arch.name().to_string(),
+                    network: model.name().to_string(),
                     class: class.clone(),
                     shape: shape.clone(),
                 },
@@ -187,7 +192,7 @@ pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
     }
     let mut h = Fnv64::default();
     h.update(config.fingerprint().as_bytes());
-    for (_, _, id) in &weights {
+    for PlannedNetwork { id, .. } in &weights {
         h.update(id.fnv64.as_bytes());
     }
     let stamp = Stamp {
@@ -260,14 +265,13 @@ pub fn run_jobs(
             let classifier = match &loaded {
                 Some((n, cl)) if *n == network => cl.clone(),
                 _ => {
-                    let (arch, path, _) = &plan.weights[network];
-                    let cl = Arc::new(Mutex::new(Classifier::load(*arch, path, options).map_err(
-                        |e: NetError| LoadError::Net {
-                            arch: *arch,
-                            path: path.clone(),
-                            source: Box::new(e),
-                        },
-                    )?));
+                    let PlannedNetwork { model, path, .. } = &plan.weights[network];
+                    let built = Classifier::load_model(model, path, options);
+                    let cl = Arc::new(Mutex::new(built.map_err(|e: NetError| LoadError::Net {
+                        model: model.name().to_string(),
+                        path: path.clone(),
+                        source: Box::new(e),
+                    })?));
                     loaded = Some((network, cl.clone()));
                     cl
                 }
@@ -314,7 +318,7 @@ fn map_job<'a>(
     let meta = json!({
         "kind": "nsm",
         "network": job.id.network,
-        "weights": plan.weights[job.network].2,
+        "weights": plan.weights[job.network].id,
         "class": job.id.class,
         "shape": job.id.shape,
         "label": job.label,
@@ -458,7 +462,7 @@ fn run_wave(
         }
         let result = JobResult {
             job: job.id.clone(),
-            weights: plan.weights[job.network].2.clone(),
+            weights: plan.weights[job.network].id.clone(),
             label: job.label,
             map_points: m.map.values().len(),
             mean_score: m.map.mean(),

@@ -1,0 +1,324 @@
+//! Which network a result is about: one of semrob's own architectures, or the user's network
+//! handed over as a TorchScript file (`torch.jit.trace` / `torch.jit.script`), with what it
+//! expects (input size, normalisation) and what it returns (logits or probabilities, how many
+//! classes) declared, since a TorchScript file does not say.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::architecture::{Architecture, Normalisation, UnknownModel};
+use super::label::IMAGENET_CLASSES;
+
+/// The prefix that names a TorchScript file where a model is named (`torchscript:model.pt`).
+pub const TORCHSCRIPT_PREFIX: &str = "torchscript:";
+
+/// The largest input side a TorchScript model may declare (pixels): ten times the largest
+/// built-in network's, far beyond what renders are drawn at.
+pub const MAX_INPUT_SIZE: usize = 4096;
+
+/// What a TorchScript module's output `[B, classes]` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScriptOutput {
+    /// Unnormalised scores: semrob applies the softmax (as for its own networks).
+    #[default]
+    Logits,
+    /// Rows already summing to 1: used as they are.
+    Probabilities,
+}
+
+impl ScriptOutput {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScriptOutput::Logits => "logits",
+            ScriptOutput::Probabilities => "probabilities",
+        }
+    }
+}
+
+impl FromStr for ScriptOutput {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "logits" => Ok(ScriptOutput::Logits),
+            "probabilities" => Ok(ScriptOutput::Probabilities),
+            _ => Err(format!(
+                "{text:?} is not an output kind: `logits` or `probabilities`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ScriptOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A network given as a TorchScript file, and what it was declared to expect and return.
+/// [`ScriptModel::imagenet`] holds the documented defaults: ImageNet's 224² input,
+/// torchvision's mean and standard deviation, 1 000 logits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptModel {
+    pub path: PathBuf,
+    /// How results name it (default: the file's stem).
+    pub name: String,
+    /// Side of the square input (pixels); renders of another size are resized to it.
+    pub input_size: usize,
+    /// Per-channel (RGB) `(x − mean) / std` of images in [0, 1].
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    pub output: ScriptOutput,
+    /// Length of each output row.
+    pub classes: usize,
+}
+
+/// A TorchScript model's declaration that cannot be right.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("TorchScript model {}: {field} {message}", .path.display())]
+pub struct ScriptDeclarationError {
+    pub path: PathBuf,
+    /// The declared item (`input_size`, `std[1]`, ...).
+    pub field: String,
+    pub message: String,
+}
+
+impl ScriptModel {
+    /// The file with the documented defaults, named after its stem.
+    pub fn imagenet(path: &Path) -> ScriptModel {
+        let Normalisation::MeanStd { mean, std } = Architecture::ResNet50.normalisation() else {
+            unreachable!("torchvision's networks are normalised by mean and std")
+        };
+        ScriptModel {
+            path: path.to_path_buf(),
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "torchscript".into()),
+            input_size: 224,
+            mean,
+            std,
+            output: ScriptOutput::Logits,
+            classes: IMAGENET_CLASSES,
+        }
+    }
+
+    /// Refuses declarations no network can have: an empty name or one that a built-in
+    /// network already has, an input side outside 1..=[`MAX_INPUT_SIZE`], a mean or standard
+    /// deviation that is not finite or a standard deviation ≤ 0, no classes.
+    pub fn check(&self) -> Result<(), ScriptDeclarationError> {
+        let bad = |field: &str, message: String| ScriptDeclarationError {
+            path: self.path.clone(),
+            field: field.into(),
+            message,
+        };
+        if self.name.trim().is_empty() {
+            return Err(bad("name", "is empty".into()));
+        }
+        if Architecture::from_name(&self.name).is_ok() {
+            return Err(bad(
+                "name",
+                format!(
+                    "{:?} is a built-in network's name: choose another",
+                    self.name
+                ),
+            ));
+        }
+        if !(1..=MAX_INPUT_SIZE).contains(&self.input_size) {
+            return Err(bad(
+                "input_size",
+                format!("{} is not in 1..={MAX_INPUT_SIZE}", self.input_size),
+            ));
+        }
+        for c in 0..3 {
+            if !self.mean[c].is_finite() {
+                return Err(bad(
+                    &format!("mean[{c}]"),
+                    format!("{} is not finite", self.mean[c]),
+                ));
+            }
+            if !(self.std[c].is_finite() && self.std[c] > 0.0) {
+                return Err(bad(
+                    &format!("std[{c}]"),
+                    format!("{} is not a positive number", self.std[c]),
+                ));
+            }
+        }
+        if self.classes == 0 {
+            return Err(bad(
+                "classes",
+                "is 0: a classifier has at least one class".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A network semrob can analyse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Model {
+    /// One of semrob's own architectures, with a weights file.
+    Builtin(Architecture),
+    /// The user's network as a TorchScript file (the file holds the weights).
+    TorchScript(ScriptModel),
+}
+
+impl Model {
+    /// How results name the network: the architecture's name, or the declared name.
+    pub fn name(&self) -> &str {
+        match self {
+            Model::Builtin(a) => a.name(),
+            Model::TorchScript(s) => &s.name,
+        }
+    }
+
+    pub fn architecture(&self) -> Option<Architecture> {
+        match self {
+            Model::Builtin(a) => Some(*a),
+            Model::TorchScript(_) => None,
+        }
+    }
+
+    /// Side of the square input image (pixels).
+    pub fn input_size(&self) -> usize {
+        match self {
+            Model::Builtin(a) => a.input_size(),
+            Model::TorchScript(s) => s.input_size,
+        }
+    }
+
+    pub fn normalisation(&self) -> Normalisation {
+        match self {
+            Model::Builtin(a) => a.normalisation(),
+            Model::TorchScript(s) => Normalisation::MeanStd {
+                mean: s.mean,
+                std: s.std,
+            },
+        }
+    }
+
+    /// Length of the network's output row.
+    pub fn classes(&self) -> usize {
+        match self {
+            Model::Builtin(_) => IMAGENET_CLASSES,
+            Model::TorchScript(s) => s.classes,
+        }
+    }
+
+    /// Whether class `k` is one of the network's outputs.
+    pub fn has_class(&self, k: usize) -> bool {
+        k < self.classes()
+    }
+
+    /// The name of class `k` when the network is an ImageNet-1k classifier (1 000 outputs).
+    pub fn class_name(&self, k: usize) -> Option<&'static str> {
+        if self.classes() == IMAGENET_CLASSES {
+            super::imagenet_classes().get(k).copied()
+        } else {
+            None
+        }
+    }
+}
+
+impl From<Architecture> for Model {
+    fn from(a: Architecture) -> Model {
+        Model::Builtin(a)
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a model name was not understood.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelNameError {
+    #[error("{0} (or `{TORCHSCRIPT_PREFIX}PATH` for a TorchScript file)")]
+    Unknown(#[from] UnknownModel),
+    #[error("`{TORCHSCRIPT_PREFIX}` needs a file: `{TORCHSCRIPT_PREFIX}PATH`")]
+    NoPath,
+}
+
+/// `NAME` of a built-in network, or `torchscript:PATH` with the ImageNet defaults (which the
+/// command line or the configuration may then override).
+impl FromStr for Model {
+    type Err = ModelNameError;
+
+    fn from_str(text: &str) -> Result<Model, ModelNameError> {
+        match text.strip_prefix(TORCHSCRIPT_PREFIX) {
+            Some("") => Err(ModelNameError::NoPath),
+            Some(path) => Ok(Model::TorchScript(ScriptModel::imagenet(Path::new(path)))),
+            None => Ok(Model::Builtin(Architecture::from_name(text)?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_to_builtin_networks_or_torchscript_files_with_imagenet_defaults() {
+        let m: Model = "efficientnet-lite0".parse().unwrap();
+        assert_eq!(m, Model::Builtin(Architecture::EfficientNetLite0));
+        assert_eq!((m.input_size(), m.classes()), (224, 1000));
+        let m: Model = "torchscript:/models/my-net.pt".parse().unwrap();
+        let Model::TorchScript(s) = &m else {
+            panic!("{m:?}")
+        };
+        assert_eq!(s.path, Path::new("/models/my-net.pt"));
+        assert_eq!(m.name(), "my-net");
+        assert_eq!((m.input_size(), m.classes()), (224, 1000));
+        assert_eq!(s.output, ScriptOutput::Logits);
+        assert_eq!(m.normalisation(), Architecture::ResNet50.normalisation());
+        assert_eq!(m.class_name(849), Some("teapot"));
+        assert!(s.check().is_ok());
+        let e = "torchscript:".parse::<Model>().unwrap_err().to_string();
+        assert!(e.contains("torchscript:PATH"), "{e}");
+        let e = "resnet-50".parse::<Model>().unwrap_err().to_string();
+        assert!(
+            e.contains("\"resnet-50\"") && e.contains("torchscript:PATH"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn impossible_declarations_are_refused_naming_the_item() {
+        let base = ScriptModel::imagenet(Path::new("m.pt"));
+        type Change = fn(&mut ScriptModel);
+        let cases: [(Change, &str); 6] = [
+            (|s| s.name = " ".into(), "name is empty"),
+            (|s| s.name = "resnet50".into(), "built-in"),
+            (|s| s.input_size = 0, "input_size 0 is not in 1..=4096"),
+            (|s| s.std[2] = 0.0, "std[2] 0 is not a positive number"),
+            (|s| s.mean[0] = f32::NAN, "mean[0] NaN is not finite"),
+            (|s| s.classes = 0, "classes is 0"),
+        ];
+        for (change, want) in cases {
+            let mut s = base.clone();
+            change(&mut s);
+            let e = s.check().unwrap_err().to_string();
+            assert!(e.contains("m.pt") && e.contains(want), "{e} lacks {want:?}");
+        }
+    }
+
+    #[test]
+    fn only_imagenet_sized_outputs_have_imagenet_class_names() {
+        let mut s = ScriptModel::imagenet(Path::new("m.pt"));
+        s.classes = 10;
+        let m = Model::TorchScript(s);
+        assert!(m.has_class(9) && !m.has_class(10));
+        assert_eq!(m.class_name(3), None);
+        assert_eq!("probabilities".parse(), Ok(ScriptOutput::Probabilities));
+        assert!("softmax"
+            .parse::<ScriptOutput>()
+            .unwrap_err()
+            .contains("`logits`"));
+    }
+}
