@@ -746,3 +746,67 @@ fn refine_steps_are_refused_by_name_when_they_make_no_sense() {
         assert!(!dir.join("b").exists(), "{line}: nothing written");
     }
 }
+
+/// The 3-D benchmark (`configs/nd-lite0.toml`) made small enough for CI: the same axes,
+/// domain, methods, hyper-parameters and refine mode, on its first two fixtures from its
+/// first start, a 4 × 3 × 3 map, 3 refine steps, 112-pixel renders without supersampling,
+/// every shape kept (on so coarse a map the vase's mean score falls below 0.1, and a left-out
+/// shape grows no regions).
+fn nd_small_profile() -> String {
+    use semrob::analysis::benchmark::SrvrConfig;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut c = SrvrConfig::read(&root.join("configs/nd-lite0.toml"))
+        .expect("the configuration parses")
+        .config;
+    c.name = "golden: the small profile of configs/nd-lite0.toml".into();
+    c.dataset.fixtures.truncate(2);
+    c.starts = c.starts.map(|s| s[..1].to_vec());
+    c.refine_steps = Some(3);
+    c.hyper.iterations = 50;
+    c.render.size = Some(112);
+    c.render.supersampling = 1;
+    c.batch = 16;
+    c.acceptance.min_mean_score = 0.0;
+    c.acceptance.map_axes = Some(
+        ["azimuth:0:360:90", "elevation:-10:90:50", "distance:2:4:1"]
+            .map(String::from)
+            .to_vec(),
+    );
+    toml::to_string(&c).expect("a configuration serialises")
+}
+
+/// The small profile of the 3-D benchmark against its golden report, and its page: every
+/// region drawn in each of the three pairs of axes.
+#[test]
+fn nd_small_profile_golden() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("nd.toml"), nd_small_profile()).unwrap();
+    let o = semrob_in(&["srvr", "nd.toml", "--results", "nd", "--json"], dir);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["mode"], "refine");
+    assert_eq!(report["jobs_done"], 2);
+    if let Err(e) = check_golden(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/golden/nd/lite0-3d-small.json"
+        )),
+        "SRVR report of the small profile of configs/nd-lite0.toml (tests/cli/srvr.rs); \
+         regenerate: SEMROB_BLESS=1 cargo test --test cli nd_small_profile_golden",
+        &report,
+        bless_requested(),
+    ) {
+        panic!("{e}");
+    }
+    let job: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("nd/jobs/efficientnet-lite0/vase/vase.json")).unwrap(),
+    )
+    .unwrap();
+    let runs = job["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3, "three methods from one start");
+    for r in runs {
+        assert_eq!(r["lower"].as_array().unwrap().len(), 3);
+    }
+}

@@ -863,6 +863,22 @@ mod tests {
     }
 
     #[test]
+    fn the_committed_3d_config_is_valid_and_grows_in_refine_mode() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/nd-lite0.toml");
+        let c = SrvrConfig::read(std::path::Path::new(path)).unwrap();
+        assert_eq!(c.axes.len(), 3);
+        assert_eq!(c.map_axes.len(), 3);
+        assert_eq!(c.starts.len(), 4);
+        assert!(c.starts.iter().all(|s| s.len() == 3));
+        assert_eq!(c.config.regions, RegionMode::Refine);
+        assert_eq!(c.fd_steps, vec![0.5, 0.5, 0.01]);
+        // |Ω| = 360° · 100° · 2 distance units.
+        assert_eq!(c.domain.volume(), 72_000.0);
+        let points: usize = c.map_axes.iter().map(|a| a.samples().len()).product();
+        assert_eq!(points, 12 * 6 * 5, "the coarse map its header states");
+    }
+
+    #[test]
     fn unknown_keys_and_impossible_values_are_refused_by_name() {
         let cases = [
             (format!("{MINIMAL}\ncolour = 3"), "colour"),

@@ -19,4 +19,6 @@ pub use results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
 #[cfg(feature = "torch")]
-pub use run::{plan, run_jobs, BenchError, JobEvent, Plan, PlannedJob, LOCKSTEP_JOBS_GPU};
+pub use run::{
+    plan, run_jobs, BenchError, JobEvent, Plan, PlannedJob, PlannedNetwork, LOCKSTEP_JOBS_GPU,
+};
