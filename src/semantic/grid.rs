@@ -317,6 +317,31 @@ impl Grid {
         self.values.iter().sum::<f64>() / self.values.len() as f64
     }
 
+    /// The 2-D map of axes `i` and `j` (in that order) through the point `at`: at each pair of
+    /// their samples, this map's multilinear interpolant with every other coordinate taken
+    /// from `at` (exact where `at` lies on those axes' samples). How an n-D map is drawn in
+    /// one pair of its axes.
+    pub fn slice(&self, i: usize, j: usize, at: &[f64]) -> Result<Grid, GridProblem> {
+        let n = self.axes.len();
+        if i >= n || j >= n || i == j || at.len() != n {
+            return Err(GridProblem::field(
+                "axes",
+                format!(
+                    "cannot slice axes ({i}, {j}) through a point of {} coordinates of a map                      with {n} axes",
+                    at.len()
+                ),
+            ));
+        }
+        let axes = vec![self.axes[i].clone(), self.axes[j].clone()];
+        Grid::tabulate(axes, Value::Null, |p| {
+            let mut u = at.to_vec();
+            u[i] = p[0];
+            u[j] = p[1];
+            // Rounding can push an interpolated score a hair outside [0, 1].
+            self.interpolate(&u, None).clamp(0.0, 1.0)
+        })
+    }
+
     /// The interpolated value at `u` and, when asked, its gradient.
     pub fn interpolate(&self, u: &[f64], gradient: Option<&mut [f64]>) -> f64 {
         let n = self.axes.len();

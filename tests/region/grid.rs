@@ -311,3 +311,60 @@ fn read_names_the_file() {
         .to_string()
         .contains("not valid JSON"));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A slice of a tabulated multilinear f in any pair of its axes, through any point inside
+    /// the span, holds f itself at that pair's samples with the other coordinates fixed.
+    #[test]
+    fn a_slice_holds_the_function_through_the_point(
+        a in axis_values(4),
+        b in axis_values(4),
+        c in axis_values(4),
+        d in prop::collection::vec(-0.25f64..0.25, 3),
+        t in prop::collection::vec(0.0f64..1.0, 3),
+        (i, j) in prop::sample::select(vec![(0usize, 1usize), (0, 2), (1, 2), (2, 0)]),
+    ) {
+        let axes = vec![
+            axis("a", a, None),
+            axis("b", b, None),
+            axis("c", c, None),
+        ];
+        // A point inside the span of every axis.
+        let at: Vec<f64> = axes
+            .iter()
+            .zip(&t)
+            .map(|(ax, &t)| {
+                let (lo, hi) = ax.span();
+                lo + t * (hi - lo)
+            })
+            .collect();
+        let grid = Grid::tabulate(axes.clone(), json!(null), |x| multilinear(&d, x)).unwrap();
+        let slice = grid.slice(i, j, &at).unwrap();
+        prop_assert_eq!(slice.axes().len(), 2);
+        prop_assert_eq!(&slice.axes()[0].name, &axes[i].name);
+        prop_assert_eq!(&slice.axes()[1].name, &axes[j].name);
+        for flat in 0..slice.values().len() {
+            let p = slice.point(flat);
+            let mut u = at.clone();
+            u[i] = p[0];
+            u[j] = p[1];
+            prop_assert!((slice.values()[flat] - multilinear(&d, &u)).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn a_slice_needs_two_distinct_axes_and_a_full_point() {
+    let axes = vec![
+        axis("a", vec![0.0, 1.0], None),
+        axis("b", vec![0.0, 1.0], None),
+        axis("c", vec![0.0, 1.0], None),
+    ];
+    let grid = Grid::tabulate(axes, json!(null), |x| x[0] * 0.5).unwrap();
+    assert!(grid.slice(0, 0, &[0.5; 3]).is_err());
+    assert!(grid.slice(0, 3, &[0.5; 3]).is_err());
+    let e = grid.slice(0, 1, &[0.5; 2]).unwrap_err().to_string();
+    assert!(e.contains("2 coordinates") && e.contains("3 axes"), "{e}");
+}

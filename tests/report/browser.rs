@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{page, write_results, Layout};
+use crate::support::{page, write_results, write_results_nd, Layout};
 use serde_json::Value;
 
 const L0_MUG: &str = "efficientnet-lite0/mug";
@@ -196,4 +196,83 @@ fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
         bytes.len()
     );
     eprintln!("page, screenshot and PDF in {}", out.display());
+}
+
+/// The page of a 1-D and of a 3-D results folder: it renders in chromium with no console
+/// message and every image loads; the 1-D job shows its score curve with the intervals, the
+/// 3-D job its map in each of the three pairs of axes.
+#[test]
+#[ignore = "needs Debian's chromium: run scripts/test-browser.sh"]
+fn pages_of_1d_and_3d_results_render_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = out_dir();
+    for (n, plots) in [(1, 1), (3, 3)] {
+        let root = tmp.path().join(format!("results-{n}d"));
+        write_results_nd(&root, n);
+        let html_path = out.join(format!("report-{n}d.html"));
+        let html = page(&root, &html_path);
+        let job_plots = html
+            .matches("alt=\"semantic map of efficientnet-lite0/vase/v0")
+            .count();
+        assert_eq!(job_plots, plots, "{n}-D: the job's pictures");
+        if n == 3 {
+            for pair in [
+                "azimuth × elevation",
+                "azimuth × distance",
+                "elevation × distance",
+            ] {
+                assert!(html.contains(pair), "3-D: no picture in {pair}");
+            }
+        }
+        let url = format!("file://{}", html_path.canonicalize().unwrap().display());
+        let dump = chromium(
+            &tmp.path().join(format!("profile-{n}d")),
+            &[
+                "--virtual-time-budget=10000".into(),
+                "--dump-dom".into(),
+                format!("{url}#selftest"),
+            ],
+        );
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        let console = console_lines(&dump.stderr);
+        assert!(console.is_empty(), "{n}-D console:\n{}", console.join("\n"));
+        let dom = String::from_utf8_lossy(&dump.stdout);
+        let start = dom.find("<pre id=\"selftest\">").expect("self-test output")
+            + "<pre id=\"selftest\">".len();
+        let end = start + dom[start..].find("</pre>").unwrap();
+        let result: Value = serde_json::from_str(&unescape(&dom[start..end])).unwrap();
+        assert_eq!(
+            result["errors"],
+            Value::Array(vec![]),
+            "{n}-D script errors"
+        );
+        let images = result["images"].as_array().unwrap();
+        assert_eq!(images.len(), html.matches("<img ").count());
+        for im in images {
+            assert!(
+                im["complete"] == true && im["width"].as_u64().unwrap_or(0) > 0,
+                "{n}-D image not loaded: {im}"
+            );
+        }
+        let shot = out.join(format!("report-{n}d.png"));
+        let run = chromium(
+            &tmp.path().join(format!("profile-shot-{n}d")),
+            &[
+                "--window-size=1280,3000".into(),
+                "--virtual-time-budget=10000".into(),
+                format!("--screenshot={}", shot.display()),
+                url,
+            ],
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    eprintln!("pages and screenshots in {}", out.display());
 }

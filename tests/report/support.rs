@@ -272,3 +272,161 @@ pub fn page(dir: &Path, out: &Path) -> String {
     );
     std::fs::read_to_string(out).unwrap()
 }
+
+/// A results folder of one job (Lite0 on the vase) over the first `n` of azimuth, elevation
+/// and distance: an n-D map with a confident plateau around (130°, 30°, 2.7), and two region
+/// runs from (130, 30, 2.732) (the first `n` coordinates) boxed inside it.
+pub fn write_results_nd(root: &Path, n: usize) -> ResultsDir {
+    let all = [
+        (
+            "azimuth:0:360",
+            "azimuth:0:360:30",
+            "deg",
+            (0..12).map(|i| 30.0 * i as f64).collect::<Vec<_>>(),
+            Some(360.0),
+            130.0,
+            40.0,
+        ),
+        (
+            "elevation:-10:90",
+            "elevation:-10:90:20",
+            "deg",
+            (0..6).map(|i| -10.0 + 20.0 * i as f64).collect(),
+            None,
+            30.0,
+            25.0,
+        ),
+        (
+            "distance:2:4",
+            "distance:2:4:0.5",
+            "",
+            (0..5).map(|i| 2.0 + 0.5 * i as f64).collect(),
+            None,
+            2.732,
+            0.6,
+        ),
+    ];
+    let dims = &all[..n];
+    let quote = |v: Vec<&str>| {
+        v.iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let start: Vec<f64> = dims.iter().map(|d| d.5).collect();
+    let config = format!(
+        r#"
+name = "hand-made, {n}-D"
+networks = [{{ model = "efficientnet-lite0" }}]
+axes = [{}]
+starts = [[{}]]
+methods = ["oir-b", "oir-w"]
+regions = "map"
+
+[dataset]
+fixtures = [{{ fixture = "vase", class = "vase", label = 883 }}]
+
+[acceptance]
+min_mean_score = 0.1
+map_axes = [{}]
+"#,
+        quote(dims.iter().map(|d| d.0).collect()),
+        start
+            .iter()
+            .map(f64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        quote(dims.iter().map(|d| d.1).collect()),
+    );
+    let checked = SrvrConfig::from_toml(&config, "report_support").unwrap();
+    let job = JobId {
+        network: NETWORKS[0].into(),
+        class: "vase".into(),
+        shape: "v0".into(),
+    };
+    let stamp = Stamp {
+        format: RESULTS_FORMAT.into(),
+        config_hash: format!("{n:016x}"),
+        config: checked.config,
+        jobs: vec![job.clone()],
+    };
+    let dir = ResultsDir::open_or_create(root, stamp).unwrap();
+    let axes: Vec<Axis> = dims
+        .iter()
+        .map(|d| Axis {
+            name: d.0.split(':').next().unwrap().into(),
+            unit: d.2.into(),
+            values: d.3.clone(),
+            period: d.4,
+            domain: None,
+        })
+        .collect();
+    let centre: Vec<f64> = dims.iter().map(|d| d.5).collect();
+    let half: Vec<f64> = dims.iter().map(|d| d.6).collect();
+    let map = Grid::tabulate(axes, json!({"network": job.network}), |u| {
+        let inside = u
+            .iter()
+            .zip(&centre)
+            .zip(&half)
+            .all(|((x, c), h)| (x - c).abs() <= *h);
+        if inside {
+            0.9
+        } else {
+            0.1
+        }
+    })
+    .unwrap();
+    let domain: f64 = dims.iter().map(|d| d.3.last().unwrap() - d.3[0]).product();
+    let runs: Vec<RunSummary> = [(Method::OirB, 0.5), (Method::OirW, 0.8)]
+        .into_iter()
+        .map(|(method, share)| {
+            let lower: Vec<f64> = centre
+                .iter()
+                .zip(&half)
+                .map(|(c, h)| c - share * h)
+                .collect();
+            let upper: Vec<f64> = centre
+                .iter()
+                .zip(&half)
+                .map(|(c, h)| c + share * h)
+                .collect();
+            let volume: f64 = lower.iter().zip(&upper).map(|(l, u)| u - l).product();
+            RunSummary {
+                method,
+                init: centre.clone(),
+                lower,
+                upper,
+                volume,
+                volume_ratio: volume / domain,
+                stop: StopReason::Converged,
+                iterations: 10,
+                evaluations: 10 << n,
+                gradient_evaluations: if method == Method::OirW { 10 << n } else { 0 },
+                final_loss: Some(-1.0),
+                trace: None,
+                map_stage: None,
+                contents: None,
+            }
+        })
+        .collect();
+    dir.save_artifacts(&job, &map, &runs, &Renders::default())
+        .unwrap();
+    dir.save(&JobResult {
+        job: job.clone(),
+        weights: WeightsId {
+            file: "efficientnet-lite0.safetensors".into(),
+            fnv64: format!("{:016x}", 0xabc),
+        },
+        label: 883,
+        map_points: map.values().len(),
+        mean_score: map.mean(),
+        top1_rate: 0.5,
+        accepted: true,
+        runs,
+        region_renders: 0,
+        seconds: 1.0,
+        telemetry: None,
+    })
+    .unwrap();
+    dir
+}

@@ -9,7 +9,9 @@ use super::{DsmSection, FolderKind, Page, Part, Row, ShapeSection};
 use crate::analysis::benchmark::RegionMode;
 use crate::analysis::regions::RunSummary;
 use crate::region::Method;
-use crate::report::plot::{annotated_heatmap_png, map_png, BoxMark, PlotError, PointMark};
+use crate::report::plot::{
+    annotated_heatmap_png, line_plot_png, map_png, BoxMark, PlotError, PointMark, Series,
+};
 use crate::report::runs::{bounds_png, method_legend, method_style};
 use crate::semantic::Grid;
 
@@ -186,6 +188,7 @@ table.sortable th[aria-sort="descending"]::after { content: " \25BC"; color: var
 article.job { border: 1px solid var(--line); border-radius: 6px; padding: 16px; margin: 16px 0; break-inside: avoid-page; }
 article.job .status { margin: 0 0 10px; color: var(--muted); }
 img.plot { display: block; width: 100%; max-width: 900px; height: auto; border: 1px solid var(--line); }
+div.pairs { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 0.5rem; }
 .sheet { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; max-width: 900px; }
 .sheet figure { margin: 0; }
 .sheet img { display: block; width: 100%; height: auto; border: 1px solid var(--line); background: var(--soft); }
@@ -335,10 +338,11 @@ pub(super) fn render(page: &Page) -> Result<String, PlotError> {
     let _ = writeln!(h, "<section id=\"jobs\">\n<h2>Maps and regions</h2>");
     let _ = writeln!(
         h,
-        "<p>Each map shows the network's score for the class over azimuth × elevation \
-         (yellow high, dark purple low). Boxes are the regions grown from each start, \
-         labelled by method letter and start number; circles <b>T1</b>, <b>T2</b>, … mark \
-         semantic traps.</p>"
+        "<p>Each map shows the network's score for the class over two of its axes (yellow \
+         high, dark purple low): a 2-D map as it is, a map of more axes in every pair of them \
+         (a slice through a start), a 1-D map as a curve. Boxes are the regions grown from \
+         each start, labelled by method letter and start number; circles <b>T1</b>, \
+         <b>T2</b>, … mark semantic traps.</p>"
     );
     let mut network = "";
     for s in &page.sections {
@@ -655,6 +659,82 @@ fn traps_overview(h: &mut String, page: &Page) {
     h.push_str("</section>\n");
 }
 
+/// A job's 2-D heatmap (`grid`, a map or a slice of one in axes `pair` of the job's map)
+/// with every run's box and every trap's centre projected onto `pair`.
+fn job_heatmap(
+    grid: &Grid,
+    title: &str,
+    runs: &[RunSummary],
+    labels: &[String],
+    s: &ShapeSection,
+    (i, j): (usize, usize),
+) -> Result<Vec<u8>, PlotError> {
+    let boxes: Vec<BoxMark> = runs
+        .iter()
+        .zip(labels)
+        .map(|(r, label)| {
+            let (colour, stroke, _) = method_style(r.method);
+            BoxMark {
+                lower: [r.lower[i], r.lower[j]],
+                upper: [r.upper[i], r.upper[j]],
+                label: label.clone(),
+                colour,
+                stroke,
+                corner: Method::ALL.iter().position(|m| *m == r.method).unwrap_or(0),
+            }
+        })
+        .collect();
+    let points: Vec<PointMark> = s
+        .traps
+        .iter()
+        .enumerate()
+        .map(|(k, t)| PointMark {
+            at: [t.centre[i], t.centre[j]],
+            label: format!("T{}", k + 1),
+        })
+        .collect();
+    let legend = method_legend(runs.iter().map(|r| r.method));
+    annotated_heatmap_png(grid, title, &boxes, &points, &legend)
+}
+
+/// A 1-D map's score curve with each run's interval as a flat segment at the map's mean
+/// score over it.
+fn score_curve_png(
+    grid: &Grid,
+    title: &str,
+    runs: &[RunSummary],
+    labels: &[String],
+) -> Result<Vec<u8>, PlotError> {
+    let axis = &grid.axes()[0];
+    let mut series = vec![Series {
+        name: "score".into(),
+        points: axis
+            .values
+            .iter()
+            .copied()
+            .zip(grid.values().iter().copied())
+            .collect(),
+    }];
+    for (r, label) in runs.iter().zip(labels) {
+        // The interpolant's mean over the interval (64 samples).
+        let (lo, hi) = (r.lower[0], r.upper[0]);
+        let y = (0..64)
+            .map(|k| grid.interpolate(&[lo + (hi - lo) * (k as f64 + 0.5) / 64.0], None))
+            .sum::<f64>()
+            / 64.0;
+        series.push(Series {
+            name: format!("{label} ({})", r.method),
+            points: vec![(r.lower[0], y), (r.upper[0], y)],
+        });
+    }
+    let unit = if axis.unit.is_empty() {
+        axis.name.clone()
+    } else {
+        format!("{} ({})", axis.name, axis.unit)
+    };
+    line_plot_png(title, &unit, "score", &series, Some((0.0, 1.0)))
+}
+
 /// The label of each run: its method's letter and its start's number (in the job's order
 /// of starts).
 fn run_labels(runs: &[RunSummary]) -> Vec<String> {
@@ -704,40 +784,10 @@ fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), Plot
         let _ = writeln!(h, "<p class=\"status\">map mean score {:.3}</p>", g.mean());
     }
     let labels = run_labels(runs);
+    let title = format!("{} · {} · {}", job.network, job.class, job.shape);
     match &s.map {
         Part::Present(grid) if grid.axes().len() == 2 => {
-            let boxes: Vec<BoxMark> = runs
-                .iter()
-                .zip(&labels)
-                .map(|(r, label)| {
-                    let (colour, stroke, _) = method_style(r.method);
-                    BoxMark {
-                        lower: [r.lower[0], r.lower[1]],
-                        upper: [r.upper[0], r.upper[1]],
-                        label: label.clone(),
-                        colour,
-                        stroke,
-                        corner: Method::ALL.iter().position(|m| *m == r.method).unwrap_or(0),
-                    }
-                })
-                .collect();
-            let points: Vec<PointMark> = s
-                .traps
-                .iter()
-                .enumerate()
-                .map(|(i, t)| PointMark {
-                    at: [t.centre[0], t.centre[1]],
-                    label: format!("T{}", i + 1),
-                })
-                .collect();
-            let legend = method_legend(runs.iter().map(|r| r.method));
-            let png = annotated_heatmap_png(
-                grid,
-                &format!("{} · {} · {}", job.network, job.class, job.shape),
-                &boxes,
-                &points,
-                &legend,
-            )?;
+            let png = job_heatmap(grid, &title, runs, &labels, s, (0, 1))?;
             h.push_str(&img(
                 &png,
                 &format!("semantic map of {}", job.key()),
@@ -746,26 +796,63 @@ fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), Plot
             h.push('\n');
         }
         Part::Present(grid) if grid.axes().len() == 1 => {
-            let png = map_png(
-                grid,
-                &format!("{} · {} · {}", job.network, job.class, job.shape),
-                &[],
-            )?;
+            let png = score_curve_png(grid, &title, runs, &labels)?;
             h.push_str(&img(
                 &png,
                 &format!("semantic map of {}", job.key()),
                 "plot",
             ));
             h.push_str(
-                "\n<p class=\"note\">A 1-D map: the regions and traps are listed below.</p>\n",
+                "\n<p class=\"note\">A 1-D map: the score along the axis, and each region run's \
+                 interval drawn at the map's mean score over it; the regions and traps are \
+                 listed below.</p>\n",
             );
         }
         Part::Present(grid) => {
+            let n = grid.axes().len();
+            // Slices through the first run's start (the runs of a job share their starts), or
+            // through the map's centre when no region grew.
+            let (at, through) = match runs.first() {
+                Some(r) => (r.init.clone(), format!("start {}", point(&r.init))),
+                None => {
+                    let (lo, hi) = grid.domain();
+                    let centre: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| (a + b) / 2.0).collect();
+                    let text = format!("the centre {}", point(&centre));
+                    (centre, text)
+                }
+            };
             let _ = writeln!(
                 h,
-                "<p class=\"note\">A map with {} axes: no heatmap (plots show 1 or 2 axes).</p>",
-                grid.axes().len()
+                "<p class=\"note\">A map with {n} axes, drawn in each of its {} pairs of axes: \
+                 the map's slice through {} (its multilinear interpolant, the other \
+                 coordinates fixed there), with every region projected onto the pair.</p>",
+                n * (n - 1) / 2,
+                esc(&through)
             );
+            h.push_str("<div class=\"pairs\">\n");
+            for i in 0..n {
+                for j in i + 1..n {
+                    let slice = grid
+                        .slice(i, j, &at)
+                        .map_err(|e| PlotError::Unsupported(e.to_string()))?;
+                    let names = format!("{} × {}", grid.axes()[i].name, grid.axes()[j].name);
+                    let png = job_heatmap(
+                        &slice,
+                        &format!("{title} · {names}"),
+                        runs,
+                        &labels,
+                        s,
+                        (i, j),
+                    )?;
+                    h.push_str(&img(
+                        &png,
+                        &format!("semantic map of {} in {names}", job.key()),
+                        "plot",
+                    ));
+                    h.push('\n');
+                }
+            }
+            h.push_str("</div>\n");
         }
         Part::Absent(why) => {
             let _ = writeln!(h, "<p class=\"note\">No heatmap: {}.</p>", esc(why));
@@ -997,7 +1084,14 @@ fn dsm(h: &mut String, sections: &[DsmSection]) -> Result<(), PlotError> {
                 h.push('\n');
             }
             Ok(g) => {
-                let _ = writeln!(h, "<p class=\"note\">{} axes: no plot.</p>", g.axes().len());
+                let _ = writeln!(
+                    h,
+                    "<p class=\"note\">A mean map of {} axes (mean score {:.3}): not drawn. A data \
+                     semantic map is a picture of one class over two parameters (SPEC §4); the \
+                     maps above show each job's map in every pair of its axes.</p>",
+                    g.axes().len(),
+                    g.mean()
+                );
             }
             Err(e) => {
                 let _ = writeln!(h, "<p class=\"note\">No mean map: {}</p>", esc(e));
