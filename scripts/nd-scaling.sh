@@ -23,9 +23,11 @@ fi
 [[ ${#BUDGETS[@]} -eq 5 ]] || { echo "STEPS: one budget or five (n = 1..5)" >&2; exit 2; }
 ETA=${3:-0.4}
 mkdir -p "$OUT"
-# The dev profile is optimised (Cargo.toml), and already built by the tests.
+# The dev profile is optimised (Cargo.toml), and already built by the tests. A private copy:
+# a build in the checkout while this runs (without libtorch, say) must not swap it.
 cargo build --quiet
-BIN=target/debug/semrob
+BIN="$OUT/semrob"
+cp target/debug/semrob "$BIN"
 DATA=../shared/data/shapenet10
 
 SHAPES=(
@@ -67,7 +69,7 @@ python3 - "$OUT" <<'EOF'
 import glob, json, os, sys
 out = sys.argv[1]
 rows = []
-for path in sorted(glob.glob(os.path.join(out, "*-n*.json"))):
+for path in sorted(glob.glob(os.path.join(out, "*-n[0-9].json"))):
     d = json.load(open(path))
     name, n = os.path.basename(path)[:-5].rsplit("-n", 1)
     n = int(n)

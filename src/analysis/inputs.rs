@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::nets::{Architecture, Model, ScriptDeclarationError};
 use crate::render::{fixtures, Mesh};
@@ -38,6 +39,12 @@ pub enum InputError {
     WeightsWithScript { path: PathBuf, weights: PathBuf },
     #[error(transparent)]
     Declaration(#[from] ScriptDeclarationError),
+    #[error("weights file {}: its name says its SHA-256 starts with {expected} (the torch.hub convention, NAME-HEX.EXT), but it starts with {actual}: the file is not the one its name promises (damaged or replaced)", .path.display())]
+    HubPrefix {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
 }
 
 /// The file that holds `model`'s weights: for a built-in architecture its weights file
@@ -162,50 +169,58 @@ pub fn load_mesh(spec: &str) -> Result<Mesh, InputError> {
     spec.parse::<MeshSource>()?.load()
 }
 
-/// FNV-1a, 64 bits: a fingerprint of bytes (configurations, weight files), not a security hash.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv64(u64);
+/// A SHA-256 fingerprint of bytes (weight files, TorchScript files, configurations), as
+/// 64 lowercase hex digits: the field's convention (torch.hub names weight files after the
+/// first digits of theirs), so anyone can check one with `sha256sum`.
+#[derive(Debug, Clone, Default)]
+pub struct Fingerprint(Sha256);
 
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv64 {
+impl Fingerprint {
     pub fn update(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= b as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0.update(bytes);
     }
 
-    pub fn hex(&self) -> String {
-        format!("{:016x}", self.0)
+    pub fn hex(self) -> String {
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub fn of(bytes: &[u8]) -> String {
-        let mut h = Fnv64::default();
+        let mut h = Fingerprint::default();
         h.update(bytes);
         h.hex()
     }
 }
 
-/// Identifies a network's weights: the file name and a fingerprint of its bytes.
+/// Identifies a network's weights: the file name and the SHA-256 of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightsId {
     pub file: String,
-    pub fnv64: String,
+    pub sha256: String,
+}
+
+/// The hex digits a file named the torch.hub way (`resnet50-0676ba61.pth`) claims its
+/// SHA-256 starts with: 8 or more lowercase hex digits after the last `-` of the stem.
+pub fn hub_prefix(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let (_, tail) = stem.rsplit_once('-')?;
+    let hex = tail.len() >= 8 && tail.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then(|| tail.to_string())
 }
 
 impl WeightsId {
+    /// Reads `path` once (in 1 MiB pieces) and fingerprints it. A file named the torch.hub
+    /// way must have the SHA-256 its name claims ([`hub_prefix`]).
     pub fn of_file(path: &Path) -> Result<WeightsId, InputError> {
         let err = |source| InputError::Weights {
             path: path.to_path_buf(),
             source,
         };
         let mut file = std::fs::File::open(path).map_err(err)?;
-        let mut h = Fnv64::default();
+        let mut h = Fingerprint::default();
         let mut buf = vec![0u8; 1 << 20];
         loop {
             let n = file.read(&mut buf).map_err(err)?;
@@ -214,12 +229,22 @@ impl WeightsId {
             }
             h.update(&buf[..n]);
         }
+        let sha256 = h.hex();
+        if let Some(expected) = hub_prefix(path) {
+            if !sha256.starts_with(&expected) {
+                return Err(InputError::HubPrefix {
+                    path: path.to_path_buf(),
+                    actual: sha256[..expected.len().min(sha256.len())].to_string(),
+                    expected,
+                });
+            }
+        }
         Ok(WeightsId {
             file: path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            fnv64: h.hex(),
+            sha256,
         })
     }
 }
@@ -287,10 +312,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv_matches_the_reference_vectors() {
-        assert_eq!(Fnv64::of(b""), "cbf29ce484222325");
-        assert_eq!(Fnv64::of(b"a"), "af63dc4c8601ec8c");
-        assert_eq!(Fnv64::of(b"foobar"), "85944171f73967e8");
+    fn sha256_matches_the_standard_test_vectors() {
+        assert_eq!(
+            Fingerprint::of(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            Fingerprint::of(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn torch_hub_names_are_checked_and_other_names_are_not() {
+        assert_eq!(
+            hub_prefix(Path::new("w/resnet50-0676ba61.pth")).as_deref(),
+            Some("0676ba61")
+        );
+        for plain in [
+            "efficientnet-lite0.pth",
+            "vgg11-bn.pth",
+            "resnet50-0676BA61.pth",
+            "net-0676ba6.pth",
+            "weights.pth",
+        ] {
+            assert_eq!(hub_prefix(Path::new(plain)), None, "{plain}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // "abc" has SHA-256 ba7816bf…: a name that says so passes, one that lies is refused.
+        let good = dir.path().join("tiny-ba7816bf.pth");
+        std::fs::write(&good, b"abc").unwrap();
+        let id = WeightsId::of_file(&good).unwrap();
+        assert_eq!(id.file, "tiny-ba7816bf.pth");
+        assert!(id.sha256.starts_with("ba7816bf"));
+        let bad = dir.path().join("tiny-deadbeef.pth");
+        std::fs::write(&bad, b"abc").unwrap();
+        let e = WeightsId::of_file(&bad).unwrap_err();
+        let InputError::HubPrefix {
+            expected, actual, ..
+        } = &e
+        else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            (expected.as_str(), actual.as_str()),
+            ("deadbeef", "ba7816bf")
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("tiny-deadbeef.pth") && text.contains("deadbeef"),
+            "{text}"
+        );
     }
 
     #[test]

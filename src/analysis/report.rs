@@ -26,7 +26,7 @@ use crate::region::{HyperParams, Method, Region, RegionError, RegionSearch, Stop
 use crate::semantic::Grid;
 
 /// The report's format tag.
-pub const REPORT_FORMAT: &str = "semrob.srvr-report/1";
+pub const REPORT_FORMAT: &str = "semrob.srvr-report/2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassReport {

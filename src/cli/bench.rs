@@ -8,7 +8,7 @@ use semrob::analysis::benchmark::{
     plan, run_jobs, JobEvent, JobTelemetry, RegionMode, ResultsDir, Shard, SrvrConfig,
     EMBEDDED_DEFAULT, LOCKSTEP_JOBS_GPU,
 };
-use semrob::analysis::inputs::Fnv64;
+use semrob::analysis::inputs::Fingerprint;
 use semrob::analysis::report::SrvrReport;
 use semrob::files::write_atomic;
 use semrob::nets::Precision;
@@ -101,7 +101,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     // A reduced precision changes the scores: its results never share a folder with f32's
     // (whose fingerprints, and the golden files', stay as they were).
     if args.precision != Precision::F32 {
-        let mut h = Fnv64::default();
+        let mut h = Fingerprint::default();
         h.update(plan.stamp.config_hash.as_bytes());
         h.update(format!("precision={}", args.precision).as_bytes());
         plan.stamp.config_hash = h.hex();

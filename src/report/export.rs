@@ -69,7 +69,7 @@ impl Format {
     }
 }
 
-/// Pretty-printed JSON with a final newline (`semrob.srvr-report/1`).
+/// Pretty-printed JSON with a final newline (`semrob.srvr-report/2`).
 #[derive(Debug, Clone, Copy)]
 pub struct Json;
 

@@ -343,7 +343,7 @@ fn srvr_agrees_with_the_regions_it_is_made_of() {
     assert_eq!(nets[0]["classes"][1]["shapes"], 2);
     // One report model: the same document as a results folder's report.json, with what a
     // folder of maps does not record left out rather than invented.
-    assert_eq!(report["format"], "semrob.srvr-report/1");
+    assert_eq!(report["format"], "semrob.srvr-report/2");
     assert_eq!(report["mode"], "map");
     assert_eq!(report["name"], "grids");
     assert_eq!(

@@ -377,7 +377,7 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
         assert_eq!(grid.meta()["model"], model);
         assert_eq!(grid.meta()["label"], 849);
         assert_eq!(grid.meta()["scene"]["elevation_deg"], 35.0);
-        assert!(grid.meta()["weights"]["fnv64"].as_str().unwrap().len() == 16);
+        assert!(grid.meta()["weights"]["sha256"].as_str().unwrap().len() == 64);
         assert!(dir.join(format!("maps/teapot-{model}.png")).is_file());
     }
     // Several 1-D maps also go on one plot (the paper's Figure 1).
@@ -809,4 +809,23 @@ fn nd_small_profile_golden() {
     for r in runs {
         assert_eq!(r["lower"].as_array().unwrap().len(), 3);
     }
+}
+/// The committed golden report of the 3-D benchmark belongs to its configuration as
+/// committed (same fingerprint: configuration, weights, mode), one job per fixture.
+#[test]
+fn nd_golden_is_the_report_of_its_configuration() {
+    use semrob::analysis::benchmark::{plan, SrvrConfig};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let checked = SrvrConfig::read(&root.join("configs/nd-lite0.toml")).unwrap();
+    assert_eq!(checked.axes.len(), 3);
+    let plan = plan(checked).expect("the plan resolves");
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("golden/nd/lite0-3d.json")).unwrap(),
+    )
+    .unwrap();
+    let report = &golden["value"];
+    assert_eq!(report["config_hash"], plan.stamp.config_hash.as_str());
+    assert_eq!(report["mode"], "refine");
+    assert_eq!(report["jobs_total"], plan.jobs.len());
+    assert_eq!(report["jobs_done"], 4);
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use nalgebra::DMatrix;
 use semrob::analysis::function::ClassifierFunction;
-use semrob::analysis::inputs::{load_classifier, load_mesh};
+use semrob::analysis::inputs::{load_classifier, load_mesh, Fingerprint};
 use semrob::nets::{Classifier, Device, ImageBatch, LoadOptions, Model, ScriptModel, ScriptOutput};
 use semrob::render::Scene;
 use semrob::semantic::SemanticParam;
@@ -35,8 +35,8 @@ fn scripts() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let text = std::fs::read(Path::new(ROOT).join(SCRIPT)).expect(SCRIPT);
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("torchscript-{:016x}", fnv(&text)));
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("torchscript-{}", &Fingerprint::of(&text)[..16]));
         if !dir.join("complete").exists() {
             let status = Command::new(python())
                 .arg(SCRIPT)
@@ -48,13 +48,6 @@ fn scripts() -> &'static Path {
             assert!(status.success(), "torchscript.py make failed");
         }
         dir
-    })
-}
-
-/// A name for the script's version (not a security hash).
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 

@@ -3,7 +3,9 @@
 //! wrong, and write nothing.
 
 use crate::support::{jobs, page, semrob, write_grids, write_results, Layout};
-use semrob::analysis::benchmark::{RegionMode, ResultsDir, Stamp};
+use semrob::analysis::benchmark::{
+    RegionMode, ResultsDir, Stamp, FNV_RESULTS_FORMAT, RESULTS_FORMAT,
+};
 
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
@@ -202,13 +204,21 @@ fn bad_folders_exit_2_naming_the_problem_and_write_nothing() {
     let stamp = std::fs::read_to_string(foreign.join("stamp.json")).unwrap();
     std::fs::write(
         foreign.join("stamp.json"),
-        stamp.replace("semrob.srvr-results/1", "semrob.srvr-results/0"),
+        stamp.replace(RESULTS_FORMAT, "semrob.srvr-results/0"),
     )
     .unwrap();
     fails(
         &["report", &t(&foreign)],
         &["stamp.json", "semrob.srvr-results/0"],
     );
+    // A folder written with FNV-1a fingerprints, before SHA-256: refused, named, kept.
+    std::fs::write(
+        foreign.join("stamp.json"),
+        stamp.replace(RESULTS_FORMAT, FNV_RESULTS_FORMAT),
+    )
+    .unwrap();
+    fails(&["report", &t(&foreign)], &["foreign", "FNV-1a", "rerun"]);
+    assert!(!foreign.join("report.html").exists());
     std::fs::write(foreign.join("stamp.json"), "{ not json").unwrap();
     fails(&["report", &t(&foreign)], &["stamp.json"]);
     assert!(!foreign.join("report.html").exists());

@@ -226,7 +226,7 @@ pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir 
             job: job.clone(),
             weights: WeightsId {
                 file: format!("{}.safetensors", job.network),
-                fnv64: format!("{:016x}", 0xabcdef + i),
+                sha256: format!("{:064x}", 0xabcdef + i),
             },
             label: CLASSES.iter().find(|c| c.0 == job.class).unwrap().1,
             map_points: 1260,
@@ -415,7 +415,7 @@ map_axes = [{}]
         job: job.clone(),
         weights: WeightsId {
             file: "efficientnet-lite0.safetensors".into(),
-            fnv64: format!("{:016x}", 0xabc),
+            sha256: format!("{:064x}", 0xabc),
         },
         label: 883,
         map_points: map.values().len(),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::inputs::Fnv64;
+use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
 use crate::region::{HyperParams, Method, Region};
@@ -452,7 +452,7 @@ impl SrvrConfig {
             renderer: None,
             ..self.clone()
         };
-        Fnv64::of(
+        Fingerprint::of(
             serde_json::to_string(&results)
                 .expect("serialisable")
                 .as_bytes(),

@@ -16,7 +16,8 @@ pub use config::{
     NetworkConfig, RegionMode, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
 };
 pub use results::{
-    JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
+    JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, FNV_RESULTS_FORMAT,
+    RESULTS_FORMAT,
 };
 #[cfg(feature = "torch")]
 pub use run::{

@@ -11,7 +11,10 @@ use crate::render::RenderBackend;
 use serde::{Deserialize, Serialize};
 
 /// The stamp's format tag.
-pub const RESULTS_FORMAT: &str = "semrob.srvr-results/1";
+pub const RESULTS_FORMAT: &str = "semrob.srvr-results/2";
+
+/// The format of results folders written before fingerprints were SHA-256 (FNV-1a 64).
+pub const FNV_RESULTS_FORMAT: &str = "semrob.srvr-results/1";
 const STAMP: &str = "stamp.json";
 
 /// Why a results folder could not be used.
@@ -32,6 +35,8 @@ pub enum ResultsError {
     },
     #[error("{path} holds no results stamp ({STAMP}): not a semrob results folder")]
     NoStamp { path: PathBuf },
+    #[error("{path} was written by an older semrob ({FNV_RESULTS_FORMAT}), whose fingerprints of weights and configuration were FNV-1a 64, not SHA-256: its results cannot be matched to a configuration or weights any more, and are not read; nothing was changed: rerun into a new folder (or move this one aside)")]
+    FnvFingerprints { path: PathBuf },
     #[error("job {job} has different results in {a} and {b}")]
     Conflict { job: String, a: PathBuf, b: PathBuf },
     #[error("--shard {0:?}: expected K/N with 1 ≤ K ≤ N")]
@@ -214,6 +219,11 @@ impl ResultsDir {
         let stamp_path = root.join(STAMP);
         if stamp_path.exists() {
             let found: Stamp = read_json(&stamp_path)?;
+            if found.format == FNV_RESULTS_FORMAT {
+                return Err(ResultsError::FnvFingerprints {
+                    path: root.to_path_buf(),
+                });
+            }
             if found.config_hash != stamp.config_hash || found.format != stamp.format {
                 return Err(ResultsError::OtherConfiguration {
                     path: root.to_path_buf(),
@@ -246,6 +256,11 @@ impl ResultsDir {
             });
         }
         let stamp: Stamp = read_json(&stamp_path)?;
+        if stamp.format == FNV_RESULTS_FORMAT {
+            return Err(ResultsError::FnvFingerprints {
+                path: root.to_path_buf(),
+            });
+        }
         if stamp.format != RESULTS_FORMAT {
             return Err(ResultsError::Invalid {
                 path: stamp_path,
@@ -388,7 +403,7 @@ mod tests {
             job: job.clone(),
             weights: WeightsId {
                 file: "w".into(),
-                fnv64: "0".into(),
+                sha256: "0".into(),
             },
             label: 883,
             map_points: 4,
@@ -493,6 +508,30 @@ mod tests {
             ResultsDir::open_or_create(&other, stamp("aaa")),
             Err(ResultsError::NoStamp { .. })
         ));
+    }
+
+    #[test]
+    fn a_folder_with_fnv_fingerprints_is_refused_for_resuming_and_reading() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("old");
+        let mut old = stamp("5abd219489715003");
+        old.format = FNV_RESULTS_FORMAT.into();
+        std::fs::create_dir_all(&root).unwrap();
+        let text = serde_json::to_string_pretty(&old).unwrap();
+        std::fs::write(root.join(STAMP), &text).unwrap();
+        for e in [
+            ResultsDir::open_or_create(&root, stamp("aaa")).unwrap_err(),
+            ResultsDir::open(&root).unwrap_err(),
+        ] {
+            assert!(matches!(e, ResultsError::FnvFingerprints { .. }), "{e}");
+            let message = e.to_string();
+            assert!(
+                message.contains("old") && message.contains("FNV-1a") && message.contains("rerun"),
+                "{message}"
+            );
+        }
+        // Nothing changed.
+        assert_eq!(std::fs::read_to_string(root.join(STAMP)).unwrap(), text);
     }
 
     #[test]

@@ -12,7 +12,9 @@ use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
 use crate::analysis::function::{ClassifierFunction, FunctionError, SharedNetwork};
-use crate::analysis::inputs::{model_file, Fnv64, InputError, LoadError, MeshSource, WeightsId};
+use crate::analysis::inputs::{
+    model_file, Fingerprint, InputError, LoadError, MeshSource, WeightsId,
+};
 use crate::analysis::map::grid_points;
 use crate::analysis::regions::largest_region;
 use crate::analysis::regions::{
@@ -190,10 +192,10 @@ pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
             });
         }
     }
-    let mut h = Fnv64::default();
+    let mut h = Fingerprint::default();
     h.update(config.fingerprint().as_bytes());
     for PlannedNetwork { id, .. } in &weights {
-        h.update(id.fnv64.as_bytes());
+        h.update(id.sha256.as_bytes());
     }
     let stamp = Stamp {
         format: RESULTS_FORMAT.into(),

@@ -461,14 +461,14 @@ fn summary(h: &mut String, page: &Page) {
     );
     h.push_str("</dl>\n");
     if !s.weights.is_empty() {
-        h.push_str("<h3>Networks and weights</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>network</th><th>weights file</th><th>FNV-1a 64 fingerprint</th></tr></thead><tbody>\n");
+        h.push_str("<h3>Networks and weights</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>network</th><th>weights file</th><th>SHA-256</th></tr></thead><tbody>\n");
         for (net, w) in &s.weights {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
                 esc(net),
                 esc(&w.file),
-                esc(&w.fnv64)
+                esc(&w.sha256)
             );
         }
         h.push_str("</tbody></table></div>\n");
