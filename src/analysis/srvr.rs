@@ -146,6 +146,43 @@ impl std::str::FromStr for AcceptBy {
     }
 }
 
+impl AcceptBy {
+    /// Whether the rule keeps a shape for `network`'s job, given each network's mean map score
+    /// on that shape (`score_of`); `None` when the deciding score is missing (an unfinished
+    /// job). The one statement of the rule (SPEC §7): the report and the page both ask it.
+    pub fn decides(
+        &self,
+        min_mean_score: f64,
+        network: &str,
+        score_of: impl Fn(&str) -> Option<f64>,
+    ) -> Option<bool> {
+        let deciding = match self {
+            AcceptBy::Network(reference) => reference.as_str(),
+            AcceptBy::Each => network,
+            AcceptBy::All => return Some(true),
+        };
+        score_of(deciding).map(|m| m >= min_mean_score)
+    }
+
+    /// The rule's name in reports.
+    pub fn rule(&self) -> AcceptRule {
+        match self {
+            AcceptBy::Network(_) => AcceptRule::Reference,
+            AcceptBy::Each => AcceptRule::Each,
+            AcceptBy::All => AcceptRule::None,
+        }
+    }
+}
+
+/// The acceptance rule's name in reports: `reference` (the paper's), `each` or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcceptRule {
+    Reference,
+    Each,
+    None,
+}
+
 impl std::fmt::Display for AcceptBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -196,7 +233,7 @@ pub enum AcceptanceError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AcceptanceSummary {
     /// `reference` (the paper's), `each` or `none`.
-    pub rule: String,
+    pub rule: AcceptRule,
     /// The network whose scores decided (rule `reference`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
@@ -267,14 +304,14 @@ impl Acceptance {
     /// Whether `s` enters SRVR. Under the reference rule a shape the reference network has
     /// no score for (an unfinished shard) is left out.
     pub fn keeps(&self, s: &ShapeScore) -> bool {
-        match &self.by {
-            AcceptBy::Network(_) => self
-                .reference
-                .get(&(s.class.clone(), s.shape.clone()))
-                .is_some_and(|&m| m >= self.min_mean_score),
-            AcceptBy::Each => s.mean_score >= self.min_mean_score,
-            AcceptBy::All => true,
-        }
+        let key = (s.class.clone(), s.shape.clone());
+        self.by
+            .decides(self.min_mean_score, &s.network, |network| match &self.by {
+                AcceptBy::Network(_) => self.reference.get(&key).copied(),
+                _ if network == s.network => Some(s.mean_score),
+                _ => None,
+            })
+            .unwrap_or(false)
     }
 
     pub fn summary(&self) -> AcceptanceSummary {
@@ -287,12 +324,7 @@ impl Acceptance {
             AcceptBy::Each | AcceptBy::All => self.shapes.len(),
         };
         AcceptanceSummary {
-            rule: match &self.by {
-                AcceptBy::Network(_) => "reference",
-                AcceptBy::Each => "each",
-                AcceptBy::All => "none",
-            }
-            .into(),
+            rule: self.by.rule(),
             network: match &self.by {
                 AcceptBy::Network(n) => Some(n.clone()),
                 _ => None,
@@ -305,14 +337,25 @@ impl Acceptance {
 }
 
 impl AcceptanceSummary {
+    /// The rule as it was applied (`None`: rule `reference` without its network, which no
+    /// report semrob writes has).
+    pub fn by(&self) -> Option<AcceptBy> {
+        match (self.rule, &self.network) {
+            (AcceptRule::Reference, Some(n)) => Some(AcceptBy::Network(n.clone())),
+            (AcceptRule::Reference, None) => None,
+            (AcceptRule::Each, _) => Some(AcceptBy::Each),
+            (AcceptRule::None, _) => Some(AcceptBy::All),
+        }
+    }
+
     /// One sentence for a report: which rule, which network, how many shapes.
     pub fn sentence(&self) -> String {
-        match (self.rule.as_str(), &self.network) {
-            ("reference", Some(n)) => format!(
+        match self.by() {
+            Some(AcceptBy::Network(n)) => format!(
                 "Acceptance (SPEC §7): {n} decided; it kept {} of {} shapes (mean map score ≥ {}), and every network is scored on those.",
                 self.kept, self.shapes, self.min_mean_score
             ),
-            ("each", _) => format!(
+            Some(AcceptBy::Each) => format!(
                 "Acceptance: each network kept the shapes it scores ≥ {} on itself (not the paper's rule: it inflates weak networks).",
                 self.min_mean_score
             ),
@@ -392,7 +435,7 @@ mod tests {
         let kept: Vec<bool> = scores.iter().map(|s| acc.keeps(s)).collect();
         assert_eq!(kept, [true, false, true, false]);
         let s = acc.summary();
-        assert_eq!((s.rule.as_str(), s.kept, s.shapes), ("reference", 1, 2));
+        assert_eq!((s.rule, s.kept, s.shapes), (AcceptRule::Reference, 1, 2));
         assert!(
             s.sentence().contains("resnet50 decided"),
             "{}",
@@ -417,6 +460,37 @@ mod tests {
         assert!(Acceptance::new(AcceptBy::Each, 1.5, &scores).is_err());
         // A shape the reference has no score for is left out.
         assert!(!acc.keeps(&score("alexnet", "c", 0.9)));
+    }
+
+    #[test]
+    fn the_summary_names_the_rule_as_before_and_gives_the_rule_back() {
+        let scores = [score("a", "s1", 0.5), score("b", "s1", 0.05)];
+        for (by, text) in [
+            (AcceptBy::Network("a".into()), "reference"),
+            (AcceptBy::Each, "each"),
+            (AcceptBy::All, "none"),
+        ] {
+            let acc = Acceptance::new(by.clone(), 0.1, &scores).unwrap();
+            let summary = acc.summary();
+            assert_eq!(serde_json::to_value(summary.rule).unwrap(), text);
+            assert_eq!(summary.by(), Some(by.clone()));
+            // The page's question (from the summary) and the report's (`keeps`) agree.
+            for s in &scores {
+                let score_of = |network: &str| {
+                    scores
+                        .iter()
+                        .find(|t| t.network == network && t.shape == s.shape)
+                        .map(|t| t.mean_score)
+                };
+                let page = summary.by().unwrap().decides(0.1, &s.network, score_of);
+                assert_eq!(page, Some(acc.keeps(s)), "{by:?} on {}", s.network);
+            }
+        }
+        let reference_without_network: AcceptanceSummary = serde_json::from_value(
+            serde_json::json!({"rule": "reference", "min_mean_score": 0.1, "kept": 0, "shapes": 0}),
+        )
+        .unwrap();
+        assert_eq!(reference_without_network.by(), None);
     }
 
     #[test]

@@ -407,6 +407,7 @@ impl Exporter for Terminal {
 mod tests {
     use super::*;
     use crate::analysis::report::{MethodReport, REPORT_FORMAT};
+    use crate::analysis::srvr::AcceptRule;
     use crate::analysis::srvr::AcceptanceSummary;
     use crate::region::Method;
 
@@ -450,7 +451,7 @@ mod tests {
             mode: RegionMode::Map,
             refine_steps: None,
             acceptance: AcceptanceSummary {
-                rule: "reference".into(),
+                rule: AcceptRule::Reference,
                 network: Some("b".into()),
                 min_mean_score: 0.1,
                 kept: 1,

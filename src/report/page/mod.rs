@@ -402,23 +402,18 @@ impl Page {
     }
 }
 
-/// Whether the acceptance rule keeps a job's shape: rule `reference`, the reference
-/// network's score on the shape; `each`, the job's own; `none`, always.
+/// Whether the acceptance rule keeps a job's shape (`AcceptBy::decides` on the folder's
+/// job results); `None` when the deciding job is missing or the rule unreadable.
 fn counted(rule: &AcceptanceSummary, results: &[JobResult], job: &JobId) -> Option<bool> {
-    let score_of = |network: &str| {
-        results
-            .iter()
-            .find(|r| {
-                r.job.network == network && r.job.class == job.class && r.job.shape == job.shape
-            })
-            .map(|r| r.mean_score >= rule.min_mean_score)
-    };
-    match (rule.rule.as_str(), &rule.network) {
-        ("reference", Some(reference)) => score_of(reference),
-        ("each", _) => score_of(&job.network),
-        ("none", _) => Some(true),
-        _ => None,
-    }
+    rule.by()?
+        .decides(rule.min_mean_score, &job.network, |network| {
+            results
+                .iter()
+                .find(|r| {
+                    r.job.network == network && r.job.class == job.class && r.job.shape == job.shape
+                })
+                .map(|r| r.mean_score)
+        })
 }
 
 fn count_traps(sections: &[ShapeSection], network: &str, class: &str) -> usize {
