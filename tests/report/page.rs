@@ -125,7 +125,9 @@ fn the_reference_rule_is_said_and_a_stamp_from_before_map_mode_reads_as_network_
     let html = page(&root, &tmp.path().join("a.html"));
     assert!(html.contains("<dd>efficientnet-lite0 decided; it kept 3 of 3 shapes"));
     assert!(
-        html.contains("<dt>regions grown on</dt><dd>the network"),
+        html.contains(
+            "<dt>regions</dt><dd>mode <code>network</code>: regions grown on the network"
+        ),
         "{html}"
     );
     // A stamp whose configuration has a field no version wrote is refused, naming it.

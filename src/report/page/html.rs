@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{DsmSection, FolderKind, Page, Part, Row, ShapeSection};
-use crate::analysis::benchmark::RegionMode;
 use crate::analysis::regions::RunSummary;
 use crate::region::Method;
 use crate::report::plot::{
@@ -401,16 +400,14 @@ fn summary(h: &mut String, page: &Page) {
                 },
             );
             item(
-                "regions grown on",
-                match s.mode {
-                    Some(RegionMode::Map) => "the map (mode <code>map</code>: the map's multilinear interpolant, an approximation)".into(),
-                    Some(RegionMode::Network) => "the network (mode <code>network</code>: every step renders and classifies)".into(),
-                    Some(RegionMode::Refine) => format!(
-                        "the map, then the network (mode <code>refine</code>: each run grown on the map's interpolant, then at most {} steps on the network from the box it reached)",
-                        s.refine_steps.map_or_else(|| "?".to_string(), |k| k.to_string())
-                    ),
-                    None => not_recorded(),
-                },
+                "regions",
+                s.mode.map_or_else(not_recorded, |mode| {
+                    format!(
+                        "mode <code>{}</code>: {}",
+                        mode.as_str(),
+                        esc(&mode.describe(s.refine_steps))
+                    )
+                }),
             );
             item(
                 "acceptance",
