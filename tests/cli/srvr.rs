@@ -325,6 +325,38 @@ fn bad_inputs_exit_2_with_a_clear_message() {
             ),
             "/no/w.pth",
         ),
+        // n-D: an axis named twice, a domain with an empty side, starts of the wrong length.
+        (
+            SMALL.replace(
+                "axes = [\"azimuth\"]",
+                "axes = [\"azimuth\", \"distance\", \"azimuth:0:180\"]",
+            ),
+            "azimuth appears twice",
+        ),
+        (
+            SMALL.replace(
+                "axes = [\"azimuth\"]",
+                "axes = [\"azimuth\", \"distance:3:3\"]",
+            ),
+            "lower bound 3 ≥ upper bound 3",
+        ),
+        (
+            SMALL
+                .replace("axes = [\"azimuth\"]", "axes = [\"azimuth\", \"distance\"]")
+                .replace(
+                    "\"azimuth:0:360:90\"",
+                    "\"azimuth:0:360:90\", \"distance:2:4:1\"",
+                ),
+            "starts[0]",
+        ),
+        // A TorchScript network whose file is missing, named with its key.
+        (
+            SMALL.replace(
+                "networks = [{ model = \"efficientnet-lite0\" }]",
+                "networks = [{ torchscript = \"/no/net.pt\", name = \"mine\" }]",
+            ),
+            "/no/net.pt",
+        ),
     ];
     for (i, (config, needle)) in configs.iter().enumerate() {
         let name = format!("bad{i}.toml");
