@@ -434,9 +434,28 @@ pub struct BoxMark {
     pub label: String,
     pub colour: (u8, u8, u8),
     pub stroke: Stroke,
-    /// Which inner corner holds the label: 0 top left, 1 bottom left, 2 top right,
-    /// 3 bottom right (boxes of different methods often coincide).
-    pub corner: usize,
+    /// Which inner corner holds the label (boxes of different methods often coincide).
+    pub corner: Corner,
+}
+
+/// An inner corner of a box on a plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corner {
+    TopLeft,
+    BottomLeft,
+    TopRight,
+    BottomRight,
+}
+
+impl Corner {
+    /// One corner per region method, so that coinciding boxes keep readable labels.
+    pub fn of(method: crate::region::Method) -> Corner {
+        match method {
+            crate::region::Method::Naive => Corner::TopLeft,
+            crate::region::Method::OirB => Corner::BottomLeft,
+            crate::region::Method::OirW => Corner::TopRight,
+        }
+    }
 }
 
 /// A labelled point over a heatmap (a semantic trap's centre).
@@ -548,11 +567,11 @@ pub fn annotated_heatmap_png(
         }
         for b in boxes {
             let w = 8 * b.label.chars().count() as i32 + 4;
-            let (at, offset) = match b.corner % 4 {
-                0 => ((b.lower[0], b.upper[1]), (3, 3)),
-                1 => ((b.lower[0], b.lower[1]), (3, -19)),
-                2 => ((b.upper[0], b.upper[1]), (-3 - w, 3)),
-                _ => ((b.upper[0], b.lower[1]), (-3 - w, -19)),
+            let (at, offset) = match b.corner {
+                Corner::TopLeft => ((b.lower[0], b.upper[1]), (3, 3)),
+                Corner::BottomLeft => ((b.lower[0], b.lower[1]), (3, -19)),
+                Corner::TopRight => ((b.upper[0], b.upper[1]), (-3 - w, 3)),
+                Corner::BottomRight => ((b.upper[0], b.lower[1]), (-3 - w, -19)),
             };
             tag(&mut chart, at, offset, &b.label, b.colour)?;
         }

@@ -5,11 +5,10 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{DsmSection, FolderKind, Page, Part, Row, ShapeSection};
+use super::{DsmSection, FolderKind, Page, Part, Row, RowSrvr, ShapeSection};
 use crate::analysis::regions::RunSummary;
-use crate::region::Method;
 use crate::report::plot::{
-    annotated_heatmap_png, line_plot_png, map_png, BoxMark, PlotError, PointMark, Series,
+    annotated_heatmap_png, line_plot_png, map_png, BoxMark, Corner, PlotError, PointMark, Series,
 };
 use crate::report::runs::{bounds_png, method_legend, method_style};
 use crate::semantic::Grid;
@@ -587,12 +586,14 @@ fn row(h: &mut String, r: &Row) {
             r.top1_rate.map_or_else(dash, |t| format!("{t:.3}"))
         ),
         match r.srvr {
-            None => num_cell(None, "<span class=\"note\">not computed</span>".into()),
-            Some(None) => num_cell(
+            RowSrvr::NotComputed => {
+                num_cell(None, "<span class=\"note\">not computed</span>".into())
+            }
+            RowSrvr::NoShapeAccepted => num_cell(
                 None,
                 "<span title=\"no shape of the class was accepted\">n/a</span>".into()
             ),
-            Some(Some(v)) => num_cell(Some(v), pct(v)),
+            RowSrvr::Value(v) => num_cell(Some(v), pct(v)),
         },
         num_cell(
             r.evaluations.map(|e| e as f64),
@@ -677,7 +678,7 @@ fn job_heatmap(
                 label: label.clone(),
                 colour,
                 stroke,
-                corner: Method::ALL.iter().position(|m| *m == r.method).unwrap_or(0),
+                corner: Corner::of(r.method),
             }
         })
         .collect();

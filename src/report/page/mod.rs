@@ -90,10 +90,26 @@ pub struct Row {
     pub own_pass: Option<usize>,
     pub mean_score: f64,
     pub top1_rate: Option<f64>,
-    /// `None`: not computed (maps only); `Some(None)`: no shape accepted.
-    pub srvr: Option<Option<f64>>,
+    pub srvr: RowSrvr,
     pub evaluations: Option<usize>,
     pub traps: usize,
+}
+
+/// A row's SRVR, or why it has none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RowSrvr {
+    /// A folder of maps only: no region ran, no acceptance rule.
+    NotComputed,
+    /// The acceptance rule kept no shape of the class.
+    NoShapeAccepted,
+    Value(f64),
+}
+
+impl From<Option<f64>> for RowSrvr {
+    /// A report's SRVR (`None`: no shape accepted).
+    fn from(srvr: Option<f64>) -> RowSrvr {
+        srvr.map_or(RowSrvr::NoShapeAccepted, RowSrvr::Value)
+    }
 }
 
 /// Something loaded for a section: present, absent (and why), or unreadable.
@@ -280,7 +296,7 @@ impl Page {
                     own_pass: Some(c.own_pass),
                     mean_score: c.mean_score,
                     top1_rate: c.top1_rate,
-                    srvr: Some(c.srvr),
+                    srvr: c.srvr.into(),
                     evaluations: c.evaluations,
                     traps: count_traps(&sections, &n.network, &c.class),
                 })
@@ -359,7 +375,7 @@ impl Page {
                         .map(Grid::mean),
                 ),
                 top1_rate: None,
-                srvr: None,
+                srvr: RowSrvr::NotComputed,
                 evaluations: None,
                 traps: shapes.iter().map(|s| s.traps.len()).sum(),
             })
