@@ -70,21 +70,12 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-#[test]
-#[ignore = "needs Debian's chromium: run scripts/test-browser.sh"]
-fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("results");
-    write_results(&root, Layout::Full, &[]);
-    let out = out_dir();
-    let html_path = out.join("report.html");
-    let html = page(&root, &html_path);
-    let images_in_source = html.matches("<img ").count();
-    let url = format!("file://{}", html_path.canonicalize().unwrap().display());
-
-    // The page's own self-test (#selftest) runs on load and writes its findings into the DOM.
+/// Loads the page at `url` with its self-test (`#selftest`, which runs on load and writes its
+/// findings into the DOM) and returns them, after checking that chromium logged no console
+/// message, the script raised no error and every image loaded.
+fn self_test(profile: &Path, url: &str) -> Value {
     let dump = chromium(
-        &tmp.path().join("profile-dom"),
+        profile,
         &[
             "--virtual-time-budget=10000".into(),
             "--dump-dom".into(),
@@ -111,8 +102,29 @@ fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
     }) + "<pre id=\"selftest\">".len();
     let end = start + dom[start..].find("</pre>").unwrap();
     let result: Value = serde_json::from_str(&unescape(&dom[start..end])).unwrap();
-
     assert_eq!(result["errors"], Value::Array(vec![]), "script errors");
+    for im in result["images"].as_array().unwrap() {
+        assert!(
+            im["complete"] == true && im["width"].as_u64().unwrap_or(0) > 0,
+            "image not loaded: {im}"
+        );
+    }
+    result
+}
+
+#[test]
+#[ignore = "needs Debian's chromium: run scripts/test-browser.sh"]
+fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    write_results(&root, Layout::Full, &[]);
+    let out = out_dir();
+    let html_path = out.join("report.html");
+    let html = page(&root, &html_path);
+    let images_in_source = html.matches("<img ").count();
+    let url = format!("file://{}", html_path.canonicalize().unwrap().display());
+
+    let result = self_test(&tmp.path().join("profile-dom"), &url);
     let keys = |k: &str| -> Vec<String> {
         result[k]
             .as_array()
@@ -136,14 +148,7 @@ fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
     reversed.reverse();
     assert_eq!(descending, reversed, "a second click reverses");
 
-    let images = result["images"].as_array().unwrap();
-    assert_eq!(images.len(), images_in_source);
-    for im in images {
-        assert!(
-            im["complete"] == true && im["width"].as_u64().unwrap_or(0) > 0,
-            "image not loaded: {im}"
-        );
-    }
+    assert_eq!(result["images"].as_array().unwrap().len(), images_in_source);
 
     let shot = out.join("report.png");
     let _ = std::fs::remove_file(&shot);
@@ -225,39 +230,11 @@ fn pages_of_1d_and_3d_results_render_in_chromium() {
             }
         }
         let url = format!("file://{}", html_path.canonicalize().unwrap().display());
-        let dump = chromium(
-            &tmp.path().join(format!("profile-{n}d")),
-            &[
-                "--virtual-time-budget=10000".into(),
-                "--dump-dom".into(),
-                format!("{url}#selftest"),
-            ],
-        );
-        assert!(
-            dump.status.success(),
-            "{}",
-            String::from_utf8_lossy(&dump.stderr)
-        );
-        let console = console_lines(&dump.stderr);
-        assert!(console.is_empty(), "{n}-D console:\n{}", console.join("\n"));
-        let dom = String::from_utf8_lossy(&dump.stdout);
-        let start = dom.find("<pre id=\"selftest\">").expect("self-test output")
-            + "<pre id=\"selftest\">".len();
-        let end = start + dom[start..].find("</pre>").unwrap();
-        let result: Value = serde_json::from_str(&unescape(&dom[start..end])).unwrap();
+        let result = self_test(&tmp.path().join(format!("profile-{n}d")), &url);
         assert_eq!(
-            result["errors"],
-            Value::Array(vec![]),
-            "{n}-D script errors"
+            result["images"].as_array().unwrap().len(),
+            html.matches("<img ").count()
         );
-        let images = result["images"].as_array().unwrap();
-        assert_eq!(images.len(), html.matches("<img ").count());
-        for im in images {
-            assert!(
-                im["complete"] == true && im["width"].as_u64().unwrap_or(0) > 0,
-                "{n}-D image not loaded: {im}"
-            );
-        }
         let shot = out.join(format!("report-{n}d.png"));
         let run = chromium(
             &tmp.path().join(format!("profile-shot-{n}d")),
