@@ -235,13 +235,15 @@ pub fn load_function(
     let function = ClassifierFunction::new(mesh, classifier, label, params, s)
         .and_then(|f| f.with_renderer(scene.backend()))
         .with_context(|| format!("{model} on {}", scene.mesh))?;
+    // The keys of a benchmark job's map (`analysis::benchmark::run`), where they apply.
     let meta = json!({
-        "model": model.name(),
+        "kind": "nsm",
+        "network": model.name(),
         "weights": weights_id,
         "mesh": scene.mesh.to_string(),
         "label": label,
         "label_name": model.class_name(label),
-        "scene": function.scene(),
+        "render": function.scene(),
         "image_size": function.renderer().options().size,
         "renderer": function.backend(),
     });

@@ -406,9 +406,11 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
             semrob::semantic::Grid::read(&dir.join(format!("maps/teapot-{model}.json"))).unwrap();
         assert_eq!(grid.sizes(), vec![6]);
         assert_eq!(grid.axes()[0].period, Some(360.0));
-        assert_eq!(grid.meta()["model"], model);
+        // The same keys as a benchmark job's map.
+        assert_eq!(grid.meta()["kind"], "nsm");
+        assert_eq!(grid.meta()["network"], model);
         assert_eq!(grid.meta()["label"], 849);
-        assert_eq!(grid.meta()["scene"]["elevation_deg"], 35.0);
+        assert_eq!(grid.meta()["render"]["elevation_deg"], 35.0);
         assert!(grid.meta()["weights"]["sha256"].as_str().unwrap().len() == 64);
         assert!(dir.join(format!("maps/teapot-{model}.png")).is_file());
     }
