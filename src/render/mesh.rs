@@ -5,11 +5,26 @@ use std::path::Path;
 use super::vec3::{cross, dot, sub};
 use thiserror::Error;
 
+/// The largest OBJ file semrob reads, in bytes (1 GiB).
+pub const MAX_OBJ_BYTES: u64 = 1 << 30;
+
+/// The most vertices a mesh may have (faces index them with 32 bits).
+pub const MAX_MESH_VERTICES: usize = 1 << 24;
+
+/// The most triangles a mesh may have, after triangulating its polygons.
+pub const MAX_MESH_FACES: usize = 1 << 24;
+
 /// Why a mesh was refused. Every variant names its source (a file path, or a fixture name).
 #[derive(Debug, Error)]
 pub enum MeshError {
     #[error("{source_name}: cannot read OBJ: {reason}")]
     Unreadable { source_name: String, reason: String },
+    #[error("{source_name}: {what} is beyond the limit of {limit}")]
+    TooLarge {
+        source_name: String,
+        what: String,
+        limit: u64,
+    },
     #[error("{source_name}: the mesh has no faces")]
     NoFaces { source_name: String },
     #[error(
@@ -60,6 +75,7 @@ impl Mesh {
         if faces.is_empty() {
             return Err(MeshError::NoFaces { source_name: name });
         }
+        check_size(&name, vertices.len(), faces.len())?;
         for (f, face) in faces.iter().enumerate() {
             if let Some(&index) = face.iter().find(|&&i| i >= vertices.len()) {
                 return Err(MeshError::IndexOutOfRange {
@@ -111,14 +127,24 @@ impl Mesh {
     }
 
     /// Loads an OBJ file: polygons are triangulated, every group/object is merged, and
-    /// materials, normals and texture coordinates are ignored.
+    /// materials, normals and texture coordinates are ignored. A file over [`MAX_OBJ_BYTES`]
+    /// is refused before it is read.
     pub fn load_obj(path: impl AsRef<Path>) -> Result<Mesh, MeshError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read(path).map_err(|e| MeshError::Unreadable {
+        let unreadable = |e: std::io::Error| MeshError::Unreadable {
             source_name: name.clone(),
             reason: e.to_string(),
-        })?;
+        };
+        let len = std::fs::metadata(path).map_err(unreadable)?.len();
+        if len > MAX_OBJ_BYTES {
+            return Err(MeshError::TooLarge {
+                source_name: name,
+                what: format!("a file of {len} bytes"),
+                limit: MAX_OBJ_BYTES,
+            });
+        }
+        let text = std::fs::read(path).map_err(unreadable)?;
         Self::parse_obj(name, &text)
     }
 
@@ -126,6 +152,13 @@ impl Mesh {
     /// never opened.
     pub fn parse_obj(name: impl Into<String>, text: &[u8]) -> Result<Mesh, MeshError> {
         let name = name.into();
+        if text.len() as u64 > MAX_OBJ_BYTES {
+            return Err(MeshError::TooLarge {
+                source_name: name,
+                what: format!("OBJ text of {} bytes", text.len()),
+                limit: MAX_OBJ_BYTES,
+            });
+        }
         let options = tobj::LoadOptions {
             triangulate: true,
             single_index: false,
@@ -195,6 +228,23 @@ impl Mesh {
     }
 }
 
+/// Refuses a mesh of more than [`MAX_MESH_VERTICES`] vertices or [`MAX_MESH_FACES`]
+/// triangles.
+fn check_size(name: &str, vertices: usize, faces: usize) -> Result<(), MeshError> {
+    let too_large = |what: String, limit: usize| MeshError::TooLarge {
+        source_name: name.to_string(),
+        what,
+        limit: limit as u64,
+    };
+    if vertices > MAX_MESH_VERTICES {
+        return Err(too_large(format!("{vertices} vertices"), MAX_MESH_VERTICES));
+    }
+    if faces > MAX_MESH_FACES {
+        return Err(too_large(format!("{faces} triangles"), MAX_MESH_FACES));
+    }
+    Ok(())
+}
+
 /// SPEC §6: `v −= min(v); v /= max(|v|); v *= 2; v −= max(v)/2`, where min and max are per
 /// axis and `max(|v|)` is the largest extent `s` over the axes. Algebraically that is
 /// `v ← (v − c) · 2/s` with `c = (min + max)/2`, which is how it is computed: it rounds less,
@@ -259,5 +309,23 @@ mod tests {
         assert_eq!(mesh.faces(), &[[0, 1, 2]]);
         assert_eq!(mesh.skipped_degenerate(), 2);
         assert_eq!(mesh.normals()[0], [0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn meshes_beyond_the_limits_are_refused() {
+        assert!(check_size("m", MAX_MESH_VERTICES, MAX_MESH_FACES).is_ok());
+        let e = check_size("m", MAX_MESH_VERTICES + 1, 1).unwrap_err();
+        assert!(e.to_string().contains("16777217 vertices"), "{e}");
+        assert!(check_size("m", 3, MAX_MESH_FACES + 1).is_err());
+        // An OBJ file over the limit is refused from its size, before it is read (a sparse
+        // file: nothing is written).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.obj");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_OBJ_BYTES + 1).unwrap();
+        match Mesh::load_obj(&path) {
+            Err(MeshError::TooLarge { limit, .. }) => assert_eq!(limit, MAX_OBJ_BYTES),
+            other => panic!("{other:?}"),
+        }
     }
 }
