@@ -165,7 +165,8 @@ impl Mesh {
             ignore_points: true,
             ignore_lines: true,
         };
-        let mut reader = std::io::BufReader::new(text);
+        let text = without_texcoords_and_normals(text);
+        let mut reader = std::io::BufReader::new(&text[..]);
         let (models, _materials) = tobj::load_obj_buf(&mut reader, &options, |_| {
             Err(tobj::LoadError::GenericFailure)
         })
@@ -226,6 +227,24 @@ impl Mesh {
     pub fn skipped_degenerate(&self) -> usize {
         self.skipped_degenerate
     }
+}
+
+/// The OBJ text less its `vt` and `vn` statements, which semrob ignores. Found by fuzzing
+/// (issue 23): when a file has any, tobj 4.0 turns a face's texture-coordinate or normal
+/// index into an offset unchecked (`vt * 2`, `vn * 3`), and a relative index before the
+/// first one (`f 1 2/-6 3`) overflows: a panic in checked builds, a wrapped index otherwise.
+/// Without them tobj never reads those indices. Lines are split as tobj splits them.
+fn without_texcoords_and_normals(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let first = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| l.split_whitespace().next());
+        if !matches!(first, Some("vt" | "vn")) {
+            out.extend_from_slice(line);
+        }
+    }
+    out
 }
 
 /// Refuses a mesh of more than [`MAX_MESH_VERTICES`] vertices or [`MAX_MESH_FACES`]
@@ -327,5 +346,21 @@ mod tests {
             Err(MeshError::TooLarge { limit, .. }) => assert_eq!(limit, MAX_OBJ_BYTES),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn texture_and_normal_indices_before_the_first_are_ignored_not_a_panic() {
+        // Minimised by afl-tmin from the mesh campaign's crashes (fixtures/fuzz/mesh/
+        // regressions): tobj overflowed `vt * 2` and `vn * 3` on these.
+        for text in [
+            &b"v 0 0 0\nv 0 0 0\nvt 0 0\nf 1 2/-6\x0b0"[..],
+            b"v 0 0 0\nv 0 0 0\nvn 0 0 0\nf 1 2//-3 0",
+        ] {
+            assert!(Mesh::parse_obj("t", text).is_err());
+        }
+        // The same faces on a real triangle read, their texture and normal indices unused.
+        let ok = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvn 0 0 1\nf 1/-6/-9 2//-3 3/1/1\n";
+        let mesh = Mesh::parse_obj("t", ok).unwrap();
+        assert_eq!(mesh.faces(), &[[0, 1, 2]]);
     }
 }
