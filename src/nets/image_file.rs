@@ -32,6 +32,8 @@ pub enum ImageFileError {
         height: u32,
         what: String,
     },
+    #[error("image {path}: {message}")]
+    Malformed { path: PathBuf, message: String },
     #[error("image {path}: {source}")]
     Decode {
         path: PathBuf,
@@ -80,6 +82,10 @@ pub fn decode_image(
             _ => Err(ImageFileError::UnknownFormat { path: path.into() }),
         }
     };
+    check_png_palette(bytes).map_err(|message| ImageFileError::Malformed {
+        path: path.into(),
+        message,
+    })?;
     let (width, height) = reader()?.into_dimensions().map_err(decode)?;
     let too_large = |what: String| ImageFileError::TooLarge {
         path: path.into(),
@@ -113,6 +119,31 @@ pub fn decode_image(
         data,
         shape: [1, 3, h, w],
     })
+}
+
+/// A PNG's palettes (PLTE chunks) must hold 1 to 256 RGB entries, as the PNG specification
+/// says. Found by the image fuzz campaign (issue 23): png 0.18.1, the decoder `image` uses,
+/// does not check, and panics expanding a palette whose length is not a multiple of 3.
+/// Chunks are walked by their stated lengths; other formats, and a file cut short, are left
+/// to the decoder.
+fn check_png_palette(bytes: &[u8]) -> Result<(), String> {
+    let Some(mut rest) = bytes.strip_prefix(b"\x89PNG\r\n\x1a\n") else {
+        return Ok(());
+    };
+    while rest.len() >= 8 {
+        let len = u32::from_be_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
+        if &rest[4..8] == b"PLTE" && (len == 0 || len % 3 != 0 || len > 3 * 256) {
+            return Err(format!(
+                "a PLTE chunk of {len} bytes: a palette holds 1 to 256 RGB entries"
+            ));
+        }
+        // Length, type, data, CRC.
+        match len.checked_add(12) {
+            Some(next) if next <= rest.len() => rest = &rest[next..],
+            _ => break,
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -181,5 +212,22 @@ mod tests {
         assert!(e
             .to_string()
             .starts_with("cannot read image /nonexistent/x.png"));
+    }
+
+    #[test]
+    fn palettes_that_are_not_whole_rgb_entries_are_refused_not_a_panic() {
+        // Minimised by afl-tmin from the image campaign's crashes: png 0.18.1 panicked.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fuzz/image");
+        let bytes = std::fs::read(root.join("regressions/palette-length.png")).unwrap();
+        match decode_image(&bytes, Path::new("p.png"), MAX_IMAGE_PIXELS) {
+            Err(e @ ImageFileError::Malformed { .. }) => {
+                assert!(e.to_string().contains("a palette holds 1 to 256"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The palette seed's PLTE is whole and reads.
+        let seed = std::fs::read(root.join("seeds/palette.png")).unwrap();
+        assert!(check_png_palette(&seed).is_ok());
+        assert!(decode_image(&seed, Path::new("s"), MAX_IMAGE_PIXELS).is_ok());
     }
 }
