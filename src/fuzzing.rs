@@ -32,8 +32,12 @@ pub const FUZZ_MEMORY_LIMIT: usize = 1 << 30;
 /// on headers alone.
 pub const FUZZ_IMAGE_PIXELS: u64 = 1 << 22;
 
+/// A harness body: runs one input, panics on a broken contract, returns whether the reader
+/// accepted it.
+pub type Harness = fn(&[u8]) -> bool;
+
 /// Every harness by name (the names of `fixtures/fuzz/` and of the fuzz targets).
-pub const HARNESSES: &[(&str, fn(&[u8]) -> bool)] = &[
+pub const HARNESSES: &[(&str, Harness)] = &[
     ("checkpoint", checkpoint),
     ("safetensors", safetensors),
     ("mesh", mesh),
@@ -44,7 +48,7 @@ pub const HARNESSES: &[(&str, fn(&[u8]) -> bool)] = &[
 ];
 
 /// The harness called `name`.
-pub fn harness(name: &str) -> Option<fn(&[u8]) -> bool> {
+pub fn harness(name: &str) -> Option<Harness> {
     HARNESSES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
