@@ -1,12 +1,11 @@
 //! `semrob classify IMAGE... --model NAME`: top classes of images, as a table or JSON.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use serde::Serialize;
 
 use semrob::analysis::inputs::load_classifier;
-use semrob::nets::{ImageBatch, Precision};
+use semrob::nets::{read_image, ImageBatch, Precision};
 
 use super::network::{DeviceChoice, ScriptArgs};
 
@@ -54,29 +53,14 @@ struct Class {
     probability: f32,
 }
 
-/// An image as a `[1, 3, H, W]` batch in [0, 1].
-fn read_image(path: &Path) -> anyhow::Result<(Vec<f32>, [usize; 4])> {
-    let img = image::open(path)
-        .with_context(|| format!("cannot read image {}", path.display()))?
-        .to_rgb8();
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let mut data = vec![0f32; 3 * h * w];
-    for (x, y, px) in img.enumerate_pixels() {
-        for c in 0..3 {
-            data[(c * h + y as usize) * w + x as usize] = f32::from(px[c]) / 255.0;
-        }
-    }
-    Ok((data, [1, 3, h, w]))
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let model = args.script.model(&args.model)?;
     let options = args.device.load_options(args.precision)?;
     let (classifier, _) = load_classifier(&model, args.weights.as_deref(), options)?;
     let mut entries = Vec::new();
     for path in &args.images {
-        let (data, shape) = read_image(path)?;
-        let p = classifier.probabilities(ImageBatch::new(&data, shape)?)?;
+        let image = read_image(path)?;
+        let p = classifier.probabilities(ImageBatch::new(&image.data, image.shape)?)?;
         let top = p
             .top(0, args.top)
             .into_iter()

@@ -2,6 +2,7 @@
 //! libtorch (feature `torch`), and the weight files they load (no libtorch needed).
 //!
 //! * [`checkpoint`]: PyTorch checkpoints (zip and legacy `torch.save`) and safetensors.
+//! * [`read_image`]: the PNG and JPEG images `classify` takes, within stated limits.
 //! * [`Architecture`]: names, input sizes, normalisation (SPEC §6), default weights.
 //! * [`Model`]: a built-in architecture, or the user's network as a TorchScript file with
 //!   its declared input size, normalisation and output ([`ScriptModel`]).
@@ -14,12 +15,16 @@
 
 mod architecture;
 pub mod checkpoint;
+mod image_file;
 mod label;
 mod model;
 mod precision;
 
 pub use architecture::{
     check_keys, imagenet_classes, Architecture, KeyMismatch, Normalisation, UnknownModel,
+};
+pub use image_file::{
+    decode_image, read_image, ImageFileError, InputImage, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE,
 };
 pub use label::{Label, LabelError, IMAGENET_CLASSES};
 pub use model::{

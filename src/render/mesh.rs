@@ -5,11 +5,26 @@ use std::path::Path;
 use super::vec3::{cross, dot, sub};
 use thiserror::Error;
 
+/// The largest OBJ file semrob reads, in bytes (1 GiB).
+pub const MAX_OBJ_BYTES: u64 = 1 << 30;
+
+/// The most vertices a mesh may have (faces index them with 32 bits).
+pub const MAX_MESH_VERTICES: usize = 1 << 24;
+
+/// The most triangles a mesh may have, after triangulating its polygons.
+pub const MAX_MESH_FACES: usize = 1 << 24;
+
 /// Why a mesh was refused. Every variant names its source (a file path, or a fixture name).
 #[derive(Debug, Error)]
 pub enum MeshError {
     #[error("{source_name}: cannot read OBJ: {reason}")]
     Unreadable { source_name: String, reason: String },
+    #[error("{source_name}: {what} is beyond the limit of {limit}")]
+    TooLarge {
+        source_name: String,
+        what: String,
+        limit: u64,
+    },
     #[error("{source_name}: the mesh has no faces")]
     NoFaces { source_name: String },
     #[error(
@@ -60,6 +75,7 @@ impl Mesh {
         if faces.is_empty() {
             return Err(MeshError::NoFaces { source_name: name });
         }
+        check_size(&name, vertices.len(), faces.len())?;
         for (f, face) in faces.iter().enumerate() {
             if let Some(&index) = face.iter().find(|&&i| i >= vertices.len()) {
                 return Err(MeshError::IndexOutOfRange {
@@ -111,14 +127,24 @@ impl Mesh {
     }
 
     /// Loads an OBJ file: polygons are triangulated, every group/object is merged, and
-    /// materials, normals and texture coordinates are ignored.
+    /// materials, normals and texture coordinates are ignored. A file over [`MAX_OBJ_BYTES`]
+    /// is refused before it is read.
     pub fn load_obj(path: impl AsRef<Path>) -> Result<Mesh, MeshError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read(path).map_err(|e| MeshError::Unreadable {
+        let unreadable = |e: std::io::Error| MeshError::Unreadable {
             source_name: name.clone(),
             reason: e.to_string(),
-        })?;
+        };
+        let len = std::fs::metadata(path).map_err(unreadable)?.len();
+        if len > MAX_OBJ_BYTES {
+            return Err(MeshError::TooLarge {
+                source_name: name,
+                what: format!("a file of {len} bytes"),
+                limit: MAX_OBJ_BYTES,
+            });
+        }
+        let text = std::fs::read(path).map_err(unreadable)?;
         Self::parse_obj(name, &text)
     }
 
@@ -126,13 +152,21 @@ impl Mesh {
     /// never opened.
     pub fn parse_obj(name: impl Into<String>, text: &[u8]) -> Result<Mesh, MeshError> {
         let name = name.into();
+        if text.len() as u64 > MAX_OBJ_BYTES {
+            return Err(MeshError::TooLarge {
+                source_name: name,
+                what: format!("OBJ text of {} bytes", text.len()),
+                limit: MAX_OBJ_BYTES,
+            });
+        }
         let options = tobj::LoadOptions {
             triangulate: true,
             single_index: false,
             ignore_points: true,
             ignore_lines: true,
         };
-        let mut reader = std::io::BufReader::new(text);
+        let text = without_texcoords_and_normals(text);
+        let mut reader = std::io::BufReader::new(&text[..]);
         let (models, _materials) = tobj::load_obj_buf(&mut reader, &options, |_| {
             Err(tobj::LoadError::GenericFailure)
         })
@@ -193,6 +227,41 @@ impl Mesh {
     pub fn skipped_degenerate(&self) -> usize {
         self.skipped_degenerate
     }
+}
+
+/// The OBJ text less its `vt` and `vn` statements, which semrob ignores. Found by fuzzing
+/// (issue 23): when a file has any, tobj 4.0 turns a face's texture-coordinate or normal
+/// index into an offset unchecked (`vt * 2`, `vn * 3`), and a relative index before the
+/// first one (`f 1 2/-6 3`) overflows: a panic in checked builds, a wrapped index otherwise.
+/// Without them tobj never reads those indices. Lines are split as tobj splits them.
+fn without_texcoords_and_normals(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let first = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| l.split_whitespace().next());
+        if !matches!(first, Some("vt" | "vn")) {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+/// Refuses a mesh of more than [`MAX_MESH_VERTICES`] vertices or [`MAX_MESH_FACES`]
+/// triangles.
+fn check_size(name: &str, vertices: usize, faces: usize) -> Result<(), MeshError> {
+    let too_large = |what: String, limit: usize| MeshError::TooLarge {
+        source_name: name.to_string(),
+        what,
+        limit: limit as u64,
+    };
+    if vertices > MAX_MESH_VERTICES {
+        return Err(too_large(format!("{vertices} vertices"), MAX_MESH_VERTICES));
+    }
+    if faces > MAX_MESH_FACES {
+        return Err(too_large(format!("{faces} triangles"), MAX_MESH_FACES));
+    }
+    Ok(())
 }
 
 /// SPEC §6: `v −= min(v); v /= max(|v|); v *= 2; v −= max(v)/2`, where min and max are per
@@ -259,5 +328,39 @@ mod tests {
         assert_eq!(mesh.faces(), &[[0, 1, 2]]);
         assert_eq!(mesh.skipped_degenerate(), 2);
         assert_eq!(mesh.normals()[0], [0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn meshes_beyond_the_limits_are_refused() {
+        assert!(check_size("m", MAX_MESH_VERTICES, MAX_MESH_FACES).is_ok());
+        let e = check_size("m", MAX_MESH_VERTICES + 1, 1).unwrap_err();
+        assert!(e.to_string().contains("16777217 vertices"), "{e}");
+        assert!(check_size("m", 3, MAX_MESH_FACES + 1).is_err());
+        // An OBJ file over the limit is refused from its size, before it is read (a sparse
+        // file: nothing is written).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.obj");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_OBJ_BYTES + 1).unwrap();
+        match Mesh::load_obj(&path) {
+            Err(MeshError::TooLarge { limit, .. }) => assert_eq!(limit, MAX_OBJ_BYTES),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn texture_and_normal_indices_before_the_first_are_ignored_not_a_panic() {
+        // Minimised by afl-tmin from the mesh campaign's crashes (fixtures/fuzz/mesh/
+        // regressions): tobj overflowed `vt * 2` and `vn * 3` on these.
+        for text in [
+            &b"v 0 0 0\nv 0 0 0\nvt 0 0\nf 1 2/-6\x0b0"[..],
+            b"v 0 0 0\nv 0 0 0\nvn 0 0 0\nf 1 2//-3 0",
+        ] {
+            assert!(Mesh::parse_obj("t", text).is_err());
+        }
+        // The same faces on a real triangle read, their texture and normal indices unused.
+        let ok = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvn 0 0 1\nf 1/-6/-9 2//-3 3/1/1\n";
+        let mesh = Mesh::parse_obj("t", ok).unwrap();
+        assert_eq!(mesh.faces(), &[[0, 1, 2]]);
     }
 }

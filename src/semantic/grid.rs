@@ -240,7 +240,8 @@ impl Grid {
         validate_axes(&axes)?;
         let values_json = doc.remove("values").ok_or(GridProblem::Missing("values"))?;
         let sizes: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
-        let mut values = Vec::with_capacity(sizes.iter().product());
+        // Grows with the scores the file holds, not with what its axes claim.
+        let mut values = Vec::new();
         flatten(&values_json, &sizes, "values".to_string(), &mut values)?;
         let meta = doc.remove("meta").unwrap_or(Value::Null);
         Grid::new(axes, values, meta)
@@ -409,6 +410,10 @@ impl Grid {
 /// The most axes a grid may have (the interpolant visits 2ⁿ cell corners).
 pub const MAX_AXES: usize = 16;
 
+/// The most points a grid may have (the product of its axes' lengths): 16 777 216, e.g.
+/// 4096 × 4096, 128 MiB of scores.
+pub const MAX_GRID_POINTS: usize = 1 << 24;
+
 fn validate_axes(axes: &[Axis]) -> Result<(), GridProblem> {
     if axes.is_empty() {
         return Err(GridProblem::field(
@@ -474,6 +479,22 @@ fn validate_axes(axes: &[Axis]) -> Result<(), GridProblem> {
                 ));
             }
         }
+    }
+    // Checked before anything is allocated for the scores: a file's axes may claim far more
+    // points than its `values` hold.
+    let points = axes
+        .iter()
+        .try_fold(1usize, |acc, a| acc.checked_mul(a.values.len()))
+        .filter(|&n| n <= MAX_GRID_POINTS);
+    if points.is_none() {
+        let sizes: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
+        return Err(GridProblem::field(
+            "axes",
+            format!(
+                "{} points, more than the {MAX_GRID_POINTS} a grid may have",
+                sizes.join(" × ")
+            ),
+        ));
     }
     Ok(())
 }
@@ -571,5 +592,42 @@ impl SemanticFunction for Grid {
             }
         }
         Ok(Evaluation { values, gradients })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A grid document whose `n` axes have `len` values each, and `values` as given.
+    fn doc(n: usize, len: usize, values: &str) -> String {
+        let axis = (0..len)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let axes = (0..n)
+            .map(|k| format!(r#"{{"name":"a{k}","values":[{axis}]}}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        format!(r#"{{"format":"semrob.grid/1","axes":[{axes}],"values":{values}}}"#)
+    }
+
+    #[test]
+    fn axes_that_claim_more_points_than_the_limit_are_refused_before_allocating() {
+        // 5000⁴ points: the scores' buffer was allocated from the axes' claim before (a
+        // 5 PB request), and 20¹⁶ overflowed the product.
+        for (n, len, shown) in [(4, 5000, "5000 × 5000 × 5000 × 5000"), (16, 20, "20 × 20")] {
+            let e = Grid::from_json_str(&doc(n, len, "[]")).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.contains(shown) && text.contains("more than the 16777216"),
+                "{text}"
+            );
+        }
+        let e = Grid::from_json_str(&doc(MAX_AXES + 1, 1, "[]")).unwrap_err();
+        assert!(e.to_string().contains("has 17 axes, at most 16"), "{e}");
+        // At the limit the axes are fine and the scores are checked against them.
+        let e = Grid::from_json_str(&doc(2, 4096, "[]")).unwrap_err();
+        assert!(e.to_string().contains("has 0 entries"), "{e}");
     }
 }

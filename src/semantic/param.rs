@@ -186,15 +186,20 @@ impl AxisSpec {
     /// paper's azimuth 0, 3, …, 357 and elevation −10, −7, …, 89 come out of the defaults
     /// (89 because 92 would leave the domain).
     pub fn samples(&self) -> Vec<f64> {
-        let count = ((self.hi - self.lo) / self.step + 1e-9).floor() as usize;
-        let mut v: Vec<f64> = (0..=count)
+        (0..self.sample_count())
             .map(|i| self.lo + i as f64 * self.step)
-            .collect();
+            .collect()
+    }
+
+    /// How many [`AxisSpec::samples`] there are, computed without allocating them (a
+    /// configuration may claim an axis of 10¹¹ samples; it is refused from this count).
+    pub fn sample_count(&self) -> usize {
+        // Saturates for a width that is not a finite multiple of the step.
+        let steps = ((self.hi - self.lo) / self.step + 1e-9).floor() as usize;
+        let last = self.lo + steps as f64 * self.step;
         let full_period = self.param.period() == Some(self.hi - self.lo);
-        if full_period && v.len() > 1 && (v[v.len() - 1] - self.hi).abs() < 1e-9 {
-            v.pop();
-        }
-        v
+        let drop_last = full_period && steps > 0 && (last - self.hi).abs() < 1e-9;
+        steps.saturating_add(1) - usize::from(drop_last)
     }
 
     /// This axis as a grid axis (values, unit, period, domain).

@@ -10,6 +10,7 @@ use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
 use crate::region::{HyperParams, Method, Region};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
+use crate::semantic::grid::MAX_GRID_POINTS;
 use crate::semantic::{check_axes, AxisSpec};
 
 /// Why a configuration was refused; names the field and the value.
@@ -552,6 +553,30 @@ impl SrvrConfig {
             }
             None => axes.clone(),
         };
+        // The acceptance map is sampled on `map_axes` in every mode: refuse one larger than a
+        // map may be from the sample counts, before anything allocates its points.
+        let map_points = map_axes
+            .iter()
+            .try_fold(1usize, |acc, m| acc.checked_mul(m.sample_count()))
+            .filter(|&points| points <= MAX_GRID_POINTS);
+        if map_points.is_none() {
+            let field = match self.acceptance.map_axes {
+                Some(_) => "acceptance.map_axes",
+                None => "axes",
+            };
+            let counts: Vec<String> = map_axes
+                .iter()
+                .map(|m| m.sample_count().to_string())
+                .collect();
+            return Err(bad(
+                field,
+                format!(
+                    "the acceptance map would have {} points, more than the {MAX_GRID_POINTS} \
+                     a map may have",
+                    counts.join(" × ")
+                ),
+            ));
+        }
         let n = axes.len();
         let domain = Region::new(
             axes.iter().map(|a| a.lo).collect::<Vec<_>>(),
@@ -635,13 +660,13 @@ impl SrvrConfig {
         let mode = config.regions;
         if mode.uses_map() {
             for (m, a) in map_axes.iter().zip(&axes) {
-                if m.samples().len() < 2 {
+                if m.sample_count() < 2 {
                     return Err(bad(
                         "acceptance.map_axes",
                         format!(
                             "{m} has {} sample: regions = \"{mode}\" needs at least 2 per axis \
                              for a region method to move",
-                            m.samples().len()
+                            m.sample_count()
                         ),
                     ));
                 }
@@ -1005,5 +1030,40 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         let again = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
         assert_eq!(a.fingerprint(), again.fingerprint());
+    }
+
+    #[test]
+    fn an_acceptance_map_larger_than_a_map_may_be_is_refused_without_sampling_it() {
+        // Found by the results fuzz campaign (a stamp's configuration): a map axis of 10¹¹
+        // samples was allocated by the check itself.
+        let huge = EMBEDDED_DEFAULT.replace(
+            r#"map_axes = ["azimuth:0:360:12", "elevation:-10:90:12"]"#,
+            r#"map_axes = ["azimuth:0:330136677460:3", "elevation:-10:90:12"]"#,
+        );
+        assert_ne!(huge, EMBEDDED_DEFAULT);
+        let e = SrvrConfig::from_toml(&huge, "t").unwrap_err().to_string();
+        assert!(
+            e.contains("acceptance.map_axes") && e.contains("more than the 16777216"),
+            "{e}"
+        );
+        // Without map_axes, the limit applies to `axes` (they are the map's axes then).
+        let fine_axes = EMBEDDED_DEFAULT
+            .replace(
+                r#"axes = ["azimuth:0:360", "elevation:-10:90"]"#,
+                r#"axes = ["azimuth:0:360:0.01", "elevation:-10:90:0.01"]"#,
+            )
+            .replace(
+                r#"map_axes = ["azimuth:0:360:12", "elevation:-10:90:12"]"#,
+                "",
+            );
+        let e = SrvrConfig::from_toml(&fine_axes, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `axes`") && e.contains("36000 × "), "{e}");
+        // The counts agree with the samples.
+        for text in ["azimuth:0:360:3", "elevation:-10:90:3", "azimuth:0:180:7.5"] {
+            let a = AxisSpec::parse(text).unwrap();
+            assert_eq!(a.sample_count(), a.samples().len(), "{text}");
+        }
     }
 }

@@ -206,10 +206,41 @@ pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ResultsError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
-    serde_json::from_str(&text).map_err(|e| ResultsError::Invalid {
+    parse_json(&text, path)
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(text: &str, path: &Path) -> Result<T, ResultsError> {
+    serde_json::from_str(text).map_err(|e| ResultsError::Invalid {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+impl Stamp {
+    /// Parses the text of a stamp file and checks its format tag (`path` names it in
+    /// errors). The configuration it holds is not checked here: [`SrvrConfig::check`] does.
+    pub fn from_json(text: &str, path: &Path) -> Result<Stamp, ResultsError> {
+        let stamp: Stamp = parse_json(text, path)?;
+        if stamp.format == FNV_RESULTS_FORMAT {
+            return Err(ResultsError::FnvFingerprints {
+                path: path.parent().unwrap_or(path).to_path_buf(),
+            });
+        }
+        if stamp.format != RESULTS_FORMAT {
+            return Err(ResultsError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("format {:?}, expected {RESULTS_FORMAT:?}", stamp.format),
+            });
+        }
+        Ok(stamp)
+    }
+}
+
+impl JobResult {
+    /// Parses the text of a job file (`path` names it in errors).
+    pub fn from_json(text: &str, path: &Path) -> Result<JobResult, ResultsError> {
+        parse_json(text, path)
+    }
 }
 
 impl ResultsDir {
@@ -255,18 +286,8 @@ impl ResultsDir {
                 path: root.to_path_buf(),
             });
         }
-        let stamp: Stamp = read_json(&stamp_path)?;
-        if stamp.format == FNV_RESULTS_FORMAT {
-            return Err(ResultsError::FnvFingerprints {
-                path: root.to_path_buf(),
-            });
-        }
-        if stamp.format != RESULTS_FORMAT {
-            return Err(ResultsError::Invalid {
-                path: stamp_path,
-                message: format!("format {:?}, expected {RESULTS_FORMAT:?}", stamp.format),
-            });
-        }
+        let text = std::fs::read_to_string(&stamp_path).map_err(io(&stamp_path))?;
+        let stamp = Stamp::from_json(&text, &stamp_path)?;
         Ok(ResultsDir {
             root: root.to_path_buf(),
             stamp,

@@ -51,19 +51,22 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointErr
         let dtype = *dtypes
             .get(&key)
             .ok_or_else(|| bad(format!("storage {key} is used by no tensor")))?;
+        // Every claimed length is checked against what the file holds, in checked arithmetic.
         let count = bytes
-            .get(pos..pos + 8)
+            .get(pos..)
+            .and_then(|rest| rest.get(..8))
             .ok_or_else(|| bad(format!("file ends before storage {key}")))?;
-        let numel = u64::from_le_bytes(count.try_into().unwrap()) as usize;
+        let numel = u64::from_le_bytes(count.try_into().expect("8 bytes"));
         pos += 8;
-        let len = numel * dtype.size();
-        let data = bytes
-            .get(pos..pos + len)
+        let data = usize::try_from(numel)
+            .ok()
+            .and_then(|n| n.checked_mul(dtype.size()))
+            .and_then(|len| bytes.get(pos..)?.get(..len))
             .ok_or_else(|| bad(format!("file ends inside storage {key} ({numel} elements)")))?;
-        pos += len;
+        pos += data.len();
         storages.insert(key, Storage { dtype, bytes: data });
     }
-    collect_tensors(path, root, |_, key| {
+    collect_tensors(path, bytes.len(), root, |_, key| {
         let s = storages
             .get(key)
             .ok_or_else(|| bad(format!("storage {key} missing from the file")))?;

@@ -4,8 +4,23 @@
 //! checkpoints are implemented; any other opcode, and any global other than the few
 //! constructors below, is refused by name instead of being guessed at. Persistent ids (how
 //! torch refers to tensor storages) are handed back to the caller unresolved.
+//!
+//! A hostile pickle cannot make the machine allocate without bound: values nest at most
+//! [`MAX_NESTING`] deep (deeper values would overflow the stack when dropped or printed),
+//! memo indices live in a map (BINPUT 4 000 000 000 allocates nothing), and the copies the
+//! memo makes (PUT and GET clone a value) are counted against [`MAX_COPIED`], which stops
+//! "billion laughs" pickles that double a value with every few bytes.
+
+use std::collections::HashMap;
 
 use super::CheckpointError;
+
+/// How deep values may nest (a state dict needs about five levels).
+pub const MAX_NESTING: usize = 100;
+
+/// How much the memo may copy in one pickle, in units of one value node or one byte of a
+/// string: PUT and GET clone a value, so each costs the size of what it clones.
+pub const MAX_COPIED: usize = 1 << 24;
 
 /// A Python value as far as checkpoints need one.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,8 +57,32 @@ pub struct TensorRef {
     pub stride: Vec<usize>,
 }
 
+/// A value with what the limits need: how deep it nests and how much a copy costs.
+#[derive(Clone)]
+struct Node {
+    value: Value,
+    depth: usize,
+    weight: usize,
+}
+
+impl Node {
+    fn leaf(value: Value) -> Node {
+        let weight = 1 + match &value {
+            Value::Str(s) => s.len(),
+            Value::Bytes(b) => b.len(),
+            Value::Global { module, name } => module.len() + name.len(),
+            _ => 0,
+        };
+        Node {
+            value,
+            depth: 1,
+            weight,
+        }
+    }
+}
+
 enum Item {
-    Value(Value),
+    Value(Node),
     Mark,
 }
 
@@ -53,7 +92,8 @@ pub fn load(data: &[u8]) -> Result<(Value, usize), CheckpointError> {
         data,
         pos: 0,
         stack: Vec::new(),
-        memo: Vec::new(),
+        memo: HashMap::new(),
+        copied: 0,
     }
     .run()
 }
@@ -62,7 +102,28 @@ struct Machine<'a> {
     data: &'a [u8],
     pos: usize,
     stack: Vec<Item>,
-    memo: Vec<Option<Value>>,
+    memo: HashMap<usize, Node>,
+    /// The weight of every value the memo has cloned so far (limit [`MAX_COPIED`]).
+    copied: usize,
+}
+
+/// A container of `children`: one deeper than the deepest, as heavy as all of them.
+fn container(
+    children: Vec<Node>,
+    at: usize,
+    make: impl FnOnce(Vec<Value>) -> Value,
+) -> Result<Node, CheckpointError> {
+    let depth = 1 + children.iter().map(|c| c.depth).max().unwrap_or(0);
+    if depth > MAX_NESTING {
+        return Err(err(at, format!("values nest deeper than {MAX_NESTING}")));
+    }
+    let weight = 1 + children.iter().map(|c| c.weight).sum::<usize>();
+    let value = make(children.into_iter().map(|c| c.value).collect());
+    Ok(Node {
+        value,
+        depth,
+        weight,
+    })
 }
 
 fn err(offset: usize, message: impl Into<String>) -> CheckpointError {
@@ -85,8 +146,8 @@ impl Machine<'_> {
                     self.take(8)?; // FRAME: a length hint only
                 }
                 b'.' => {
-                    let value = self.pop(at)?;
-                    return Ok((value, self.pos));
+                    let node = self.pop(at)?;
+                    return Ok((node.value, self.pos));
                 }
                 b'(' => self.stack.push(Item::Mark),
                 b'N' => self.push(Value::None),
@@ -121,8 +182,8 @@ impl Machine<'_> {
                 b'X' | 0x8c | 0x8d | b'T' | b'U' => {
                     let n = match op {
                         0x8c | b'U' => usize::from(self.take(1)?[0]),
-                        0x8d => u64::from_le_bytes(self.array()?) as usize,
-                        _ => u32::from_le_bytes(self.array()?) as usize,
+                        0x8d => self.length::<8>()?,
+                        _ => self.length::<4>()?,
                     };
                     let bytes = self.take(n)?;
                     let s = std::str::from_utf8(bytes)
@@ -133,8 +194,8 @@ impl Machine<'_> {
                 b'C' | b'B' | 0x8e => {
                     let n = match op {
                         b'C' => usize::from(self.take(1)?[0]),
-                        b'B' => u32::from_le_bytes(self.array()?) as usize,
-                        _ => u64::from_le_bytes(self.array()?) as usize,
+                        b'B' => self.length::<4>()?,
+                        _ => self.length::<8>()?,
                     };
                     let bytes = self.take(n)?.to_vec();
                     self.push(Value::Bytes(bytes));
@@ -144,16 +205,21 @@ impl Machine<'_> {
                 b'}' => self.push(Value::Dict(Vec::new())),
                 b't' => {
                     let items = self.pop_to_mark(at)?;
-                    self.push(Value::Tuple(items));
+                    let node = container(items, at, Value::Tuple)?;
+                    self.stack.push(Item::Value(node));
                 }
                 b'l' => {
                     let items = self.pop_to_mark(at)?;
-                    self.push(Value::List(items));
+                    let node = container(items, at, Value::List)?;
+                    self.stack.push(Item::Value(node));
                 }
                 b'd' => {
                     let items = self.pop_to_mark(at)?;
-                    let pairs = pairs(items, at)?;
-                    self.push(Value::Dict(pairs));
+                    if items.len() % 2 != 0 {
+                        return Err(err(at, "odd number of dict items"));
+                    }
+                    let node = container(items, at, |v| Value::Dict(pairs(v)))?;
+                    self.stack.push(Item::Value(node));
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
@@ -165,37 +231,52 @@ impl Machine<'_> {
                         .into_iter()
                         .map(|i| unmark(i, at))
                         .collect::<Result<_, _>>()?;
-                    self.push(Value::Tuple(items));
+                    let node = container(items, at, Value::Tuple)?;
+                    self.stack.push(Item::Value(node));
                 }
                 b'a' => {
                     let item = self.pop(at)?;
-                    match self.top(at)? {
-                        Value::List(list) => list.push(item),
-                        _ => return Err(err(at, "APPEND on a non-list")),
-                    }
+                    self.add_to_top(vec![item], at, "APPEND", |top, items| match top {
+                        Value::List(list) => {
+                            list.extend(items);
+                            true
+                        }
+                        _ => false,
+                    })?;
                 }
                 b'e' => {
                     let items = self.pop_to_mark(at)?;
-                    match self.top(at)? {
-                        Value::List(list) => list.extend(items),
-                        _ => return Err(err(at, "APPENDS on a non-list")),
-                    }
+                    self.add_to_top(items, at, "APPENDS", |top, items| match top {
+                        Value::List(list) => {
+                            list.extend(items);
+                            true
+                        }
+                        _ => false,
+                    })?;
                 }
                 b's' => {
                     let value = self.pop(at)?;
                     let key = self.pop(at)?;
-                    match self.top(at)? {
-                        Value::Dict(dict) => dict.push((key, value)),
-                        _ => return Err(err(at, "SETITEM on a non-dict")),
-                    }
+                    self.add_to_top(vec![key, value], at, "SETITEM", |top, items| match top {
+                        Value::Dict(dict) => {
+                            dict.extend(pairs(items));
+                            true
+                        }
+                        _ => false,
+                    })?;
                 }
                 b'u' => {
                     let items = self.pop_to_mark(at)?;
-                    let new = pairs(items, at)?;
-                    match self.top(at)? {
-                        Value::Dict(dict) => dict.extend(new),
-                        _ => return Err(err(at, "SETITEMS on a non-dict")),
+                    if items.len() % 2 != 0 {
+                        return Err(err(at, "odd number of dict items"));
                     }
+                    self.add_to_top(items, at, "SETITEMS", |top, items| match top {
+                        Value::Dict(dict) => {
+                            dict.extend(pairs(items));
+                            true
+                        }
+                        _ => false,
+                    })?;
                 }
                 b'c' => {
                     let module = self.line(at)?;
@@ -203,8 +284,8 @@ impl Machine<'_> {
                     self.push(Value::Global { module, name });
                 }
                 0x93 => {
-                    let name = self.pop(at)?;
-                    let module = self.pop(at)?;
+                    let name = self.pop(at)?.value;
+                    let module = self.pop(at)?.value;
                     match (module, name) {
                         (Value::Str(module), Value::Str(name)) => {
                             self.push(Value::Global { module, name })
@@ -214,17 +295,26 @@ impl Machine<'_> {
                 }
                 b'Q' => {
                     let pid = self.pop(at)?;
-                    self.push(Value::Persistent(Box::new(pid)));
+                    let node = container(vec![pid], at, |mut v| {
+                        Value::Persistent(Box::new(v.pop().expect("one child")))
+                    })?;
+                    self.stack.push(Item::Value(node));
                 }
                 b'R' | 0x81 => {
                     let args = self.pop(at)?;
                     let callable = self.pop(at)?;
-                    let args = match args {
+                    let (depth, weight) = (args.depth, args.weight);
+                    let args = match args.value {
                         Value::Tuple(args) => args,
                         _ => return Err(err(at, "REDUCE/NEWOBJ arguments are not a tuple")),
                     };
-                    let value = call(callable, args, at)?;
-                    self.push(value);
+                    // What a call builds holds (some of) its arguments, never more.
+                    let value = call(callable.value, args, at)?;
+                    self.stack.push(Item::Value(Node {
+                        value,
+                        depth,
+                        weight,
+                    }));
                 }
                 b'b' => {
                     // BUILD sets an object's state. OrderedDict state dicts carry a
@@ -237,7 +327,7 @@ impl Machine<'_> {
                     self.put(i, at)?;
                 }
                 b'r' => {
-                    let i = u32::from_le_bytes(self.array()?) as usize;
+                    let i = self.length::<4>()?;
                     self.put(i, at)?;
                 }
                 0x94 => {
@@ -249,7 +339,7 @@ impl Machine<'_> {
                     self.get(i, at)?;
                 }
                 b'j' => {
-                    let i = u32::from_le_bytes(self.array()?) as usize;
+                    let i = self.length::<4>()?;
                     self.get(i, at)?;
                 }
                 b'0' => {
@@ -270,6 +360,15 @@ impl Machine<'_> {
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], CheckpointError> {
         Ok(self.take(N)?.try_into().expect("take returns N bytes"))
+    }
+
+    /// A little-endian length or index of `N` bytes (4 or 8), as a usize; one that does not
+    /// fit is reported as beyond the end of the pickle, which it is.
+    fn length<const N: usize>(&mut self) -> Result<usize, CheckpointError> {
+        let at = self.pos;
+        let mut le = [0u8; 8];
+        le[..N].copy_from_slice(&self.array::<N>()?);
+        usize::try_from(u64::from_le_bytes(le)).map_err(|_| err(at, "pickle ends early"))
     }
 
     fn long(&mut self, n: usize, at: usize) -> Result<i64, CheckpointError> {
@@ -298,22 +397,48 @@ impl Machine<'_> {
     }
 
     fn push(&mut self, v: Value) {
-        self.stack.push(Item::Value(v));
+        self.stack.push(Item::Value(Node::leaf(v)));
     }
 
-    fn pop(&mut self, at: usize) -> Result<Value, CheckpointError> {
+    fn pop(&mut self, at: usize) -> Result<Node, CheckpointError> {
         let item = self.stack.pop().ok_or_else(|| err(at, "stack underflow"))?;
         unmark(item, at)
     }
 
-    fn top(&mut self, at: usize) -> Result<&mut Value, CheckpointError> {
+    fn top(&mut self, at: usize) -> Result<&mut Node, CheckpointError> {
         match self.stack.last_mut() {
             Some(Item::Value(v)) => Ok(v),
             _ => Err(err(at, "expected a value on the stack")),
         }
     }
 
-    fn pop_to_mark(&mut self, at: usize) -> Result<Vec<Value>, CheckpointError> {
+    /// Adds `items` to the container on top of the stack with `add` (false: not the right
+    /// kind of container for `op`), keeping its depth and weight up to date.
+    fn add_to_top(
+        &mut self,
+        items: Vec<Node>,
+        at: usize,
+        op: &str,
+        add: impl FnOnce(&mut Value, Vec<Value>) -> bool,
+    ) -> Result<(), CheckpointError> {
+        let top = self.top(at)?;
+        let depth = items
+            .iter()
+            .map(|n| n.depth + 1)
+            .fold(top.depth, usize::max);
+        if depth > MAX_NESTING {
+            return Err(err(at, format!("values nest deeper than {MAX_NESTING}")));
+        }
+        let weight = top.weight + items.iter().map(|n| n.weight).sum::<usize>();
+        if !add(&mut top.value, items.into_iter().map(|n| n.value).collect()) {
+            return Err(err(at, format!("{op} on the wrong kind of value")));
+        }
+        top.depth = depth;
+        top.weight = weight;
+        Ok(())
+    }
+
+    fn pop_to_mark(&mut self, at: usize) -> Result<Vec<Node>, CheckpointError> {
         let mark = self.stack.iter().rposition(|i| matches!(i, Item::Mark));
         let mark = mark.ok_or_else(|| err(at, "no MARK on the stack"))?;
         let items = self.stack.split_off(mark + 1);
@@ -321,43 +446,55 @@ impl Machine<'_> {
         items.into_iter().map(|i| unmark(i, at)).collect()
     }
 
+    /// Counts a copy of `weight` against [`MAX_COPIED`].
+    fn copy_cost(&mut self, weight: usize, at: usize) -> Result<(), CheckpointError> {
+        self.copied = self.copied.saturating_add(weight);
+        if self.copied > MAX_COPIED {
+            return Err(err(
+                at,
+                format!("the memo copies more than {MAX_COPIED} values and bytes (refused)"),
+            ));
+        }
+        Ok(())
+    }
+
     fn put(&mut self, i: usize, at: usize) -> Result<(), CheckpointError> {
-        let v = match self.stack.last() {
+        let node = match self.stack.last() {
             Some(Item::Value(v)) => v.clone(),
             _ => return Err(err(at, "memo put without a value")),
         };
-        if self.memo.len() <= i {
-            self.memo.resize(i + 1, None);
-        }
-        self.memo[i] = Some(v);
+        self.copy_cost(node.weight, at)?;
+        self.memo.insert(i, node);
         Ok(())
     }
 
     fn get(&mut self, i: usize, at: usize) -> Result<(), CheckpointError> {
-        let v = self.memo.get(i).cloned().flatten();
-        let v = v.ok_or_else(|| err(at, format!("memo {i} is empty")))?;
-        self.push(v);
+        let weight = match self.memo.get(&i) {
+            Some(node) => node.weight,
+            None => return Err(err(at, format!("memo {i} is empty"))),
+        };
+        self.copy_cost(weight, at)?;
+        let node = self.memo[&i].clone();
+        self.stack.push(Item::Value(node));
         Ok(())
     }
 }
 
-fn unmark(item: Item, at: usize) -> Result<Value, CheckpointError> {
+fn unmark(item: Item, at: usize) -> Result<Node, CheckpointError> {
     match item {
         Item::Value(v) => Ok(v),
         Item::Mark => Err(err(at, "unexpected MARK")),
     }
 }
 
-fn pairs(items: Vec<Value>, at: usize) -> Result<Vec<(Value, Value)>, CheckpointError> {
-    if items.len() % 2 != 0 {
-        return Err(err(at, "odd number of dict items"));
-    }
+/// Key-value pairs from an even number of items (the callers check that).
+fn pairs(items: Vec<Value>) -> Vec<(Value, Value)> {
     let mut it = items.into_iter();
     let mut out = Vec::new();
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
         out.push((k, v));
     }
-    Ok(out)
+    out
 }
 
 /// Calls one of the globals a state dict is built from.
@@ -471,5 +608,48 @@ mod tests {
     fn truncated_pickles_are_errors_not_panics() {
         let data: &[u8] = b"\x80\x02}q\x00(X\x05\x00\x00\x00ab";
         assert!(matches!(load(data), Err(CheckpointError::Pickle { .. })));
+    }
+
+    fn pickle_error(data: &[u8]) -> String {
+        match load(data) {
+            Err(e @ CheckpointError::Pickle { .. }) => e.to_string(),
+            other => panic!("expected a pickle error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_nested_past_the_limit_are_refused() {
+        // 0 wrapped in 200 one-tuples: dropping or printing it recursed 200 deep before; a
+        // megabyte of TUPLE1 overflowed the stack.
+        let mut data = b"K\x00".to_vec();
+        data.extend(std::iter::repeat_n(0x85u8, 200));
+        data.push(b'.');
+        assert!(pickle_error(&data).contains("nest deeper than 100"));
+        // Lists appended into lists count too.
+        let mut data = b"]".to_vec();
+        for _ in 0..150 {
+            data.extend(b"]");
+        }
+        data.extend(std::iter::repeat_n(b'a', 150));
+        data.push(b'.');
+        assert!(pickle_error(&data).contains("nest deeper"));
+    }
+
+    #[test]
+    fn memo_indices_allocate_nothing() {
+        // BINPUT 4294967295 resized the memo to four billion entries before.
+        let data = b"N\x72\xff\xff\xff\xff\x6a\xff\xff\xff\xff.";
+        assert_eq!(load(data).unwrap().0, Value::None);
+    }
+
+    #[test]
+    fn a_pickle_that_doubles_a_value_through_the_memo_is_refused() {
+        // memo[0] = (memo[0], memo[0]), forty times: 2^40 nodes from 250 bytes.
+        let mut data = b"]q\x00".to_vec();
+        for _ in 0..40 {
+            data.extend(b"h\x00h\x00\x86q\x000");
+        }
+        data.extend(b"h\x00.");
+        assert!(pickle_error(&data).contains("memo copies more than"));
     }
 }

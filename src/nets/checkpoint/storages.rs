@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::pickle::{TensorRef, Value};
-use super::{CheckpointError, DType, RawTensor, StateDict};
+use super::{CheckpointError, DType, RawTensor, StateDict, MAX_TENSOR_DIMS, MAX_VIEW_COPIES};
 
 /// A storage: its dtype and raw bytes.
 pub(super) struct Storage<'a> {
@@ -43,9 +43,13 @@ fn storage_id(pid: &Value, path: &Path) -> Result<(DType, String), CheckpointErr
     Ok((dtype, key))
 }
 
-/// Collects the tensors of a state-dict pickle, resolving storages with `storage`.
+/// Collects the tensors of a state-dict pickle, resolving storages with `storage`. The
+/// tensors together may hold at most [`MAX_VIEW_COPIES`] times `file_len` bytes: tensors that
+/// share a storage each get their own copy, and the sum is checked after each tensor (each
+/// at most its storage's size).
 pub(super) fn collect_tensors<'a>(
     path: &Path,
+    file_len: usize,
     root: Value,
     mut storage: impl FnMut(DType, &str) -> Result<Storage<'a>, CheckpointError>,
 ) -> Result<StateDict, CheckpointError> {
@@ -59,6 +63,8 @@ pub(super) fn collect_tensors<'a>(
         }
     };
     let mut out = StateDict::new();
+    let budget = file_len.saturating_mul(MAX_VIEW_COPIES);
+    let mut total = 0usize;
     for (key, value) in entries {
         let key = match key {
             Value::Str(s) => s,
@@ -95,6 +101,17 @@ pub(super) fn collect_tensors<'a>(
             key: key.clone(),
             message,
         })?;
+        total = total.saturating_add(raw.data.len());
+        if total > budget {
+            return Err(CheckpointError::Tensor {
+                path: path.into(),
+                key,
+                message: format!(
+                    "the tensors so far hold {total} bytes, more than {MAX_VIEW_COPIES} times \
+                     the file's {file_len} (too many views of shared storages)"
+                ),
+            });
+        }
         out.insert(key, raw);
     }
     Ok(out)
@@ -117,25 +134,62 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Copies the strided view `t` out of storage `s` into a contiguous tensor.
+/// Copies the strided view `t` out of storage `s` into a contiguous tensor. Every size,
+/// offset and stride the file claims goes through checked arithmetic, and a view may not hold
+/// more elements than its storage (an expanded view, stride 0, is not a weight), so what is
+/// allocated is at most the storage's size.
 fn materialise(t: &TensorRef, s: &Storage) -> Result<RawTensor, String> {
     let es = s.dtype.size();
     let storage_numel = s.bytes.len() / es;
-    let numel: usize = t.size.iter().product();
-    if numel > 0 {
-        let last = t.offset
-            + t.size
-                .iter()
-                .zip(&t.stride)
-                .map(|(&n, &st)| (n - 1) * st)
-                .sum::<usize>();
-        if last >= storage_numel {
-            return Err(format!(
-                "view (offset {}, size {:?}, stride {:?}) reaches element {last} of a storage of {storage_numel}",
-                t.offset, t.size, t.stride
-            ));
-        }
+    if t.size.len() > MAX_TENSOR_DIMS {
+        return Err(format!(
+            "{} dimensions, at most {MAX_TENSOR_DIMS} are supported",
+            t.size.len()
+        ));
     }
+    let view = || {
+        format!(
+            "view (offset {}, size {:?}, stride {:?})",
+            t.offset, t.size, t.stride
+        )
+    };
+    let numel = t
+        .size
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .ok_or_else(|| format!("{}: the element count overflows", view()))?;
+    if numel > storage_numel {
+        return Err(format!(
+            "{} holds {numel} elements, more than its storage of {storage_numel}",
+            view()
+        ));
+    }
+    if numel == 0 {
+        return Ok(RawTensor {
+            dtype: s.dtype,
+            shape: t.size.clone(),
+            data: Vec::new(),
+        });
+    }
+    // The last element the view reaches: offset + Σ (size − 1) · stride, all checked.
+    let last = t
+        .size
+        .iter()
+        .zip(&t.stride)
+        .try_fold(t.offset, |acc, (&n, &st)| {
+            (n - 1).checked_mul(st).and_then(|d| acc.checked_add(d))
+        });
+    match last {
+        Some(last) if last < storage_numel => {}
+        Some(last) => {
+            return Err(format!(
+                "{} reaches element {last} of a storage of {storage_numel}",
+                view()
+            ))
+        }
+        None => return Err(format!("{}: the last element overflows", view())),
+    }
+    // From here on every index is at most `last`, inside the storage.
     let mut data = Vec::with_capacity(numel * es);
     let contiguous = {
         let mut expect = 1;
@@ -144,7 +198,7 @@ fn materialise(t: &TensorRef, s: &Storage) -> Result<RawTensor, String> {
             if n != 1 && st != expect {
                 ok = false;
             }
-            expect *= n;
+            expect *= n; // a partial product of a nonzero `numel`: no overflow
         }
         ok
     };

@@ -25,14 +25,36 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointErr
         message: "zip has no data.pkl (not a torch.save file)".into(),
     })?;
     let prefix = &pkl[..pkl.len() - "data.pkl".len()];
+    // An entry must hold exactly the bytes its header states: a claimed size beyond the
+    // file is refused before allocating, and reading stops one byte past the claim.
     let mut read = |name: &str| -> Result<Vec<u8>, CheckpointError> {
-        let mut f = archive.by_name(name).map_err(zerr)?;
-        let mut buf = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut buf)
+        let f = archive.by_name(name).map_err(zerr)?;
+        let size = f.size();
+        if size > bytes.len() as u64 {
+            return Err(CheckpointError::Format {
+                path: path.into(),
+                message: format!(
+                    "zip entry {name} claims {size} bytes, more than the whole file ({})",
+                    bytes.len()
+                ),
+            });
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        f.take(size + 1)
+            .read_to_end(&mut buf)
             .map_err(|source| CheckpointError::Io {
                 path: path.into(),
                 source,
             })?;
+        if buf.len() as u64 != size {
+            return Err(CheckpointError::Format {
+                path: path.into(),
+                message: format!(
+                    "zip entry {name} holds {} bytes, its header states {size}",
+                    buf.len()
+                ),
+            });
+        }
         Ok(buf)
     };
     // Storages are little-endian unless the file says otherwise (torch ≥ 1.13 writes it).
@@ -49,8 +71,11 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<StateDict, CheckpointErr
         let data = read(&format!("{prefix}data/{key}"))?;
         storages.insert(key, (dtype, data));
     }
-    collect_tensors(path, root, |_, key| {
-        let (dtype, data) = &storages[key];
+    collect_tensors(path, bytes.len(), root, |_, key| {
+        let (dtype, data) = storages.get(key).ok_or_else(|| CheckpointError::Format {
+            path: path.into(),
+            message: format!("storage {key} missing from the file"),
+        })?;
         Ok(Storage {
             dtype: *dtype,
             bytes: data,

@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::checkpoint`.
+semrob_fuzz::target!(checkpoint);

@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::config`.
+semrob_fuzz::target!(config);

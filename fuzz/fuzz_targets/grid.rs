@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::grid`.
+semrob_fuzz::target!(grid);

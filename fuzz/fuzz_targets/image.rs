@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::image`.
+semrob_fuzz::target!(image);

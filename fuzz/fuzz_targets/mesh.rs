@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::mesh`.
+semrob_fuzz::target!(mesh);

@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::results`.
+semrob_fuzz::target!(results);

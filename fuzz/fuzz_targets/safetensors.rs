@@ -1,0 +1,2 @@
+//! AFL target: `semrob::fuzzing::safetensors`.
+semrob_fuzz::target!(safetensors);
