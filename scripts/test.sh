@@ -8,6 +8,9 @@ scripts/setup-test-python.sh
 cargo test --workspace --all-targets
 # Everything but the classifiers must also build without libtorch.
 cargo check --workspace --all-targets --no-default-features
+# The fuzz crate (outside the workspace) must still resolve with its committed lock file:
+# scripts/fuzz.sh builds it with --locked, and a dependency added to semrob alone breaks it.
+cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
 # The golden results that go through libtorch again, under other CPU kernel sets than the
 # one libtorch picked for this machine above: a golden must hold on every CPU
 # (ATEN_CPU_CAPABILITY selects the kernels; `default` runs on any x86-64).
