@@ -4,6 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use super::faces;
+use super::frame::UnitFrame;
 use super::methods::{
     naive_from_means, naive_loss, oir_b_from_means, oir_b_loss, oir_w_direction, oir_w_loss,
     Direction, HyperParams, Method,
@@ -61,8 +62,8 @@ impl StopReason {
 pub struct TraceStep {
     pub lower: Vec<f64>,
     pub upper: Vec<f64>,
-    /// The method's loss at this box (corner rule, SPEC §3); `None` where it is undefined
-    /// (OIR_W with `1ᵀ f_D = 0`).
+    /// The method's loss at this box (corner rule, SPEC §3), in the run's coordinates;
+    /// `None` where it is undefined (OIR_W with `1ᵀ f_D = 0`).
     pub loss: Option<f64>,
 }
 
@@ -91,13 +92,16 @@ enum Start<'a> {
     Box(&'a Region),
 }
 
-/// Checks the problem before any evaluation.
+/// Checks the problem before any evaluation: the start against `domain` (the parameters'
+/// units, as the caller gave them), ε against the domain and the start box in the run's
+/// coordinates (`frame`).
 fn validate(
     f: &dyn SemanticFunction,
     method: Method,
     domain: &Region,
     start: Start<'_>,
     hyper: &HyperParams,
+    frame: Option<&UnitFrame>,
 ) -> Result<(), RegionError> {
     let n = domain.dim();
     if f.dim() != n {
@@ -143,7 +147,7 @@ fn validate(
                     });
                 }
             }
-            let sides = b.sides();
+            let sides = frame.map_or_else(|| b.sides(), |fr| fr.box_to_run(b).sides());
             if let Some(index) = (0..n).find(|&i| sides[i] < hyper.epsilon) {
                 return Err(RegionError::StartBoxTooSmall {
                     index,
@@ -153,7 +157,7 @@ fn validate(
             }
         }
     }
-    let sides = domain.sides();
+    let sides = frame.map_or_else(|| domain.sides(), |fr| fr.run_domain().sides());
     if let Some(index) = (0..n).find(|&i| sides[i] < hyper.epsilon) {
         return Err(RegionError::DomainTooSmall {
             index,
@@ -447,6 +451,9 @@ impl Goal {
 pub struct RunState {
     method: Method,
     hyper: HyperParams,
+    /// The map between the parameters' units and the run's coordinates (`None`: native, no
+    /// arithmetic). `domain` and `region` are in the run's coordinates.
+    frame: Option<UnitFrame>,
     domain: Region,
     goal: Goal,
     stepper: Stepper,
@@ -463,8 +470,10 @@ impl RunState {
     /// A run of `method` from `init` on `f` (on `1 − f` for [`Goal::Adversarial`]), checked before
     /// any evaluation; `f` only lends its dimension and whether it provides gradients.
     ///
-    /// The start box is `[init − ε, init + ε]` projected like every step, so a start on the
-    /// domain's boundary begins one-sided (`[init, init + ε]` at a lower bound).
+    /// The start box is `[init − w, init + w]` with `w` the start half-width (ε unless
+    /// `hyper.start_half_width` is given), in the run's coordinates, projected like every
+    /// step, so a start on the domain's boundary begins one-sided (`[init, init + w]` at a
+    /// lower bound).
     pub fn new(
         f: &dyn SemanticFunction,
         method: Method,
@@ -473,11 +482,21 @@ impl RunState {
         hyper: &HyperParams,
         goal: Goal,
     ) -> Result<RunState, RegionError> {
-        validate(f, method, domain, Start::Point(init), hyper)?;
-        let eps = hyper.epsilon;
+        let frame = UnitFrame::of(hyper.coordinates, domain);
+        validate(f, method, domain, Start::Point(init), hyper, frame.as_ref())?;
+        let (eps, w) = (
+            hyper.epsilon,
+            hyper.start_half_width.unwrap_or(hyper.epsilon),
+        );
         let u0 = DVector::from_column_slice(init);
-        let start = project(&u0.add_scalar(-eps), &u0.add_scalar(eps), domain, eps);
-        Ok(RunState::starting_at(method, domain, start, hyper, goal))
+        let (u0, run_domain) = match &frame {
+            None => (u0, domain.clone()),
+            Some(fr) => (fr.to_run(&u0), fr.run_domain()),
+        };
+        let start = project(&u0.add_scalar(-w), &u0.add_scalar(w), &run_domain, eps);
+        Ok(RunState::starting_at(
+            method, frame, run_domain, start, hyper, goal,
+        ))
     }
 
     /// A run of `method` that starts from the box `start` instead of a point: inside the
@@ -493,20 +512,22 @@ impl RunState {
         hyper: &HyperParams,
         goal: Goal,
     ) -> Result<RunState, RegionError> {
-        validate(f, method, domain, Start::Box(start), hyper)?;
+        let frame = UnitFrame::of(hyper.coordinates, domain);
+        validate(f, method, domain, Start::Box(start), hyper, frame.as_ref())?;
+        let (start, run_domain) = match &frame {
+            None => (start.clone(), domain.clone()),
+            Some(fr) => (fr.box_to_run(start), fr.run_domain()),
+        };
         Ok(RunState::starting_at(
-            method,
-            domain,
-            start.clone(),
-            hyper,
-            goal,
+            method, frame, run_domain, start, hyper, goal,
         ))
     }
 
-    /// A checked run at its first box.
+    /// A checked run at its first box (`domain` and `start` in the run's coordinates).
     fn starting_at(
         method: Method,
-        domain: &Region,
+        frame: Option<UnitFrame>,
+        domain: Region,
         start: Region,
         hyper: &HyperParams,
         goal: Goal,
@@ -514,9 +535,10 @@ impl RunState {
         RunState {
             method,
             hyper: *hyper,
-            domain: domain.clone(),
-            goal,
+            frame,
             stepper: Stepper::new(method, domain.dim(), hyper.face_points),
+            domain,
+            goal,
             region: start,
             iterations: 0,
             evaluations: 0,
@@ -531,9 +553,17 @@ impl RunState {
         self.method
     }
 
-    /// The current box (after the last step).
-    pub fn region(&self) -> &Region {
-        &self.region
+    /// The current box (after the last step), in the parameters' units.
+    pub fn region(&self) -> Region {
+        self.native(&self.region)
+    }
+
+    /// A box in the run's coordinates in the parameters' units.
+    fn native(&self, b: &Region) -> Region {
+        match &self.frame {
+            None => b.clone(),
+            Some(fr) => fr.box_to_native(b),
+        }
     }
 
     /// `Some` once the run has stopped.
@@ -563,8 +593,12 @@ impl RunState {
             return None;
         }
         if self.pending.is_none() {
+            let mut points = self.stepper.points(&self.region, self.hyper.alpha);
+            if let Some(fr) = &self.frame {
+                fr.points_to_native(&mut points);
+            }
             self.pending = Some(Query {
-                points: self.stepper.points(&self.region, self.hyper.alpha),
+                points,
                 gradient_rows: self.stepper.gradient_rows(),
             });
         }
@@ -589,13 +623,17 @@ impl RunState {
         } else {
             e
         };
-        let e = check(&query.points, query.gradient_rows, e)?;
+        let mut e = check(&query.points, query.gradient_rows, e)?;
+        if let (Some(fr), Some(g)) = (&self.frame, e.gradients.as_mut()) {
+            fr.gradients_to_run(g);
+        }
         self.evaluations += query.points.nrows();
         self.gradient_evaluations += query.gradient_rows;
         let (direction, loss) = self.stepper.update(&self.region, &e, &self.hyper);
+        let evaluated = self.native(&self.region);
         let trace = TraceStep {
-            lower: self.region.lower().iter().copied().collect(),
-            upper: self.region.upper().iter().copied().collect(),
+            lower: evaluated.lower().iter().copied().collect(),
+            upper: evaluated.upper().iter().copied().collect(),
             loss: loss.filter(|l| l.is_finite()),
         };
         self.iterations += 1;
@@ -640,7 +678,7 @@ impl RunState {
             .stop
             .unwrap_or_else(|| StopReason::of_final_box(false, &self.region.sides(), eps));
         RegionRun {
-            region: self.region,
+            region: self.native(&self.region),
             stop,
             iterations: self.iterations,
             evaluations: self.evaluations,

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use super::frame::Coordinates;
 use super::geometry::{corner_bit, mask, mask_complement};
 use super::{Region, RegionError};
 
@@ -99,7 +100,8 @@ pub struct HyperParams {
     pub beta: f64,
     /// The iteration budget (≥ 1).
     pub iterations: usize,
-    /// The half-width of the start box and the minimum side (> 0).
+    /// The minimum side (> 0), and the half-width of the start box unless
+    /// `start_half_width` says otherwise.
     pub epsilon: f64,
     /// Convergence: the run stops once, in one step, every bound moved by at most
     /// `tolerance × r_i` (its dimension's side after the step). `0` stops only on a step that
@@ -108,6 +110,14 @@ pub struct HyperParams {
     /// Points per dimension on each face for the Leibniz face integrals (≥ 2; 2 is the
     /// paper's corner rule, see [`super::faces`]).
     pub face_points: usize,
+    /// The coordinates the run steps in (SPEC §3, "Coordinates"): ε, the start half-width, η,
+    /// λ and the tolerance apply in them. Native (the paper's) by default.
+    #[serde(skip_serializing_if = "Coordinates::is_native")]
+    pub coordinates: Coordinates,
+    /// The half-width of the start box `[u0 − w, u0 + w]`, in the run's coordinates; `None`
+    /// is ε, the paper's start. ε stays the minimum side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_half_width: Option<f64>,
 }
 
 impl Default for HyperParams {
@@ -121,6 +131,8 @@ impl Default for HyperParams {
             epsilon: 1e-5,
             tolerance: 1e-9,
             face_points: 2,
+            coordinates: Coordinates::Native,
+            start_half_width: None,
         }
     }
 }
@@ -168,6 +180,11 @@ impl HyperParams {
         }
         if self.face_points < 2 {
             return bad("face_points", self.face_points as f64, "face_points ≥ 2");
+        }
+        if let Some(w) = self.start_half_width {
+            if !(w > 0.0 && w.is_finite()) {
+                return bad("start_half_width", w, "0 < start half-width < ∞");
+            }
         }
         Ok(())
     }

@@ -15,7 +15,10 @@
 //! Conventions of the driver, beyond SPEC §3:
 //!
 //! * **Start.** `[u0 − ε, u0 + ε]` projected like every step: a start on the domain's boundary
-//!   begins one-sided, `[u0, u0 + ε]` (or `[u0 − ε, u0]`).
+//!   begins one-sided, `[u0, u0 + ε]` (or `[u0 − ε, u0]`). `start_half_width` widens it.
+//! * **Coordinates** ([`Coordinates`], SPEC §3). Runs step in the parameters' own units by
+//!   default; in `unit` coordinates on the domain scaled to `[0, 1]ⁿ`, with queries, boxes and
+//!   traces given back in the parameters' units (gradients scaled by the chain rule).
 //! * **Projection** (SPEC §3, defect 1). After each step the bounds are clamped to the domain;
 //!   a side below ε (bounds that met or crossed) is rebuilt as `[c − ε/2, c + ε/2]` about its
 //!   clamped midpoint, inside the domain, with the last ulps fixed so that `b − a ≥ ε` holds in
@@ -33,10 +36,12 @@
 //!   when the directions use more face points.
 //! * **Dimension.** The face integrals of an ε start box scale like `ε^{n−1}`: from the
 //!   paper's ε = 1e-5, naive (λ = 0.1) collapses for n ≥ 3 and OIR barely moves in 800 steps.
+//!   In n ≥ 3, run in `unit` coordinates from a start box of useful size.
 
 mod driver;
 mod error;
 pub mod faces;
+mod frame;
 mod geometry;
 pub mod lockstep;
 pub mod methods;
@@ -47,6 +52,7 @@ pub use driver::{
     TraceStep, MAX_POINTS_PER_STEP,
 };
 pub use error::RegionError;
+pub use frame::Coordinates;
 pub use geometry::{corner_bit, mask, mask_complement, Point, Region, MAX_DIM};
 pub use methods::{
     naive_direction, naive_loss, oir_b_direction, oir_b_loss, oir_w_direction, oir_w_loss,

@@ -141,6 +141,7 @@ proptest! {
             epsilon: 10f64.powf(log_eps),
             tolerance,
             face_points,
+            ..HyperParams::default()
         };
         let domain = Region::new(vec![-50.0; n], vec![60.0; n]).unwrap();
         // Starts anywhere, the domain's boundary included (start = 0 or 1).

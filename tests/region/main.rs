@@ -3,6 +3,7 @@
 
 mod asktell;
 mod behaviour;
+mod coordinates;
 mod directions;
 mod divergence;
 mod driver;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
-use crate::region::{HyperParams, Method, Region};
+use crate::region::{Coordinates, HyperParams, Method, Region};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
 use crate::semantic::grid::MAX_GRID_POINTS;
@@ -205,6 +205,18 @@ pub struct HyperConfig {
     /// corner rule; m gives m^(n−1) points per face).
     #[arg(long, default_value_t = HyperParams::default().face_points)]
     pub face_points: usize,
+    /// The coordinates runs step in: `native` (the parameters' units, the paper's) or `unit`
+    /// (the domain scaled to [0, 1] per axis; ε, η, λ and the start half-width are then
+    /// fractions of each axis). For three or more parameters use `unit` with a start
+    /// half-width (README, "More than two parameters").
+    #[serde(skip_serializing_if = "Coordinates::is_native")]
+    #[arg(long, default_value_t = Coordinates::Native)]
+    pub coordinates: Coordinates,
+    /// Half-width of the start box around each start, in the run's coordinates (default: ε,
+    /// the paper's start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub start_half_width: Option<f64>,
     /// Central-difference step per axis (default: each parameter's default step;
     /// configuration only: `regions mesh` takes one `--fd-step` for every axis).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -224,6 +236,8 @@ impl Default for HyperConfig {
             epsilon: h.epsilon,
             tolerance: h.tolerance,
             face_points: h.face_points,
+            coordinates: h.coordinates,
+            start_half_width: h.start_half_width,
             fd_step: None,
         }
     }
@@ -240,6 +254,8 @@ impl HyperConfig {
             epsilon: self.epsilon,
             tolerance: self.tolerance,
             face_points: self.face_points,
+            coordinates: self.coordinates,
+            start_half_width: self.start_half_width,
         }
     }
 }
