@@ -147,8 +147,13 @@ fn validate(
                     });
                 }
             }
-            let sides = frame.map_or_else(|| b.sides(), |fr| fr.box_to_run(b).sides());
-            if let Some(index) = (0..n).find(|&i| sides[i] < hyper.epsilon) {
+            // In unit coordinates a box that was ε wide there comes back from the parameters'
+            // units a few ulps narrower: allowed, and widened to ε by the projection.
+            let (sides, least) = match frame {
+                None => (b.sides(), hyper.epsilon),
+                Some(fr) => (fr.box_to_run(b).sides(), hyper.epsilon * (1.0 - 1e-9)),
+            };
+            if let Some(index) = (0..n).find(|&i| sides[i] < least) {
                 return Err(RegionError::StartBoxTooSmall {
                     index,
                     side: sides[index],
@@ -516,7 +521,12 @@ impl RunState {
         validate(f, method, domain, Start::Box(start), hyper, frame.as_ref())?;
         let (start, run_domain) = match &frame {
             None => (start.clone(), domain.clone()),
-            Some(fr) => (fr.box_to_run(start), fr.run_domain()),
+            Some(fr) => {
+                let run_domain = fr.run_domain();
+                let b = fr.box_to_run(start);
+                let b = project(b.lower(), b.upper(), &run_domain, hyper.epsilon);
+                (b, run_domain)
+            }
         };
         Ok(RunState::starting_at(
             method, frame, run_domain, start, hyper, goal,

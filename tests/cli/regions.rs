@@ -234,7 +234,15 @@ fn the_old_syntax_is_refused_with_the_new_form() {
 
 #[test]
 fn bad_hyper_parameters_and_names_exit_2_with_the_reason() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["regions", "oracle", "plateau-2d", "--start-half-width", "0"],
+            "start_half_width = 0 must satisfy 0 < start half-width",
+        ),
+        (
+            &["regions", "oracle", "plateau-2d", "--coordinates", "cube"],
+            "unknown coordinates \"cube\": expected \"native\" or \"unit\"",
+        ),
         (
             &["regions", "oracle", "plateau-2d", "--beta", "0.7"],
             "beta",

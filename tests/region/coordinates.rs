@@ -263,3 +263,47 @@ fn epsilon_is_checked_in_the_run_coordinates() {
     .unwrap();
     assert!(run.region.upper()[1] <= 1e-6 && run.region.lower()[1] >= 0.0);
 }
+
+/// Refine mode continues a run from the box it reached: a box that is ε wide in unit
+/// coordinates comes back from the parameters' units a few ulps narrower, and is still a
+/// valid start (widened to ε), on axes of awkward lengths.
+#[test]
+fn a_collapsed_unit_box_is_a_valid_start_box() {
+    let f = OracleFn::new(Oracle::constant(3, 0.01));
+    let hyper = HyperParams {
+        coordinates: Coordinates::Unit,
+        lambda: 50.0,
+        iterations: 30,
+        ..HyperParams::default()
+    };
+    for (lo, hi) in [
+        (0.1, 0.7),
+        (-10.0, 90.0),
+        (2.0, 4.0),
+        (0.0, 360.0),
+        (1e-3, 3.3e3),
+    ] {
+        let domain = Region::new(vec![0.0, -10.0, lo], vec![360.0, 90.0, hi]).unwrap();
+        let init = [130.0, 30.0, lo + 0.37 * (hi - lo)];
+        let run = find_region(&f, Method::Naive, &domain, &init, &hyper, Goal::Robust).unwrap();
+        assert_eq!(
+            run.stop,
+            semrob::region::StopReason::Collapsed,
+            "[{lo}, {hi}]"
+        );
+        let next = semrob::region::RunState::from_box(
+            &f,
+            Method::Naive,
+            &domain,
+            &run.region,
+            &hyper,
+            Goal::Robust,
+        );
+        let next = next.unwrap_or_else(|e| panic!("[{lo}, {hi}]: {e}"));
+        let sides = next.region().sides();
+        for i in 0..3 {
+            let len = domain.sides()[i];
+            assert!(sides[i] >= hyper.epsilon * len * (1.0 - 1e-9), "{sides:?}");
+        }
+    }
+}
