@@ -7,6 +7,7 @@ use clap::Args;
 use semrob::analysis::map::sample_map;
 use semrob::files::write_atomic;
 use semrob::report::plot::{line_plot_png, map_png, Series};
+use semrob::semantic::map_point_count;
 
 use super::network::{axes, load_function, progress, SceneArgs, ScriptArgs};
 
@@ -42,6 +43,8 @@ pub struct MapArgs {
 
 pub fn run(args: MapArgs) -> anyhow::Result<()> {
     let specs = axes(args.axes.as_deref())?;
+    // Counted before any network loads or any sample is allocated.
+    let total = map_point_count(&specs).context("--axes")?;
     if args.batch == 0 {
         anyhow::bail!("--batch 0: the largest network batch must be ≥ 1");
     }
@@ -65,7 +68,6 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
             args.weights.get(i),
             specs.iter().map(|s| s.param).collect(),
         )?;
-        let total: usize = specs.iter().map(|s| s.samples().len()).product();
         let model = model.name();
         let bar = progress(total as u64, model);
         let mut meta = loaded.meta.clone();

@@ -14,5 +14,7 @@ mod wrappers;
 pub use contents::BoxContents;
 pub use function::{EvalError, Evaluation, SemanticFunction};
 pub use grid::{grid_point, Axis, Grid, GridError, GridProblem, GRID_FORMAT};
-pub use param::{check_axes, paper_axes, AxisSpec, AxisSpecError, SemanticParam, UnknownParam};
+pub use param::{
+    check_axes, map_point_count, paper_axes, AxisSpec, AxisSpecError, SemanticParam, UnknownParam,
+};
 pub use wrappers::{BlackBox, Counting, Counts};

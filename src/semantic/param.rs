@@ -14,6 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::render::{Scene, View};
+use crate::semantic::grid::MAX_GRID_POINTS;
 use crate::semantic::Axis;
 
 /// A semantic parameter that can be an axis of `u`.
@@ -139,6 +140,26 @@ pub enum AxisSpecError {
     Repeated(SemanticParam),
     #[error("no axes given")]
     Empty,
+    /// The map sampled on these axes would hold more points than a map may.
+    #[error("a map on these axes would have {counts} points, more than the {max} a map may have")]
+    MapTooLarge { counts: String, max: usize },
+}
+
+/// The number of points of a map sampled on `axes` (the product of their sample counts),
+/// counted without allocating a sample; refused when it exceeds [`MAX_GRID_POINTS`] or
+/// overflows, naming each axis's count.
+pub fn map_point_count(axes: &[AxisSpec]) -> Result<usize, AxisSpecError> {
+    axes.iter()
+        .try_fold(1usize, |acc, a| acc.checked_mul(a.sample_count()))
+        .filter(|&points| points <= MAX_GRID_POINTS)
+        .ok_or_else(|| AxisSpecError::MapTooLarge {
+            counts: axes
+                .iter()
+                .map(|a| a.sample_count().to_string())
+                .collect::<Vec<_>>()
+                .join(" × "),
+            max: MAX_GRID_POINTS,
+        })
 }
 
 impl AxisSpec {

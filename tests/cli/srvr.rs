@@ -269,6 +269,20 @@ fn bad_inputs_exit_2_with_a_clear_message() {
             "azimuth:10:5",
         ),
         (
+            // Refused from the sample counts, before a sample is allocated (3.6e9 here).
+            vec![
+                "map",
+                "fixture:vase",
+                "--model",
+                "efficientnet-lite0",
+                "--label",
+                "883",
+                "--axes",
+                "azimuth:0:360:1e-7",
+            ],
+            "--axes: a map on these axes would have 3600000000 points, more than the 16777216",
+        ),
+        (
             vec![
                 "regions",
                 "mesh",

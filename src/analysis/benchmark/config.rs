@@ -10,8 +10,7 @@ use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
 use crate::region::{Coordinates, HyperParams, Method, Region};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
-use crate::semantic::grid::MAX_GRID_POINTS;
-use crate::semantic::{check_axes, AxisSpec};
+use crate::semantic::{check_axes, map_point_count, AxisSpec};
 
 /// Why a configuration was refused; names the field and the value.
 #[derive(Debug, thiserror::Error)]
@@ -571,27 +570,12 @@ impl SrvrConfig {
         };
         // The acceptance map is sampled on `map_axes` in every mode: refuse one larger than a
         // map may be from the sample counts, before anything allocates its points.
-        let map_points = map_axes
-            .iter()
-            .try_fold(1usize, |acc, m| acc.checked_mul(m.sample_count()))
-            .filter(|&points| points <= MAX_GRID_POINTS);
-        if map_points.is_none() {
+        if let Err(e) = map_point_count(&map_axes) {
             let field = match self.acceptance.map_axes {
                 Some(_) => "acceptance.map_axes",
                 None => "axes",
             };
-            let counts: Vec<String> = map_axes
-                .iter()
-                .map(|m| m.sample_count().to_string())
-                .collect();
-            return Err(bad(
-                field,
-                format!(
-                    "the acceptance map would have {} points, more than the {MAX_GRID_POINTS} \
-                     a map may have",
-                    counts.join(" × ")
-                ),
-            ));
+            return Err(bad(field, e.to_string()));
         }
         let n = axes.len();
         let domain = Region::new(
