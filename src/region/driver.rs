@@ -3,6 +3,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use super::error::{BadBatch, BatchShape};
 use super::faces;
 use super::frame::UnitFrame;
 use super::methods::{
@@ -257,13 +258,8 @@ fn check(
     e: Evaluation,
 ) -> Result<Evaluation, RegionError> {
     let (m, n) = points.shape();
-    if e.values.len() != m {
-        return Err(RegionError::BadBatch {
-            points: m,
-            expected: format!("{m} values"),
-            got: format!("{} values", e.values.len()),
-        });
-    }
+    let expected = BatchShape::expected(m, gradient_rows, n);
+    BadBatch::check(expected, BatchShape::of(&e, &expected))?;
     if let Some(j) = e.values.iter().position(|v| !v.is_finite()) {
         return Err(EvalError::NonFinite {
             value: e.values[j],
@@ -271,29 +267,14 @@ fn check(
         }
         .into());
     }
-    if gradient_rows > 0 {
-        let rows = gradient_rows;
-        match &e.gradients {
-            Some(g) if g.shape() == (rows, n) => {
-                if let Some(p) = g.iter().position(|v| !v.is_finite()) {
-                    let j = p % rows; // column-major storage
-                    return Err(EvalError::NonFinite {
-                        value: g[p],
-                        point: points.row(j).iter().copied().collect(),
-                    }
-                    .into());
-                }
+    if let (true, Some(g)) = (gradient_rows > 0, &e.gradients) {
+        if let Some(p) = g.iter().position(|v| !v.is_finite()) {
+            let j = p % gradient_rows; // column-major storage
+            return Err(EvalError::NonFinite {
+                value: g[p],
+                point: points.row(j).iter().copied().collect(),
             }
-            other => {
-                return Err(RegionError::BadBatch {
-                    points: m,
-                    expected: format!("a {rows} × {n} gradient matrix"),
-                    got: match other {
-                        Some(g) => format!("a {} × {} gradient matrix", g.nrows(), g.ncols()),
-                        None => "no gradients".to_string(),
-                    },
-                })
-            }
+            .into());
         }
     }
     Ok(e)

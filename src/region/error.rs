@@ -1,6 +1,8 @@
 //! Why a region computation was refused or failed.
 
-use crate::semantic::EvalError;
+use std::fmt;
+
+use crate::semantic::{EvalError, Evaluation};
 
 /// A usage error (bad parameters, dimensions, start) or a failure of the function of interest.
 #[derive(Debug, thiserror::Error)]
@@ -96,13 +98,137 @@ pub enum RegionError {
     #[error("{method} needs gradients of f and this function provides none (use naive or oir-b)")]
     GradientsRequired { method: super::Method },
     /// The function of interest returned a batch of the wrong shape.
-    #[error("the function returned {got} for a batch of {points} points (expected {expected})")]
-    BadBatch {
-        points: usize,
-        expected: String,
-        got: String,
-    },
+    #[error(transparent)]
+    BadBatch(Box<BadBatch>),
     /// The function of interest failed (or returned a non-finite value).
     #[error(transparent)]
     Evaluation(#[from] EvalError),
+}
+
+/// An evaluated batch of the wrong shape (boxed in [`RegionError`], which every region result
+/// carries).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the function returned {got} for a batch of {} points (expected {expected})",
+    .expected.values
+)]
+pub struct BadBatch {
+    pub expected: BatchShape,
+    pub got: BatchShape,
+}
+
+impl BadBatch {
+    /// A [`RegionError::BadBatch`] when `got` is not `expected`.
+    pub fn check(expected: BatchShape, got: BatchShape) -> Result<(), RegionError> {
+        if got == expected {
+            Ok(())
+        } else {
+            Err(RegionError::BadBatch(Box::new(BadBatch { expected, got })))
+        }
+    }
+}
+
+/// The shape of an evaluated batch: its values and, where they were asked for, its gradients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchShape {
+    pub values: usize,
+    pub gradients: GradientShape,
+}
+
+/// The gradients of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GradientShape {
+    /// None were asked for (whatever came back is not looked at).
+    NotAsked,
+    /// Asked for, none came back.
+    Missing,
+    /// A matrix, one row per point asked.
+    Matrix { rows: usize, cols: usize },
+}
+
+impl BatchShape {
+    /// What a batch of `points` values with `gradient_rows` rows of `n` partial derivatives
+    /// must be (`gradient_rows = 0`: no gradients asked).
+    pub fn expected(points: usize, gradient_rows: usize, n: usize) -> BatchShape {
+        BatchShape {
+            values: points,
+            gradients: if gradient_rows == 0 {
+                GradientShape::NotAsked
+            } else {
+                GradientShape::Matrix {
+                    rows: gradient_rows,
+                    cols: n,
+                }
+            },
+        }
+    }
+
+    /// The shape of what came back, its gradients only where `asked` has some.
+    pub fn of(e: &Evaluation, asked: &BatchShape) -> BatchShape {
+        let gradients = match (&asked.gradients, &e.gradients) {
+            (GradientShape::NotAsked, _) => GradientShape::NotAsked,
+            (_, None) => GradientShape::Missing,
+            (_, Some(g)) => GradientShape::Matrix {
+                rows: g.nrows(),
+                cols: g.ncols(),
+            },
+        };
+        BatchShape {
+            values: e.values.len(),
+            gradients,
+        }
+    }
+}
+
+impl fmt::Display for BatchShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} values", self.values)?;
+        match self.gradients {
+            GradientShape::NotAsked => Ok(()),
+            GradientShape::Missing => write!(f, " and no gradients"),
+            GradientShape::Matrix { rows, cols } => {
+                write!(f, " and a {rows} × {cols} gradient matrix")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::{DMatrix, DVector};
+
+    fn evaluation(values: usize, gradients: Option<(usize, usize)>) -> Evaluation {
+        Evaluation {
+            values: DVector::zeros(values),
+            gradients: gradients.map(|(r, c)| DMatrix::zeros(r, c)),
+        }
+    }
+
+    #[test]
+    fn a_batch_shape_says_what_was_asked_and_what_came_back() {
+        let values_only = BatchShape::expected(4, 0, 2);
+        assert_eq!(values_only.to_string(), "4 values");
+        // Gradients nobody asked for are not looked at.
+        let got = BatchShape::of(&evaluation(3, Some((3, 2))), &values_only);
+        assert_eq!(got.to_string(), "3 values");
+        assert_ne!(got, values_only);
+        assert_eq!(
+            BatchShape::of(&evaluation(4, Some((1, 1))), &values_only),
+            values_only
+        );
+
+        let with_gradients = BatchShape::expected(8, 4, 2);
+        assert_eq!(
+            with_gradients.to_string(),
+            "8 values and a 4 × 2 gradient matrix"
+        );
+        let missing = BatchShape::of(&evaluation(8, None), &with_gradients);
+        assert_eq!(missing.to_string(), "8 values and no gradients");
+        assert_eq!(missing.gradients, GradientShape::Missing);
+        assert_eq!(
+            BatchShape::of(&evaluation(8, Some((4, 2))), &with_gradients),
+            with_gradients
+        );
+    }
 }

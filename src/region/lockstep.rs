@@ -22,7 +22,8 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::region::{
-    Method, Observer, Region, RegionError, RegionRun, RegionSearch, RunState, TraceRecorder,
+    BadBatch, BatchShape, Method, Observer, Region, RegionError, RegionRun, RegionSearch, RunState,
+    TraceRecorder,
 };
 use crate::semantic::{EvalError, Evaluation, SemanticFunction};
 
@@ -363,26 +364,12 @@ impl Searching {
                 });
             }
         };
-        let gradients_ok = grad_total == 0
-            || e.gradients
-                .as_ref()
-                .is_some_and(|g| g.shape() == (grad_total, n));
-        if e.values.len() != total || !gradients_ok {
+        let expected = BatchShape::expected(total, grad_total, n);
+        if let Err(source) = BadBatch::check(expected, BatchShape::of(&e, &expected)) {
             return Err(SearchError::Batch {
                 runs: slots.len(),
                 names: self.names(slots),
-                source: RegionError::BadBatch {
-                    points: total,
-                    expected: format!("{total} values and a {grad_total} × {n} gradient matrix"),
-                    got: format!(
-                        "{} values and {}",
-                        e.values.len(),
-                        match &e.gradients {
-                            Some(g) => format!("a {} × {} gradient matrix", g.nrows(), g.ncols()),
-                            None => "no gradients".into(),
-                        }
-                    ),
-                },
+                source,
             });
         }
         for slot in slots {

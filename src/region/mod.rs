@@ -51,7 +51,7 @@ pub use driver::{
     find_region, Goal, Observer, Query, RegionRun, RunState, Step, StopReason, TraceRecorder,
     TraceStep, MAX_POINTS_PER_STEP,
 };
-pub use error::RegionError;
+pub use error::{BadBatch, BatchShape, GradientShape, RegionError};
 pub use frame::Coordinates;
 pub use geometry::{corner_bit, mask, mask_complement, Point, Region, MAX_DIM};
 pub use methods::{

@@ -632,11 +632,11 @@ fn a_broken_gradient_is_an_error_naming_its_point_or_its_shape() {
         other => panic!("{other}"),
     }
     let err = run(&broken(None));
-    assert!(matches!(err, RegionError::BadBatch { .. }), "{err}");
+    assert!(matches!(err, RegionError::BadBatch(_)), "{err}");
     assert_eq!(
         err.to_string(),
-        "the function returned a 4 × 1 gradient matrix for a batch of 8 points \
-         (expected a 4 × 2 gradient matrix)"
+        "the function returned 8 values and a 4 × 1 gradient matrix for a batch of 8 points \
+         (expected 8 values and a 4 × 2 gradient matrix)"
     );
 }
 
