@@ -4,10 +4,16 @@
 # that order), every method runs from one start on EfficientNet-Lite0 on the CPU, through
 # `semrob regions mesh`. Writes one JSON per (shape, n) and a Markdown table.
 #
-#   scripts/nd-scaling.sh OUT_DIR [STEPS] [ETA]      (defaults: 200 steps, η 0.4)
+#   scripts/nd-scaling.sh OUT_DIR [STEPS] [ETA] [COORDINATES] [START_HALF_WIDTH] [STEP_RULE]
 #
-# STEPS is one budget for every n, or five comma-separated budgets for n = 1..5. Rows finish in
-# order of n (every shape at n = 1 first), and a rerun skips the (shape, n) already written.
+# n = 1 and 2 run as the paper does (native units, the ε start, the paper's steps). From n = 3
+# (where the distance joins the angles) the runs use COORDINATES, START_HALF_WIDTH and
+# STEP_RULE, by default `unit`, 0.05 and `dimension-free` (SPEC §3, "Coordinates and steps in
+# n dimensions": in the paper's setting nothing grows for n ≥ 3); `native epsilon paper` is the
+# paper's setting for every n. Defaults: 200 steps, η 0.4. STEPS is one budget for every n, or
+# five comma-separated budgets for n = 1..5. Rows finish in order of n (every shape at n = 1
+# first), and a rerun skips the (shape, n) already written (use a new OUT_DIR for other
+# settings).
 #
 # Shapes: the vase and mug fixtures and two ShapeNet10 meshes from ../shared/data. The start
 # is the paper's first, (130°, 30°), extended by the default distance 2.732, light azimuth 45°
@@ -15,13 +21,20 @@
 # elevation's domain [0, 90], where no box can grow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${1:?usage: scripts/nd-scaling.sh OUT_DIR [STEPS] [ETA]}
+OUT=${1:?usage: scripts/nd-scaling.sh OUT_DIR [STEPS] [ETA] [COORDINATES] [START_HALF_WIDTH] [STEP_RULE]}
 IFS=, read -r -a BUDGETS <<<"${2:-200}"
 if [[ ${#BUDGETS[@]} -eq 1 ]]; then
     BUDGETS=("${BUDGETS[0]}" "${BUDGETS[0]}" "${BUDGETS[0]}" "${BUDGETS[0]}" "${BUDGETS[0]}")
 fi
 [[ ${#BUDGETS[@]} -eq 5 ]] || { echo "STEPS: one budget or five (n = 1..5)" >&2; exit 2; }
 ETA=${3:-0.4}
+COORDINATES=${4:-unit}
+HALF_WIDTH=${5:-0.05}
+STEP_RULE=${6:-dimension-free}
+ND_SETTING=(--coordinates "$COORDINATES" --steps "$STEP_RULE")
+if [[ "$HALF_WIDTH" != "epsilon" ]]; then
+    ND_SETTING+=(--start-half-width "$HALF_WIDTH")
+fi
 mkdir -p "$OUT"
 # The dev profile is optimised (Cargo.toml), and already built by the tests. A private copy:
 # a build in the checkout while this runs (without libtorch, say) must not swap it.
@@ -49,10 +62,18 @@ for n in 1 2 3 4 5; do
         fi
         axes=$(IFS=,; echo "${AXES[*]:0:n}")
         init=$(IFS=,; echo "${START[*]:0:n}")
-        echo "nd-scaling: $name n=$n ($axes from $init, $STEPS steps at η $ETA)" >&2
+        if ((n <= 2)); then
+            SETTING=()
+            said="the paper's setting"
+        else
+            SETTING=("${ND_SETTING[@]}")
+            said="$COORDINATES coordinates, start half-width $HALF_WIDTH, $STEP_RULE steps"
+        fi
+        echo "nd-scaling: $name n=$n ($axes from $init, $STEPS steps at η $ETA, $said)" >&2
         start=$(date +%s.%N)
         "$BIN" regions mesh "$mesh" --model efficientnet-lite0 --label "$label" \
-            --axes "$axes" --init "$init" --eta "$ETA" --iterations "$STEPS" >"$out.tmp"
+            --axes "$axes" --init "$init" --eta "$ETA" --iterations "$STEPS" \
+            ${SETTING[@]+"${SETTING[@]}"} >"$out.tmp"
         end=$(date +%s.%N)
         python3 - "$out.tmp" "$start" "$end" <<'EOF'
 import json, sys

@@ -649,12 +649,17 @@ impl RunState {
             return Some(StopReason::NonFiniteStep);
         }
         let (eta, eps) = (self.hyper.eta, self.hyper.epsilon);
-        let next = project(
-            &(self.region.lower() - &direction.lower * eta),
-            &(self.region.upper() - &direction.upper * eta),
-            &self.domain,
-            eps,
-        );
+        let (lower, upper) = match self.hyper.steps.factors(&self.region.sides()) {
+            None => (
+                self.region.lower() - &direction.lower * eta,
+                self.region.upper() - &direction.upper * eta,
+            ),
+            Some(k) => (
+                self.region.lower() - direction.lower.component_mul(&k) * eta,
+                self.region.upper() - direction.upper.component_mul(&k) * eta,
+            ),
+        };
+        let next = project(&lower, &upper, &self.domain, eps);
         let at_rest = moved_at_most(&self.region, &next, self.hyper.tolerance);
         self.region = next;
         (at_rest || self.iterations >= self.hyper.iterations)

@@ -1,4 +1,4 @@
-//! The coordinates a run steps in (SPEC §3, "Coordinates").
+//! The coordinates a run steps in (SPEC §3, "Coordinates and steps in n dimensions").
 //!
 //! The step on a bound is η times an integral over its face, a measure in the units of the
 //! other `n − 1` axes. In the parameters' own units (degrees, scene units) that mixes units as

@@ -110,14 +110,85 @@ pub struct HyperParams {
     /// Points per dimension on each face for the Leibniz face integrals (≥ 2; 2 is the
     /// paper's corner rule, see [`super::faces`]).
     pub face_points: usize,
-    /// The coordinates the run steps in (SPEC §3, "Coordinates"): ε, the start half-width, η,
-    /// λ and the tolerance apply in them. Native (the paper's) by default.
+    /// The coordinates the run steps in (SPEC §3, "Coordinates and steps in n dimensions"):
+    /// ε, the start half-width, η, λ and the tolerance apply in them. Native (the paper's) by
+    /// default.
     #[serde(skip_serializing_if = "Coordinates::is_native")]
     pub coordinates: Coordinates,
     /// The half-width of the start box `[u0 − w, u0 + w]`, in the run's coordinates; `None`
     /// is ε, the paper's start. ε stays the minimum side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_half_width: Option<f64>,
+    /// How a bound's gradient becomes its step (SPEC §3, "Coordinates and steps in n
+    /// dimensions"); the paper's by default.
+    #[serde(skip_serializing_if = "StepRule::is_paper")]
+    pub steps: StepRule,
+}
+
+/// How the gradient on a bound becomes its step (SPEC §3, "Coordinates and steps in n
+/// dimensions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepRule {
+    /// `a ← a − η ∇_a L`, `b ← b − η ∇_b L`: the paper's. A bound moves by η times an
+    /// integral over its face, `~ rⁿ⁻¹`: geometric growth in 2-D, none from a small box and
+    /// a blow-up in finite time from a large one in n ≥ 3.
+    #[default]
+    Paper,
+    /// The gradient on bounds `aᵢ` and `bᵢ` is divided by its face's measure
+    /// `Fᵢ = Π_{k≠i} r_k` to the power `(n−2)/(n−1)`: a bound moves by η times the geometric
+    /// mean of the other sides times the face terms, as the paper's step does in 2-D
+    /// (identical there and in 1-D). A positive factor per bound: the boxes where the
+    /// direction vanishes, the regions the method finds, are the paper's.
+    DimensionFree,
+}
+
+impl StepRule {
+    pub fn is_paper(&self) -> bool {
+        *self == StepRule::Paper
+    }
+
+    /// The name used in configurations and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepRule::Paper => "paper",
+            StepRule::DimensionFree => "dimension-free",
+        }
+    }
+
+    /// The factor on the gradient of bounds `aᵢ` and `bᵢ` of a box with sides `sides`, or
+    /// `None` where every factor is exactly 1 (the paper's rule, and n ≤ 2). Computed in
+    /// logarithms: the face of a 5-D box of sides 1e-5 measures 1e-20.
+    pub fn factors(self, sides: &DVector<f64>) -> Option<DVector<f64>> {
+        let n = sides.len();
+        if self == StepRule::Paper || n <= 2 {
+            return None;
+        }
+        let power = (n - 2) as f64 / (n - 1) as f64;
+        let logs = sides.map(f64::ln);
+        let total = logs.sum();
+        Some(logs.map(|own| (-power * (total - own)).exp()))
+    }
+}
+
+impl fmt::Display for StepRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for StepRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "paper" => Ok(StepRule::Paper),
+            "dimension-free" => Ok(StepRule::DimensionFree),
+            _ => Err(format!(
+                "unknown step rule {s:?}: expected \"paper\" or \"dimension-free\""
+            )),
+        }
+    }
 }
 
 impl Default for HyperParams {
@@ -133,6 +204,7 @@ impl Default for HyperParams {
             face_points: 2,
             coordinates: Coordinates::Native,
             start_half_width: None,
+            steps: StepRule::Paper,
         }
     }
 }

@@ -56,6 +56,6 @@ pub use frame::Coordinates;
 pub use geometry::{corner_bit, mask, mask_complement, Point, Region, MAX_DIM};
 pub use methods::{
     naive_direction, naive_loss, oir_b_direction, oir_b_loss, oir_w_direction, oir_w_loss,
-    Direction, FaceMeans, HyperParams, Method, ParseMethodError,
+    Direction, FaceMeans, HyperParams, Method, ParseMethodError, StepRule,
 };
 pub use search::RegionSearch;

@@ -14,7 +14,7 @@ use semrob::region::methods::{
 };
 use semrob::region::{
     find_region, Coordinates, Goal, HyperParams, Method, Observer, Region, RegionRun, RegionSearch,
-    Step, StopReason, TraceStep,
+    Step, StepRule, StopReason, TraceStep,
 };
 use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
@@ -225,6 +225,7 @@ fn hyper_strategy() -> impl Strategy<Value = HyperParams> {
         prop_oneof![Just(2usize), Just(3)],
         prop_oneof![Just(Coordinates::Native), Just(Coordinates::Unit)],
         prop_oneof![Just(None), Just(Some(0.05))],
+        prop_oneof![Just(StepRule::Paper), Just(StepRule::DimensionFree)],
     )
         .prop_map(
             |(
@@ -238,6 +239,7 @@ fn hyper_strategy() -> impl Strategy<Value = HyperParams> {
                 face_points,
                 coordinates,
                 start_half_width,
+                steps,
             )| HyperParams {
                 eta,
                 lambda,
@@ -249,6 +251,7 @@ fn hyper_strategy() -> impl Strategy<Value = HyperParams> {
                 face_points,
                 coordinates,
                 start_half_width,
+                steps,
             },
         )
 }
@@ -296,8 +299,11 @@ proptest! {
         for &method in &methods {
             for s in &starts {
                 let new = find_region(&f, method, &domain, s, &hyper, Goal::from_adversarial(adversarial)).unwrap();
-                // The frozen driver predates the run's coordinates and start half-width.
-                if hyper.coordinates.is_native() && hyper.start_half_width.is_none() {
+                // The frozen driver predates the run's coordinates, start half-width and step rule.
+                if hyper.coordinates.is_native()
+                    && hyper.start_half_width.is_none()
+                    && hyper.steps.is_paper()
+                {
                     let old = frozen::find_region(&f, method, &domain, s, &hyper, adversarial);
                     prop_assert_eq!(&new, &old, "{} from {:?}", method, s);
                 }

@@ -1,5 +1,6 @@
-//! Runs in unit coordinates (SPEC §3, "Coordinates"): the same method on the domain scaled to
-//! the unit cube, with boxes reported in the parameters' units.
+//! Runs in unit coordinates and dimension-free steps (SPEC §3, "Coordinates and steps in n
+//! dimensions"): the same method on the domain scaled to the unit cube, with boxes reported
+//! in the parameters' units.
 //!
 //! The oracle: a run in unit coordinates on `f` over `[lo, hi]` is, step for step, a native
 //! run on `g(v) = f(lo + (hi − lo) v)` over `[0, 1]ⁿ` (with `∇g = (hi − lo) ⊙ ∇f`), its boxes
@@ -166,7 +167,7 @@ fn the_start_box_is_a_fraction_of_each_axis() {
     assert_eq!(run.trace[0].lower, vec![129.95, 39.95, 2.95]);
 }
 
-/// What the coordinates are for (SPEC §3, "Coordinates"): on a 3-D plateau with axes in
+/// What the coordinates are for (SPEC §3): on a 3-D plateau with axes in
 /// degrees and a distance, the paper's ε start in native units grows nothing (the face
 /// integrals of a (2ε)³ box are ~1e-10), while OIR from a start box of 5 % of each axis in
 /// unit coordinates grows to most of the plateau's volume in 200 steps at η 0.4.
@@ -305,5 +306,125 @@ fn a_collapsed_unit_box_is_a_valid_start_box() {
             let len = domain.sides()[i];
             assert!(sides[i] >= hyper.epsilon * len * (1.0 - 1e-9), "{sides:?}");
         }
+    }
+}
+
+/// The dimension-free step rule (SPEC §3) on a constant `c` with
+/// naive at λ = 0: each bound's gradient is its face's measure times `c`, so the rule moves
+/// every bound of a cube of side `r` by `η c r` and the side grows by the factor `1 + 2ηc` a
+/// step in every dimension from 2 on, as the paper's step does in 2-D. From the ε box of
+/// unit coordinates: `r_k = 2ε (1 + 2ηc)^k` until the domain stops it. (In 1-D a face is a
+/// point, and both rules move a bound by `η c`.)
+#[test]
+fn dimension_free_steps_grow_a_cube_geometrically_in_every_dimension() {
+    let (c, eta) = (0.5, 0.1);
+    for n in 2..=5 {
+        let f = OracleFn::new(Oracle::constant(n, c));
+        let lo: Vec<f64> = (0..n).map(|i| -(10.0f64.powi(i as i32))).collect();
+        let hi: Vec<f64> = lo.iter().map(|x| -3.0 * x).collect();
+        let domain = Region::new(lo.clone(), hi.clone()).unwrap();
+        let centre: Vec<f64> = (0..n).map(|i| 0.5 * (lo[i] + hi[i])).collect();
+        let hyper = HyperParams {
+            eta,
+            lambda: 0.0,
+            iterations: 40,
+            coordinates: Coordinates::Unit,
+            steps: semrob::region::StepRule::DimensionFree,
+            ..HyperParams::default()
+        };
+        let run = find_region(&f, Method::Naive, &domain, &centre, &hyper, Goal::Robust).unwrap();
+        for (k, step) in run.trace.iter().enumerate() {
+            let want = 2.0 * hyper.epsilon * (1.0 + 2.0 * eta * c).powi(k as i32);
+            for i in 0..n {
+                let side = (step.upper[i] - step.lower[i]) / (hi[i] - lo[i]);
+                assert!(
+                    (side - want).abs() <= 1e-9 * want,
+                    "n = {n}, step {k}, axis {i}: side {side}, expected {want}"
+                );
+            }
+        }
+        // 40 steps at 1.1 per step: 2e-5 · 1.1⁴⁰ ≈ 9e-4 of each axis, in every dimension.
+        assert_eq!(run.trace.len(), 40);
+    }
+}
+
+/// In 1-D and 2-D the dimension-free rule is the paper's, bit for bit; in 3-D it is not.
+#[test]
+fn dimension_free_steps_are_the_papers_in_one_and_two_dimensions() {
+    for n in 1..=3 {
+        let centre = vec![50.0; n];
+        let f = OracleFn::new(Oracle::gaussian_bump(0.9, &centre, &vec![20.0; n]));
+        let domain = Region::new(vec![0.0; n], vec![100.0; n]).unwrap();
+        let paper = HyperParams {
+            iterations: 60,
+            start_half_width: Some(1.0),
+            ..HyperParams::default()
+        };
+        let free = HyperParams {
+            steps: semrob::region::StepRule::DimensionFree,
+            ..paper
+        };
+        let init = vec![45.0; n];
+        for method in Method::ALL {
+            let a = find_region(&f, method, &domain, &init, &paper, Goal::Robust).unwrap();
+            let b = find_region(&f, method, &domain, &init, &free, Goal::Robust).unwrap();
+            if n <= 2 {
+                assert_eq!(a, b, "{method}, n = {n}");
+            } else {
+                assert_ne!(a.region, b.region, "{method}, n = {n}");
+            }
+        }
+    }
+}
+
+/// A positive factor per bound leaves the boxes where the direction vanishes alone: on a
+/// 3-D smooth plateau, OIR with dimension-free steps from the paper's ε start (unit
+/// coordinates) settles where the paper's rule settles from a start box of useful size, and
+/// both cover most of the plateau.
+#[test]
+fn dimension_free_steps_find_the_papers_regions_from_the_papers_start() {
+    let (pl, pu) = ([100.0, 20.0, 240.0], [200.0, 70.0, 340.0]);
+    let f = OracleFn::new(Oracle::smooth_box(1.0, &pl, &pu, 0.3));
+    let domain = Region::new(vec![0.0, -10.0, 200.0], vec![360.0, 90.0, 400.0]).unwrap();
+    let start = [130.0, 30.0, 273.2];
+    let unit = HyperParams {
+        coordinates: Coordinates::Unit,
+        eta: 0.4,
+        iterations: 400,
+        ..HyperParams::default()
+    };
+    let free = HyperParams {
+        steps: semrob::region::StepRule::DimensionFree,
+        ..unit
+    };
+    let boxed = HyperParams {
+        start_half_width: Some(0.05),
+        ..unit
+    };
+    for method in [Method::OirB, Method::OirW] {
+        let a = find_region(&f, method, &domain, &start, &free, Goal::Robust).unwrap();
+        let b = find_region(&f, method, &domain, &start, &boxed, Goal::Robust).unwrap();
+        let overlap = |r: &RegionRun| {
+            iou(
+                r.region.lower().as_slice(),
+                r.region.upper().as_slice(),
+                &pl,
+                &pu,
+            )
+        };
+        let between = iou(
+            a.region.lower().as_slice(),
+            a.region.upper().as_slice(),
+            b.region.lower().as_slice(),
+            b.region.upper().as_slice(),
+        );
+        assert!(
+            overlap(&a) > 0.35 && overlap(&b) > 0.35,
+            "{method}: {a:?} {b:?}"
+        );
+        assert!(
+            between > 0.8,
+            "{method}: IoU between the two {between}: {a:?} {b:?}"
+        );
     }
 }

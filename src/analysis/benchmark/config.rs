@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
-use crate::region::{Coordinates, HyperParams, Method, Region};
+use crate::region::{Coordinates, HyperParams, Method, Region, StepRule};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
 use crate::semantic::{check_axes, map_point_count, AxisSpec};
@@ -216,6 +216,12 @@ pub struct HyperConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub start_half_width: Option<f64>,
+    /// How a bound's gradient becomes its step: `paper` (η times the gradient) or
+    /// `dimension-free` (divided by its face's measure to the power (n−2)/(n−1), so that boxes
+    /// grow in n ≥ 3 as they do in 2-D; the same in 1-D and 2-D; SPEC §3).
+    #[serde(skip_serializing_if = "StepRule::is_paper")]
+    #[arg(long, default_value_t = StepRule::Paper)]
+    pub steps: StepRule,
     /// Central-difference step per axis (default: each parameter's default step;
     /// configuration only: `regions mesh` takes one `--fd-step` for every axis).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,6 +243,7 @@ impl Default for HyperConfig {
             face_points: h.face_points,
             coordinates: h.coordinates,
             start_half_width: h.start_half_width,
+            steps: h.steps,
             fd_step: None,
         }
     }
@@ -255,6 +262,7 @@ impl HyperConfig {
             face_points: self.face_points,
             coordinates: self.coordinates,
             start_half_width: self.start_half_width,
+            steps: self.steps,
         }
     }
 }
