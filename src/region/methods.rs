@@ -448,6 +448,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dimension_free_factors_are_face_measures_to_minus_n_minus_2_over_n_minus_1() {
+        let free = StepRule::DimensionFree;
+        assert_eq!(free.factors(&DVector::from_vec(vec![0.3])), None);
+        assert_eq!(free.factors(&DVector::from_vec(vec![0.3, 7.0])), None);
+        assert_eq!(
+            StepRule::Paper.factors(&DVector::from_vec(vec![1.0; 4])),
+            None
+        );
+        // n = 3, sides 1, 4, 9: faces 36, 9, 4 to the power −1/2.
+        let k = free
+            .factors(&DVector::from_vec(vec![1.0, 4.0, 9.0]))
+            .unwrap();
+        for (got, want) in k.iter().zip([1.0 / 6.0, 1.0 / 3.0, 0.5]) {
+            assert!((got - want).abs() < 1e-15, "{k}");
+        }
+        // n = 5, sides 1e-5: faces 1e-20 to the power −3/4, finite.
+        let k = free.factors(&DVector::from_element(5, 1e-5)).unwrap();
+        assert!(k.iter().all(|x| (x / 1e15 - 1.0).abs() < 1e-9), "{k}");
+        for rule in [StepRule::Paper, free] {
+            assert_eq!(rule.name().parse::<StepRule>(), Ok(rule));
+        }
+        assert!("fast"
+            .parse::<StepRule>()
+            .unwrap_err()
+            .contains("dimension-free"));
+    }
+
+    #[test]
     fn method_names_round_trip() {
         for m in Method::ALL {
             assert_eq!(m.to_string().parse::<Method>().unwrap(), m);
