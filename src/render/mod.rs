@@ -38,7 +38,7 @@ pub use backend::{RenderBackend, UnknownBackend};
 pub use camera::{direction, Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGLE_DEG};
 pub use image::{BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError, MAX_MESH_FACES, MAX_MESH_VERTICES, MAX_OBJ_BYTES};
-pub use scene::Scene;
+pub use scene::{Scene, SceneError};
 #[cfg(feature = "torch")]
 pub use tensor::{
     ChunkStats, DeviceMesh, TensorRenderError, TensorRenderer, CHUNK_BYTES, FACE_BYTES,

@@ -171,6 +171,77 @@ pub struct DatasetConfig {
     pub shapes_per_class: Option<usize>,
 }
 
+/// One bad field of a configuration (named as in the file, e.g. `dataset.fixtures[1].label`)
+/// and why; [`SrvrConfig::check`] adds the file.
+#[derive(Debug, Clone, PartialEq)]
+struct FieldError {
+    field: String,
+    message: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl DatasetConfig {
+    /// Fixtures or a root (not both); each fixture known, once, with a valid label and a
+    /// class name usable as a folder; `shapes_per_class` ≥ 1.
+    fn check(&self) -> Result<(), FieldError> {
+        match (self.fixtures.is_empty(), &self.root) {
+            (true, None) => {
+                return Err(FieldError::new(
+                    "dataset",
+                    "give `fixtures` or a dataset `root`",
+                ))
+            }
+            (false, Some(_)) => {
+                return Err(FieldError::new(
+                    "dataset",
+                    "give `fixtures` or a dataset `root`, not both",
+                ))
+            }
+            _ => {}
+        }
+        for (i, f) in self.fixtures.iter().enumerate() {
+            let field = |key: &str| format!("dataset.fixtures[{i}].{key}");
+            if !fixtures::NAMES.contains(&f.fixture.as_str()) {
+                return Err(FieldError::new(
+                    field("fixture"),
+                    format!(
+                        "unknown fixture {:?}; known: {}",
+                        f.fixture,
+                        fixtures::NAMES.join(", ")
+                    ),
+                ));
+            }
+            if let Err(e) = crate::nets::Label::new(f.label) {
+                return Err(FieldError::new(field("label"), e.to_string()));
+            }
+            if f.class.is_empty() || f.class.contains(['/', '\\']) {
+                return Err(FieldError::new(
+                    field("class"),
+                    format!("{:?} must be a non-empty name without slashes", f.class),
+                ));
+            }
+            if self.fixtures[..i].iter().any(|g| g.fixture == f.fixture) {
+                return Err(FieldError::new(
+                    field("fixture"),
+                    format!("{:?} appears twice", f.fixture),
+                ));
+            }
+        }
+        if self.shapes_per_class == Some(0) {
+            return Err(FieldError::new("dataset.shapes_per_class", "must be ≥ 1"));
+        }
+        Ok(())
+    }
+}
+
 /// Region hyper-parameters (SPEC §3) plus the finite-difference step of OIR_W's gradients:
 /// the `[hyper]` table of a configuration, and the options of every command that grows
 /// regions (`#[command(flatten)]`). Defaults are the paper's, from
@@ -284,6 +355,39 @@ pub struct AcceptanceConfig {
     /// steps, i.e. the paper's 3° grid). In map mode the regions grow on this map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_axes: Option<Vec<String>>,
+}
+
+impl AcceptanceConfig {
+    /// `min_mean_score` in [0, 1]; `network` one of `models`, `each` or `none` (default: the
+    /// reference network among `models`). Returns who decides.
+    fn check(&self, models: &[String]) -> Result<AcceptBy, FieldError> {
+        if !(0.0..=1.0).contains(&self.min_mean_score) {
+            return Err(FieldError::new(
+                "acceptance.min_mean_score",
+                format!("{} is not in [0, 1]", self.min_mean_score),
+            ));
+        }
+        let Some(text) = &self.network else {
+            let reference = default_reference(models).expect("networks is not empty");
+            return Ok(AcceptBy::Network(reference));
+        };
+        let by: AcceptBy = text
+            .parse()
+            .map_err(|e: String| FieldError::new("acceptance.network", e))?;
+        if let AcceptBy::Network(name) = &by {
+            if !models.contains(name) {
+                return Err(FieldError::new(
+                    "acceptance.network",
+                    format!(
+                        "{name:?} is not among the networks ({}); give one of them, `each` or \
+                         `none`",
+                        models.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(by)
+    }
 }
 
 /// Where the regions grow (SPEC §5).
@@ -483,93 +587,94 @@ impl SrvrConfig {
         )
     }
 
-    /// Checks every field, parses axes and starts.
+    /// Checks every field, parses axes and starts: one section at a time, the first bad
+    /// field named in the error.
     pub fn check(self, origin: &str) -> Result<CheckedConfig, ConfigError> {
-        let bad = |field: &str, message: String| ConfigError::Field {
+        self.checked().map_err(|e| ConfigError::Field {
             origin: origin.to_string(),
-            field: field.to_string(),
-            message,
-        };
+            field: e.field,
+            message: e.message,
+        })
+    }
+
+    fn checked(mut self) -> Result<CheckedConfig, FieldError> {
+        let models = self.check_networks()?;
+        self.dataset.check()?;
+        let (axes, map_axes) = self.check_axes()?;
+        let domain = Region::new(
+            axes.iter().map(|a| a.lo).collect::<Vec<_>>(),
+            axes.iter().map(|a| a.hi).collect::<Vec<_>>(),
+        )
+        .map_err(|e| FieldError::new("axes", e.to_string()))?;
+        let starts = self.check_starts(&domain)?;
+        let fd_steps = self.check_search(&axes)?;
+        let accept_by = self.acceptance.check(&models)?;
+        self.check_mode(&axes, &map_axes)?;
+        if self.batch == 0 {
+            return Err(FieldError::new("batch", "must be ≥ 1"));
+        }
+        self.render
+            .check()
+            .map_err(|e| FieldError::new(format!("render.{}", e.field), e.message))?;
+        Ok(CheckedConfig {
+            config: self,
+            axes,
+            map_axes,
+            domain,
+            starts,
+            fd_steps,
+            accept_by,
+        })
+    }
+
+    /// `networks`: at least one, each a valid model, no name twice. Returns the names.
+    fn check_networks(&self) -> Result<Vec<String>, FieldError> {
         if self.networks.is_empty() {
-            return Err(bad("networks", "at least one network is needed".into()));
+            return Err(FieldError::new(
+                "networks",
+                "at least one network is needed",
+            ));
         }
         let mut models: Vec<String> = Vec::new();
         for (i, n) in self.networks.iter().enumerate() {
-            let model = n
-                .model()
-                .map_err(|(key, message)| bad(&format!("networks[{i}].{key}"), message))?;
+            let model = n.model().map_err(|(key, message)| {
+                FieldError::new(format!("networks[{i}].{key}"), message)
+            })?;
             let name = model.name().to_string();
             if models.contains(&name) {
                 let key = if n.model.is_some() { "model" } else { "name" };
-                return Err(bad(
-                    &format!("networks[{i}].{key}"),
+                return Err(FieldError::new(
+                    format!("networks[{i}].{key}"),
                     format!("{name:?} appears twice: give each network its own name"),
                 ));
             }
             models.push(name);
         }
-        let d = &self.dataset;
-        match (d.fixtures.is_empty(), &d.root) {
-            (true, None) => {
-                return Err(bad("dataset", "give `fixtures` or a dataset `root`".into()))
-            }
-            (false, Some(_)) => {
-                return Err(bad(
-                    "dataset",
-                    "give `fixtures` or a dataset `root`, not both".into(),
-                ))
-            }
-            _ => {}
-        }
-        for (i, f) in d.fixtures.iter().enumerate() {
-            if !fixtures::NAMES.contains(&f.fixture.as_str()) {
-                return Err(bad(
-                    &format!("dataset.fixtures[{i}].fixture"),
-                    format!(
-                        "unknown fixture {:?}; known: {}",
-                        f.fixture,
-                        fixtures::NAMES.join(", ")
-                    ),
-                ));
-            }
-            if let Err(e) = crate::nets::Label::new(f.label) {
-                return Err(bad(&format!("dataset.fixtures[{i}].label"), e.to_string()));
-            }
-            if f.class.is_empty() || f.class.contains(['/', '\\']) {
-                return Err(bad(
-                    &format!("dataset.fixtures[{i}].class"),
-                    format!("{:?} must be a non-empty name without slashes", f.class),
-                ));
-            }
-            if d.fixtures[..i].iter().any(|g| g.fixture == f.fixture) {
-                return Err(bad(
-                    &format!("dataset.fixtures[{i}].fixture"),
-                    format!("{:?} appears twice", f.fixture),
-                ));
-            }
-        }
-        if d.shapes_per_class == Some(0) {
-            return Err(bad("dataset.shapes_per_class", "must be ≥ 1".into()));
-        }
-        let parse_axes = |field: &str, list: &[String]| -> Result<Vec<AxisSpec>, ConfigError> {
+        Ok(models)
+    }
+
+    /// `axes` and `acceptance.map_axes` (the same parameters, a map no larger than a map may
+    /// be, counted before anything is sampled).
+    fn check_axes(&self) -> Result<(Vec<AxisSpec>, Vec<AxisSpec>), FieldError> {
+        let parse = |field: &str, list: &[String]| -> Result<Vec<AxisSpec>, FieldError> {
             let axes = list
                 .iter()
                 .map(|t| AxisSpec::parse(t))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| bad(field, e.to_string()))?;
-            check_axes(&axes).map_err(|e| bad(field, e.to_string()))?;
+                .map_err(|e| FieldError::new(field, e.to_string()))?;
+            check_axes(&axes).map_err(|e| FieldError::new(field, e.to_string()))?;
             Ok(axes)
         };
-        let axes = parse_axes("axes", &self.axes)?;
+        let axes = parse("axes", &self.axes)?;
         let map_axes = match &self.acceptance.map_axes {
             Some(list) => {
-                let m = parse_axes("acceptance.map_axes", list)?;
+                let m = parse("acceptance.map_axes", list)?;
                 let same =
                     m.len() == axes.len() && m.iter().zip(&axes).all(|(a, b)| a.param == b.param);
                 if !same {
-                    return Err(bad(
+                    return Err(FieldError::new(
                         "acceptance.map_axes",
-                        "must name the same parameters as `axes`, in the same order".into(),
+                        "must name the same parameters as `axes`, in the same order",
                     ));
                 }
                 m
@@ -583,93 +688,69 @@ impl SrvrConfig {
                 Some(_) => "acceptance.map_axes",
                 None => "axes",
             };
-            return Err(bad(field, e.to_string()));
+            return Err(FieldError::new(field, e.to_string()));
         }
-        let n = axes.len();
-        let domain = Region::new(
-            axes.iter().map(|a| a.lo).collect::<Vec<_>>(),
-            axes.iter().map(|a| a.hi).collect::<Vec<_>>(),
-        )
-        .map_err(|e| bad("axes", e.to_string()))?;
-        let starts = match &self.starts {
-            Some(s) => {
-                if s.is_empty() {
-                    return Err(bad("starts", "at least one start is needed".into()));
-                }
-                for (i, p) in s.iter().enumerate() {
-                    if p.len() != n {
-                        return Err(bad(
-                            &format!("starts[{i}]"),
-                            format!("{p:?} has {} coordinates, the axes {n}", p.len()),
-                        ));
-                    }
-                    if !domain.contains(p) {
-                        return Err(bad(
-                            &format!("starts[{i}]"),
-                            format!("{p:?} is outside the domain of `axes`"),
-                        ));
-                    }
-                }
-                s.clone()
-            }
-            None => crate::analysis::regions::default_starts(&domain),
+        Ok((axes, map_axes))
+    }
+
+    /// `starts` (each inside the domain, one coordinate per axis), or the default starts.
+    fn check_starts(&self, domain: &Region) -> Result<Vec<Vec<f64>>, FieldError> {
+        let n = domain.dim();
+        let Some(starts) = &self.starts else {
+            return Ok(crate::analysis::regions::default_starts(domain));
         };
+        if starts.is_empty() {
+            return Err(FieldError::new("starts", "at least one start is needed"));
+        }
+        for (i, p) in starts.iter().enumerate() {
+            if p.len() != n {
+                return Err(FieldError::new(
+                    format!("starts[{i}]"),
+                    format!("{p:?} has {} coordinates, the axes {n}", p.len()),
+                ));
+            }
+            if !domain.contains(p) {
+                return Err(FieldError::new(
+                    format!("starts[{i}]"),
+                    format!("{p:?} is outside the domain of `axes`"),
+                ));
+            }
+        }
+        Ok(starts.clone())
+    }
+
+    /// `methods` and `[hyper]` (the region core's own checks); returns the finite-difference
+    /// step of each axis.
+    fn check_search(&self, axes: &[AxisSpec]) -> Result<Vec<f64>, FieldError> {
+        let n = axes.len();
         if self.methods.is_empty() {
-            return Err(bad("methods", "at least one method is needed".into()));
+            return Err(FieldError::new("methods", "at least one method is needed"));
         }
         self.hyper
             .params()
             .validate(n)
-            .map_err(|e| bad("hyper", e.to_string()))?;
-        let fd_steps = match &self.hyper.fd_step {
-            Some(s) if s.len() != n => {
-                return Err(bad(
-                    "hyper.fd_step",
-                    format!("{} steps for {n} axes", s.len()),
-                ))
-            }
-            Some(s) => {
-                if let Some(h) = s.iter().find(|h| !(h.is_finite() && **h > 0.0)) {
-                    return Err(bad("hyper.fd_step", format!("{h} is not > 0")));
-                }
-                s.clone()
-            }
-            None => axes.iter().map(|a| a.param.default_fd_step()).collect(),
-        };
-        let acc = &self.acceptance;
-        if !(0.0..=1.0).contains(&acc.min_mean_score) {
-            return Err(bad(
-                "acceptance.min_mean_score",
-                format!("{} is not in [0, 1]", acc.min_mean_score),
-            ));
+            .map_err(|e| FieldError::new("hyper", e.to_string()))?;
+        match &self.hyper.fd_step {
+            Some(s) if s.len() != n => Err(FieldError::new(
+                "hyper.fd_step",
+                format!("{} steps for {n} axes", s.len()),
+            )),
+            Some(s) => match s.iter().find(|h| !(h.is_finite() && **h > 0.0)) {
+                Some(h) => Err(FieldError::new("hyper.fd_step", format!("{h} is not > 0"))),
+                None => Ok(s.clone()),
+            },
+            None => Ok(axes.iter().map(|a| a.param.default_fd_step()).collect()),
         }
-        let accept_by = match &acc.network {
-            None => AcceptBy::Network(default_reference(&models).expect("networks is not empty")),
-            Some(text) => {
-                let by: AcceptBy = text
-                    .parse()
-                    .map_err(|e: String| bad("acceptance.network", e))?;
-                if let AcceptBy::Network(name) = &by {
-                    if !models.contains(name) {
-                        return Err(bad(
-                            "acceptance.network",
-                            format!(
-                                "{name:?} is not among the networks ({}); give one of them, \
-                                 `each` or `none`",
-                                models.join(", ")
-                            ),
-                        ));
-                    }
-                }
-                by
-            }
-        };
-        let mut config = self;
-        let mode = config.regions;
+    }
+
+    /// `regions` and `refine_steps`: a map-using mode needs map axes that span the domain
+    /// with at least two samples each; refine mode gets its default number of steps.
+    fn check_mode(&mut self, axes: &[AxisSpec], map_axes: &[AxisSpec]) -> Result<(), FieldError> {
+        let mode = self.regions;
         if mode.uses_map() {
-            for (m, a) in map_axes.iter().zip(&axes) {
+            for (m, a) in map_axes.iter().zip(axes) {
                 if m.sample_count() < 2 {
-                    return Err(bad(
+                    return Err(FieldError::new(
                         "acceptance.map_axes",
                         format!(
                             "{m} has {} sample: regions = \"{mode}\" needs at least 2 per axis \
@@ -679,7 +760,7 @@ impl SrvrConfig {
                     ));
                 }
                 if (m.lo, m.hi) != (a.lo, a.hi) {
-                    return Err(bad(
+                    return Err(FieldError::new(
                         "acceptance.map_axes",
                         format!(
                             "{m} must span the domain of `axes` ({a}) when regions = \"{mode}\""
@@ -688,50 +769,26 @@ impl SrvrConfig {
                 }
             }
         }
-        match (mode, config.refine_steps) {
-            (RegionMode::Refine, None) => config.refine_steps = Some(DEFAULT_REFINE_STEPS),
+        match (mode, self.refine_steps) {
+            (RegionMode::Refine, None) => self.refine_steps = Some(DEFAULT_REFINE_STEPS),
             (RegionMode::Refine, Some(0)) => {
-                return Err(bad(
+                return Err(FieldError::new(
                     "refine_steps",
-                    "0 network steps is map mode: give regions = \"map\", or at least 1 step"
-                        .into(),
+                    "0 network steps is map mode: give regions = \"map\", or at least 1 step",
                 ))
             }
             (RegionMode::Refine, Some(_)) | (_, None) => {}
             (other, Some(k)) => {
-                return Err(bad(
+                return Err(FieldError::new(
                     "refine_steps",
-                    format!("{k} is set, but regions = \"{other}\": refine_steps belongs to regions = \"refine\""),
+                    format!(
+                        "{k} is set, but regions = \"{other}\": refine_steps belongs to \
+                         regions = \"refine\""
+                    ),
                 ))
             }
         }
-        if config.batch == 0 {
-            return Err(bad("batch", "must be ≥ 1".into()));
-        }
-        let r = &config.render;
-        if let Some(size) = r.size {
-            if !(8..=1024).contains(&size) {
-                return Err(bad("render.size", format!("{size} is not in 8–1024")));
-            }
-        }
-        if !(1..=4).contains(&r.supersampling) {
-            return Err(bad(
-                "render.supersampling",
-                format!("{} is not in 1–4", r.supersampling),
-            ));
-        }
-        if !(r.distance.is_finite() && r.distance > 0.0) {
-            return Err(bad("render.distance", format!("{} is not > 0", r.distance)));
-        }
-        Ok(CheckedConfig {
-            config,
-            axes,
-            map_axes,
-            domain,
-            starts,
-            fd_steps,
-            accept_by,
-        })
+        Ok(())
     }
 }
 
