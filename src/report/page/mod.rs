@@ -5,6 +5,7 @@
 //! folder of maps (`semrob srvr grids`); [`Page::to_html`] writes the page. Nothing is
 //! recomputed but the report's aggregates, the traps and the mean maps: no network runs.
 
+mod encode;
 mod html;
 
 use std::collections::BTreeMap;
