@@ -9,7 +9,7 @@ use semrob::analysis::regions::{run_all, RunSummary};
 use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
-use semrob::report::runs::region_overlays;
+use semrob::report::runs::region_marks;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 use serde::Serialize;
@@ -91,13 +91,13 @@ fn grid(args: GridArgs) -> anyhow::Result<()> {
         .with_context(|| format!("{}: the grid's span is not a box", path.display()))?;
     let report = regions(&grid, span, &args.search, &args.output)?;
     if let Some(png_path) = &args.plot {
-        let overlays = region_overlays(&report.runs);
+        let marks = region_marks(&report.runs, (0, 1));
         let kind = if args.output.adversarial {
             "adversarial"
         } else {
             "robust"
         };
-        let png = map_png(&grid, &format!("{kind} regions"), &overlays)?;
+        let png = map_png(&grid, &format!("{kind} regions"), &marks)?;
         write_atomic(png_path, &png)
             .with_context(|| format!("cannot write {}", png_path.display()))?;
     }

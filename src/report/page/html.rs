@@ -12,7 +12,7 @@ mod job;
 
 use super::encode::{base64, duration, utc};
 use super::{DsmSection, FolderKind, Page, Row, RowSrvr, ShapeSection};
-use crate::report::plot::{annotated_heatmap_png, map_png, PlotError};
+use crate::report::plot::{map_png, Marks, PlotError};
 use crate::semantic::Grid;
 
 /// Escapes text for HTML content and attribute values.
@@ -485,11 +485,7 @@ fn dsm(h: &mut String, sections: &[DsmSection]) -> Result<(), PlotError> {
         match &d.mean {
             Ok(g) if g.axes().len() <= 2 => {
                 let title = format!("{}: mean of {} maps", d.class, d.maps);
-                let png = if g.axes().len() == 2 {
-                    annotated_heatmap_png(g, &title, &[], &[], &[])?
-                } else {
-                    map_png(g, &title, &[])?
-                };
+                let png = map_png(g, &title, &Marks::default())?;
                 h.push_str(&img(
                     &png,
                     &format!("data semantic map of {}", d.class),

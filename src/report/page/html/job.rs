@@ -8,10 +8,8 @@ use super::super::encode::{duration, thumbnail};
 use super::super::{Page, Part, ShapeSection};
 use super::{anchor, area_unit, esc, img, img_typed, pct, point, stop_name};
 use crate::analysis::regions::RunSummary;
-use crate::report::plot::{
-    annotated_heatmap_png, line_plot_png, BoxMark, Corner, PlotError, PointMark, Series,
-};
-use crate::report::runs::{bounds_png, method_legend, method_style};
+use crate::report::plot::{heatmap_png, line_plot_png, PlotError, PointMark, Series};
+use crate::report::runs::{bounds_png, region_marks, run_labels};
 use crate::semantic::Grid;
 
 /// A job's 2-D heatmap (`grid`, a map or a slice of one in axes `pair` of the job's map)
@@ -20,26 +18,11 @@ fn job_heatmap(
     grid: &Grid,
     title: &str,
     runs: &[RunSummary],
-    labels: &[String],
     s: &ShapeSection,
     (i, j): (usize, usize),
 ) -> Result<Vec<u8>, PlotError> {
-    let boxes: Vec<BoxMark> = runs
-        .iter()
-        .zip(labels)
-        .map(|(r, label)| {
-            let (colour, stroke, _) = method_style(r.method);
-            BoxMark {
-                lower: [r.lower[i], r.lower[j]],
-                upper: [r.upper[i], r.upper[j]],
-                label: label.clone(),
-                colour,
-                stroke,
-                corner: Corner::of(r.method),
-            }
-        })
-        .collect();
-    let points: Vec<PointMark> = s
+    let mut marks = region_marks(runs, (i, j));
+    marks.points = s
         .traps
         .iter()
         .enumerate()
@@ -48,8 +31,7 @@ fn job_heatmap(
             label: format!("T{}", k + 1),
         })
         .collect();
-    let legend = method_legend(runs.iter().map(|r| r.method));
-    annotated_heatmap_png(grid, title, &boxes, &points, &legend)
+    heatmap_png(grid, title, &marks)
 }
 
 /// A 1-D map's score curve with each run's interval as a flat segment at the map's mean
@@ -90,24 +72,6 @@ fn score_curve_png(
     line_plot_png(title, &unit, "score", &series, Some((0.0, 1.0)))
 }
 
-/// The label of each run: its method's letter and its start's number (in the job's order
-/// of starts).
-fn run_labels(runs: &[RunSummary]) -> Vec<String> {
-    let mut starts: Vec<&Vec<f64>> = Vec::new();
-    runs.iter()
-        .map(|r| {
-            let k = match starts.iter().position(|s| **s == r.init) {
-                Some(k) => k,
-                None => {
-                    starts.push(&r.init);
-                    starts.len() - 1
-                }
-            };
-            format!("{}{}", method_style(r.method).2, k + 1)
-        })
-        .collect()
-}
-
 pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), PlotError> {
     let job = &s.job;
     let _ = writeln!(
@@ -142,7 +106,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
     let title = format!("{} · {} · {}", job.network, job.class, job.shape);
     match &s.map {
         Part::Present(grid) if grid.axes().len() == 2 => {
-            let png = job_heatmap(grid, &title, runs, &labels, s, (0, 1))?;
+            let png = job_heatmap(grid, &title, runs, s, (0, 1))?;
             h.push_str(&img(
                 &png,
                 &format!("semantic map of {}", job.key()),
@@ -191,14 +155,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                         .slice(i, j, &at)
                         .map_err(|e| PlotError::Unsupported(e.to_string()))?;
                     let names = format!("{} × {}", grid.axes()[i].name, grid.axes()[j].name);
-                    let png = job_heatmap(
-                        &slice,
-                        &format!("{title} · {names}"),
-                        runs,
-                        &labels,
-                        s,
-                        (i, j),
-                    )?;
+                    let png = job_heatmap(&slice, &format!("{title} · {names}"), runs, s, (i, j))?;
                     h.push_str(&img(
                         &png,
                         &format!("semantic map of {} in {names}", job.key()),
