@@ -107,22 +107,6 @@ impl OutputArgs {
     }
 }
 
-/// Ω as `{"lower": [...], "upper": [...]}` in every regions output.
-#[derive(serde::Serialize)]
-pub struct DomainJson {
-    lower: Vec<f64>,
-    upper: Vec<f64>,
-}
-
-impl From<&Region> for DomainJson {
-    fn from(d: &Region) -> Self {
-        DomainJson {
-            lower: d.lower().iter().copied().collect(),
-            upper: d.upper().iter().copied().collect(),
-        }
-    }
-}
-
 /// How a command prints its SRVR report on standard output.
 #[derive(Debug, Clone, Args)]
 pub struct FormatArgs {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use semrob::analysis::regions::{inside_lattice, largest_region, run_all, RunSummary};
+use semrob::analysis::regions::{inside_lattice, largest_region, run_all, DomainJson, RunSummary};
 use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
@@ -15,7 +15,7 @@ use semrob::semantic::Grid;
 use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
-use super::common::{DomainJson, OutputArgs, SearchArgs};
+use super::common::{OutputArgs, SearchArgs};
 use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.

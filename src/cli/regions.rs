@@ -5,16 +5,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use semrob::analysis::regions::{run_all, RunSummary};
+use semrob::analysis::regions::RegionsReport;
 use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
 use semrob::report::runs::region_marks;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
-use serde::Serialize;
 
-use super::common::{DomainJson, OutputArgs, SearchArgs};
+use super::common::{OutputArgs, SearchArgs};
 
 #[derive(Debug, Args)]
 pub struct RegionsArgs {
@@ -58,13 +57,6 @@ struct OracleArgs {
     search: SearchArgs,
     #[command(flatten)]
     output: OutputArgs,
-}
-
-#[derive(Serialize)]
-pub(super) struct RegionsJson {
-    domain: DomainJson,
-    adversarial: bool,
-    runs: Vec<RunSummary>,
 }
 
 pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
@@ -135,15 +127,10 @@ fn regions(
     default_domain: Region,
     search: &SearchArgs,
     output: &OutputArgs,
-) -> anyhow::Result<RegionsJson> {
+) -> anyhow::Result<RegionsReport> {
     let (domain, starts) = search.domain_and_starts(default_domain, f.dim())?;
     let plan = RegionSearch::new(search.method.methods(), starts, search.hyper.params())
         .with_goal(Goal::from_adversarial(output.adversarial))
         .with_trace(output.trace);
-    let (runs, _) = run_all(f, &domain, &plan, &mut [])?;
-    Ok(RegionsJson {
-        domain: DomainJson::from(&domain),
-        adversarial: output.adversarial,
-        runs,
-    })
+    Ok(RegionsReport::grow(f, &domain, &plan)?)
 }
