@@ -1,6 +1,6 @@
 //! The `regions` and `srvr` commands end to end, through the real binary.
 
-use crate::binary::semrob;
+use crate::support::semrob;
 use std::path::Path;
 use std::process::Output;
 
