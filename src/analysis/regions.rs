@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::region::lockstep::{
     run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
 };
-use crate::region::{Method, Observer, Region, RegionError, RegionSearch, StopReason, TraceStep};
+use crate::region::{
+    Goal, Method, Observer, Region, RegionError, RegionSearch, StopReason, TraceStep,
+};
 use crate::semantic::{BoxContents, Grid, SemanticFunction};
 
 /// The paper's initial points (azimuth°, elevation°), SPEC §3.
@@ -113,6 +115,47 @@ pub fn run_all(
 ) -> Result<(Vec<RunSummary>, LockstepStats), SearchError> {
     let (runs, stats) = run_lockstep(f, domain, search, observers)?;
     Ok((summarise(domain, search, runs), stats))
+}
+
+/// Ω as every regions output writes it: `{"lower": [...], "upper": [...]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainJson {
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+}
+
+impl From<&Region> for DomainJson {
+    fn from(d: &Region) -> Self {
+        DomainJson {
+            lower: d.lower().iter().copied().collect(),
+            upper: d.upper().iter().copied().collect(),
+        }
+    }
+}
+
+/// The regions of one function (`semrob regions grid|oracle` print it as JSON): Ω, whether
+/// they are adversarial, and every run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionsReport {
+    pub domain: DomainJson,
+    pub adversarial: bool,
+    pub runs: Vec<RunSummary>,
+}
+
+impl RegionsReport {
+    /// Every method from every start of `search` on `f` in `domain` ([`run_all`]).
+    pub fn grow(
+        f: &dyn SemanticFunction,
+        domain: &Region,
+        search: &RegionSearch,
+    ) -> Result<RegionsReport, SearchError> {
+        let (runs, _) = run_all(f, domain, search, &mut [])?;
+        Ok(RegionsReport {
+            domain: DomainJson::from(domain),
+            adversarial: search.goal == Goal::Adversarial,
+            runs,
+        })
+    }
 }
 
 /// Several searches in lockstep together ([`run_joint`]: one call of `f` per round for the

@@ -23,7 +23,7 @@ use super::srvr::{
 use crate::files::file_name;
 use crate::region::lockstep::SearchError;
 use crate::region::{HyperParams, Method, Region, RegionError, RegionSearch, StopReason};
-use crate::semantic::Grid;
+use crate::semantic::{Grid, GridError};
 
 /// The report's format tag.
 pub const REPORT_FORMAT: &str = "semrob.srvr-report/2";
@@ -482,6 +482,47 @@ pub fn find_map_files(root: &Path) -> Result<Vec<(JobId, PathBuf)>, FolderError>
         }
     }
     Ok(out)
+}
+
+/// A folder of maps, read and checked: its name and every map in it.
+#[derive(Debug, Clone)]
+pub struct MapFolder {
+    /// The folder's own name (of its canonical path), as a report names it.
+    pub name: String,
+    pub maps: Vec<MapEntry>,
+}
+
+/// Why a folder of maps cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MapFolderError {
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    #[error("{}: no maps found (expected <network>/<class>/<shape>.json)", .0.display())]
+    Empty(PathBuf),
+    #[error(transparent)]
+    Grid(#[from] GridError),
+}
+
+/// Reads every map of the folder `root` ([`find_map_files`]) before anything runs on them,
+/// so that a bad file stops a run at once.
+pub fn read_map_folder(root: &Path) -> Result<MapFolder, MapFolderError> {
+    let files = find_map_files(root)?;
+    if files.is_empty() {
+        return Err(MapFolderError::Empty(root.to_path_buf()));
+    }
+    let maps = files
+        .into_iter()
+        .map(|(job, path)| {
+            let grid = Grid::read(&path)?;
+            Ok(MapEntry { job, path, grid })
+        })
+        .collect::<Result<_, GridError>>()?;
+    let name = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| root.display().to_string());
+    Ok(MapFolder { name, maps })
 }
 
 /// Every method from every start of `search` on the interpolant of one map.

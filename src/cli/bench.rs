@@ -2,20 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::{
-    plan, run_jobs, JobEvent, JobTelemetry, RegionMode, ResultsDir, Shard, SrvrConfig,
-    EMBEDDED_DEFAULT, LOCKSTEP_JOBS_GPU,
+    plan, run_jobs, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
+    LOCKSTEP_JOBS_GPU,
 };
 use semrob::analysis::inputs::Fingerprint;
-use semrob::analysis::report::SrvrReport;
-use semrob::files::write_atomic;
 use semrob::nets::Precision;
 use semrob::render::RenderBackend;
-use semrob::report::export::{Exporter, Format, Json, Markdown};
-use semrob::report::golden::{GoldenError, GoldenFile};
-use semrob::report::plot::bar_chart_png;
+use semrob::report::export::{job_line, time_split, Format};
+use semrob::report::folder::{check_embedded_default, write_report, EMBEDDED_GOLDEN_ORIGIN};
+use semrob::report::golden::GoldenError;
 use semrob::runtime::{cores, ThreadPlan};
 
 use super::common::{FormatArgs, GoldenArgs};
@@ -130,19 +128,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
             JobEvent::Started(id) => bar.set_message(id.key()),
             JobEvent::Finished(r) => {
                 bar.inc(1);
-                let line = format!(
-                    "{}: mean score {:.3}, top-1 {:.2}, {} ({:.1} s)",
-                    r.job.key(),
-                    r.mean_score,
-                    r.top1_rate,
-                    match (r.runs.len(), r.accepted) {
-                        (0, _) => "no regions (the acceptance rule left the shape out)".into(),
-                        (k, true) => format!("{k} regions"),
-                        (k, false) =>
-                            format!("{k} regions (its own mean score is below the threshold)"),
-                    },
-                    r.seconds
-                );
+                let line = job_line(r);
                 // A hidden bar (stderr is not a terminal: logs, batch jobs) prints nothing.
                 if bar.is_hidden() {
                     eprintln!("{line}");
@@ -154,7 +140,9 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     )?;
     bar.finish_and_clear();
     if format != Format::Json {
-        print_time_split(&dir);
+        if let Some(line) = time_split(&dir.results()) {
+            println!("{line}");
+        }
     }
     // The embedded default checks itself against its committed golden report, unless
     // another golden file, a shard or another region mode was asked for.
@@ -165,83 +153,28 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     report(&dir, format, &args.golden, embedded)
 }
 
-/// Where the jobs' time went (jobs with telemetry only), on stdout after the report.
-fn print_time_split(dir: &ResultsDir) {
-    let results = dir.results();
-    let with: Vec<&JobTelemetry> = results
-        .iter()
-        .filter_map(|r| r.telemetry.as_ref())
-        .collect();
-    if with.is_empty() {
-        return;
-    }
-    let t = JobTelemetry::total(with.iter().copied());
-    let seconds: f64 = results
-        .iter()
-        .filter(|r| r.telemetry.is_some())
-        .map(|r| r.seconds)
-        .sum();
-    let share = |s: f64| 100.0 * s / seconds.max(f64::MIN_POSITIVE);
-    println!(
-        "time of {} jobs: {seconds:.1} s; network {:.1} s ({:.0} %), render {:.1} s ({:.1} s not \
-         hidden behind the network, {:.0} %), region math {:.2} s ({:.1} %); {} network \
-         batches, mean batch {:.1} images{}",
-        with.len(),
-        t.network_seconds,
-        share(t.network_seconds),
-        t.render_seconds,
-        t.render_wait_seconds,
-        share(t.render_wait_seconds),
-        t.region_seconds,
-        share(t.region_seconds),
-        t.batches,
-        t.mean_batch,
-        t.renderer
-            .map_or_else(String::new, |r| format!("; renderer {r}"))
-    );
-}
-
-/// The golden report of the embedded default (`semrob srvr` with no configuration).
-const EMBEDDED_GOLDEN: &str = include_str!("../../golden/default/quick.json");
-
-/// Writes `report.json`, `report.md`, `srvr.png` and the page `report.html` into the folder,
-/// prints the report in `format` and checks or blesses the golden file (with `embedded` and
-/// no golden file given, the embedded default's golden report).
+/// Writes the folder's report files (`report::folder::write_report`), prints the report in
+/// `format` and checks or blesses the golden file (with `embedded` and no golden file given,
+/// the embedded default's golden report).
 pub fn report(
     dir: &ResultsDir,
     format: Format,
     golden: &GoldenArgs,
     embedded: bool,
 ) -> anyhow::Result<()> {
-    let results = dir.results();
-    let report = SrvrReport::from_results(dir.stamp(), &results)?;
-    let text = Json.export(&report)?;
-    let md = Markdown.export(&report)?;
-    let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
-        let path = dir.root().join(name);
-        write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
-    };
-    put("report.json", text.as_bytes())?;
-    put("report.md", md.as_bytes())?;
-    let bars = report.bars();
-    if !bars.is_empty() {
-        put(
-            "srvr.png",
-            &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)?,
-        )?;
-    }
+    let written = write_report(dir)?;
+    let report = &written.report;
     match format {
-        Format::Json => print!("{text}"),
-        Format::Markdown => print!("{md}"),
-        Format::Terminal => print!("{}", format.exporter().export(&report)?),
+        Format::Json => print!("{}", written.json),
+        Format::Markdown => print!("{}", written.markdown),
+        Format::Terminal => print!("{}", format.exporter().export(report)?),
     }
     if format != Format::Json {
         println!("\nresults in {}", dir.root().display());
     }
-    // The page is for people; the results above stand without it.
-    let page = dir.root().join("report.html");
-    if let Err(e) = super::report::write_page(dir.root(), &page) {
-        eprintln!("semrob: warning: no report page: {e:#}");
+    match &written.page {
+        Ok(page) => super::report::tell(page),
+        Err(e) => eprintln!("semrob: warning: no report page: {e}"),
     }
     if golden.golden.is_some() {
         if report.jobs_done < report.jobs_total {
@@ -252,16 +185,13 @@ pub fn report(
             );
         }
         golden.check(
-            &report,
+            report,
             "compare: semrob srvr CONFIG --golden FILE; regenerate: add --bless",
         )?;
     } else if embedded && report.jobs_done == report.jobs_total {
-        let origin = Path::new("golden/default/quick.json (embedded)");
-        let file = GoldenFile::parse(EMBEDDED_GOLDEN, origin)?;
-        match file.check(&serde_json::to_value(&report)?, origin) {
+        match check_embedded_default(report) {
             Ok(()) => eprintln!(
-                "semrob: the results match the golden report of the embedded default ({})",
-                origin.display()
+                "semrob: the results match the golden report of the embedded default ({EMBEDDED_GOLDEN_ORIGIN})"
             ),
             Err(e @ GoldenError::Drift { .. }) => return Err(super::GoldenDrift(e).into()),
             Err(e) => return Err(e.into()),

@@ -9,7 +9,8 @@ use semrob::analysis::regions::default_starts;
 use semrob::analysis::report::SrvrReport;
 use semrob::region::{Method, Point, Region};
 use semrob::report::export::Format;
-use semrob::report::golden::{check_golden, GoldenError};
+use semrob::report::folder::check_golden_report;
+use semrob::report::golden::GoldenError;
 
 use super::GoldenDrift;
 use semrob::files::write_atomic;
@@ -106,22 +107,6 @@ impl OutputArgs {
     }
 }
 
-/// Ω as `{"lower": [...], "upper": [...]}` in every regions output.
-#[derive(serde::Serialize)]
-pub struct DomainJson {
-    lower: Vec<f64>,
-    upper: Vec<f64>,
-}
-
-impl From<&Region> for DomainJson {
-    fn from(d: &Region) -> Self {
-        DomainJson {
-            lower: d.lower().iter().copied().collect(),
-            upper: d.upper().iter().copied().collect(),
-        }
-    }
-}
-
 /// How a command prints its SRVR report on standard output.
 #[derive(Debug, Clone, Args)]
 pub struct FormatArgs {
@@ -163,16 +148,7 @@ impl GoldenArgs {
         let Some(path) = &self.golden else {
             return Ok(());
         };
-        let got = serde_json::to_value(report)?;
-        let about = format!(
-            "SRVR report of {:?} (config {}); {how}",
-            report.name,
-            report
-                .config_hash
-                .as_deref()
-                .unwrap_or("none: a folder of maps")
-        );
-        match check_golden(path, &about, &got, self.bless) {
+        match check_golden_report(path, report, how, self.bless) {
             Ok(()) if self.bless => eprintln!("semrob: blessed {}", path.display()),
             Ok(()) => eprintln!("semrob: matches golden {}", path.display()),
             Err(e @ GoldenError::Drift { .. }) => return Err(GoldenDrift(e).into()),

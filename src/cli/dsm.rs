@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use semrob::analysis::map::mean_map;
 use semrob::files::write_atomic;
-use semrob::report::plot::map_png;
+use semrob::report::plot::{map_png, Marks};
 use semrob::semantic::Grid;
 
 #[derive(Debug, Args)]
@@ -39,7 +39,7 @@ pub fn run(args: DsmArgs) -> anyhow::Result<()> {
         let bytes = map_png(
             &dsm,
             &format!("data semantic map (mean of {} maps)", grids.len()),
-            &[],
+            &Marks::default(),
         )?;
         write_atomic(&args.png, &bytes)
             .with_context(|| format!("cannot write {}", args.png.display()))?;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use semrob::analysis::map::sample_map;
 use semrob::files::write_atomic;
-use semrob::report::plot::{line_plot_png, map_png, Series};
+use semrob::report::plot::{line_plot_png, map_png, Marks, Series};
 use semrob::semantic::map_point_count;
 
 use super::network::{axes, load_function, progress, SceneArgs, ScriptArgs};
@@ -89,7 +89,7 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
                 "{model}: p(label {}) on {}",
                 args.scene.label, args.scene.mesh
             );
-            let png = map_png(&grid, &title, &[])?;
+            let png = map_png(&grid, &title, &Marks::default())?;
             write_atomic(&png_path, &png)
                 .with_context(|| format!("cannot write {}", png_path.display()))?;
             png_written = Some(png_path.clone());

@@ -5,17 +5,17 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use semrob::analysis::regions::{inside_lattice, largest_region, run_all, RunSummary};
+use semrob::analysis::regions::{inside_lattice, largest_region, run_all, DomainJson, RunSummary};
 use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
-use semrob::report::runs::{bounds_png, region_overlays};
+use semrob::report::runs::{bounds_png, region_marks};
 use semrob::semantic::finite_difference::FiniteDifference;
 use semrob::semantic::Grid;
 use semrob::semantic::SemanticParam;
 use serde::Serialize;
 
-use super::common::{DomainJson, OutputArgs, SearchArgs};
+use super::common::{OutputArgs, SearchArgs};
 use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
@@ -125,8 +125,8 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         if grid.axes().len() != 2 || specs.len() != 2 {
             bail!("--plot draws 2-D regions over 2-D maps");
         }
-        let overlays = region_overlays(&runs);
-        let png = map_png(&grid, &format!("{model}: regions"), &overlays)?;
+        let marks = region_marks(&runs, (0, 1));
+        let png = map_png(&grid, &format!("{model}: regions"), &marks)?;
         write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &net.contact_sheet {

@@ -7,7 +7,10 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
-use semrob::nets::{Device, Label, LoadOptions, Model, Precision, ScriptOutput};
+use semrob::nets::{
+    DeclaredModelsError, Device, Label, LoadOptions, Model, Precision, Rgb, ScriptDeclarations,
+    ScriptOutput,
+};
 use semrob::region::{Observer, RegionSearch, Step};
 use semrob::render::{RenderBackend, Scene};
 use semrob::runtime::{cores, ThreadPlan};
@@ -71,72 +74,25 @@ pub struct ScriptArgs {
     pub classes: Option<usize>,
 }
 
-/// Three numbers `R,G,B`, one per colour channel.
-#[derive(Debug, Clone, Copy)]
-pub struct Rgb(pub [f32; 3]);
-
-impl std::str::FromStr for Rgb {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Rgb, String> {
-        let values: Vec<f32> = text
-            .split(',')
-            .map(|v| v.trim().parse::<f32>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{text:?}: {e} (give three numbers R,G,B)"))?;
-        let triple: [f32; 3] = values
-            .try_into()
-            .map_err(|v: Vec<f32>| format!("{text:?}: {} numbers, not three (R,G,B)", v.len()))?;
-        Ok(Rgb(triple))
-    }
-}
-
 impl ScriptArgs {
-    fn any(&self) -> bool {
-        self.model_name.is_some()
-            || self.input_size.is_some()
-            || self.mean.is_some()
-            || self.std.is_some()
-            || self.output.is_some()
-            || self.classes.is_some()
-    }
-
     /// The models named by `--model` (each `NAME` or `torchscript:PATH`), with these
-    /// declarations applied to the TorchScript ones. Declarations without a TorchScript model
-    /// are refused: a built-in network's input and output are fixed.
+    /// declarations applied to the TorchScript ones.
     pub fn models(&self, names: &[String]) -> anyhow::Result<Vec<Model>> {
-        let mut models = Vec::with_capacity(names.len());
-        for name in names {
-            let mut model: Model = name.parse().with_context(|| format!("--model {name}"))?;
-            if let Model::TorchScript(s) = &mut model {
-                if let Some(n) = &self.model_name {
-                    s.name = n.clone();
-                }
-                if let Some(size) = self.input_size {
-                    s.input_size = size;
-                }
-                if let Some(Rgb(m)) = self.mean {
-                    s.mean = m;
-                }
-                if let Some(Rgb(d)) = self.std {
-                    s.std = d;
-                }
-                if let Some(o) = self.output {
-                    s.output = o;
-                }
-                if let Some(c) = self.classes {
-                    s.classes = c;
-                }
-            }
-            models.push(model);
-        }
-        if self.any() && !models.iter().any(|m| matches!(m, Model::TorchScript(_))) {
-            anyhow::bail!(
-                "--model-name, --input-size, --mean, --std, --output and --classes declare a                  TorchScript model (--model torchscript:PATH); {} has a fixed input and output",
-                names.join(", ")
-            );
-        }
-        Ok(models)
+        let declared = ScriptDeclarations {
+            name: self.model_name.clone(),
+            input_size: self.input_size,
+            mean: self.mean.map(|m| m.0),
+            std: self.std.map(|d| d.0),
+            output: self.output,
+            classes: self.classes,
+        };
+        declared.models(names).map_err(|e| match e {
+            DeclaredModelsError::NoScript(names) => anyhow::anyhow!(
+                "--model-name, --input-size, --mean, --std, --output and --classes declare a \
+                 TorchScript model (--model torchscript:PATH); {names} has a fixed input and output"
+            ),
+            e => anyhow::Error::new(e).context("--model"),
+        })
     }
 
     /// The one model of a command that takes one.

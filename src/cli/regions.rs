@@ -5,16 +5,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use semrob::analysis::regions::{run_all, RunSummary};
+use semrob::analysis::regions::RegionsReport;
 use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
-use semrob::report::runs::region_overlays;
+use semrob::report::runs::region_marks;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
-use serde::Serialize;
 
-use super::common::{DomainJson, OutputArgs, SearchArgs};
+use super::common::{OutputArgs, SearchArgs};
 
 #[derive(Debug, Args)]
 pub struct RegionsArgs {
@@ -60,13 +59,6 @@ struct OracleArgs {
     output: OutputArgs,
 }
 
-#[derive(Serialize)]
-pub(super) struct RegionsJson {
-    domain: DomainJson,
-    adversarial: bool,
-    runs: Vec<RunSummary>,
-}
-
 pub fn run(args: RegionsArgs) -> anyhow::Result<()> {
     match args.source {
         Source::Grid(a) => grid(a),
@@ -91,13 +83,13 @@ fn grid(args: GridArgs) -> anyhow::Result<()> {
         .with_context(|| format!("{}: the grid's span is not a box", path.display()))?;
     let report = regions(&grid, span, &args.search, &args.output)?;
     if let Some(png_path) = &args.plot {
-        let overlays = region_overlays(&report.runs);
+        let marks = region_marks(&report.runs, (0, 1));
         let kind = if args.output.adversarial {
             "adversarial"
         } else {
             "robust"
         };
-        let png = map_png(&grid, &format!("{kind} regions"), &overlays)?;
+        let png = map_png(&grid, &format!("{kind} regions"), &marks)?;
         write_atomic(png_path, &png)
             .with_context(|| format!("cannot write {}", png_path.display()))?;
     }
@@ -135,15 +127,10 @@ fn regions(
     default_domain: Region,
     search: &SearchArgs,
     output: &OutputArgs,
-) -> anyhow::Result<RegionsJson> {
+) -> anyhow::Result<RegionsReport> {
     let (domain, starts) = search.domain_and_starts(default_domain, f.dim())?;
     let plan = RegionSearch::new(search.method.methods(), starts, search.hyper.params())
         .with_goal(Goal::from_adversarial(output.adversarial))
         .with_trace(output.trace);
-    let (runs, _) = run_all(f, &domain, &plan, &mut [])?;
-    Ok(RegionsJson {
-        domain: DomainJson::from(&domain),
-        adversarial: output.adversarial,
-        runs,
-    })
+    Ok(RegionsReport::grow(f, &domain, &plan)?)
 }

@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 
 use semrob::analysis::inputs::MeshSource;
-use semrob::render::{RenderOptions, Renderer, View, DEFAULT_DISTANCE};
+use semrob::render::{
+    AnglePairs, Direction, Numbers, RenderOptions, Renderer, View, DEFAULT_DISTANCE,
+};
 
 #[derive(Args)]
 #[command(after_help = "\
@@ -41,13 +43,13 @@ pub struct RenderArgs {
     elevation: f64,
     /// Several views `a:e,a:e,...` drawn on one contact sheet.
     #[arg(long, conflicts_with_all = ["azimuths", "elevations"], allow_hyphen_values = true)]
-    views: Option<String>,
+    views: Option<AnglePairs>,
     /// Grid of views: azimuths (comma-separated), one column each.
     #[arg(long, requires = "elevations", allow_hyphen_values = true)]
-    azimuths: Option<String>,
+    azimuths: Option<Numbers>,
     /// Grid of views: elevations (comma-separated), one row each.
     #[arg(long, requires = "azimuths", allow_hyphen_values = true)]
-    elevations: Option<String>,
+    elevations: Option<Numbers>,
     /// Tiles per row of a `--views` sheet.
     #[arg(long, default_value_t = 4)]
     columns: usize,
@@ -62,7 +64,7 @@ pub struct RenderArgs {
     distance: f64,
     /// Direction towards the light, world space, `x,y,z`.
     #[arg(long, default_value = "0,1,0", allow_hyphen_values = true)]
-    light: String,
+    light: Direction,
     /// Ambient light intensity.
     #[arg(long, default_value_t = 0.5)]
     ambient: f64,
@@ -76,36 +78,16 @@ pub struct RenderArgs {
 
 pub fn run(args: RenderArgs) -> anyhow::Result<()> {
     let mesh = args.mesh.load()?;
-    let light = parse_list(&args.light, "--light")?;
-    let [lx, ly, lz] = <[f64; 3]>::try_from(light.as_slice())
-        .map_err(|_| anyhow::anyhow!("--light needs three numbers x,y,z, got {:?}", args.light))?;
     let base = View::new(args.azimuth, args.elevation)
         .with_distance(args.distance)
-        .with_light_direction([lx, ly, lz])
+        .with_light_direction(args.light.0)
         .with_light_intensities(args.ambient, args.directional);
-
-    let (angles, columns) = match (&args.views, &args.azimuths, &args.elevations) {
-        (Some(list), _, _) => (parse_views(list)?, args.columns),
-        (None, Some(az), Some(el)) => {
-            let az = parse_list(az, "--azimuths")?;
-            let el = parse_list(el, "--elevations")?;
-            let grid = el
-                .iter()
-                .flat_map(|&e| az.iter().map(move |&a| (a, e)))
-                .collect();
-            (grid, az.len())
-        }
-        _ => (vec![(args.azimuth, args.elevation)], 1),
+    let (angles, columns) = match (args.views, &args.azimuths, &args.elevations) {
+        (Some(pairs), _, _) => (pairs, args.columns),
+        (None, Some(az), Some(el)) => (AnglePairs::grid(&az.0, &el.0), az.0.len()),
+        _ => (AnglePairs(vec![(args.azimuth, args.elevation)]), 1),
     };
-    let views: Vec<View> = angles
-        .iter()
-        .map(|&(a, e)| View {
-            azimuth_deg: a,
-            elevation_deg: e,
-            ..base
-        })
-        .collect();
-
+    let views = angles.views(base);
     let renderer = Renderer::new(RenderOptions {
         size: args.size,
         supersampling: args.supersampling,
@@ -130,30 +112,4 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         if views.len() == 1 { "" } else { "s" }
     );
     Ok(())
-}
-
-fn parse_list(text: &str, flag: &str) -> anyhow::Result<Vec<f64>> {
-    text.split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<f64>()
-                .with_context(|| format!("{flag}: {s:?} is not a number"))
-        })
-        .collect()
-}
-
-fn parse_views(text: &str) -> anyhow::Result<Vec<(f64, f64)>> {
-    let mut views = Vec::new();
-    for item in text.split(',') {
-        let Some((a, e)) = item.split_once(':') else {
-            bail!("--views: {item:?} is not azimuth:elevation");
-        };
-        let a = a.trim().parse::<f64>();
-        let e = e.trim().parse::<f64>();
-        match (a, e) {
-            (Ok(a), Ok(e)) => views.push((a, e)),
-            _ => bail!("--views: {item:?} is not azimuth:elevation in degrees"),
-        }
-    }
-    Ok(views)
 }

@@ -1,11 +1,9 @@
 //! `semrob report DIR`: the benchmark's report page, one self-contained HTML file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
-use semrob::files::write_atomic;
-use semrob::report::page::Page;
+use semrob::report::page::write_page;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -18,30 +16,17 @@ pub struct ReportArgs {
     out: Option<PathBuf>,
 }
 
-/// Writes the page of `dir` to `out` atomically; says what it wrote on stderr.
-pub fn write_page(dir: &Path, out: &Path) -> anyhow::Result<()> {
-    let page = Page::load(dir)?;
+/// Says on stderr what [`write_page`] wrote: the files it could not read, then the page.
+pub fn tell(page: &semrob::report::page::WrittenPage) {
     for w in &page.warnings {
         eprintln!("semrob: warning: {w}");
     }
-    let html = page.to_html()?;
-    write_atomic(out, html.as_bytes())
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    let state = if page.is_partial() {
-        format!(
-            "partial: {} of {} jobs",
-            page.jobs_total - page.missing.len(),
-            page.jobs_total
-        )
-    } else {
-        format!("{} jobs", page.sections.len())
-    };
     eprintln!(
-        "semrob: report page ({state}, {} KiB) in {}",
-        html.len() / 1024,
-        out.display()
+        "semrob: report page ({}, {} KiB) in {}",
+        page.coverage,
+        page.bytes / 1024,
+        page.path.display()
     );
-    Ok(())
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
@@ -49,5 +34,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.dir.join("report.html"));
-    write_page(&args.dir, &out)
+    tell(&write_page(&args.dir, &out)?);
+    Ok(())
 }

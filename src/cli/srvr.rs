@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
-use semrob::analysis::report::{find_map_files, GridsSearch, MapEntry, SrvrReport};
+use semrob::analysis::report::{read_map_folder, GridsError, GridsSearch, SrvrReport};
 use semrob::analysis::srvr::AcceptBy;
-use semrob::semantic::Grid;
 
 use super::common::{FormatArgs, GoldenArgs, SearchArgs};
 
@@ -76,22 +75,7 @@ fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&min_mean_score) {
         bail!("--min-mean-score {min_mean_score} is not in [0, 1]");
     }
-    let root = &args.dir;
-    let files = find_map_files(root)?;
-    if files.is_empty() {
-        bail!(
-            "{}: no maps found (expected <network>/<class>/<shape>.json)",
-            root.display()
-        );
-    }
-    // Read and check every map before running anything: a bad file stops the run at once.
-    let maps: Vec<MapEntry> = files
-        .into_iter()
-        .map(|(job, path)| {
-            let grid = Grid::read(&path)?;
-            Ok(MapEntry { job, path, grid })
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let folder = read_map_folder(&args.dir)?;
     let search = GridsSearch {
         accept_by: args.accept_by.clone(),
         min_mean_score,
@@ -100,17 +84,11 @@ fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
         methods: args.search.method.methods(),
         hyper: args.search.hyper.params(),
     };
-    let name = root
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| root.display().to_string());
-    let report = SrvrReport::from_grids(&name, &maps, &search).map_err(|e| match e {
-        semrob::analysis::report::GridsError::Acceptance(e) => {
-            anyhow::Error::new(e).context("--accept-by")
-        }
-        e => e.into(),
-    })?;
+    let report =
+        SrvrReport::from_grids(&folder.name, &folder.maps, &search).map_err(|e| match e {
+            GridsError::Acceptance(e) => anyhow::Error::new(e).context("--accept-by"),
+            e => e.into(),
+        })?;
     print!("{}", args.format.format().exporter().export(&report)?);
     args.golden.check(
         &report,

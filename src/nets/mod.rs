@@ -28,8 +28,8 @@ pub use image_file::{
 };
 pub use label::{Label, LabelError, IMAGENET_CLASSES};
 pub use model::{
-    Model, ModelNameError, ScriptDeclarationError, ScriptModel, ScriptOutput, MAX_INPUT_SIZE,
-    TORCHSCRIPT_PREFIX,
+    DeclaredModelsError, Model, ModelNameError, Rgb, ScriptDeclarationError, ScriptDeclarations,
+    ScriptModel, ScriptOutput, MAX_INPUT_SIZE, TORCHSCRIPT_PREFIX,
 };
 pub use precision::{Precision, UnknownPrecision};
 

@@ -158,6 +158,98 @@ impl ScriptModel {
     }
 }
 
+/// Three numbers `R,G,B`, one per colour channel (a normalisation's mean or std).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rgb(pub [f32; 3]);
+
+impl FromStr for Rgb {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Rgb, String> {
+        let values: Vec<f32> = text
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{text:?}: {e} (give three numbers R,G,B)"))?;
+        let triple: [f32; 3] = values
+            .try_into()
+            .map_err(|v: Vec<f32>| format!("{text:?}: {} numbers, not three (R,G,B)", v.len()))?;
+        Ok(Rgb(triple))
+    }
+}
+
+/// What a TorchScript model was declared to expect and return, item by item; an item left
+/// out keeps [`ScriptModel::imagenet`]'s default. A built-in network's input and output are
+/// fixed: it takes no declaration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScriptDeclarations {
+    pub name: Option<String>,
+    pub input_size: Option<usize>,
+    pub mean: Option<[f32; 3]>,
+    pub std: Option<[f32; 3]>,
+    pub output: Option<ScriptOutput>,
+    pub classes: Option<usize>,
+}
+
+/// Why the models named with declarations cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum DeclaredModelsError {
+    #[error("{name}: {source}")]
+    Name {
+        name: String,
+        source: ModelNameError,
+    },
+    #[error(
+        "a TorchScript model's input and output are declared, but {0} has a fixed input and \
+         output (declarations are for `{TORCHSCRIPT_PREFIX}PATH`)"
+    )]
+    NoScript(String),
+}
+
+impl ScriptDeclarations {
+    /// Whether nothing is declared.
+    pub fn is_empty(&self) -> bool {
+        *self == ScriptDeclarations::default()
+    }
+
+    /// Applies the declared items to a TorchScript model; a built-in one stays as it is.
+    pub fn apply(&self, model: &mut Model) {
+        let Model::TorchScript(s) = model else {
+            return;
+        };
+        if let Some(n) = &self.name {
+            s.name = n.clone();
+        }
+        s.input_size = self.input_size.unwrap_or(s.input_size);
+        s.mean = self.mean.unwrap_or(s.mean);
+        s.std = self.std.unwrap_or(s.std);
+        s.output = self.output.unwrap_or(s.output);
+        s.classes = self.classes.unwrap_or(s.classes);
+    }
+
+    /// The models `names` name (each `NAME` or `torchscript:PATH`), with these declarations
+    /// applied to the TorchScript ones. Declarations without a TorchScript model among them
+    /// are refused.
+    pub fn models(&self, names: &[String]) -> Result<Vec<Model>, DeclaredModelsError> {
+        let models = names
+            .iter()
+            .map(|name| {
+                let mut model: Model =
+                    name.parse().map_err(|source| DeclaredModelsError::Name {
+                        name: name.clone(),
+                        source,
+                    })?;
+                self.apply(&mut model);
+                Ok(model)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.is_empty() && !models.iter().any(|m| matches!(m, Model::TorchScript(_))) {
+            return Err(DeclaredModelsError::NoScript(names.join(", ")));
+        }
+        Ok(models)
+    }
+}
+
 /// A network semrob can analyse.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Model {
@@ -306,6 +398,39 @@ mod tests {
             let e = s.check().unwrap_err().to_string();
             assert!(e.contains("m.pt") && e.contains(want), "{e} lacks {want:?}");
         }
+    }
+
+    #[test]
+    fn declarations_apply_to_torchscript_models_only() {
+        let d = ScriptDeclarations {
+            name: Some("mine".into()),
+            input_size: Some(96),
+            mean: Some("0.5, 0.5,0.5".parse::<Rgb>().unwrap().0),
+            classes: Some(10),
+            ..ScriptDeclarations::default()
+        };
+        let names = ["efficientnet-lite0".to_string(), "torchscript:m.pt".into()];
+        let models = d.models(&names).unwrap();
+        assert_eq!(models[0], Model::Builtin(Architecture::EfficientNetLite0));
+        let Model::TorchScript(s) = &models[1] else {
+            panic!("{:?}", models[1])
+        };
+        assert_eq!((s.name.as_str(), s.input_size, s.classes), ("mine", 96, 10));
+        assert_eq!(s.mean, [0.5; 3]);
+        assert_eq!(
+            s.std,
+            ScriptModel::imagenet(Path::new("m.pt")).std,
+            "not declared"
+        );
+        let e = d.models(&names[..1]).unwrap_err().to_string();
+        assert!(e.contains("efficientnet-lite0 has a fixed input"), "{e}");
+        assert!(ScriptDeclarations::default().models(&names[..1]).is_ok());
+        let e = d.models(&["resnet-50".into()]).unwrap_err().to_string();
+        assert!(e.starts_with("resnet-50: "), "{e}");
+        assert!("1,2"
+            .parse::<Rgb>()
+            .unwrap_err()
+            .contains("2 numbers, not three"));
     }
 
     #[test]

@@ -116,6 +116,88 @@ impl View {
     }
 }
 
+/// `(azimuth, elevation)` pairs in degrees, written `A:E,A:E,...` (`0:30,90:30`): the views
+/// of a contact sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnglePairs(pub Vec<(f64, f64)>);
+
+impl std::str::FromStr for AnglePairs {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<AnglePairs, String> {
+        text.split(',')
+            .map(|item| {
+                let (a, e) = item
+                    .split_once(':')
+                    .ok_or_else(|| format!("{item:?} is not azimuth:elevation"))?;
+                match (a.trim().parse::<f64>(), e.trim().parse::<f64>()) {
+                    (Ok(a), Ok(e)) => Ok((a, e)),
+                    _ => Err(format!("{item:?} is not azimuth:elevation in degrees")),
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(AnglePairs)
+    }
+}
+
+impl AnglePairs {
+    /// Every azimuth at every elevation: one row per elevation, one column per azimuth.
+    pub fn grid(azimuths: &[f64], elevations: &[f64]) -> AnglePairs {
+        AnglePairs(
+            elevations
+                .iter()
+                .flat_map(|&e| azimuths.iter().map(move |&a| (a, e)))
+                .collect(),
+        )
+    }
+
+    /// `base` at each pair's azimuth and elevation.
+    pub fn views(&self, base: View) -> Vec<View> {
+        self.0
+            .iter()
+            .map(|&(azimuth_deg, elevation_deg)| View {
+                azimuth_deg,
+                elevation_deg,
+                ..base
+            })
+            .collect()
+    }
+}
+
+/// Numbers written `X,Y,...` (angles in degrees, a direction's coordinates).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Numbers(pub Vec<f64>);
+
+impl std::str::FromStr for Numbers {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Numbers, String> {
+        text.split(',')
+            .map(|s| {
+                s.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("{s:?} is not a number"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Numbers)
+    }
+}
+
+/// A direction `x,y,z` in world space (a light's).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Direction(pub [f64; 3]);
+
+impl std::str::FromStr for Direction {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Direction, String> {
+        let Numbers(v) = text.parse()?;
+        <[f64; 3]>::try_from(v.as_slice())
+            .map(Direction)
+            .map_err(|_| format!("{text:?} is not three numbers x,y,z"))
+    }
+}
+
 /// The look-at camera of SPEC §6: eye position and the camera frame (rows of the
 /// world-to-camera rotation).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -198,6 +280,42 @@ fn reduce_deg(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_are_read_from_text() {
+        let pairs: AnglePairs = "0:30, -90:10.5".parse().unwrap();
+        assert_eq!(pairs.0, [(0.0, 30.0), (-90.0, 10.5)]);
+        assert!("10;20"
+            .parse::<AnglePairs>()
+            .unwrap_err()
+            .contains("is not azimuth:elevation"));
+        assert!("10:x"
+            .parse::<AnglePairs>()
+            .unwrap_err()
+            .contains("in degrees"));
+        let Numbers(az) = "0,90".parse().unwrap();
+        let Numbers(el) = "10,40".parse().unwrap();
+        let grid = AnglePairs::grid(&az, &el);
+        assert_eq!(
+            grid.0,
+            [(0.0, 10.0), (90.0, 10.0), (0.0, 40.0), (90.0, 40.0)]
+        );
+        let views = grid.views(View::new(0.0, 0.0).with_distance(3.0));
+        assert_eq!((views[3].azimuth_deg, views[3].elevation_deg), (90.0, 40.0));
+        assert_eq!(views[3].distance, 3.0);
+        assert!("1,a"
+            .parse::<Numbers>()
+            .unwrap_err()
+            .contains("\"a\" is not a number"));
+        assert_eq!(
+            "0,-1,0".parse::<Direction>().unwrap(),
+            Direction([0.0, -1.0, 0.0])
+        );
+        assert!("0,1"
+            .parse::<Direction>()
+            .unwrap_err()
+            .contains("three numbers"));
+    }
 
     /// `direction` is a unit vector, the camera sits at `d · direction` of its view and
     /// looks along its opposite (the two places that use the convention agree).

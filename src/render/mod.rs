@@ -35,7 +35,10 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 pub use backend::{RenderBackend, UnknownBackend};
-pub use camera::{direction, Camera, View, ViewError, DEFAULT_DISTANCE, NEAR, VIEW_HALF_ANGLE_DEG};
+pub use camera::{
+    direction, AnglePairs, Camera, Direction, Numbers, View, ViewError, DEFAULT_DISTANCE, NEAR,
+    VIEW_HALF_ANGLE_DEG,
+};
 pub use image::{BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError, MAX_MESH_FACES, MAX_MESH_VERTICES, MAX_OBJ_BYTES};
 pub use scene::{Scene, SceneError};

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use console::Style;
 
-use crate::analysis::benchmark::RegionMode;
+use crate::analysis::benchmark::{JobResult, JobTelemetry, RegionMode};
 use crate::analysis::report::{ClassReport, NetworkReport, SrvrReport};
 
 /// Why a report could not be written.
@@ -401,6 +401,59 @@ impl Exporter for Terminal {
         }
         Ok(out)
     }
+}
+
+/// One line per finished job, for the progress of a run: its mean score, top-1 rate,
+/// regions and time.
+pub fn job_line(r: &JobResult) -> String {
+    format!(
+        "{}: mean score {:.3}, top-1 {:.2}, {} ({:.1} s)",
+        r.job.key(),
+        r.mean_score,
+        r.top1_rate,
+        match (r.runs.len(), r.accepted) {
+            (0, _) => "no regions (the acceptance rule left the shape out)".into(),
+            (k, true) => format!("{k} regions"),
+            (k, false) => format!("{k} regions (its own mean score is below the threshold)"),
+        },
+        r.seconds
+    )
+}
+
+/// Where the jobs' time went (the jobs with telemetry): network, rendering and region math,
+/// batches and the renderer, in one line; `None` when no job kept telemetry.
+pub fn time_split(results: &[JobResult]) -> Option<String> {
+    let with: Vec<&JobTelemetry> = results
+        .iter()
+        .filter_map(|r| r.telemetry.as_ref())
+        .collect();
+    if with.is_empty() {
+        return None;
+    }
+    let t = JobTelemetry::total(with.iter().copied());
+    let seconds: f64 = results
+        .iter()
+        .filter(|r| r.telemetry.is_some())
+        .map(|r| r.seconds)
+        .sum();
+    let share = |s: f64| 100.0 * s / seconds.max(f64::MIN_POSITIVE);
+    Some(format!(
+        "time of {} jobs: {seconds:.1} s; network {:.1} s ({:.0} %), render {:.1} s ({:.1} s not \
+         hidden behind the network, {:.0} %), region math {:.2} s ({:.1} %); {} network \
+         batches, mean batch {:.1} images{}",
+        with.len(),
+        t.network_seconds,
+        share(t.network_seconds),
+        t.render_seconds,
+        t.render_wait_seconds,
+        share(t.render_wait_seconds),
+        t.region_seconds,
+        share(t.region_seconds),
+        t.batches,
+        t.mean_batch,
+        t.renderer
+            .map_or_else(String::new, |r| format!("; renderer {r}"))
+    ))
 }
 
 #[cfg(test)]

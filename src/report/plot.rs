@@ -1,4 +1,4 @@
-//! PNG plots: semantic-map heatmaps with a colour bar and region overlays, line plots
+//! PNG plots: semantic-map heatmaps with a colour bar, labelled boxes and points, line plots
 //! (1-D maps, traces) and bar charts (SRVR). Every function returns the PNG's bytes, so the
 //! caller writes them with [`crate::files::write_atomic`].
 
@@ -20,16 +20,6 @@ pub enum PlotError {
 
 fn drawing<E: std::fmt::Debug>(e: E) -> PlotError {
     PlotError::Drawing(format!("{e:?}"))
-}
-
-/// A box drawn over a heatmap (a robust or adversarial region).
-#[derive(Debug, Clone)]
-pub struct Overlay {
-    pub lower: [f64; 2],
-    pub upper: [f64; 2],
-    pub label: String,
-    /// An RGB colour.
-    pub colour: (u8, u8, u8),
 }
 
 /// One curve of a line plot.
@@ -110,9 +100,9 @@ fn cell_extent(values: &[f64], i: usize, lo: f64, hi: f64) -> (f64, f64) {
     (left.max(lo), right.min(hi))
 }
 
-/// A heatmap of a 2-D map (axis 0 across, axis 1 up) with a colour bar for the score in
-/// [0, 1] and optional region boxes; a 1-D map is drawn as a line plot.
-pub fn map_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>, PlotError> {
+/// A map's picture: a 2-D map as its [`heatmap_png`] with `marks` over it, a 1-D map as a
+/// line plot of the score (without marks).
+pub fn map_png(grid: &Grid, title: &str, marks: &Marks) -> Result<Vec<u8>, PlotError> {
     match grid.axes().len() {
         1 => {
             let axis = &grid.axes()[0];
@@ -134,7 +124,7 @@ pub fn map_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>
                 Some((0.0, 1.0)),
             )
         }
-        2 => heatmap_png(grid, title, overlays),
+        2 => heatmap_png(grid, title, marks),
         n => Err(PlotError::Unsupported(format!(
             "a map with {n} axes (plots show 1 or 2)"
         ))),
@@ -163,77 +153,35 @@ fn draw_cells(chart: &mut Chart2d, grid: &Grid) -> Result<(), PlotError> {
     Ok(())
 }
 
-/// How a heatmap's axes look: the caption's font size, and whether ticks are shortened
-/// ([`tick`]) with the page's label fonts.
-#[derive(Debug, Clone, Copy)]
-struct HeatmapLook {
-    caption: u32,
-    page_ticks: bool,
-}
-
 /// The axes of a 2-D map's heatmap on `area` (axis 0 across, axis 1 up), with the map's
-/// cells drawn: what [`heatmap_png`] and [`annotated_heatmap_png`] draw on.
+/// cells drawn: what [`heatmap_png`] draws on.
 fn heatmap_axes<'a, 'b>(
     area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
     grid: &Grid,
     title: &str,
-    look: HeatmapLook,
 ) -> Result<Chart2d<'a, 'b>, PlotError> {
     let (lower, upper) = grid.domain();
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", look.caption))
+        .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(55)
         .build_cartesian_2d(lower[0]..upper[0], lower[1]..upper[1])
         .map_err(drawing)?;
     let (x_desc, y_desc) = (axis_label(grid, 0), axis_label(grid, 1));
-    let mut mesh = chart.configure_mesh();
-    mesh.disable_mesh().x_desc(x_desc).y_desc(y_desc);
-    if look.page_ticks {
-        mesh.x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15));
-    }
-    mesh.draw().map_err(drawing)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .draw()
+        .map_err(drawing)?;
     draw_cells(&mut chart, grid)?;
     Ok(chart)
-}
-
-fn heatmap_png(grid: &Grid, title: &str, overlays: &[Overlay]) -> Result<Vec<u8>, PlotError> {
-    draw_png((960, 480), |root| {
-        let (main, bar) = root.split_horizontally(860);
-        let look = HeatmapLook {
-            caption: 20,
-            page_ticks: false,
-        };
-        let mut chart = heatmap_axes(&main, grid, title, look)?;
-        for o in overlays {
-            let (r, g, b) = o.colour;
-            let colour = RGBColor(r, g, b);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(o.lower[0], o.lower[1]), (o.upper[0], o.upper[1])],
-                    colour.stroke_width(2),
-                )))
-                .map_err(drawing)?
-                .label(o.label.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.stroke_width(2))
-                });
-        }
-        if !overlays.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(drawing)?;
-        }
-        colour_bar(&bar)
-    })
 }
 
 /// A vertical colour bar for scores in [0, 1].
@@ -537,15 +485,19 @@ fn tag(
     chart.plotting_area().draw(&element).map_err(drawing)
 }
 
-/// A 2-D map's heatmap (axis 0 across, axis 1 up; viridis, with a colour bar) with labelled
-/// boxes, labelled points and a legend strip under it.
-pub fn annotated_heatmap_png(
-    grid: &Grid,
-    title: &str,
-    boxes: &[BoxMark],
-    points: &[PointMark],
-    legend: &[LegendEntry],
-) -> Result<Vec<u8>, PlotError> {
+/// What is drawn over a 2-D map's heatmap: labelled boxes, labelled points and the legend
+/// strip under the plot (each may be empty).
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
+    pub boxes: Vec<BoxMark>,
+    pub points: Vec<PointMark>,
+    pub legend: Vec<LegendEntry>,
+}
+
+/// A 2-D map's heatmap (axis 0 across, axis 1 up; viridis, with a colour bar) with the
+/// labelled boxes and points of `marks` and its legend strip under it: the one heatmap, on
+/// the report page and on the command line.
+pub fn heatmap_png(grid: &Grid, title: &str, marks: &Marks) -> Result<Vec<u8>, PlotError> {
     if grid.axes().len() != 2 {
         return Err(PlotError::Unsupported(format!(
             "a heatmap of a map with {} axes (it needs 2)",
@@ -555,17 +507,13 @@ pub fn annotated_heatmap_png(
     draw_png((900, 470), |root| {
         let (top, strip) = root.split_vertically(440);
         let (main, bar) = top.split_horizontally(810);
-        let look = HeatmapLook {
-            caption: 18,
-            page_ticks: true,
-        };
-        let mut chart = heatmap_axes(&main, grid, title, look)?;
-        for b in boxes {
+        let mut chart = heatmap_axes(&main, grid, title)?;
+        for b in &marks.boxes {
             let (x0, y0, x1, y1) = (b.lower[0], b.lower[1], b.upper[0], b.upper[1]);
             let outline = vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
             draw_path(&mut chart, outline, b.colour, b.stroke, 2)?;
         }
-        for b in boxes {
+        for b in &marks.boxes {
             let w = 8 * b.label.chars().count() as i32 + 4;
             let (at, offset) = match b.corner {
                 Corner::TopLeft => ((b.lower[0], b.upper[1]), (3, 3)),
@@ -575,7 +523,7 @@ pub fn annotated_heatmap_png(
             };
             tag(&mut chart, at, offset, &b.label, b.colour)?;
         }
-        for p in points {
+        for p in &marks.points {
             let at = (p.at[0], p.at[1]);
             chart
                 .plotting_area()
@@ -588,7 +536,7 @@ pub fn annotated_heatmap_png(
             tag(&mut chart, at, (10, -8), &p.label, (0, 0, 0))?;
         }
         colour_bar(&bar)?;
-        draw_legend(&strip, legend)
+        draw_legend(&strip, &marks.legend)
     })
 }
 

@@ -4,7 +4,7 @@
 use crate::analysis::regions::RunSummary;
 use crate::region::Method;
 use crate::report::plot::{
-    bounds_trace_png, palette, BoundsTrace, LegendEntry, Overlay, PlotError, Stroke,
+    bounds_trace_png, BoundsTrace, BoxMark, Corner, LegendEntry, Marks, PlotError, Stroke,
 };
 
 /// Each method's colour, line and one-letter tag.
@@ -33,18 +33,49 @@ pub fn method_legend(methods: impl Iterator<Item = Method>) -> Vec<LegendEntry> 
         .collect()
 }
 
-/// The boxes of 2-D runs as overlays of a map, one colour per run, labelled with the method
-/// and the start.
-pub fn region_overlays(runs: &[RunSummary]) -> Vec<Overlay> {
+/// The label of each run: its method's letter and its start's number (in the order the
+/// starts first occur among `runs`).
+pub fn run_labels(runs: &[RunSummary]) -> Vec<String> {
+    let mut starts: Vec<&Vec<f64>> = Vec::new();
     runs.iter()
-        .enumerate()
-        .map(|(i, r)| Overlay {
-            lower: [r.lower[0], r.lower[1]],
-            upper: [r.upper[0], r.upper[1]],
-            label: format!("{} from ({:.0}, {:.0})", r.method, r.init[0], r.init[1]),
-            colour: palette(i),
+        .map(|r| {
+            let k = match starts.iter().position(|s| **s == r.init) {
+                Some(k) => k,
+                None => {
+                    starts.push(&r.init);
+                    starts.len() - 1
+                }
+            };
+            format!("{}{}", method_style(r.method).2, k + 1)
         })
         .collect()
+}
+
+/// The boxes of runs to draw over their map with [`crate::report::plot::map_png`] or
+/// [`crate::report::plot::heatmap_png`], projected onto the axes `(i, j)` of the runs'
+/// space: each in its method's colour and line, labelled by [`run_labels`] in its method's
+/// corner ([`Corner::of`]), with a legend entry per method. No points: the caller adds them.
+pub fn region_marks(runs: &[RunSummary], (i, j): (usize, usize)) -> Marks {
+    let boxes = runs
+        .iter()
+        .zip(run_labels(runs))
+        .map(|(r, label)| {
+            let (colour, stroke, _) = method_style(r.method);
+            BoxMark {
+                lower: [r.lower[i], r.lower[j]],
+                upper: [r.upper[i], r.upper[j]],
+                label,
+                colour,
+                stroke,
+                corner: Corner::of(r.method),
+            }
+        })
+        .collect();
+    Marks {
+        boxes,
+        points: Vec::new(),
+        legend: method_legend(runs.iter().map(|r| r.method)),
+    }
 }
 
 /// The bounds of every run with a trace, step by step (one panel per axis, named by

@@ -1,6 +1,6 @@
 //! The `regions` and `srvr` commands end to end, through the real binary.
 
-use crate::binary::semrob;
+use crate::support::semrob;
 use std::path::Path;
 use std::process::Output;
 
@@ -83,6 +83,50 @@ fn regions_on_a_grid_reports_every_method_and_start_inside_the_domain() {
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     assert_eq!(written, doc);
+}
+
+/// `semrob regions grid --plot` draws the one heatmap the report page draws: the picture is
+/// the library's `map_png` with `region_marks` of the runs it printed (boxes coloured by
+/// method, a legend per method), byte for byte.
+#[test]
+fn the_regions_plot_is_the_pages_heatmap_coloured_by_method() {
+    use semrob::analysis::regions::RunSummary;
+    use semrob::report::plot::map_png;
+    use semrob::report::runs::{method_style, region_marks};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.json");
+    let grid = plateau_grid(0.9, (100.0, 200.0), (10.0, 60.0));
+    write_grid(&path, &grid);
+    let png_path = dir.path().join("regions.png");
+    let out = semrob(&[
+        "regions",
+        "grid",
+        path.to_str().unwrap(),
+        "--iterations",
+        "100",
+        "--init",
+        "150,30",
+        "--plot",
+        png_path.to_str().unwrap(),
+    ]);
+    let doc = stdout_json(&out);
+    let runs: Vec<RunSummary> = serde_json::from_value(doc["runs"].clone()).unwrap();
+    assert_eq!(runs.len(), 3, "one run per method");
+    let png = std::fs::read(&png_path).unwrap();
+    let grid = Grid::read(&path).unwrap();
+    let expected = map_png(&grid, "robust regions", &region_marks(&runs, (0, 1))).unwrap();
+    assert!(png == expected, "the CLI's picture is not the library's");
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (900, 470));
+    for r in &runs {
+        let (c, _, _) = method_style(r.method);
+        assert!(
+            img.pixels().any(|p| p.0 == [c.0, c.1, c.2]),
+            "{}: no pixel in its colour",
+            r.method
+        );
+    }
 }
 
 #[test]

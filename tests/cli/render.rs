@@ -1,6 +1,6 @@
 //! `semrob render`: single views, contact sheets, fixtures, and errors (exit status 2).
 
-use crate::binary::semrob;
+use crate::support::semrob;
 
 use image::GenericImageView;
 

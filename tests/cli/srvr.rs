@@ -3,7 +3,7 @@
 //! errors (exit 2, nothing lost) for bad inputs.
 #![cfg(feature = "torch")]
 
-use crate::binary::semrob_in;
+use crate::support::semrob_in;
 use std::path::Path;
 use std::process::Output;
 

@@ -1,8 +1,6 @@
 //! The classifiers: weight files, parity with PyTorch, pretrained outputs, and the
 //! function of interest (render + classify).
 
-#[path = "../binary/mod.rs"]
-mod binary;
 mod checkpoint;
 mod function;
 mod parity;

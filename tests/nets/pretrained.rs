@@ -3,7 +3,7 @@
 //! within 1e-3; the resize path and gradients too; and the `classify` command line.
 #![cfg(feature = "torch")]
 
-use crate::binary::semrob;
+use crate::support::semrob;
 
 use crate::support::{f32s, fixtures, load, max_abs_diff, max_rel_diff, shape4};
 use semrob::nets::{

@@ -10,6 +10,12 @@ use std::sync::OnceLock;
 
 use semrob::nets::checkpoint::{read_weights, RawTensor, StateDict};
 
+#[path = "../support/binary.rs"]
+mod binary;
+// The tests that run the binary classify: they need libtorch.
+#[cfg(feature = "torch")]
+pub use binary::{semrob, semrob_in};
+
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The fixture folder, generated on first use (about a minute, 700 MB under target/tmp).

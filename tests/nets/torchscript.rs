@@ -14,7 +14,7 @@ use semrob::nets::{Classifier, Device, ImageBatch, LoadOptions, Model, ScriptMod
 use semrob::render::Scene;
 use semrob::semantic::SemanticParam;
 
-use crate::binary::semrob_in;
+use crate::support::semrob_in;
 use crate::support::{max_rel_diff, ROOT};
 
 const SCRIPT: &str = "tests/python/torchscript.py";

@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
-use semrob::region::Region;
+use semrob::region::faces::{boundary_grid, face_means, face_points};
+use semrob::region::methods::{naive_from_means, oir_b_from_means};
+use semrob::region::{Direction, Region};
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{BlackBox, Counting, EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
@@ -115,4 +117,34 @@ pub fn values_at(f: &Oracle, points: &DMatrix<f64>) -> DVector<f64> {
     DVector::from_fn(points.nrows(), |j, _| {
         f.value(&points.row(j).iter().copied().collect::<Vec<_>>())
     })
+}
+
+/// The relative error of the naive (λ = 0) and OIR_B directions with `m` face points against
+/// the exact loss gradients, on a Gaussian bump and a box of about one σ per side.
+pub fn direction_errors(n: usize, m: usize) -> (f64, f64) {
+    let f = Oracle::gaussian_bump(0.9, &vec![0.0; n], &vec![1.0; n]);
+    let lower: Vec<f64> = (0..n).map(|i| -0.3 - 0.1 * i as f64).collect();
+    let upper: Vec<f64> = (0..n).map(|i| 0.8 + 0.05 * i as f64).collect();
+    let region = Region::new(lower, upper).unwrap();
+    let outer = region.outer(0.05);
+    let grid = boundary_grid(n, m);
+    let inner = face_means(&grid, m, &values_at(&f, &face_points(&region, &grid, m)));
+    let outer_means = face_means(&grid, m, &values_at(&f, &face_points(&outer, &grid, m)));
+    let naive = naive_from_means(&region, &inner, 0.0);
+    let oir_b = oir_b_from_means(&region, &inner, &outer_means, 0.05);
+    let (dl, du) = f.integral_gradient(region.lower().as_slice(), region.upper().as_slice());
+    let (ol, ou) = f.integral_gradient(outer.lower().as_slice(), outer.upper().as_slice());
+    let exact_naive = Direction {
+        lower: -DVector::from_vec(dl.clone()),
+        upper: -DVector::from_vec(du.clone()),
+    };
+    let exact_oir_b = Direction {
+        lower: DVector::from_fn(n, |i, _| 1.025 * ol[i] - 0.025 * ou[i] - 2.0 * dl[i]),
+        upper: DVector::from_fn(n, |i, _| -0.025 * ol[i] + 1.025 * ou[i] - 2.0 * du[i]),
+    };
+    let rel = |x: &Direction, y: &Direction| {
+        let diff = (&x.lower - &y.lower).norm_squared() + (&x.upper - &y.upper).norm_squared();
+        (diff / (y.lower.norm_squared() + y.upper.norm_squared())).sqrt()
+    };
+    (rel(&naive, &exact_naive), rel(&oir_b, &exact_oir_b))
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use semrob::report::golden::{compare_json, read_golden, GOLDEN_TOLERANCE};
 use serde_json::Value;
 
-fn golden_files() -> Vec<PathBuf> {
+/// Every committed golden JSON file, in name order.
+pub fn golden_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
     let mut out = Vec::new();
     let mut stack = vec![root];
@@ -162,62 +163,4 @@ fn counts_and_strings_are_exact() {
             );
         }
     }
-}
-
-/// What a golden file's "about" tells a developer to run exists: every `tests/….rs` file it
-/// cites, and every `cargo test --test NAME FILTER` (the target `tests/NAME/main.rs`, and a
-/// module `tests/NAME/M.rs` for a filter `M::`, else a test function starting with the filter
-/// in that target).
-#[test]
-fn golden_files_name_commands_that_exist() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut commands = 0;
-    for path in golden_files() {
-        let about = read_golden(&path).unwrap().about;
-        let words: Vec<&str> = about
-            .split_whitespace()
-            .map(|w| w.trim_end_matches([',', ';', ')', '.']))
-            .collect();
-        for w in &words {
-            if w.starts_with("tests/") && w.ends_with(".rs") {
-                assert!(
-                    root.join(w).is_file(),
-                    "{}: {w} does not exist",
-                    path.display()
-                );
-            }
-        }
-        for (i, _) in words.iter().enumerate().filter(|(_, w)| **w == "--test") {
-            let target = words[i + 1];
-            let dir = root.join("tests").join(target);
-            assert!(
-                dir.join("main.rs").is_file(),
-                "{}: there is no test target {target:?}",
-                path.display()
-            );
-            commands += 1;
-            let Some(filter) = words.get(i + 2).filter(|f| !f.starts_with('-')) else {
-                continue;
-            };
-            if let Some(module) = filter.strip_suffix("::") {
-                assert!(
-                    dir.join(format!("{module}.rs")).is_file(),
-                    "{}: the target {target} has no module {module}",
-                    path.display()
-                );
-            } else {
-                let found = std::fs::read_dir(&dir).unwrap().any(|e| {
-                    let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
-                    text.contains(&format!("fn {filter}"))
-                });
-                assert!(
-                    found,
-                    "{}: no test of {target} starts with {filter:?}",
-                    path.display()
-                );
-            }
-        }
-    }
-    // The region goldens (5) and the small benchmark's name a cargo command.
-    assert!(commands >= 6, "{commands} commands found");
 }

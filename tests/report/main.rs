@@ -1,8 +1,7 @@
 //! Reports: the golden rule, plots, the HTML page and its browser check.
 
-#[path = "../binary/mod.rs"]
-mod binary;
 mod browser;
+mod golden_about;
 mod golden_rule;
 mod page;
 mod plot;

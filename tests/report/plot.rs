@@ -1,6 +1,12 @@
 //! The PNG plots decode, have the promised size, and show the data where it is.
 
-use semrob::report::plot::{bar_chart_png, line_plot_png, map_png, Overlay, PlotError, Series};
+use semrob::analysis::regions::RunSummary;
+use semrob::region::{Method, StopReason};
+use semrob::report::plot::{
+    bar_chart_png, heatmap_png, line_plot_png, map_png, BoxMark, Corner, Marks, PlotError, Series,
+    Stroke,
+};
+use semrob::report::runs::{method_style, region_marks};
 use semrob::semantic::paper_axes;
 use semrob::semantic::{Axis, Grid};
 
@@ -30,16 +36,21 @@ fn keep(name: &str, png: &[u8]) {
 
 #[test]
 fn heatmap_shows_the_plateau_bright_and_the_rest_dark() {
-    let overlay = Overlay {
-        lower: [110.0, 20.0],
-        upper: [190.0, 50.0],
-        label: "oir-b".into(),
-        colour: (255, 0, 0),
+    let marks = Marks {
+        boxes: vec![BoxMark {
+            lower: [110.0, 20.0],
+            upper: [190.0, 50.0],
+            label: "B1".into(),
+            colour: (255, 0, 0),
+            stroke: Stroke::Solid,
+            corner: Corner::TopLeft,
+        }],
+        ..Marks::default()
     };
-    let png = map_png(&plateau_map(), "plateau", &[overlay]).unwrap();
+    let png = map_png(&plateau_map(), "plateau", &marks).unwrap();
     keep("heatmap.png", &png);
     let img = decode(&png);
-    assert_eq!(img.dimensions(), (960, 480));
+    assert_eq!(img.dimensions(), (900, 470));
     // Viridis runs from dark purple (0) to yellow (1): count yellow and purple pixels.
     let yellow = img
         .pixels()
@@ -57,7 +68,104 @@ fn heatmap_shows_the_plateau_bright_and_the_rest_dark() {
         .pixels()
         .filter(|p| p[0] > 240 && p[1] < 30 && p[2] < 30)
         .count();
-    assert!(red > 300, "the overlay box is drawn: {red} red pixels");
+    assert!(red > 300, "the box is drawn: {red} red pixels");
+}
+
+/// A run of `method` from `init` whose box is `[lower, upper]`.
+fn run(method: Method, init: [f64; 2], lower: [f64; 2], upper: [f64; 2]) -> RunSummary {
+    RunSummary {
+        method,
+        init: init.to_vec(),
+        lower: lower.to_vec(),
+        upper: upper.to_vec(),
+        volume: (upper[0] - lower[0]) * (upper[1] - lower[1]),
+        volume_ratio: 0.0,
+        stop: StopReason::Converged,
+        iterations: 1,
+        evaluations: 4,
+        gradient_evaluations: 0,
+        final_loss: None,
+        trace: None,
+        map_stage: None,
+        contents: None,
+    }
+}
+
+/// The one heatmap colours each box by its method, not by its run: on a dark map, one box of
+/// each method in its own third of the azimuth axis, and a second OIR_W run from another
+/// start; the pixels that the boxes change are, per method, in that method's colour and in
+/// its third, and the legend strip under the plot holds each method's colour.
+#[test]
+fn region_boxes_are_coloured_by_method() {
+    let axes = paper_axes().iter().map(|a| a.grid_axis()).collect();
+    let dark = Grid::tabulate(axes, serde_json::Value::Null, |_| 0.0).unwrap();
+    let runs = vec![
+        run(Method::Naive, [60.0, 40.0], [20.0, 10.0], [100.0, 70.0]),
+        run(Method::OirB, [180.0, 40.0], [140.0, 10.0], [220.0, 70.0]),
+        run(Method::OirW, [300.0, 40.0], [260.0, 10.0], [340.0, 70.0]),
+        run(Method::OirW, [300.0, 80.0], [280.0, 75.0], [320.0, 85.0]),
+    ];
+    let marks = region_marks(&runs, (0, 1));
+    let labels: Vec<&str> = marks.boxes.iter().map(|b| b.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["N1", "B2", "W3", "W4"],
+        "method letter, start number"
+    );
+    for (b, r) in marks.boxes.iter().zip(&runs) {
+        let (colour, stroke, _) = method_style(r.method);
+        assert_eq!((b.colour, b.stroke), (colour, stroke), "{}", b.label);
+        assert_eq!(b.corner, Corner::of(r.method));
+    }
+    let legend: Vec<&str> = marks.legend.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        legend,
+        ["naive (N)", "oir-b (B)", "oir-w (W)"],
+        "one entry per method"
+    );
+
+    let png = map_png(&dark, "regions", &marks).unwrap();
+    assert_eq!(png, heatmap_png(&dark, "regions", &marks).unwrap());
+    keep("regions-by-method.png", &png);
+    let with = decode(&png);
+    let without = decode(&map_png(&dark, "regions", &Marks::default()).unwrap());
+    assert_eq!(with.dimensions(), (900, 470));
+    let strip = 440; // the legend strip's first row
+    let width = with.width() as f64;
+    for (method, third) in [
+        (Method::Naive, 0.0),
+        (Method::OirB, 1.0),
+        (Method::OirW, 2.0),
+    ] {
+        let (colour, _, _) = method_style(method);
+        let want = [colour.0, colour.1, colour.2];
+        let drawn: Vec<u32> = with
+            .enumerate_pixels()
+            .filter(|&(x, y, p)| y < strip && p.0 == want && without.get_pixel(x, y).0 != want)
+            .map(|(x, _, _)| x)
+            .collect();
+        assert!(
+            drawn.len() > 200,
+            "{method}: {} pixels in its colour {want:?}",
+            drawn.len()
+        );
+        // The plot area spans about 65..800 px of the 900: each third's boxes lie well
+        // inside its third of the picture.
+        let (lo, hi) = (drawn.iter().min().unwrap(), drawn.iter().max().unwrap());
+        let (left, right) = (
+            width * (0.05 + 0.3 * third),
+            width * (0.05 + 0.3 * (third + 1.0)),
+        );
+        assert!(
+            f64::from(*lo) > left && f64::from(*hi) < right,
+            "{method}: its colour spans x {lo}..{hi}, not inside {left}..{right}"
+        );
+        assert!(
+            with.enumerate_pixels()
+                .any(|(_, y, p)| y >= strip && p.0 == want),
+            "{method}: no legend entry in {want:?}"
+        );
+    }
 }
 
 #[test]
@@ -75,7 +183,7 @@ fn one_axis_maps_and_line_plots_draw_every_series() {
         domain: None,
     }];
     let grid = Grid::new(axes, values, serde_json::Value::Null).unwrap();
-    let png = map_png(&grid, "1-D map", &[]).unwrap();
+    let png = map_png(&grid, "1-D map", &Marks::default()).unwrap();
     keep("map1d.png", &png);
     assert_eq!(decode(&png).dimensions(), (900, 480));
 

@@ -255,7 +255,9 @@ pub fn write_grids(root: &Path) {
     }
 }
 
-pub use crate::binary::semrob;
+#[path = "../support/binary.rs"]
+mod binary;
+pub use binary::semrob;
 
 /// Runs `semrob report DIR --out OUT` and returns the page.
 pub fn page(dir: &Path, out: &Path) -> String {

@@ -2,9 +2,11 @@
 //! SRVR table, a section per job with its map, regions, traps, renders and traces, the DSM).
 //!
 //! [`Page::load`] reads a results folder (`semrob srvr`, merged shards included) or a
-//! folder of maps (`semrob srvr grids`); [`Page::to_html`] writes the page. Nothing is
-//! recomputed but the report's aggregates, the traps and the mean maps: no network runs.
+//! folder of maps (`semrob srvr grids`); [`Page::to_html`] writes the page, [`write_page`]
+//! does both into a file. Nothing is recomputed but the report's aggregates, the traps and
+//! the mean maps: no network runs.
 
+mod encode;
 mod html;
 
 use std::collections::BTreeMap;
@@ -21,7 +23,8 @@ use crate::analysis::regions::RunSummary;
 use crate::analysis::report::{find_map_files, mean, FolderError, SrvrReport};
 use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
-use crate::files::file_name;
+use crate::files::{file_name, write_atomic};
+use crate::report::plot::PlotError;
 use crate::semantic::{Grid, GridError};
 
 /// Why a folder gives no page.
@@ -42,6 +45,13 @@ pub enum PageError {
     Config { path: PathBuf, source: ConfigError },
     #[error("{path}: {source}")]
     Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -413,9 +423,51 @@ impl Page {
     }
 
     /// The page as one self-contained HTML document.
-    pub fn to_html(&self) -> Result<String, crate::report::plot::PlotError> {
+    pub fn to_html(&self) -> Result<String, PlotError> {
         html::render(self)
     }
+
+    /// How much of the run the page covers: `6 jobs`, or `partial: 4 of 6 jobs`.
+    pub fn coverage(&self) -> String {
+        if self.is_partial() {
+            format!(
+                "partial: {} of {} jobs",
+                self.jobs_total - self.missing.len(),
+                self.jobs_total
+            )
+        } else {
+            format!("{} jobs", self.sections.len())
+        }
+    }
+}
+
+/// What [`write_page`] wrote.
+#[derive(Debug, Clone)]
+pub struct WrittenPage {
+    pub path: PathBuf,
+    /// The page's size in bytes.
+    pub bytes: usize,
+    /// [`Page::coverage`].
+    pub coverage: String,
+    /// Saved files that could not be read ([`Page::warnings`]).
+    pub warnings: Vec<String>,
+}
+
+/// Writes the page of the folder `dir` (a results folder or a folder of maps) to `out`,
+/// atomically.
+pub fn write_page(dir: &Path, out: &Path) -> Result<WrittenPage, PageError> {
+    let page = Page::load(dir)?;
+    let html = page.to_html()?;
+    write_atomic(out, html.as_bytes()).map_err(|source| PageError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    Ok(WrittenPage {
+        path: out.to_path_buf(),
+        bytes: html.len(),
+        coverage: page.coverage(),
+        warnings: page.warnings,
+    })
 }
 
 /// Whether the acceptance rule keeps a job's shape (`AcceptBy::decides` on the folder's

@@ -1,4 +1,5 @@
-//! The one helper for running the `semrob` binary from a test.
+//! Running the `semrob` binary from a test: the helper the cli, nets and report test binaries
+//! share (each reaches it through its `support` module).
 #![allow(dead_code)] // each test binary uses a part
 
 use std::path::Path;

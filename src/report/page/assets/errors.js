@@ -1,0 +1,1 @@
+window.semrobErrors = [];window.addEventListener('error', function (e) { window.semrobErrors.push(String(e.message || e.type)); }, true);(function () { var original = console.error; console.error = function () { window.semrobErrors.push(Array.prototype.join.call(arguments, ' ')); return original.apply(console, arguments); }; })();

@@ -1,0 +1,364 @@
+//! A job's section of the page: its map (a heatmap, a heatmap per pair of axes, or a score
+//! curve) with the region boxes and traps, the table of its region runs, its traps, its
+//! renders and the bounds trace of its runs.
+
+use std::fmt::Write as _;
+
+use super::super::encode::{duration, thumbnail};
+use super::super::{Page, Part, ShapeSection};
+use super::{anchor, area_unit, esc, img, img_typed, pct, point, stop_name};
+use crate::analysis::regions::RunSummary;
+use crate::report::plot::{heatmap_png, line_plot_png, PlotError, PointMark, Series};
+use crate::report::runs::{bounds_png, region_marks, run_labels};
+use crate::semantic::Grid;
+
+/// A job's 2-D heatmap (`grid`, a map or a slice of one in axes `pair` of the job's map)
+/// with every run's box and every trap's centre projected onto `pair`.
+fn job_heatmap(
+    grid: &Grid,
+    title: &str,
+    runs: &[RunSummary],
+    s: &ShapeSection,
+    (i, j): (usize, usize),
+) -> Result<Vec<u8>, PlotError> {
+    let mut marks = region_marks(runs, (i, j));
+    marks.points = s
+        .traps
+        .iter()
+        .enumerate()
+        .map(|(k, t)| PointMark {
+            at: [t.centre[i], t.centre[j]],
+            label: format!("T{}", k + 1),
+        })
+        .collect();
+    heatmap_png(grid, title, &marks)
+}
+
+/// A 1-D map's score curve with each run's interval as a flat segment at the map's mean
+/// score over it.
+fn score_curve_png(
+    grid: &Grid,
+    title: &str,
+    runs: &[RunSummary],
+    labels: &[String],
+) -> Result<Vec<u8>, PlotError> {
+    let axis = &grid.axes()[0];
+    let mut series = vec![Series {
+        name: "score".into(),
+        points: axis
+            .values
+            .iter()
+            .copied()
+            .zip(grid.values().iter().copied())
+            .collect(),
+    }];
+    for (r, label) in runs.iter().zip(labels) {
+        // The interpolant's mean over the interval (64 samples).
+        let (lo, hi) = (r.lower[0], r.upper[0]);
+        let y = (0..64)
+            .map(|k| grid.interpolate(&[lo + (hi - lo) * (k as f64 + 0.5) / 64.0], None))
+            .sum::<f64>()
+            / 64.0;
+        series.push(Series {
+            name: format!("{label} ({})", r.method),
+            points: vec![(r.lower[0], y), (r.upper[0], y)],
+        });
+    }
+    let unit = if axis.unit.is_empty() {
+        axis.name.clone()
+    } else {
+        format!("{} ({})", axis.name, axis.unit)
+    };
+    line_plot_png(title, &unit, "score", &series, Some((0.0, 1.0)))
+}
+
+pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), PlotError> {
+    let job = &s.job;
+    let _ = writeln!(
+        h,
+        "<article class=\"job\" id=\"{}\">\n<h4>{} · {} · {}</h4>",
+        anchor(&["job", &job.network, &job.class, &job.shape]),
+        esc(&job.network),
+        esc(&job.class),
+        esc(&job.shape)
+    );
+    let runs: &[RunSummary] = s.result.as_ref().map_or(&[], |r| &r.runs);
+    if let Some(r) = &s.result {
+        let _ = writeln!(
+            h,
+            "<p class=\"status\">{} · mean score {:.3}{} · top-1 {:.3} · {} region run(s) · {} renders · {}</p>",
+            match s.counted {
+                Some(true) => "<span class=\"tag yes\">in the dataset</span>",
+                Some(false) => "<span class=\"tag no\">left out by the acceptance rule</span>",
+                None => "<span class=\"tag\">acceptance unknown (the deciding job is missing)</span>",
+            },
+            r.mean_score,
+            if r.accepted { "" } else { " (below the threshold)" },
+            r.top1_rate,
+            r.runs.len(),
+            r.map_points + r.region_renders,
+            duration(r.seconds)
+        );
+    } else if let Some(g) = s.map.present() {
+        let _ = writeln!(h, "<p class=\"status\">map mean score {:.3}</p>", g.mean());
+    }
+    let labels = run_labels(runs);
+    let title = format!("{} · {} · {}", job.network, job.class, job.shape);
+    match &s.map {
+        Part::Present(grid) if grid.axes().len() == 2 => {
+            let png = job_heatmap(grid, &title, runs, s, (0, 1))?;
+            h.push_str(&img(
+                &png,
+                &format!("semantic map of {}", job.key()),
+                "plot",
+            ));
+            h.push('\n');
+        }
+        Part::Present(grid) if grid.axes().len() == 1 => {
+            let png = score_curve_png(grid, &title, runs, &labels)?;
+            h.push_str(&img(
+                &png,
+                &format!("semantic map of {}", job.key()),
+                "plot",
+            ));
+            h.push_str(
+                "\n<p class=\"note\">A 1-D map: the score along the axis, and each region run's \
+                 interval drawn at the map's mean score over it; the regions and traps are \
+                 listed below.</p>\n",
+            );
+        }
+        Part::Present(grid) => {
+            let n = grid.axes().len();
+            // Slices through the first run's start (the runs of a job share their starts), or
+            // through the map's centre when no region grew.
+            let (at, through) = match runs.first() {
+                Some(r) => (r.init.clone(), format!("start {}", point(&r.init))),
+                None => {
+                    let (lo, hi) = grid.domain();
+                    let centre: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| (a + b) / 2.0).collect();
+                    let text = format!("the centre {}", point(&centre));
+                    (centre, text)
+                }
+            };
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">A map with {n} axes, drawn in each of its {} pairs of axes: \
+                 the map's slice through {} (its multilinear interpolant, the other \
+                 coordinates fixed there), with every region projected onto the pair.</p>",
+                n * (n - 1) / 2,
+                esc(&through)
+            );
+            h.push_str("<div class=\"pairs\">\n");
+            for i in 0..n {
+                for j in i + 1..n {
+                    let slice = grid
+                        .slice(i, j, &at)
+                        .map_err(|e| PlotError::Unsupported(e.to_string()))?;
+                    let names = format!("{} × {}", grid.axes()[i].name, grid.axes()[j].name);
+                    let png = job_heatmap(&slice, &format!("{title} · {names}"), runs, s, (i, j))?;
+                    h.push_str(&img(
+                        &png,
+                        &format!("semantic map of {} in {names}", job.key()),
+                        "plot",
+                    ));
+                    h.push('\n');
+                }
+            }
+            h.push_str("</div>\n");
+        }
+        Part::Absent(why) => {
+            let _ = writeln!(h, "<p class=\"note\">No heatmap: {}.</p>", esc(why));
+        }
+        Part::Unreadable(why) => {
+            let _ = writeln!(h, "<p class=\"warn\">Map unreadable: {}</p>", esc(why));
+        }
+    }
+    if !runs.is_empty() {
+        let refined = runs.iter().any(|r| r.map_stage.is_some());
+        let threshold = runs.iter().find_map(|r| r.contents.map(|c| c.threshold));
+        h.push_str(
+            "<div class=\"scroll\"><table>\n<thead><tr><th>box</th><th>method</th><th>start</th>",
+        );
+        if refined {
+            h.push_str("<th>on the map: lower, upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+        }
+        h.push_str("<th>lower</th><th>upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+        if let Some(t) = threshold {
+            let _ = write!(
+                h,
+                "<th class=\"num\">mean score inside</th><th class=\"num\">lowest score inside</th><th class=\"num\">share below {t}</th>"
+            );
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for (r, label) in runs.iter().zip(&labels) {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                esc(label),
+                r.method,
+                point(&r.init)
+            );
+            if refined {
+                match &r.map_stage {
+                    Some(m) => {
+                        let _ = write!(
+                            h,
+                            "<td>{} – {}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+                            point(&m.lower),
+                            point(&m.upper),
+                            pct(m.volume_ratio),
+                            esc(&stop_name(m.stop)),
+                            m.iterations
+                        );
+                    }
+                    None => h.push_str("<td></td><td></td><td></td><td></td>"),
+                }
+            }
+            let _ = write!(
+                h,
+                "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+                point(&r.lower),
+                point(&r.upper),
+                pct(r.volume_ratio),
+                esc(&stop_name(r.stop)),
+                r.iterations
+            );
+            if threshold.is_some() {
+                match &r.contents {
+                    Some(c) => {
+                        let _ = write!(
+                            h,
+                            "<td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td>",
+                            c.mean,
+                            c.min,
+                            pct(c.below)
+                        );
+                    }
+                    None => h.push_str("<td></td><td></td><td></td>"),
+                }
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table></div>\n");
+        if refined {
+            h.push_str("<p class=\"note\">Refine mode: each run grew on the map first (the box, stop and steps on the map), then went on on the network from that box (the final box, stop and network steps).</p>\n");
+        }
+    }
+    if let Some(grid) = s.map.present() {
+        if s.traps.is_empty() {
+            h.push_str("<p>No semantic trap on this map.</p>\n");
+        } else {
+            let unit = area_unit(grid);
+            let items: Vec<String> = s
+                .traps
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    format!(
+                        "<b>T{}</b>: area {:.0} {}, centre {}, lowest score {:.3} ({} samples)",
+                        i + 1,
+                        t.area,
+                        esc(&unit),
+                        point(&t.centre),
+                        t.min_score,
+                        t.samples
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                h,
+                "<p>Semantic traps:</p><ul><li>{}</li></ul>",
+                items.join("</li><li>")
+            );
+        }
+    }
+    renders(h, s);
+    traces(h, page, s)?;
+    h.push_str("</article>\n");
+    Ok(())
+}
+
+fn renders(h: &mut String, s: &ShapeSection) {
+    match &s.renders {
+        Part::Present(r) => {
+            for (kind, title, shots) in [
+                ("inside", "Inside the largest robust region", &r.inside),
+                ("outside", "Outside it (lowest scores first)", &r.outside),
+            ] {
+                let _ = writeln!(h, "<div class=\"sheet-title {kind}\">{title}</div>");
+                if shots.is_empty() {
+                    h.push_str("<p class=\"note\">none saved</p>\n");
+                    continue;
+                }
+                h.push_str("<div class=\"sheet\">\n");
+                for (k, shot) in shots.iter().enumerate() {
+                    let mut caption = format!("{kind} {}", k + 1);
+                    if !shot.point.is_empty() {
+                        caption.push_str(&format!(" · {}", point(&shot.point)));
+                    }
+                    if let Some(score) = shot.score {
+                        caption.push_str(&format!(" · score {score:.3}"));
+                    }
+                    let alt = format!("{} render {} of {}", kind, k + 1, s.job.key());
+                    let picture = match thumbnail(&shot.png) {
+                        Ok(jpeg) => img_typed("image/jpeg", &jpeg, &alt, "render"),
+                        Err(e) => format!("<p class=\"warn\">unreadable: {}</p>", esc(&e)),
+                    };
+                    let _ = writeln!(
+                        h,
+                        "<figure>{picture}<figcaption>{}</figcaption></figure>",
+                        esc(&caption)
+                    );
+                }
+                h.push_str("</div>\n");
+            }
+        }
+        Part::Absent(why) => {
+            let _ = writeln!(h, "<p class=\"note\">No renders: {}.</p>", esc(why));
+        }
+        Part::Unreadable(why) => {
+            let _ = writeln!(h, "<p class=\"warn\">Renders unreadable: {}</p>", esc(why));
+        }
+    }
+}
+
+fn traces(h: &mut String, _page: &Page, s: &ShapeSection) -> Result<(), PlotError> {
+    match &s.traces {
+        Part::Present(runs) => {
+            let names: Vec<String> = match s.map.present() {
+                Some(g) => g
+                    .axes()
+                    .iter()
+                    .map(|a| {
+                        if a.unit.is_empty() {
+                            a.name.clone()
+                        } else {
+                            format!("{} ({})", a.name, a.unit)
+                        }
+                    })
+                    .collect(),
+                None => (0..runs.first().map_or(0, |r| r.lower.len()))
+                    .map(|k| format!("u{k}"))
+                    .collect(),
+            };
+            let Some(png) = bounds_png(runs, &names)? else {
+                h.push_str("<p class=\"note\">No bounds trace: the runs were saved without their steps.</p>\n");
+                return Ok(());
+            };
+            h.push_str("<div class=\"sheet-title\">Bounds of every run, step by step</div>\n");
+            h.push_str(&img(
+                &png,
+                &format!("bounds trace of {}", s.job.key()),
+                "plot",
+            ));
+            h.push('\n');
+        }
+        Part::Absent(why) => {
+            let _ = writeln!(h, "<p class=\"note\">No bounds trace: {}.</p>", esc(why));
+        }
+        Part::Unreadable(why) => {
+            let _ = writeln!(h, "<p class=\"warn\">Traces unreadable: {}</p>", esc(why));
+        }
+    }
+    Ok(())
+}
