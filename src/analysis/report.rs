@@ -263,7 +263,7 @@ impl SrvrReport {
                     network: s.job.network.clone(),
                     class: s.job.class.clone(),
                     shape: s.job.shape.clone(),
-                    method: run.method.to_string(),
+                    method: run.method,
                     init: run.init.clone(),
                     volume_ratio: run.volume_ratio,
                 }));

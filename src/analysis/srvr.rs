@@ -8,13 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::region::Method;
+
 /// One robust region found for (network, class, shape), as a fraction of the domain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegionRecord {
     pub network: String,
     pub class: String,
     pub shape: String,
-    pub method: String,
+    pub method: Method,
     pub init: Vec<f64>,
     /// |D| / |Ω|.
     pub volume_ratio: f64,
@@ -373,7 +375,7 @@ mod tests {
             network: network.into(),
             class: class.into(),
             shape: shape.into(),
-            method: method.into(),
+            method: method.parse().expect("a method name"),
             init: vec![0.0],
             volume_ratio: v,
         }

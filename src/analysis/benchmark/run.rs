@@ -332,7 +332,7 @@ fn map_job<'a>(
     let (on_map, grown) = if mode == RegionMode::Map {
         // On the map's interpolant: no render, no network pass.
         (None, Some(grow(&map, plan, job)?))
-    } else if plan.rejected_before(dir, job, accepted) {
+    } else if plan.rejected_before(dir, job, map.mean()) {
         (None, Some((Vec::new(), LockstepStats::default())))
     } else if mode == RegionMode::Refine {
         (Some(grow(&map, plan, job)?.0), None)
@@ -560,22 +560,26 @@ fn contact_renders(
 
 impl Plan {
     /// Whether the acceptance rule already left this job's shape out, so that network mode
-    /// may skip its region runs: the reference network rejected it (its own job, or its
-    /// finished result in the folder), or, under rule `each`, this network did.
-    fn rejected_before(&self, dir: &ResultsDir, job: &PlannedJob, accepted: bool) -> bool {
-        match &self.checked.accept_by {
-            AcceptBy::All => false,
-            AcceptBy::Each => !accepted,
-            AcceptBy::Network(reference) if job.id.network == *reference => !accepted,
-            AcceptBy::Network(reference) => {
-                let id = JobId {
-                    network: reference.clone(),
-                    ..job.id.clone()
-                };
-                dir.finished(&id)
-                    .is_some_and(|r| r.mean_score < self.checked.config.acceptance.min_mean_score)
-            }
-        }
+    /// may skip its region runs: asked of the rule itself ([`AcceptBy::decides`]) with this
+    /// job's mean map score `own_mean` and, for another deciding network, its finished
+    /// result in the folder (not finished yet: undecided, the runs go ahead).
+    fn rejected_before(&self, dir: &ResultsDir, job: &PlannedJob, own_mean: f64) -> bool {
+        let min = self.checked.config.acceptance.min_mean_score;
+        let decided = self
+            .checked
+            .accept_by
+            .decides(min, &job.id.network, |network| {
+                if network == job.id.network {
+                    Some(own_mean)
+                } else {
+                    let id = JobId {
+                        network: network.to_string(),
+                        ..job.id.clone()
+                    };
+                    dir.finished(&id).map(|r| r.mean_score)
+                }
+            });
+        decided == Some(false)
     }
 }
 
