@@ -25,9 +25,9 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::DMatrix;
-use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::load_mesh;
 use semrob::analysis::map::sample_map;
+use semrob::analysis::network_function::ClassifierFunction;
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::region::Region;
 use semrob::render::Scene;

@@ -22,7 +22,7 @@
 //!
 //!     cargo run --release --no-default-features --example refine_proxy -- MAP.json [MAP.json ...]
 
-use semrob::analysis::regions::{default_starts, refine_search, run_all, RunSummary};
+use semrob::analysis::region_runs::{default_starts, refine_search, run_all, RunSummary};
 use semrob::region::{HyperParams, Method, Region, RegionSearch};
 use semrob::semantic::{Axis, Grid};
 

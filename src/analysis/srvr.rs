@@ -56,7 +56,7 @@ pub struct NetworkSrvr {
 }
 
 /// The SRVR figures, networks and classes in name order (the report,
-/// `crate::analysis::report::SrvrReport`, adds each shape's map numbers to them).
+/// `crate::analysis::srvr_report::SrvrReport`, adds each shape's map numbers to them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SrvrTable {
     pub networks: Vec<NetworkSrvr>,

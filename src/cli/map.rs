@@ -30,7 +30,7 @@ pub struct MapArgs {
     axes: Option<String>,
     /// The largest render and network batch (≥ 1); the next batch renders while the network
     /// scores the current one.
-    #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH)]
+    #[arg(long, default_value_t = semrob::analysis::network_function::DEFAULT_BATCH)]
     batch: usize,
     /// Output folder: `<mesh>-<model>.json` (semrob.grid/1) and `.png` per model, and
     /// `<mesh>-1d.png` with every 1-D map.

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use semrob::analysis::regions::{inside_lattice, largest_region, run_all, DomainJson, RunSummary};
+use semrob::analysis::region_runs::{
+    inside_lattice, largest_region, run_all, DomainJson, RunSummary,
+};
 use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
 use semrob::report::plot::map_png;
@@ -41,7 +43,7 @@ pub struct MeshArgs {
     fd_step: Option<f64>,
     /// The largest render and network batch (≥ 1): every round, the points of all runs (and
     /// OIR_W's finite-difference neighbours) go to the network in batches of at most this.
-    #[arg(long, default_value_t = semrob::analysis::function::DEFAULT_BATCH)]
+    #[arg(long, default_value_t = semrob::analysis::network_function::DEFAULT_BATCH)]
     batch: usize,
     /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
     #[arg(long, value_name = "GRID")]

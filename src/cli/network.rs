@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use semrob::analysis::function::ClassifierFunction;
 use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
+use semrob::analysis::network_function::ClassifierFunction;
 use semrob::nets::{
     DeclaredModelsError, Device, Label, LoadOptions, Model, Precision, Rgb, ScriptDeclarations,
     ScriptOutput,

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
-use semrob::analysis::report::{read_map_folder, GridsError, GridsSearch, SrvrReport};
 use semrob::analysis::srvr::AcceptBy;
+use semrob::analysis::srvr_report::{read_map_folder, GridsError, GridsSearch, SrvrReport};
 
 use super::common::{FormatArgs, GoldenArgs, SearchArgs};
 

@@ -8,10 +8,11 @@
 //! ([`JointFunction`]); gives each run its rows ([`RunState::tell`]); finished runs drop out,
 //! and a search whose runs have all finished drops out of the rounds.
 //!
-//! On a network ([`super::function::ClassifierFunction`], wrapped in
-//! [`super::finite_difference::FiniteDifference`] for OIR_W) that call is one render stream and
-//! one network stream, chunked to the function's maximum batch, with the finite-difference
-//! neighbours of every OIR_W run in it; [`super::function::SharedNetwork`] puts the rows of
+//! On a network ([`crate::analysis::network_function::ClassifierFunction`], wrapped in
+//! [`crate::semantic::finite_difference::FiniteDifference`] for OIR_W) that call is one render
+//! stream and one network stream, chunked to the function's maximum batch, with the
+//! finite-difference neighbours of every OIR_W run in it;
+//! [`crate::analysis::network_function::SharedNetwork`] puts the rows of
 //! several jobs (meshes, labels) of one network in the same stream. On a function whose value
 //! at a point does not depend on the other points of its batch (oracles, tabulated maps) the
 //! runs are bit-identical to [`crate::region::find_region`] one by one.

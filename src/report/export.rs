@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use console::Style;
 
 use crate::analysis::benchmark::{JobResult, JobTelemetry, RegionMode};
-use crate::analysis::report::{ClassReport, NetworkReport, SrvrReport};
+use crate::analysis::srvr_report::{ClassReport, NetworkReport, SrvrReport};
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -459,9 +459,9 @@ pub fn time_split(results: &[JobResult]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::report::{MethodReport, REPORT_FORMAT};
     use crate::analysis::srvr::AcceptRule;
     use crate::analysis::srvr::AcceptanceSummary;
+    use crate::analysis::srvr_report::{MethodReport, REPORT_FORMAT};
     use crate::region::Method;
 
     fn class(name: &str, label: Option<usize>, srvr: Option<f64>) -> ClassReport {

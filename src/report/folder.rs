@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::analysis::benchmark::{ConfigError, ResultsDir};
-use crate::analysis::report::SrvrReport;
+use crate::analysis::srvr_report::SrvrReport;
 use crate::files::write_atomic;
 use crate::report::export::{ExportError, Exporter, Json, Markdown};
 use crate::report::golden::{check_golden, GoldenError, GoldenFile};

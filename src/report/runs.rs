@@ -1,7 +1,7 @@
 //! Region runs in pictures, the same in the report page and on the command line: each
 //! method's colour and line, the boxes drawn over a map, and the bounds step by step.
 
-use crate::analysis::regions::RunSummary;
+use crate::analysis::region_runs::RunSummary;
 use crate::region::Method;
 use crate::report::plot::{
     bounds_trace_png, BoundsTrace, BoxMark, Corner, LegendEntry, Marks, PlotError, Stroke,

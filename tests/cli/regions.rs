@@ -90,7 +90,7 @@ fn regions_on_a_grid_reports_every_method_and_start_inside_the_domain() {
 /// method, a legend per method), byte for byte.
 #[test]
 fn the_regions_plot_is_the_pages_heatmap_coloured_by_method() {
-    use semrob::analysis::regions::RunSummary;
+    use semrob::analysis::region_runs::RunSummary;
     use semrob::report::plot::map_png;
     use semrob::report::runs::{method_style, region_marks};
 

@@ -4,7 +4,7 @@
 
 use crate::support::OracleFn;
 use proptest::prelude::*;
-use semrob::analysis::regions::{join_refined, refine_search, run_all};
+use semrob::analysis::region_runs::{join_refined, refine_search, run_all};
 use semrob::region::lockstep::run_lockstep;
 use semrob::region::Goal;
 use semrob::region::Observer;
@@ -343,7 +343,7 @@ fn every_map_run_continues_from_its_final_box_whatever_stopped_it() {
     {
         let lower = vec![100.0 + k as f64, 20.0];
         let upper = vec![100.0 + k as f64 + 1e-5, 20.5];
-        let run = semrob::analysis::regions::RunSummary {
+        let run = semrob::analysis::region_runs::RunSummary {
             lower: lower.clone(),
             upper: upper.clone(),
             stop,

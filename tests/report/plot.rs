@@ -1,6 +1,6 @@
 //! The PNG plots decode, have the promised size, and show the data where it is.
 
-use semrob::analysis::regions::RunSummary;
+use semrob::analysis::region_runs::RunSummary;
 use semrob::region::{Method, StopReason};
 use semrob::report::plot::{
     bar_chart_png, heatmap_png, line_plot_png, map_png, BoxMark, Corner, Marks, PlotError, Series,

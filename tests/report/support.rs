@@ -9,7 +9,7 @@ use semrob::analysis::benchmark::{
     JobId, JobResult, RenderShot, Renders, ResultsDir, SrvrConfig, Stamp, RESULTS_FORMAT,
 };
 use semrob::analysis::inputs::WeightsId;
-use semrob::analysis::regions::RunSummary;
+use semrob::analysis::region_runs::RunSummary;
 use semrob::region::{Method, StopReason, TraceStep};
 use semrob::semantic::{Axis, Grid};
 use serde_json::json;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::results::{io, JobId, ResultsDir, ResultsError};
-use crate::analysis::regions::RunSummary;
+use crate::analysis::region_runs::RunSummary;
 use crate::files::write_atomic;
 use crate::semantic::Grid;
 
@@ -319,7 +319,7 @@ mod tests {
 
     use super::*;
     use crate::analysis::benchmark::{Stamp, RESULTS_FORMAT};
-    use crate::analysis::regions::largest_region;
+    use crate::analysis::region_runs::largest_region;
     use crate::region::{Method, StopReason, TraceStep};
     use crate::semantic::Axis;
 

@@ -697,7 +697,7 @@ impl SrvrConfig {
     fn check_starts(&self, domain: &Region) -> Result<Vec<Vec<f64>>, FieldError> {
         let n = domain.dim();
         let Some(starts) = &self.starts else {
-            return Ok(crate::analysis::regions::default_starts(domain));
+            return Ok(crate::analysis::region_runs::default_starts(domain));
         };
         if starts.is_empty() {
             return Err(FieldError::new("starts", "at least one start is needed"));

@@ -1,7 +1,7 @@
 //! The SRVR benchmark (SPEC §5, §7): a configuration names networks, shapes, starts,
 //! methods and settings; every (network, shape) job samples an acceptance map, grows regions
 //! from every start with every method on the real function, and is saved atomically in a
-//! results folder stamped with the configuration's fingerprint; `crate::analysis::report`
+//! results folder stamped with the configuration's fingerprint; `crate::analysis::srvr_report`
 //! aggregates them.
 
 mod artifacts;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::config::SrvrConfig;
 use crate::analysis::inputs::WeightsId;
-use crate::analysis::regions::RunSummary;
+use crate::analysis::region_runs::RunSummary;
 use crate::files::write_atomic;
 use crate::render::RenderBackend;
 use serde::{Deserialize, Serialize};

@@ -11,13 +11,13 @@ use super::config::{CheckedConfig, RegionMode};
 use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
-use crate::analysis::function::{ClassifierFunction, FunctionError, SharedNetwork};
 use crate::analysis::inputs::{
     model_file, Fingerprint, InputError, LoadError, MeshSource, WeightsId,
 };
 use crate::analysis::map::grid_points;
-use crate::analysis::regions::largest_region;
-use crate::analysis::regions::{
+use crate::analysis::network_function::{ClassifierFunction, FunctionError, SharedNetwork};
+use crate::analysis::region_runs::largest_region;
+use crate::analysis::region_runs::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
 use crate::analysis::srvr::AcceptBy;
@@ -288,7 +288,7 @@ pub fn run_jobs(
 struct Mapped<'a> {
     job: &'a PlannedJob,
     f: ClassifierFunction,
-    counted: crate::analysis::function::NetCounters,
+    counted: crate::analysis::network_function::NetCounters,
     map: Grid,
     top1_rate: f64,
     accepted: bool,

@@ -19,9 +19,9 @@ use crate::analysis::benchmark::{
     ConfigError, JobId, JobResult, RegionMode, Renders, ResultsDir, ResultsError,
 };
 use crate::analysis::inputs::WeightsId;
-use crate::analysis::regions::RunSummary;
-use crate::analysis::report::{find_map_files, mean, FolderError, SrvrReport};
+use crate::analysis::region_runs::RunSummary;
 use crate::analysis::srvr::AcceptanceSummary;
+use crate::analysis::srvr_report::{find_map_files, mean, FolderError, SrvrReport};
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
 use crate::files::{file_name, write_atomic};
 use crate::report::plot::PlotError;

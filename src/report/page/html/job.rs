@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::super::encode::{duration, thumbnail};
 use super::super::{Page, Part, ShapeSection};
 use super::{anchor, area_unit, esc, img, img_typed, pct, point, stop_name};
-use crate::analysis::regions::RunSummary;
+use crate::analysis::region_runs::RunSummary;
 use crate::report::plot::{heatmap_png, line_plot_png, PlotError, PointMark, Series};
 use crate::report::runs::{bounds_png, region_marks, run_labels};
 use crate::semantic::Grid;

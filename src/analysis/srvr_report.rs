@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, Stamp};
 use super::inputs::WeightsId;
-use super::regions::{default_starts, run_all, RunSummary};
+use super::region_runs::{default_starts, run_all, RunSummary};
 use super::srvr::{
     aggregate, default_reference, AcceptBy, Acceptance, AcceptanceError, AcceptanceSummary,
     RegionRecord, RejectedShape, ShapeScore,
