@@ -328,7 +328,8 @@ impl Grid {
             return Err(GridProblem::field(
                 "axes",
                 format!(
-                    "cannot slice axes ({i}, {j}) through a point of {} coordinates of a map                      with {n} axes",
+                    "cannot slice axes ({i}, {j}) through a point of {} coordinates of a map \
+                     with {n} axes",
                     at.len()
                 ),
             ));

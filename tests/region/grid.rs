@@ -363,8 +363,18 @@ fn a_slice_needs_two_distinct_axes_and_a_full_point() {
         axis("c", vec![0.0, 1.0], None),
     ];
     let grid = Grid::tabulate(axes, json!(null), |x| x[0] * 0.5).unwrap();
-    assert!(grid.slice(0, 0, &[0.5; 3]).is_err());
-    assert!(grid.slice(0, 3, &[0.5; 3]).is_err());
-    let e = grid.slice(0, 1, &[0.5; 2]).unwrap_err().to_string();
-    assert!(e.contains("2 coordinates") && e.contains("3 axes"), "{e}");
+    let e = |i, j, at: &[f64]| grid.slice(i, j, at).unwrap_err().to_string();
+    let same = e(0, 0, &[0.5; 3]);
+    assert!(
+        same.contains("axes (0, 0)") && same.contains("3 axes"),
+        "{same}"
+    );
+    let outside = e(0, 3, &[0.5; 3]);
+    assert!(outside.contains("axes (0, 3)"), "{outside}");
+    let short = e(0, 1, &[0.5; 2]);
+    assert_eq!(
+        short,
+        "field `axes`: cannot slice axes (0, 1) through a point of 2 coordinates of a map with \
+         3 axes"
+    );
 }
