@@ -214,9 +214,13 @@ impl ScriptDeclarations {
 
     /// Applies the declared items to a TorchScript model; a built-in one stays as it is.
     pub fn apply(&self, model: &mut Model) {
-        let Model::TorchScript(s) = model else {
-            return;
-        };
+        if let Model::TorchScript(s) = model {
+            self.apply_to_script(s);
+        }
+    }
+
+    /// Applies the declared items to a TorchScript model's declaration.
+    pub fn apply_to_script(&self, s: &mut ScriptModel) {
         if let Some(n) = &self.name {
             s.name = n.clone();
         }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
-use crate::nets::{Architecture, Model, ScriptModel, ScriptOutput};
+use crate::nets::{Architecture, Model, ScriptDeclarations, ScriptModel, ScriptOutput};
 use crate::region::{Coordinates, HyperParams, Method, Region, StepRule};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
@@ -117,14 +117,15 @@ impl NetworkConfig {
                     ));
                 }
                 let mut s = ScriptModel::imagenet(path);
-                if let Some(n) = &self.name {
-                    s.name = n.clone();
+                ScriptDeclarations {
+                    name: self.name.clone(),
+                    input_size: self.input_size,
+                    mean: self.mean,
+                    std: self.std,
+                    output: self.output,
+                    classes: self.classes,
                 }
-                s.input_size = self.input_size.unwrap_or(s.input_size);
-                s.mean = self.mean.unwrap_or(s.mean);
-                s.std = self.std.unwrap_or(s.std);
-                s.output = self.output.unwrap_or(s.output);
-                s.classes = self.classes.unwrap_or(s.classes);
+                .apply_to_script(&mut s);
                 s.check().map_err(|e| {
                     let key = match e.field.split('[').next().unwrap_or("") {
                         "name" => "name",
