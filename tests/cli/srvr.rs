@@ -814,6 +814,10 @@ fn nd_small_profile() -> String {
     // From a box of 5 % per axis rather than the ε box: it skips the ~40 steps a box needs to
     // grow from ε (the boxes where the runs come to rest are the same for both starts).
     c.hyper.start_half_width = Some(0.05);
+    // η 0.1, not the benchmark's 0.4: at 0.4 the boxes' fast growth amplified the scores'
+    // differences between libtorch's CPU kernels to 1.2× the golden tolerance (SRVR 1.2e-4
+    // relative, `scripts/test-kernels.sh`); at 0.1 the kernels agree within 5 % of it.
+    c.hyper.eta = 0.1;
     c.render.size = Some(112);
     c.render.supersampling = 1;
     c.batch = 16;
