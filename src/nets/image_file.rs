@@ -107,7 +107,17 @@ pub fn decode_image(
     // 16-bit RGBA is the widest pixel PNG and JPEG decode to; a little room for tables.
     limits.max_alloc = Some(pixels * 8 + (1 << 20));
     reader.limits(limits);
-    let img = reader.decode().map_err(decode)?.to_rgb8();
+    // zune-jpeg 0.5.15, the JPEG decoder `image` uses, panics in its AVX2 upsampler on some
+    // malformed JPEGs (`input.len() * 2 <= scratch_space.len()`; found by the 20-minute image
+    // fuzz campaign, issue 23): a panic while decoding is a refusal of the file, not a crash.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.decode()))
+        .map_err(|_| ImageFileError::Malformed {
+            path: path.into(),
+            message: "the image decoder failed on this file (a panic inside the decoding \
+                      library; the file is malformed)"
+                .into(),
+        })?;
+    let img = decoded.map_err(decode)?.to_rgb8();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut data = vec![0f32; 3 * h * w];
     for (x, y, px) in img.enumerate_pixels() {
