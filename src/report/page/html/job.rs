@@ -8,6 +8,7 @@ use super::super::encode::{duration, thumbnail};
 use super::super::{Page, Part, ShapeSection};
 use super::{anchor, area_unit, esc, img, img_typed, pct, point, stop_name};
 use crate::analysis::region_runs::RunSummary;
+use crate::region::StopReason;
 use crate::report::plot::{heatmap_png, line_plot_png, PlotError, PointMark, Series};
 use crate::report::runs::{bounds_png, region_marks, run_labels};
 use crate::semantic::Grid;
@@ -200,29 +201,21 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
             );
             if refined {
                 match &r.map_stage {
-                    Some(m) => {
-                        let _ = write!(
-                            h,
-                            "<td>{} – {}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
-                            point(&m.lower),
-                            point(&m.upper),
-                            pct(m.volume_ratio),
-                            esc(&stop_name(m.stop)),
-                            m.iterations
-                        );
-                    }
+                    Some(m) => h.push_str(&box_cells(
+                        &[format!("{} – {}", point(&m.lower), point(&m.upper))],
+                        m.volume_ratio,
+                        m.stop,
+                        m.iterations,
+                    )),
                     None => h.push_str("<td></td><td></td><td></td><td></td>"),
                 }
             }
-            let _ = write!(
-                h,
-                "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
-                point(&r.lower),
-                point(&r.upper),
-                pct(r.volume_ratio),
-                esc(&stop_name(r.stop)),
-                r.iterations
-            );
+            h.push_str(&box_cells(
+                &[point(&r.lower), point(&r.upper)],
+                r.volume_ratio,
+                r.stop,
+                r.iterations,
+            ));
             if threshold.is_some() {
                 match &r.contents {
                     Some(c) => {
@@ -361,4 +354,18 @@ fn traces(h: &mut String, _page: &Page, s: &ShapeSection) -> Result<(), PlotErro
         }
     }
     Ok(())
+}
+
+/// A run's box as table cells: its bounds (one cell each), then |D|/|Ω|, stop reason and
+/// steps, as the map stage's and the final box's columns both show them.
+fn box_cells(bounds: &[String], volume_ratio: f64, stop: StopReason, iterations: usize) -> String {
+    let mut cells: String = bounds.iter().map(|b| format!("<td>{b}</td>")).collect();
+    let _ = write!(
+        cells,
+        "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+        pct(volume_ratio),
+        esc(&stop_name(stop)),
+        iterations
+    );
+    cells
 }
