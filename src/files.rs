@@ -2,7 +2,24 @@
 //! above uses (results folders, maps, reports, the page).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be written, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", .path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// [`write_atomic`], with the path in the error.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic(path, bytes).map_err(|source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader (or a killed run) never sees a half-written result file.

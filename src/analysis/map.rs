@@ -2,8 +2,11 @@
 //! (DSM), the mean of several maps.
 
 use nalgebra::DMatrix;
+use serde::Serialize;
 use serde_json::Value;
 
+use crate::analysis::inputs::WeightsId;
+use crate::render::{RenderBackend, Scene};
 use crate::semantic::AxisSpec;
 use crate::semantic::{grid_point, Axis, EvalError, Grid, GridProblem, SemanticFunction};
 
@@ -20,6 +23,40 @@ pub enum MapError {
         "map {index} has other axes than map 0 (a DSM averages maps of the same grid): {detail}"
     )]
     AxesDiffer { index: usize, detail: String },
+}
+
+/// What a network semantic map was drawn from: its grid file's metadata, `"kind": "nsm"`.
+/// A benchmark job's map names its class and shape; `semrob map`'s its mesh, the image size,
+/// the renderer and the axes. Keys that do not apply are left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename = "nsm")]
+pub struct NetworkMapMeta {
+    pub network: String,
+    pub weights: WeightsId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<String>,
+    pub label: usize,
+    /// The label's ImageNet name (none for a network with other classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_name: Option<&'static str>,
+    pub render: Scene,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renderer: Option<RenderBackend>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axes: Option<Vec<AxisSpec>>,
+}
+
+impl NetworkMapMeta {
+    /// The metadata as JSON, for [`Grid::new`].
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("plain data serialises")
+    }
 }
 
 /// Every sample point of `axes`, one per row, in grid order (axis 0 outermost).
@@ -45,27 +82,84 @@ pub fn sample_map(
     meta: Value,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Grid, MapError> {
+    sample_grid(specs, batch, meta, progress, |chunk| {
+        Ok(f.evaluate(chunk, 0)?.values.iter().copied().collect())
+    })
+}
+
+/// The one sampling loop of every map: the grid's points of `specs` go to `evaluate` in
+/// chunks of at most `chunk` rows, in grid order; a value that is not finite is refused with
+/// the point it came from.
+fn sample_grid<F>(
+    specs: &[AxisSpec],
+    chunk: usize,
+    meta: Value,
+    progress: &mut dyn FnMut(usize),
+    mut evaluate: F,
+) -> Result<Grid, MapError>
+where
+    F: FnMut(&DMatrix<f64>) -> Result<Vec<f64>, MapError>,
+{
     let axes: Vec<Axis> = specs.iter().map(AxisSpec::grid_axis).collect();
     let points = grid_points(&axes);
     let mut values = Vec::with_capacity(points.nrows());
-    let batch = batch.max(1);
+    let chunk = chunk.max(1);
     let mut start = 0;
     while start < points.nrows() {
-        let rows = batch.min(points.nrows() - start);
-        let chunk = points.rows(start, rows).into_owned();
-        let e = f.evaluate(&chunk, 0)?;
-        if let Some(j) = e.values.iter().position(|v| !v.is_finite()) {
+        let rows = chunk.min(points.nrows() - start);
+        let part = points.rows(start, rows).into_owned();
+        let v = evaluate(&part)?;
+        if let Some(j) = v.iter().position(|v| !v.is_finite()) {
             return Err(EvalError::NonFinite {
-                value: e.values[j],
-                point: chunk.row(j).iter().copied().collect(),
+                value: v[j],
+                point: part.row(j).iter().copied().collect(),
             }
             .into());
         }
-        values.extend(e.values.iter().copied());
+        values.extend(v);
         start += rows;
         progress(start);
     }
     Ok(Grid::new(axes, values, meta)?)
+}
+
+#[cfg(feature = "torch")]
+pub use network::{network_map, NetworkMap};
+
+#[cfg(feature = "torch")]
+mod network {
+    use serde_json::Value;
+
+    use super::{sample_grid, MapError};
+    use crate::analysis::network_function::ClassifierFunction;
+    use crate::semantic::{AxisSpec, EvalError, Grid};
+
+    /// A network semantic map and how often the network ranked the label first on it.
+    pub struct NetworkMap {
+        pub grid: Grid,
+        /// The share of the map's points whose top-1 class is the label.
+        pub top1_rate: f64,
+    }
+
+    /// The network semantic map of `f` on the grid of `specs` (SPEC §4), sampled in chunks of
+    /// `chunk` points (a multiple of `f`'s batch keeps the network's batches those of one
+    /// call), calling `progress(done)` after each.
+    pub fn network_map(
+        f: &ClassifierFunction,
+        specs: &[AxisSpec],
+        chunk: usize,
+        meta: Value,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<NetworkMap, MapError> {
+        let mut top1 = 0usize;
+        let grid = sample_grid(specs, chunk, meta, progress, |part| {
+            let s = f.scores(part).map_err(EvalError::backend)?;
+            top1 += s.top1.iter().filter(|t| **t).count();
+            Ok(s.probability)
+        })?;
+        let top1_rate = top1 as f64 / grid.values().len() as f64;
+        Ok(NetworkMap { grid, top1_rate })
+    }
 }
 
 /// The data semantic map: the mean, point by point, of maps on the same grid (SPEC §4).

@@ -12,8 +12,8 @@
 
 #[cfg(feature = "torch")]
 pub use torch::{
-    ClassifierFunction, FunctionError, LabelScores, NetCounters, NotShared, SharedNetwork,
-    DEFAULT_BATCH,
+    ClassifierFunction, FunctionError, FunctionSource, LabelScores, LoadFunctionError,
+    LoadedFunction, NetCounters, NotShared, SharedNetwork, DEFAULT_BATCH,
 };
 
 #[cfg(feature = "torch")]
@@ -24,7 +24,11 @@ mod torch {
 
     use nalgebra::{DMatrix, DVector};
 
-    use crate::nets::{Classifier, ImageBatch as NetBatch, NetError, Scores};
+    use crate::analysis::inputs::{load_classifier, InputError, LoadError, MeshSource};
+    use crate::analysis::map::NetworkMapMeta;
+    use crate::nets::{
+        Classifier, ImageBatch as NetBatch, Label, LoadOptions, Model, NetError, Scores,
+    };
     use crate::region::lockstep::{JointBatch, JointFunction};
     use crate::render::{
         Mesh, RenderBackend, RenderError, RenderOptions, Renderer, Scene, TensorRenderError,
@@ -50,6 +54,46 @@ mod torch {
         Net(#[from] NetError),
         #[error("batch 0: the largest network batch must be ≥ 1")]
         Batch,
+        #[error("a contact sheet: {0}")]
+        Image(Box<crate::render::ImageError>),
+    }
+
+    /// Why [`ClassifierFunction::load`] could not build the function: the error names the
+    /// label, mesh, weights file or network at fault.
+    #[derive(Debug, thiserror::Error)]
+    pub enum LoadFunctionError {
+        #[error(transparent)]
+        Label(FunctionError),
+        #[error(transparent)]
+        Mesh(#[from] InputError),
+        #[error(transparent)]
+        Network(#[from] LoadError),
+        #[error("{model} on {mesh}: {source}")]
+        Build {
+            model: String,
+            mesh: String,
+            #[source]
+            source: Box<FunctionError>,
+        },
+    }
+
+    /// Where a function of interest comes from (what [`ClassifierFunction::load`] reads).
+    pub struct FunctionSource<'a> {
+        pub mesh: &'a MeshSource,
+        pub model: &'a Model,
+        /// The weights file; `None`: the model's default weights.
+        pub weights: Option<&'a std::path::Path>,
+        pub label: Label,
+        pub params: Vec<SemanticParam>,
+        pub scene: Scene,
+        pub backend: RenderBackend,
+        pub options: LoadOptions,
+    }
+
+    /// A loaded function of interest and what its maps' metadata says it was made of.
+    pub struct LoadedFunction {
+        pub function: ClassifierFunction,
+        pub meta: NetworkMapMeta,
     }
 
     /// `f(u) = softmax(C(R(u, S)))[k]` (SPEC §1) for a mesh, a classifier and a label.
@@ -168,6 +212,52 @@ mod torch {
             })
         }
 
+        /// Loads the function `source` names: the label is checked against the model's classes
+        /// first, then the mesh and the weights load (each error names its file).
+        pub fn load(source: FunctionSource) -> Result<LoadedFunction, LoadFunctionError> {
+            let FunctionSource {
+                mesh,
+                model,
+                weights,
+                label,
+                params,
+                scene,
+                backend,
+                options,
+            } = source;
+            let label = label.index();
+            if !model.has_class(label) {
+                return Err(LoadFunctionError::Label(FunctionError::Label {
+                    label,
+                    model: model.name().to_string(),
+                    classes: model.classes(),
+                }));
+            }
+            let loaded_mesh = mesh.load()?;
+            let (classifier, weights) = load_classifier(model, weights, options)?;
+            let function = ClassifierFunction::new(loaded_mesh, classifier, label, params, scene)
+                .and_then(|f| f.with_renderer(backend))
+                .map_err(|source| LoadFunctionError::Build {
+                    model: model.to_string(),
+                    mesh: mesh.to_string(),
+                    source: Box::new(source),
+                })?;
+            let meta = NetworkMapMeta {
+                network: model.name().to_string(),
+                weights,
+                class: None,
+                shape: None,
+                mesh: Some(mesh.to_string()),
+                label,
+                label_name: model.class_name(label),
+                render: function.scene,
+                image_size: Some(function.renderer.options().size),
+                renderer: Some(function.backend()),
+                axes: None,
+            };
+            Ok(LoadedFunction { function, meta })
+        }
+
         /// The largest network batch (≥ 1; 0 is refused).
         pub fn with_batch(self, batch: usize) -> Result<Self, FunctionError> {
             if batch == 0 {
@@ -240,6 +330,21 @@ mod torch {
             points: &DMatrix<f64>,
         ) -> Result<crate::render::ImageBatch, FunctionError> {
             self.render_rows(points, 0..points.nrows())
+        }
+
+        /// Renders the points (rows of `points`) like [`ClassifierFunction::render`] onto one
+        /// contact sheet, `columns` per row, as PNG bytes.
+        pub fn contact_sheet_png(
+            &self,
+            points: &DMatrix<f64>,
+            columns: usize,
+        ) -> Result<Vec<u8>, FunctionError> {
+            let image = |e| FunctionError::Image(Box::new(e));
+            let sheet = self
+                .render(points)?
+                .contact_sheet(columns, 4)
+                .map_err(image)?;
+            crate::render::png_bytes(&sheet).map_err(image)
         }
 
         fn render_rows(

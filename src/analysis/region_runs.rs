@@ -3,6 +3,7 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::map::NetworkMapMeta;
 use crate::region::lockstep::{
     run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
 };
@@ -71,19 +72,21 @@ pub struct MapStage {
     pub iterations: usize,
 }
 
-/// 16 points inside the box `[lower, upper]` at cell centres, for a contact sheet of what
-/// the network saw there: 16 along the axis in 1-D; a 4 × 4 lattice on the first two axes
-/// otherwise, further axes following the row with a cyclic shift so that every axis takes
-/// its 4 cell centres. One point per row.
-pub fn inside_lattice(lower: &[f64], upper: &[f64]) -> DMatrix<f64> {
+/// `side²` points inside the box `[lower, upper]` at cell centres, one per row: what the
+/// network saw there, for a contact sheet. `side²` along the axis in 1-D; a `side × side`
+/// lattice on the first two axes otherwise, further axes following the row with a cyclic
+/// shift so that every axis takes its `side` cell centres. The one choice of points inside a
+/// region (`semrob regions mesh --contact-sheet` takes 16, a benchmark job's renders 4).
+pub fn inside_lattice(lower: &[f64], upper: &[f64], side: usize) -> DMatrix<f64> {
     let n = lower.len();
-    DMatrix::from_fn(16, n, |j, i| {
+    let count = side * side;
+    DMatrix::from_fn(count, n, |j, i| {
         let t = match n {
-            1 => (j as f64 + 0.5) / 16.0,
+            1 => (j as f64 + 0.5) / count as f64,
             _ => {
-                let (col, row) = (j % 4, j / 4);
-                let k = if i == 0 { col } else { (row + i - 1) % 4 };
-                (k as f64 + 0.5) / 4.0
+                let (col, row) = (j % side, j / side);
+                let k = if i == 0 { col } else { (row + i - 1) % side };
+                (k as f64 + 0.5) / side as f64
             }
         };
         lower[i] + t * (upper[i] - lower[i])
@@ -133,10 +136,16 @@ impl From<&Region> for DomainJson {
     }
 }
 
-/// The regions of one function (`semrob regions grid|oracle` print it as JSON): Ω, whether
-/// they are adversarial, and every run.
+/// The regions of one function (`semrob regions grid|oracle|mesh` print it as JSON): on a
+/// network, the function and its axes; Ω, whether they are adversarial, and every run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionsReport {
+    /// The network's function (`regions mesh`), as its maps' metadata names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<NetworkMapMeta>,
+    /// The names of the function's parameters (`regions mesh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axes: Option<Vec<&'static str>>,
     pub domain: DomainJson,
     pub adversarial: bool,
     pub runs: Vec<RunSummary>,
@@ -151,6 +160,8 @@ impl RegionsReport {
     ) -> Result<RegionsReport, SearchError> {
         let (runs, _) = run_all(f, domain, search, &mut [])?;
         Ok(RegionsReport {
+            function: None,
+            axes: None,
             domain: DomainJson::from(domain),
             adversarial: search.goal == Goal::Adversarial,
             runs,
@@ -274,7 +285,7 @@ mod tests {
     #[test]
     fn the_contact_lattice_is_inside_and_gives_every_axis_its_four_cell_centres() {
         let (lo, hi) = ([0.0, 10.0, -4.0], [8.0, 18.0, 4.0]);
-        let p = inside_lattice(&lo, &hi);
+        let p = inside_lattice(&lo, &hi, 4);
         assert_eq!(p.shape(), (16, 3));
         for i in 0..3 {
             let mut column: Vec<f64> = p.column(i).iter().copied().collect();
@@ -293,7 +304,7 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), 16);
-        let line = inside_lattice(&[0.0], &[16.0]);
+        let line = inside_lattice(&[0.0], &[16.0], 4);
         assert_eq!(
             line.column(0).iter().copied().collect::<Vec<_>>(),
             (0..16).map(|j| j as f64 + 0.5).collect::<Vec<_>>()

@@ -10,12 +10,44 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::Method;
 
-/// One robust region found for (network, class, shape), as a fraction of the domain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegionRecord {
+/// Which network on which shape of which class: one job of a benchmark, one map of a folder
+/// of maps.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct JobId {
     pub network: String,
     pub class: String,
     pub shape: String,
+}
+
+impl JobId {
+    pub fn new(network: &str, class: &str, shape: &str) -> JobId {
+        JobId {
+            network: network.to_string(),
+            class: class.to_string(),
+            shape: shape.to_string(),
+        }
+    }
+
+    /// `<network>/<class>/<shape>`: the job's file under a results folder's `jobs/` (and a
+    /// map's under a folder of maps), without `.json`.
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.network, self.class, self.shape)
+    }
+
+    /// The same shape under another network.
+    pub fn on(&self, network: &str) -> JobId {
+        JobId {
+            network: network.to_string(),
+            ..self.clone()
+        }
+    }
+}
+
+/// One robust region found for (network, class, shape), as a fraction of the domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionRecord {
+    #[serde(flatten)]
+    pub job: JobId,
     pub method: Method,
     pub init: Vec<f64>,
     /// |D| / |Ω|.
@@ -25,9 +57,8 @@ pub struct RegionRecord {
 /// A shape left out of SRVR by the acceptance rule (SPEC §7: mean map score below the threshold).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RejectedShape {
-    pub network: String,
-    pub class: String,
-    pub shape: String,
+    #[serde(flatten)]
+    pub job: JobId,
     pub mean_score: f64,
 }
 
@@ -79,19 +110,19 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrTa
     let mut table: BTreeMap<&str, BTreeMap<&str, Acc>> = BTreeMap::new();
     for r in records {
         let acc = table
-            .entry(&r.network)
+            .entry(&r.job.network)
             .or_default()
-            .entry(&r.class)
+            .entry(&r.job.class)
             .or_default();
         acc.sum += r.volume_ratio;
         acc.regions += 1;
-        acc.shapes.insert(&r.shape);
+        acc.shapes.insert(&r.job.shape);
     }
     for r in rejected {
         table
-            .entry(&r.network)
+            .entry(&r.job.network)
             .or_default()
-            .entry(&r.class)
+            .entry(&r.job.class)
             .or_default()
             .rejected += 1;
     }
@@ -216,9 +247,8 @@ pub fn default_reference(networks: &[String]) -> Option<String> {
 /// One shape's mean map score under one network.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapeScore {
-    pub network: String,
-    pub class: String,
-    pub shape: String,
+    #[serde(flatten)]
+    pub job: JobId,
     pub mean_score: f64,
 }
 
@@ -283,13 +313,13 @@ impl Acceptance {
         }
         let mut reference = BTreeMap::new();
         if let AcceptBy::Network(name) = &by {
-            for s in scores.iter().filter(|s| &s.network == name) {
-                reference.insert((s.class.clone(), s.shape.clone()), s.mean_score);
+            for s in scores.iter().filter(|s| &s.job.network == name) {
+                reference.insert((s.job.class.clone(), s.job.shape.clone()), s.mean_score);
             }
         }
         let shapes = scores
             .iter()
-            .map(|s| (s.class.clone(), s.shape.clone()))
+            .map(|s| (s.job.class.clone(), s.job.shape.clone()))
             .collect();
         Ok(Acceptance {
             by,
@@ -306,12 +336,14 @@ impl Acceptance {
     /// Whether `s` enters SRVR. Under the reference rule a shape the reference network has
     /// no score for (an unfinished shard) is left out.
     pub fn keeps(&self, s: &ShapeScore) -> bool {
-        let key = (s.class.clone(), s.shape.clone());
+        let key = (s.job.class.clone(), s.job.shape.clone());
         self.by
-            .decides(self.min_mean_score, &s.network, |network| match &self.by {
-                AcceptBy::Network(_) => self.reference.get(&key).copied(),
-                _ if network == s.network => Some(s.mean_score),
-                _ => None,
+            .decides(self.min_mean_score, &s.job.network, |network| {
+                match &self.by {
+                    AcceptBy::Network(_) => self.reference.get(&key).copied(),
+                    _ if network == s.job.network => Some(s.mean_score),
+                    _ => None,
+                }
             })
             .unwrap_or(false)
     }
@@ -372,9 +404,7 @@ mod tests {
 
     fn rec(network: &str, class: &str, shape: &str, method: &str, v: f64) -> RegionRecord {
         RegionRecord {
-            network: network.into(),
-            class: class.into(),
-            shape: shape.into(),
+            job: JobId::new(network, class, shape),
             method: method.parse().expect("a method name"),
             init: vec![0.0],
             volume_ratio: v,
@@ -392,9 +422,7 @@ mod tests {
             rec("other", "vase", "c", "naive", 0.25),
         ];
         let rejected = vec![RejectedShape {
-            network: "net".into(),
-            class: "bench".into(),
-            shape: "z".into(),
+            job: JobId::new("net", "bench", "z"),
             mean_score: 0.01,
         }];
         let report = aggregate(&records, &rejected);
@@ -417,9 +445,7 @@ mod tests {
 
     fn score(network: &str, shape: &str, m: f64) -> ShapeScore {
         ShapeScore {
-            network: network.into(),
-            class: "cup".into(),
-            shape: shape.into(),
+            job: JobId::new(network, "cup", shape),
             mean_score: m,
         }
     }
@@ -481,11 +507,11 @@ mod tests {
                 let score_of = |network: &str| {
                     scores
                         .iter()
-                        .find(|t| t.network == network && t.shape == s.shape)
+                        .find(|t| t.job.network == network && t.job.shape == s.job.shape)
                         .map(|t| t.mean_score)
                 };
-                let page = summary.by().unwrap().decides(0.1, &s.network, score_of);
-                assert_eq!(page, Some(acc.keeps(s)), "{by:?} on {}", s.network);
+                let page = summary.by().unwrap().decides(0.1, &s.job.network, score_of);
+                assert_eq!(page, Some(acc.keeps(s)), "{by:?} on {}", s.job.network);
             }
         }
         let reference_without_network: AcceptanceSummary = serde_json::from_value(

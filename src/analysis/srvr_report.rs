@@ -149,9 +149,7 @@ pub struct ShapeOutcome {
 impl ShapeOutcome {
     fn score(&self) -> ShapeScore {
         ShapeScore {
-            network: self.job.network.clone(),
-            class: self.job.class.clone(),
-            shape: self.job.shape.clone(),
+            job: self.job.clone(),
             mean_score: self.mean_score,
         }
     }
@@ -260,18 +258,14 @@ impl SrvrReport {
         for s in shapes {
             if acceptance.keeps(&s.score()) {
                 records.extend(s.runs.iter().map(|run| RegionRecord {
-                    network: s.job.network.clone(),
-                    class: s.job.class.clone(),
-                    shape: s.job.shape.clone(),
+                    job: s.job.clone(),
                     method: run.method,
                     init: run.init.clone(),
                     volume_ratio: run.volume_ratio,
                 }));
             } else {
                 rejected.push(RejectedShape {
-                    network: s.job.network.clone(),
-                    class: s.job.class.clone(),
-                    shape: s.job.shape.clone(),
+                    job: s.job.clone(),
                     mean_score: s.mean_score,
                 });
             }
@@ -375,9 +369,7 @@ impl SrvrReport {
         let scores: Vec<ShapeScore> = maps
             .iter()
             .map(|m| ShapeScore {
-                network: m.job.network.clone(),
-                class: m.job.class.clone(),
-                shape: m.job.shape.clone(),
+                job: m.job.clone(),
                 mean_score: m.grid.mean(),
             })
             .collect();

@@ -8,7 +8,6 @@ use semrob::analysis::benchmark::{
     plan, run_jobs, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
     LOCKSTEP_JOBS_GPU,
 };
-use semrob::analysis::inputs::Fingerprint;
 use semrob::nets::Precision;
 use semrob::render::RenderBackend;
 use semrob::report::export::{job_line, time_split, Format};
@@ -17,7 +16,8 @@ use semrob::report::golden::GoldenError;
 use semrob::runtime::{cores, ThreadPlan};
 
 use super::common::{FormatArgs, GoldenArgs};
-use super::network::{progress, DeviceChoice};
+use super::network::{load_options, progress};
+use semrob::nets::Device;
 
 /// Options of the configuration mode of `semrob srvr`.
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub struct BenchArgs {
     pub shard: Option<Shard>,
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceChoice,
+    pub device: Device,
     /// Number format of the networks: f32, or bf16 / f16 on CUDA. Not part of the results'
     /// fingerprint: scores in bf16 or f16 differ from f32 ones by more than the goldens allow.
     #[arg(long, default_value_t = Precision::F32)]
@@ -68,43 +68,19 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
         None => SrvrConfig::from_toml(EMBEDDED_DEFAULT, "(embedded default)")?,
     };
     if args.regions.is_some() || args.refine_steps.is_some() {
-        let mut c = checked.config;
-        if let Some(mode) = args.regions {
-            if mode != c.regions {
-                c.refine_steps = None;
-            }
-            c.regions = mode;
-        }
-        if let Some(k) = args.refine_steps {
-            if c.regions != RegionMode::Refine {
-                bail!(
-                    "--refine-steps {k}: only with regions = \"refine\" (this run's regions is \
-                     \"{}\"; add --regions refine)",
-                    c.regions
-                );
-            }
-            if k == 0 {
-                bail!("--refine-steps 0 is map mode: use --regions map, or at least 1 step");
-            }
-            c.refine_steps = Some(k);
-        }
-        checked = c.check("--regions/--refine-steps")?;
+        checked = checked.config.with_regions(
+            args.regions,
+            args.refine_steps,
+            "--regions/--refine-steps",
+        )?;
     }
     if let Some(backend) = args.renderer {
         checked.config.renderer = Some(backend);
     }
-    let options = args.device.load_options(args.precision)?;
+    let options = load_options(args.device, args.precision)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
-    let mut plan = plan(checked)?;
-    // A reduced precision changes the scores: its results never share a folder with f32's
-    // (whose fingerprints, and the golden files', stay as they were).
-    if args.precision != Precision::F32 {
-        let mut h = Fingerprint::default();
-        h.update(plan.stamp.config_hash.as_bytes());
-        h.update(format!("precision={}", args.precision).as_bytes());
-        plan.stamp.config_hash = h.hex();
-    }
-    ThreadPlan::for_machine(cores(), args.device == DeviceChoice::Cuda).install();
+    let plan = plan(checked)?.in_precision(args.precision);
+    ThreadPlan::for_machine(cores(), args.device == Device::Cuda).install();
     let root = args
         .results
         .clone()
@@ -114,7 +90,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     let bar = progress(mine as u64, "jobs");
     let lockstep_jobs = match (args.lockstep_jobs, args.device) {
         (Some(n), _) => n as usize,
-        (None, DeviceChoice::Cuda) => LOCKSTEP_JOBS_GPU,
+        (None, Device::Cuda) => LOCKSTEP_JOBS_GPU,
         (None, _) => 1,
     };
     run_jobs(

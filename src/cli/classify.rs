@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use semrob::analysis::inputs::load_classifier;
-use semrob::nets::{read_image, ImageBatch, Precision};
+use semrob::nets::{read_image, Device, Precision, RankedClass};
 
-use super::network::{DeviceChoice, ScriptArgs};
+use super::network::{load_options, ScriptArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,7 +34,7 @@ pub struct Args {
     json: bool,
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
-    device: DeviceChoice,
+    device: Device,
     /// Number format of the network: f32, or bf16 / f16 on CUDA.
     #[arg(long, default_value_t = Precision::F32)]
     precision: Precision,
@@ -43,33 +43,16 @@ pub struct Args {
 #[derive(Serialize)]
 struct Entry {
     image: String,
-    top: Vec<Class>,
-}
-
-#[derive(Serialize)]
-struct Class {
-    index: usize,
-    name: Option<&'static str>,
-    probability: f32,
+    top: Vec<RankedClass>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let model = args.script.model(&args.model)?;
-    let options = args.device.load_options(args.precision)?;
+    let options = load_options(args.device, args.precision)?;
     let (classifier, _) = load_classifier(&model, args.weights.as_deref(), options)?;
     let mut entries = Vec::new();
     for path in &args.images {
-        let image = read_image(path)?;
-        let p = classifier.probabilities(ImageBatch::new(&image.data, image.shape)?)?;
-        let top = p
-            .top(0, args.top)
-            .into_iter()
-            .map(|(index, probability)| Class {
-                index,
-                name: model.class_name(index),
-                probability,
-            })
-            .collect();
+        let top = classifier.top_classes(&read_image(path)?, args.top)?;
         entries.push(Entry {
             image: path.display().to_string(),
             top,

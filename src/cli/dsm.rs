@@ -2,11 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 use semrob::analysis::map::mean_map;
-use semrob::files::write_atomic;
-use semrob::report::plot::{map_png, Marks};
+use semrob::report::maps::write_map;
 use semrob::semantic::Grid;
 
 #[derive(Debug, Args)]
@@ -32,19 +30,8 @@ pub fn run(args: DsmArgs) -> anyhow::Result<()> {
         .map(|p| Grid::read(p))
         .collect::<Result<Vec<_>, _>>()?;
     let dsm = mean_map(&grids)?;
-    dsm.write(&args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    let mut png = None;
-    if dsm.axes().len() <= 2 {
-        let bytes = map_png(
-            &dsm,
-            &format!("data semantic map (mean of {} maps)", grids.len()),
-            &Marks::default(),
-        )?;
-        write_atomic(&args.png, &bytes)
-            .with_context(|| format!("cannot write {}", args.png.display()))?;
-        png = Some(&args.png);
-    }
+    let title = format!("data semantic map (mean of {} maps)", grids.len());
+    let png = write_map(&dsm, &args.out, &args.png, &title)?;
     if args.json {
         println!(
             "{}",

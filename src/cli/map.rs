@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use semrob::analysis::map::sample_map;
-use semrob::files::write_atomic;
-use semrob::report::plot::{line_plot_png, map_png, Marks, Series};
-use semrob::semantic::map_point_count;
+use semrob::analysis::map::network_map;
+use semrob::report::maps::{write_curves, write_map};
+use semrob::semantic::{map_point_count, Grid};
 
 use super::network::{axes, load_function, progress, SceneArgs, ScriptArgs};
 
@@ -59,81 +58,44 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
     let stem = args.scene.mesh.stem();
+    let what = format!("p(label {}) on {}", args.scene.label, args.scene.mesh);
     let mut summary = Vec::new();
-    let mut curves = Vec::new();
+    let mut maps = Vec::new();
     for (i, model) in models.iter().enumerate() {
-        let loaded = load_function(
-            &args.scene,
-            model,
-            args.weights.get(i),
-            specs.iter().map(|s| s.param).collect(),
-        )?;
+        let params = specs.iter().map(|s| s.param).collect();
+        let loaded = load_function(&args.scene, model, args.weights.get(i), params)?;
         let model = model.name();
         let bar = progress(total as u64, model);
-        let mut meta = loaded.meta.clone();
-        meta["axes"] = serde_json::to_value(&specs)?;
+        let mut meta = loaded.meta;
+        meta.axes = Some(specs.clone());
         let f = loaded.function.with_batch(args.batch)?;
         // Several network batches per call, so that renders overlap the network; the bar
         // moves once per call.
-        let grid = sample_map(&f, &specs, args.batch * 8, meta, &mut |d| {
+        let map = network_map(&f, &specs, args.batch * 8, meta.to_value(), &mut |d| {
             bar.set_position(d as u64)
         })?;
         bar.finish_and_clear();
-        let json_path = args.out_dir.join(format!("{stem}-{model}.json"));
-        let png_path = args.out_dir.join(format!("{stem}-{model}.png"));
-        grid.write(&json_path)
-            .with_context(|| format!("cannot write {}", json_path.display()))?;
-        let mut png_written = None;
-        if grid.axes().len() <= 2 {
-            let title = format!(
-                "{model}: p(label {}) on {}",
-                args.scene.label, args.scene.mesh
-            );
-            let png = map_png(&grid, &title, &Marks::default())?;
-            write_atomic(&png_path, &png)
-                .with_context(|| format!("cannot write {}", png_path.display()))?;
-            png_written = Some(png_path.clone());
-        }
-        if grid.axes().len() == 1 {
-            curves.push(Series {
-                name: model.to_string(),
-                points: grid.axes()[0]
-                    .values
-                    .iter()
-                    .copied()
-                    .zip(grid.values().iter().copied())
-                    .collect(),
-            });
-        }
-        summary.push(serde_json::json!({
-            "model": model,
-            "grid": json_path,
-            "png": png_written,
-            "points": total,
-            "mean_score": grid.mean(),
-        }));
+        let json = args.out_dir.join(format!("{stem}-{model}.json"));
+        let png = args.out_dir.join(format!("{stem}-{model}.png"));
+        let png = write_map(&map.grid, &json, &png, &format!("{model}: {what}"))?;
+        let mean = map.grid.mean();
         if !args.json {
             println!(
-                "{model}: {total} points, mean score {:.4} → {}",
-                grid.mean(),
-                json_path.display()
+                "{model}: {total} points, mean score {mean:.4}, top-1 on {:.1} % → {}",
+                100.0 * map.top1_rate,
+                json.display()
             );
         }
+        summary.push(serde_json::json!({
+            "model": model, "grid": json, "png": png, "points": total,
+            "mean_score": mean, "top1_rate": map.top1_rate,
+        }));
+        maps.push((model, map.grid));
     }
-    if curves.len() > 1 {
-        let path = args.out_dir.join(format!("{stem}-1d.png"));
-        let axis = &specs[0];
-        let png = line_plot_png(
-            &format!("p(label {}) on {}", args.scene.label, args.scene.mesh),
-            &format!("{} ({})", axis.param, axis.param.unit()),
-            "softmax score",
-            &curves,
-            Some((0.0, 1.0)),
-        )?;
-        write_atomic(&path, &png).with_context(|| format!("cannot write {}", path.display()))?;
-        if !args.json {
-            println!("all networks → {}", path.display());
-        }
+    let path = args.out_dir.join(format!("{stem}-1d.png"));
+    let named: Vec<(&str, &Grid)> = maps.iter().map(|(m, g)| (*m, g)).collect();
+    if write_curves(&path, &what, &named)? && !args.json {
+        println!("all networks → {}", path.display());
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

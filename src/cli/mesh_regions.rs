@@ -1,21 +1,18 @@
 //! `semrob regions mesh MESH --model NAME --label K`: regions on the real function (SPEC §1–3).
 
-use std::io::Cursor;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Args;
 use semrob::analysis::region_runs::{
-    inside_lattice, largest_region, run_all, DomainJson, RunSummary,
+    inside_lattice, largest_region, run_all, DomainJson, RegionsReport,
 };
-use semrob::files::write_atomic;
+use semrob::files::write_file;
 use semrob::region::{Goal, Region, RegionSearch};
-use semrob::report::plot::map_png;
-use semrob::report::runs::{bounds_png, region_marks};
+use semrob::report::maps::write_regions_plot;
+use semrob::report::runs::bounds_png;
 use semrob::semantic::finite_difference::FiniteDifference;
-use semrob::semantic::Grid;
-use semrob::semantic::SemanticParam;
-use serde::Serialize;
+use semrob::semantic::{Grid, SemanticParam};
 
 use super::common::{OutputArgs, SearchArgs};
 use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
@@ -63,41 +60,24 @@ pub struct MeshArgs {
     plot: Option<PathBuf>,
 }
 
-#[derive(Serialize)]
-struct MeshRegionsJson {
-    function: serde_json::Value,
-    axes: Vec<&'static str>,
-    domain: DomainJson,
-    adversarial: bool,
-    runs: Vec<RunSummary>,
-}
-
-fn png_bytes(img: image::RgbImage) -> anyhow::Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png)?;
-    Ok(out.into_inner())
-}
-
 pub fn run(args: MeshArgs) -> anyhow::Result<()> {
-    let net = &args;
     let model = &args.script.model(&args.model)?;
-    if net.batch == 0 {
+    if args.batch == 0 {
         bail!("--batch 0: the largest network batch must be ≥ 1");
     }
-    let specs = axes(net.axes.as_deref())?;
+    let specs = axes(args.axes.as_deref())?;
     let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
-    let loaded = load_function(&args.scene, model, net.weights.as_ref(), params.clone())?;
+    let loaded = load_function(&args.scene, model, args.weights.as_ref(), params.clone())?;
     let axes_box = Region::new(
         specs.iter().map(|s| s.lo).collect::<Vec<_>>(),
         specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
     )?;
     let (domain, starts) = args.search.domain_and_starts(axes_box, specs.len())?;
-    let steps = match net.fd_step {
-        Some(h) => vec![h; params.len()],
-        None => params.iter().map(|p| p.default_fd_step()).collect(),
-    };
-    let meta = loaded.meta.clone();
-    let f = FiniteDifference::new(loaded.function.with_batch(net.batch)?, steps)?;
+    let steps = params
+        .iter()
+        .map(|p| args.fd_step.unwrap_or(p.default_fd_step()))
+        .collect();
+    let f = FiniteDifference::new(loaded.function.with_batch(args.batch)?, steps)?;
     let methods = args.search.method.methods();
     eprintln!(
         "semrob: {} runs ({} methods × {} starts) on {model}, this renders and classifies every step",
@@ -105,50 +85,40 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         methods.len(),
         starts.len()
     );
-    let keep_trace = args.output.trace || net.trace_plot.is_some();
-    let hyper = args.search.hyper.params();
-    let search = RegionSearch::new(methods, starts, hyper)
-        .with_goal(Goal::from_adversarial(args.output.adversarial))
-        .with_trace(keep_trace);
+    let goal = Goal::from_adversarial(args.output.adversarial);
+    let search = RegionSearch::new(methods, starts, args.search.hyper.params())
+        .with_goal(goal)
+        .with_trace(args.output.trace || args.trace_plot.is_some());
     let mut bar = StepProgress::new(&search, "regions");
     let (mut runs, _) = run_all(&f, &domain, &search, &mut [&mut bar])?;
     bar.finish();
-    if let Some(path) = &net.trace_plot {
+    if let Some(path) = &args.trace_plot {
         let names: Vec<String> = params
             .iter()
             .map(|p| format!("{p} ({})", p.unit()))
             .collect();
         let png = bounds_png(&runs, &names)?.expect("the runs kept their traces");
-        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+        write_file(path, &png)?;
     }
-    if let Some(path) = &args.plot {
-        let map_path = net.map.as_ref().expect("clap: --plot requires --map");
-        let grid = Grid::read(map_path)?;
-        if grid.axes().len() != 2 || specs.len() != 2 {
-            bail!("--plot draws 2-D regions over 2-D maps");
-        }
-        let marks = region_marks(&runs, (0, 1));
-        let png = map_png(&grid, &format!("{model}: regions"), &marks)?;
-        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+    if let (Some(png), Some(map)) = (&args.plot, &args.map) {
+        let title = format!("{model}: {goal} regions");
+        write_regions_plot(png, &Grid::read(map)?, &runs, &title)?;
     }
-    if let Some(path) = &net.contact_sheet {
+    if let Some(path) = &args.contact_sheet {
         let best = largest_region(&runs).expect("at least one run");
-        let points = inside_lattice(&best.lower, &best.upper);
-        let images = f.inner().render(&points)?;
-        let png = png_bytes(images.contact_sheet(4, 4)?)?;
-        write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))?;
+        let points = inside_lattice(&best.lower, &best.upper, 4);
+        write_file(path, &f.inner().contact_sheet_png(&points, 4)?)?;
     }
     if !args.output.trace {
         for r in &mut runs {
             r.trace = None;
         }
     }
-    let report = MeshRegionsJson {
-        function: meta,
-        axes: params.iter().map(|p| p.name()).collect(),
+    args.output.emit(&RegionsReport {
+        function: Some(loaded.meta),
+        axes: Some(params.iter().map(|p| p.name()).collect()),
         domain: DomainJson::from(&domain),
-        adversarial: args.output.adversarial,
+        adversarial: goal.is_adversarial(),
         runs,
-    };
-    args.output.emit(&report)
+    })
 }

@@ -2,91 +2,39 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use semrob::analysis::inputs::{load_classifier, MeshSource, WeightsId};
-use semrob::analysis::network_function::ClassifierFunction;
+use semrob::analysis::inputs::MeshSource;
+use semrob::analysis::network_function::{
+    ClassifierFunction, FunctionSource, LoadFunctionError, LoadedFunction,
+};
 use semrob::nets::{
-    DeclaredModelsError, Device, Label, LoadOptions, Model, Precision, Rgb, ScriptDeclarations,
-    ScriptOutput,
+    DeclaredModelsError, Device, Label, LoadOptions, Model, Precision, ScriptDeclarations,
 };
 use semrob::region::{Observer, RegionSearch, Step};
 use semrob::render::{RenderBackend, Scene};
 use semrob::runtime::{cores, ThreadPlan};
 use semrob::semantic::{AxisSpec, SemanticParam};
-use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DeviceChoice {
-    Cpu,
-    Cuda,
-}
-
-impl DeviceChoice {
-    pub fn device(self) -> Device {
-        match self {
-            DeviceChoice::Cpu => Device::Cpu,
-            DeviceChoice::Cuda => Device::Cuda,
-        }
-    }
-
-    /// How to load a network here in `precision` (`--precision`): f32 anywhere; bf16 and
-    /// f16 on CUDA only (libtorch runs them on the CPU too, but slower than f32 and with
-    /// scores that drift, for nothing gained).
-    pub fn load_options(self, precision: Precision) -> anyhow::Result<LoadOptions> {
-        if self == DeviceChoice::Cpu && precision != Precision::F32 {
-            anyhow::bail!(
-                "--precision {precision}: bf16 and f16 run on CUDA only (--device cuda); the CPU runs f32"
-            );
-        }
-        Ok(LoadOptions {
-            device: self.device(),
-            precision,
-            ..LoadOptions::default()
-        })
-    }
+/// How to load a network on `device` in `precision` (`--device`, `--precision`).
+pub fn load_options(device: Device, precision: Precision) -> anyhow::Result<LoadOptions> {
+    LoadOptions::on(device, precision)
+        .map_err(|e| anyhow::anyhow!("--precision {}: {e} (--device cuda)", e.0))
 }
 
 /// What a TorchScript model (`--model torchscript:PATH`) expects and returns; a TorchScript
 /// file does not say. Defaults: ImageNet's (224², torchvision's mean and std, 1 000 logits).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ScriptArgs {
-    /// TorchScript model: its name in results (default: the file's stem).
-    #[arg(long, value_name = "NAME")]
-    pub model_name: Option<String>,
-    /// TorchScript model: side of its square input in pixels (default 224).
-    #[arg(long, value_name = "PIXELS")]
-    pub input_size: Option<usize>,
-    /// TorchScript model: per-channel mean `R,G,B` subtracted from images in [0, 1]
-    /// (default torchvision's 0.485,0.456,0.406).
-    #[arg(long, value_name = "R,G,B", allow_hyphen_values = true)]
-    pub mean: Option<Rgb>,
-    /// TorchScript model: per-channel standard deviation `R,G,B` (default 0.229,0.224,0.225).
-    #[arg(long, value_name = "R,G,B")]
-    pub std: Option<Rgb>,
-    /// TorchScript model: what its output holds, `logits` (default; semrob applies the
-    /// softmax) or `probabilities`.
-    #[arg(long, value_name = "logits|probabilities")]
-    pub output: Option<ScriptOutput>,
-    /// TorchScript model: how many classes its output has (default 1000).
-    #[arg(long, value_name = "N")]
-    pub classes: Option<usize>,
+    #[command(flatten)]
+    pub declared: ScriptDeclarations,
 }
 
 impl ScriptArgs {
     /// The models named by `--model` (each `NAME` or `torchscript:PATH`), with these
     /// declarations applied to the TorchScript ones.
     pub fn models(&self, names: &[String]) -> anyhow::Result<Vec<Model>> {
-        let declared = ScriptDeclarations {
-            name: self.model_name.clone(),
-            input_size: self.input_size,
-            mean: self.mean.map(|m| m.0),
-            std: self.std.map(|d| d.0),
-            output: self.output,
-            classes: self.classes,
-        };
-        declared.models(names).map_err(|e| match e {
+        self.declared.models(names).map_err(|e| match e {
             DeclaredModelsError::NoScript(names) => anyhow::anyhow!(
                 "--model-name, --input-size, --mean, --std, --output and --classes declare a \
                  TorchScript model (--model torchscript:PATH); {names} has a fixed input and output"
@@ -112,7 +60,7 @@ pub struct SceneArgs {
     pub label: Label,
     /// Where inference runs.
     #[arg(long, value_enum, default_value = "cpu")]
-    pub device: DeviceChoice,
+    pub device: Device,
     /// Number format of the network: f32, or bf16 / f16 on CUDA.
     #[arg(long, default_value_t = Precision::F32)]
     pub precision: Precision,
@@ -147,7 +95,7 @@ impl SceneArgs {
     /// The renderer asked for, else the device's default.
     pub fn backend(&self) -> RenderBackend {
         self.renderer
-            .unwrap_or_else(|| RenderBackend::default_for(self.device == DeviceChoice::Cuda))
+            .unwrap_or_else(|| RenderBackend::default_for(self.device == Device::Cuda))
     }
 
     pub fn scene(&self) -> Scene {
@@ -162,48 +110,30 @@ impl SceneArgs {
     }
 }
 
-/// A loaded function of interest with the identifiers results carry.
-pub struct LoadedFunction {
-    pub function: ClassifierFunction,
-    pub meta: Value,
-}
-
-/// Builds f for one network: checks the label, loads mesh and weights (errors name them).
+/// Loads f for one network on the scene's mesh and label (`ClassifierFunction::load`).
 pub fn load_function(
     scene: &SceneArgs,
     model: &Model,
     weights: Option<&PathBuf>,
     params: Vec<SemanticParam>,
 ) -> anyhow::Result<LoadedFunction> {
-    let options = scene.device.load_options(scene.precision)?;
-    let label = scene.label.index();
-    if !model.has_class(label) {
-        anyhow::bail!(
-            "--label {label} is outside the classes of {model} (0–{})",
-            model.classes() - 1
-        );
-    }
-    ThreadPlan::for_machine(cores(), scene.device == DeviceChoice::Cuda).install();
-    let mesh = scene.mesh.load()?;
-    let (classifier, weights_id): (_, WeightsId) =
-        load_classifier(model, weights.map(|p| p.as_path()), options)?;
-    let s = scene.scene();
-    let function = ClassifierFunction::new(mesh, classifier, label, params, s)
-        .and_then(|f| f.with_renderer(scene.backend()))
-        .with_context(|| format!("{model} on {}", scene.mesh))?;
-    // The keys of a benchmark job's map (`analysis::benchmark::run`), where they apply.
-    let meta = json!({
-        "kind": "nsm",
-        "network": model.name(),
-        "weights": weights_id,
-        "mesh": scene.mesh.to_string(),
-        "label": label,
-        "label_name": model.class_name(label),
-        "render": function.scene(),
-        "image_size": function.renderer().options().size,
-        "renderer": function.backend(),
-    });
-    Ok(LoadedFunction { function, meta })
+    let options = load_options(scene.device, scene.precision)?;
+    ThreadPlan::for_machine(cores(), scene.device == Device::Cuda).install();
+    ClassifierFunction::load(FunctionSource {
+        mesh: &scene.mesh,
+        model,
+        weights: weights.map(|p| p.as_path()),
+        label: scene.label,
+        params,
+        scene: scene.scene(),
+        backend: scene.backend(),
+        options,
+    })
+    .map_err(|e| match e {
+        // "label K is outside ...": the flag that gave it.
+        LoadFunctionError::Label(e) => anyhow::anyhow!("--{e}"),
+        e => e.into(),
+    })
 }
 
 /// A progress bar with ETA on stderr (hidden when stderr is not a terminal).

@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use semrob::analysis::region_runs::RegionsReport;
-use semrob::files::write_atomic;
 use semrob::region::{Goal, Region, RegionSearch};
-use semrob::report::plot::map_png;
-use semrob::report::runs::region_marks;
+use semrob::report::maps::write_regions_plot;
 use semrob::semantic::oracle::OracleFunction;
 use semrob::semantic::{Grid, SemanticFunction};
 
@@ -82,16 +80,9 @@ fn grid(args: GridArgs) -> anyhow::Result<()> {
     let span = Region::new(lower, upper)
         .with_context(|| format!("{}: the grid's span is not a box", path.display()))?;
     let report = regions(&grid, span, &args.search, &args.output)?;
-    if let Some(png_path) = &args.plot {
-        let marks = region_marks(&report.runs, (0, 1));
-        let kind = if args.output.adversarial {
-            "adversarial"
-        } else {
-            "robust"
-        };
-        let png = map_png(&grid, &format!("{kind} regions"), &marks)?;
-        write_atomic(png_path, &png)
-            .with_context(|| format!("cannot write {}", png_path.display()))?;
+    if let Some(png) = &args.plot {
+        let kind = Goal::from_adversarial(args.output.adversarial);
+        write_regions_plot(png, &grid, &report.runs, &format!("{kind} regions"))?;
     }
     args.output.emit(&report)
 }

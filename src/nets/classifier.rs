@@ -16,8 +16,8 @@ use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn, LiteVa
 
 const CLASSES: i64 = super::IMAGENET_CLASSES as i64;
 
-/// Where inference runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Where inference runs (`cpu` or `cuda` on the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Device {
     #[default]
     Cpu,
@@ -78,6 +78,27 @@ pub struct LoadOptions {
     /// instead of folding it into the convolution at load (the default). For measuring what
     /// folding gains and checking that it changes nothing beyond rounding.
     pub keep_batch_norm: bool,
+}
+
+/// A reduced precision asked for on the CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("bf16 and f16 run on CUDA only; the CPU runs f32")]
+pub struct CpuPrecision(pub Precision);
+
+impl LoadOptions {
+    /// How to load a network on `device` in `precision`: f32 anywhere; bf16 and f16 on CUDA
+    /// only (libtorch runs them on the CPU too, but slower than f32 and with scores that
+    /// drift, for nothing gained).
+    pub fn on(device: Device, precision: Precision) -> Result<LoadOptions, CpuPrecision> {
+        if device == Device::Cpu && precision != Precision::F32 {
+            return Err(CpuPrecision(precision));
+        }
+        Ok(LoadOptions {
+            device,
+            precision,
+            ..LoadOptions::default()
+        })
+    }
 }
 
 impl From<Device> for LoadOptions {
@@ -193,6 +214,15 @@ impl Scores {
         ranked.truncate(k);
         ranked
     }
+}
+
+/// One of an image's best classes ([`Classifier::top_classes`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RankedClass {
+    pub index: usize,
+    /// The ImageNet name (`None` for a network with other classes).
+    pub name: Option<&'static str>,
+    pub probability: f32,
 }
 
 /// A network with loaded weights. Evaluation mode always (batch norm uses its running
@@ -665,6 +695,24 @@ impl Classifier {
     /// Logits `[B, classes]`.
     pub fn logits(&self, batch: ImageBatch) -> Result<Scores, NetError> {
         self.scores(&self.logits_tensor(&batch.tensor(self.device))?)
+    }
+
+    /// The `k` best classes of one image, best first, named when the network's classes are
+    /// ImageNet's.
+    pub fn top_classes(
+        &self,
+        image: &super::InputImage,
+        k: usize,
+    ) -> Result<Vec<RankedClass>, NetError> {
+        let p = self.probabilities(ImageBatch::new(&image.data, image.shape)?)?;
+        Ok(p.top(0, k)
+            .into_iter()
+            .map(|(index, probability)| RankedClass {
+                index,
+                name: self.model.class_name(index),
+                probability,
+            })
+            .collect())
     }
 
     /// Softmax probabilities `[B, classes]`.

@@ -47,7 +47,10 @@ mod resnet;
 mod vgg_alexnet;
 
 #[cfg(feature = "torch")]
-pub use classifier::{Classifier, Device, ImageBatch, LoadOptions, MemoryFormat, NetError, Scores};
+pub use classifier::{
+    Classifier, CpuPrecision, Device, ImageBatch, LoadOptions, MemoryFormat, NetError, RankedClass,
+    Scores,
+};
 #[cfg(feature = "torch")]
 pub use efficientnet_lite::{efficientnet_lite, LiteVariant};
 #[cfg(feature = "torch")]

@@ -180,14 +180,29 @@ impl FromStr for Rgb {
 
 /// What a TorchScript model was declared to expect and return, item by item; an item left
 /// out keeps [`ScriptModel::imagenet`]'s default. A built-in network's input and output are
-/// fixed: it takes no declaration.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// fixed: it takes no declaration. On the command line, the options below (a TorchScript
+/// file does not say).
+#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
 pub struct ScriptDeclarations {
+    /// TorchScript model: its name in results (default: the file's stem).
+    #[arg(long = "model-name", value_name = "NAME")]
     pub name: Option<String>,
+    /// TorchScript model: side of its square input in pixels (default 224).
+    #[arg(long, value_name = "PIXELS")]
     pub input_size: Option<usize>,
-    pub mean: Option<[f32; 3]>,
-    pub std: Option<[f32; 3]>,
+    /// TorchScript model: per-channel mean `R,G,B` subtracted from images in [0, 1]
+    /// (default torchvision's 0.485,0.456,0.406).
+    #[arg(long, value_name = "R,G,B", allow_hyphen_values = true)]
+    pub mean: Option<Rgb>,
+    /// TorchScript model: per-channel standard deviation `R,G,B` (default 0.229,0.224,0.225).
+    #[arg(long, value_name = "R,G,B")]
+    pub std: Option<Rgb>,
+    /// TorchScript model: what its output holds, `logits` (default; semrob applies the
+    /// softmax) or `probabilities`.
+    #[arg(long, value_name = "logits|probabilities")]
     pub output: Option<ScriptOutput>,
+    /// TorchScript model: how many classes its output has (default 1000).
+    #[arg(long, value_name = "N")]
     pub classes: Option<usize>,
 }
 
@@ -225,8 +240,8 @@ impl ScriptDeclarations {
             s.name = n.clone();
         }
         s.input_size = self.input_size.unwrap_or(s.input_size);
-        s.mean = self.mean.unwrap_or(s.mean);
-        s.std = self.std.unwrap_or(s.std);
+        s.mean = self.mean.map_or(s.mean, |m| m.0);
+        s.std = self.std.map_or(s.std, |d| d.0);
         s.output = self.output.unwrap_or(s.output);
         s.classes = self.classes.unwrap_or(s.classes);
     }
@@ -409,7 +424,7 @@ mod tests {
         let d = ScriptDeclarations {
             name: Some("mine".into()),
             input_size: Some(96),
-            mean: Some("0.5, 0.5,0.5".parse::<Rgb>().unwrap().0),
+            mean: Some("0.5, 0.5,0.5".parse::<Rgb>().unwrap()),
             classes: Some(10),
             ..ScriptDeclarations::default()
         };

@@ -429,6 +429,16 @@ impl Goal {
     }
 }
 
+impl std::fmt::Display for Goal {
+    /// `robust` or `adversarial`, as in configurations.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Goal::Robust => "robust",
+            Goal::Adversarial => "adversarial",
+        })
+    }
+}
+
 /// One region run in ask/tell form (SPEC §3): [`RunState::ask`] gives the batch of the next
 /// step, [`RunState::tell`] takes its values (and gradients) and steps. Whoever holds the run
 /// decides how the batch is evaluated: [`find_region`] calls `f` for one run; a lockstep

@@ -15,6 +15,20 @@ pub enum ImageError {
     },
     #[error("a contact sheet needs at least one image and one column")]
     EmptySheet,
+    #[error("cannot encode PNG: {0}")]
+    Encode(::image::ImageError),
+}
+
+/// `image` as the bytes of an 8-bit RGB PNG file.
+pub fn png_bytes(image: &::image::RgbImage) -> Result<Vec<u8>, ImageError> {
+    let mut png = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut png),
+            ::image::ImageFormat::Png,
+        )
+        .map_err(ImageError::Encode)?;
+    Ok(png)
 }
 
 /// Shape of an image batch, in the classifier's order `[B, C, H, W]`.
@@ -97,6 +111,11 @@ impl ImageBatch {
             }
         }
         Ok(::image::RgbImage::from_raw(w as u32, h as u32, bytes).expect("buffer of H·W·3 bytes"))
+    }
+
+    /// Image `index` as the bytes of an 8-bit RGB PNG file.
+    pub fn png(&self, index: usize) -> Result<Vec<u8>, ImageError> {
+        png_bytes(&self.to_rgb8(index)?)
     }
 
     /// Writes image `index` as an 8-bit RGB PNG.

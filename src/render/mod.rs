@@ -39,7 +39,7 @@ pub use camera::{
     direction, AnglePairs, Camera, Direction, Numbers, View, ViewError, DEFAULT_DISTANCE, NEAR,
     VIEW_HALF_ANGLE_DEG,
 };
-pub use image::{BatchShape, ImageBatch, ImageError};
+pub use image::{png_bytes, BatchShape, ImageBatch, ImageError};
 pub use mesh::{Mesh, MeshError, MAX_MESH_FACES, MAX_MESH_VERTICES, MAX_OBJ_BYTES};
 pub use scene::{Scene, SceneError};
 #[cfg(feature = "torch")]

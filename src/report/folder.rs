@@ -3,15 +3,16 @@
 //! golden checks of a report. `semrob srvr` and `semrob merge` call [`write_report`] when
 //! their jobs are done.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::analysis::benchmark::{ConfigError, ResultsDir};
 use crate::analysis::srvr_report::SrvrReport;
-use crate::files::write_atomic;
+use crate::files::write_file;
 use crate::report::export::{ExportError, Exporter, Json, Markdown};
 use crate::report::golden::{check_golden, GoldenError, GoldenFile};
 use crate::report::page::{write_page, PageError, WrittenPage};
-use crate::report::plot::{bar_chart_png, PlotError};
+use crate::report::plot::bar_chart_png;
+use crate::report::OutputError;
 
 /// Why a folder's report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -22,12 +23,7 @@ pub enum FolderReportError {
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error(transparent)]
-    Plot(#[from] PlotError),
-    #[error("cannot write {}: {source}", .path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Output(#[from] OutputError),
 }
 
 /// What [`write_report`] wrote.
@@ -51,8 +47,7 @@ pub fn write_report(dir: &ResultsDir) -> Result<WrittenReport, FolderReportError
     let json = Json.export(&report)?;
     let markdown = Markdown.export(&report)?;
     let put = |name: &str, bytes: &[u8]| {
-        let path = dir.root().join(name);
-        write_atomic(&path, bytes).map_err(|source| FolderReportError::Write { path, source })
+        write_file(&dir.root().join(name), bytes).map_err(OutputError::from)
     };
     put("report.json", json.as_bytes())?;
     put("report.md", markdown.as_bytes())?;
@@ -60,7 +55,8 @@ pub fn write_report(dir: &ResultsDir) -> Result<WrittenReport, FolderReportError
     if !bars.is_empty() {
         put(
             "srvr.png",
-            &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)?,
+            &bar_chart_png("SRVR per network", "SRVR (% of Ω)", &bars)
+                .map_err(OutputError::from)?,
         )?;
     }
     let page = write_page(dir.root(), &dir.root().join("report.html"));

@@ -750,12 +750,12 @@ fn refine_steps_are_refused_by_name_when_they_make_no_sense() {
     let cases: [(&[&str], &str); 3] = [
         (
             &["--refine-steps", "5"],
-            "--refine-steps 5: only with regions = \"refine\"",
+            "--regions/--refine-steps: field `refine_steps`: 5 is set, but regions = \"network\"",
         ),
         (&["--regions", "refine", "--refine-steps", "0"], "map mode"),
         (
             &["--regions", "map", "--refine-steps", "5"],
-            "only with regions = \"refine\"",
+            "belongs to regions = \"refine\"",
         ),
     ];
     for (extra, wanted) in cases {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::results::{io, JobId, ResultsDir, ResultsError};
-use crate::analysis::region_runs::RunSummary;
+use crate::analysis::region_runs::{inside_lattice, RunSummary};
 use crate::files::write_atomic;
 use crate::semantic::Grid;
 
@@ -252,30 +252,22 @@ impl ResultsDir {
     }
 }
 
-/// Where to render a job's contact sheet: `k` points inside the region `[lower, upper]`
-/// (its centre first, then points spread over it) and up to `k` of the map's samples
-/// outside it, lowest score first and kept apart by at least a sixth of the domain's
-/// diagonal (measured in units of each axis' span), so they show distinct failures.
+/// Where to render a job's contact sheet: `side²` points inside the region `[lower, upper]`
+/// ([`inside_lattice`]) and up to `side²` of the map's samples outside it, lowest score first
+/// and kept apart by at least a sixth of the domain's diagonal (measured in units of each
+/// axis' span), so they show distinct failures.
 pub fn render_points(
     map: &Grid,
     lower: &[f64],
     upper: &[f64],
-    k: usize,
+    side: usize,
 ) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
-    const FRACTIONS: [f64; 4] = [0.5, 0.2, 0.8, 0.35];
     let n = lower.len();
-    let inside: Vec<Vec<f64>> = (0..k)
-        .map(|i| {
-            (0..n)
-                .map(|a| {
-                    // Point i sits at fraction FRACTIONS[i] on even axes and the mirrored
-                    // fraction on odd ones, so the points spread over the box's area.
-                    let f = FRACTIONS[i % FRACTIONS.len()];
-                    let f = if a % 2 == 1 && i > 0 { 1.0 - f } else { f };
-                    lower[a] + f * (upper[a] - lower[a])
-                })
-                .collect()
-        })
+    let k = side * side;
+    let lattice = inside_lattice(lower, upper, side);
+    let inside: Vec<Vec<f64>> = lattice
+        .row_iter()
+        .map(|r| r.iter().copied().collect())
         .collect();
     let (dlo, dhi) = map.domain();
     let spans: Vec<f64> = dlo
@@ -448,9 +440,10 @@ mod tests {
     fn render_points_fall_inside_and_outside_the_region() {
         let g = grid();
         let (lower, upper) = ([90.0, 0.0], [180.0, 30.0]);
-        let (inside, outside) = render_points(&g, &lower, &upper, 4);
+        let (inside, outside) = render_points(&g, &lower, &upper, 2);
         assert_eq!(inside.len(), 4);
-        assert_eq!(inside[0], vec![135.0, 15.0]);
+        assert_eq!(inside[0], vec![112.5, 7.5]);
+        assert_eq!(inside[3], vec![157.5, 22.5]);
         for p in &inside {
             assert!(
                 (0..2).all(|a| lower[a] <= p[a] && p[a] <= upper[a]),

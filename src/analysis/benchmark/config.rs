@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
-use crate::nets::{Architecture, Model, ScriptDeclarations, ScriptModel, ScriptOutput};
+use crate::nets::{Architecture, Model, Rgb, ScriptDeclarations, ScriptModel, ScriptOutput};
 use crate::region::{Coordinates, HyperParams, Method, Region, StepRule};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
@@ -120,8 +120,8 @@ impl NetworkConfig {
                 ScriptDeclarations {
                     name: self.name.clone(),
                     input_size: self.input_size,
-                    mean: self.mean,
-                    std: self.std,
+                    mean: self.mean.map(Rgb),
+                    std: self.std.map(Rgb),
                     output: self.output,
                     classes: self.classes,
                 }
@@ -586,6 +586,28 @@ impl SrvrConfig {
                 .expect("serialisable")
                 .as_bytes(),
         )
+    }
+
+    /// This configuration with its region mode and refine steps overridden (`semrob srvr
+    /// --regions --refine-steps`, named `origin` in errors), checked again. Another mode drops
+    /// the configuration's `refine_steps`, so that the new mode's default applies; steps
+    /// outside refine mode, or 0 steps, are refused as in a file.
+    pub fn with_regions(
+        mut self,
+        mode: Option<RegionMode>,
+        refine_steps: Option<usize>,
+        origin: &str,
+    ) -> Result<CheckedConfig, ConfigError> {
+        if let Some(mode) = mode {
+            if mode != self.regions {
+                self.refine_steps = None;
+            }
+            self.regions = mode;
+        }
+        if refine_steps.is_some() {
+            self.refine_steps = refine_steps;
+        }
+        self.check(origin)
     }
 
     /// Checks every field, parses axes and starts: one section at a time, the first bad

@@ -43,20 +43,7 @@ pub enum ResultsError {
     Shard(String),
 }
 
-/// One job: a network on a shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobId {
-    pub network: String,
-    pub class: String,
-    pub shape: String,
-}
-
-impl JobId {
-    /// `<network>/<class>/<shape>`: the job's file under `jobs/`, without `.json`.
-    pub fn key(&self) -> String {
-        format!("{}/{}/{}", self.network, self.class, self.shape)
-    }
-}
+pub use crate::analysis::srvr::JobId;
 
 /// The stamp of a results folder: which configuration wrote it and which jobs it has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde_json::json;
-
 use super::artifacts::{render_points, RenderShot, Renders};
 use super::config::{CheckedConfig, RegionMode};
 use super::results::{
@@ -14,21 +12,20 @@ use super::results::{
 use crate::analysis::inputs::{
     model_file, Fingerprint, InputError, LoadError, MeshSource, WeightsId,
 };
-use crate::analysis::map::grid_points;
+use crate::analysis::map::{network_map, MapError, NetworkMap, NetworkMapMeta};
 use crate::analysis::network_function::{ClassifierFunction, FunctionError, SharedNetwork};
 use crate::analysis::region_runs::largest_region;
 use crate::analysis::region_runs::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
 use crate::analysis::srvr::AcceptBy;
-use crate::nets::{Classifier, LoadOptions, Model, NetError};
+use crate::nets::{Classifier, LoadOptions, Model, NetError, Precision};
 use crate::region::lockstep::{LockstepStats, Problem, SearchError};
 use crate::region::RegionSearch;
 use crate::render::dataset::{Dataset, DatasetError, ShapeKey};
 use crate::render::RenderBackend;
 use crate::semantic::finite_difference::{FiniteDifference, StepError};
-use crate::semantic::AxisSpec;
-use crate::semantic::{Grid, GridProblem};
+use crate::semantic::Grid;
 
 /// Why the benchmark could not be planned or a job could not run. A job that fails stops
 /// the run; the jobs finished before it stay in the results folder.
@@ -67,11 +64,9 @@ pub enum BenchError {
         source: SearchError,
     },
     #[error("the job's map: {0}")]
-    Map(#[source] GridProblem),
+    Map(#[from] MapError),
     #[error("a contact render: {0}")]
     Image(#[from] crate::render::ImageError),
-    #[error("a contact render as PNG: {0}")]
-    Png(#[from] image::ImageError),
     #[error(transparent)]
     Results(#[from] ResultsError),
 }
@@ -317,16 +312,25 @@ fn map_job<'a>(
             .with_batch(c.config.batch)?
             .with_renderer(backend)?;
     let counted = f.counters();
-    let meta = json!({
-        "kind": "nsm",
-        "network": job.id.network,
-        "weights": plan.weights[job.network].id,
-        "class": job.id.class,
-        "shape": job.id.shape,
-        "label": job.label,
-        "render": c.config.render,
-    });
-    let (map, top1_rate) = job_map(&f, &c.map_axes, meta)?;
+    let meta = NetworkMapMeta {
+        network: job.id.network.clone(),
+        weights: plan.weights[job.network].id.clone(),
+        class: Some(job.id.class.clone()),
+        shape: Some(job.id.shape.clone()),
+        mesh: None,
+        label: job.label,
+        label_name: None,
+        render: c.config.render,
+        image_size: None,
+        renderer: None,
+        axes: None,
+    }
+    .to_value();
+    // One chunk: the whole map renders and classifies as one pipelined call.
+    let NetworkMap {
+        grid: map,
+        top1_rate,
+    } = network_map(&f, &c.map_axes, usize::MAX, meta, &mut |_| {})?;
     let accepted = map.mean() >= c.config.acceptance.min_mean_score;
     let mode = c.config.regions;
     let (on_map, grown) = if mode == RegionMode::Map {
@@ -527,7 +531,7 @@ fn contact_renders(
     let Some(largest) = largest_region(runs) else {
         return Ok(Renders::default());
     };
-    let (inside, outside) = render_points(map, &largest.lower, &largest.upper, 4);
+    let (inside, outside) = render_points(map, &largest.lower, &largest.upper, 2);
     let shots = |points: Vec<Vec<f64>>| -> Result<Vec<RenderShot>, BenchError> {
         if points.is_empty() {
             return Ok(Vec::new());
@@ -540,14 +544,10 @@ fn contact_renders(
             .into_iter()
             .enumerate()
             .map(|(k, point)| {
-                let mut png = Vec::new();
-                images
-                    .to_rgb8(k)?
-                    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
                 Ok(RenderShot {
                     point,
                     score: Some(scores.probability[k]),
-                    png,
+                    png: images.png(k)?,
                 })
             })
             .collect()
@@ -559,6 +559,19 @@ fn contact_renders(
 }
 
 impl Plan {
+    /// The plan for networks run in `precision`: a reduced precision changes the scores, so
+    /// its results get their own fingerprint and never share a folder with f32's (whose
+    /// fingerprints, and the golden files', stay as they were).
+    pub fn in_precision(mut self, precision: Precision) -> Plan {
+        if precision != Precision::F32 {
+            let mut h = Fingerprint::default();
+            h.update(self.stamp.config_hash.as_bytes());
+            h.update(format!("precision={precision}").as_bytes());
+            self.stamp.config_hash = h.hex();
+        }
+        self
+    }
+
     /// Whether the acceptance rule already left this job's shape out, so that network mode
     /// may skip its region runs: asked of the rule itself ([`AcceptBy::decides`]) with this
     /// job's mean map score `own_mean` and, for another deciding network, its finished
@@ -572,32 +585,9 @@ impl Plan {
                 if network == job.id.network {
                     Some(own_mean)
                 } else {
-                    let id = JobId {
-                        network: network.to_string(),
-                        ..job.id.clone()
-                    };
-                    dir.finished(&id).map(|r| r.mean_score)
+                    dir.finished(&job.id.on(network)).map(|r| r.mean_score)
                 }
             });
         decided == Some(false)
     }
-}
-
-/// Samples the job's map (SPEC §4) on `axes`: the map of the label's score, and the fraction
-/// of its renders whose top-1 class is the label. All points go to `f` in one call, which
-/// classifies them in batches of its `batch` while the next batch renders (one call per
-/// batch would render every batch before its network pass, with nothing overlapped).
-fn job_map(
-    f: &ClassifierFunction,
-    axes: &[AxisSpec],
-    meta: serde_json::Value,
-) -> Result<(Grid, f64), BenchError> {
-    let grid_axes: Vec<_> = axes.iter().map(AxisSpec::grid_axis).collect();
-    let points = grid_points(&grid_axes);
-    let s = f.scores(&points)?;
-    let values = s.probability;
-    let top1 = s.top1.iter().filter(|t| **t).count();
-    let m = points.nrows();
-    let grid = Grid::new(grid_axes, values, meta).map_err(BenchError::Map)?;
-    Ok((grid, top1 as f64 / m as f64))
 }

@@ -23,8 +23,9 @@ use crate::analysis::region_runs::RunSummary;
 use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::srvr_report::{find_map_files, mean, FolderError, SrvrReport};
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
-use crate::files::{file_name, write_atomic};
+use crate::files::{file_name, write_file};
 use crate::report::plot::PlotError;
+use crate::report::OutputError;
 use crate::semantic::{Grid, GridError};
 
 /// Why a folder gives no page.
@@ -49,12 +50,7 @@ pub enum PageError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Plot(#[from] PlotError),
-    #[error("cannot write {}: {source}", .path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Output(#[from] OutputError),
 }
 
 /// What kind of folder the page reports on.
@@ -457,11 +453,8 @@ pub struct WrittenPage {
 /// atomically.
 pub fn write_page(dir: &Path, out: &Path) -> Result<WrittenPage, PageError> {
     let page = Page::load(dir)?;
-    let html = page.to_html()?;
-    write_atomic(out, html.as_bytes()).map_err(|source| PageError::Write {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    let html = page.to_html().map_err(OutputError::from)?;
+    write_file(out, html.as_bytes()).map_err(OutputError::from)?;
     Ok(WrittenPage {
         path: out.to_path_buf(),
         bytes: html.len(),
@@ -475,11 +468,10 @@ pub fn write_page(dir: &Path, out: &Path) -> Result<WrittenPage, PageError> {
 fn counted(rule: &AcceptanceSummary, results: &[JobResult], job: &JobId) -> Option<bool> {
     rule.by()?
         .decides(rule.min_mean_score, &job.network, |network| {
+            let there = job.on(network);
             results
                 .iter()
-                .find(|r| {
-                    r.job.network == network && r.job.class == job.class && r.job.shape == job.shape
-                })
+                .find(|r| r.job == there)
                 .map(|r| r.mean_score)
         })
 }
