@@ -73,6 +73,22 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
     )?;
     let (domain, starts) = args.search.domain_and_starts(axes_box, specs.len())?;
+    // The map to draw over is read, and its shape checked, before any network step.
+    let plot_map = match (&args.plot, &args.map) {
+        (Some(_), Some(path)) => {
+            let grid = Grid::read(path)?;
+            if grid.axes().len() != 2 || specs.len() != 2 {
+                bail!(
+                    "--plot draws 2-D regions over 2-D maps; {} has {} axes, the search {}",
+                    path.display(),
+                    grid.axes().len(),
+                    specs.len()
+                );
+            }
+            Some(grid)
+        }
+        _ => None,
+    };
     let steps = params
         .iter()
         .map(|p| args.fd_step.unwrap_or(p.default_fd_step()))
@@ -100,9 +116,8 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         let png = bounds_png(&runs, &names)?.expect("the runs kept their traces");
         write_file(path, &png)?;
     }
-    if let (Some(png), Some(map)) = (&args.plot, &args.map) {
-        let title = format!("{model}: {goal} regions");
-        write_regions_plot(png, &Grid::read(map)?, &runs, &title)?;
+    if let (Some(png), Some(map)) = (&args.plot, &plot_map) {
+        write_regions_plot(png, map, &runs, &format!("{model}: {goal} regions"))?;
     }
     if let Some(path) = &args.contact_sheet {
         let best = largest_region(&runs).expect("at least one run");

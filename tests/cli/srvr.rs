@@ -454,6 +454,118 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
     }
 }
 
+/// `semrob regions mesh` on a real network: its JSON names the function (the keys of a map's
+/// metadata) and the axes, and every picture it was asked for is written: the regions over a
+/// 2-D map of the same function, the bounds per step, the contact sheet of 4 × 4 renders from
+/// inside the largest region. A 3-D map under a 2-D search is refused before any step.
+#[test]
+fn regions_mesh_prints_its_function_and_writes_every_picture() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let scene = ["--label", "883", "--size", "64", "--supersampling", "1"];
+    let mut map = vec!["map", "fixture:vase", "--model", "efficientnet-lite0"];
+    map.extend_from_slice(&scene);
+    map.extend_from_slice(&[
+        "--axes",
+        "azimuth:0:360:90,elevation:-10:90:50",
+        "--out-dir",
+        "maps",
+    ]);
+    let o = semrob_in(&map, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let mut args = vec![
+        "regions",
+        "mesh",
+        "fixture:vase",
+        "--model",
+        "efficientnet-lite0",
+    ];
+    args.extend_from_slice(&scene);
+    args.extend_from_slice(&[
+        "--method",
+        "oir-b",
+        "--init",
+        "130,30",
+        "--iterations",
+        "2",
+        "--map",
+        "maps/vase-efficientnet-lite0.json",
+        "--plot",
+        "regions.png",
+        "--trace-plot",
+        "trace.png",
+        "--contact-sheet",
+        "inside.png",
+    ]);
+    let o = semrob_in(&args, dir);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["function"]["kind"], "nsm");
+    assert_eq!(doc["function"]["network"], "efficientnet-lite0");
+    assert_eq!(doc["function"]["mesh"], "fixture:vase");
+    assert_eq!(doc["function"]["label"], 883);
+    assert_eq!(doc["function"]["label_name"], "vase");
+    assert_eq!(doc["function"]["image_size"], 64);
+    assert_eq!(doc["axes"], serde_json::json!(["azimuth", "elevation"]));
+    assert_eq!(doc["adversarial"], false);
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
+    assert!(
+        doc["runs"][0].get("trace").is_none(),
+        "no --trace: no trace"
+    );
+    let size = |f: &str| image::image_dimensions(dir.join(f)).unwrap();
+    assert_eq!(size("regions.png"), (900, 470));
+    assert!(size("trace.png").0 > 0);
+    // 4 × 4 tiles of 64 pixels with 4-pixel gaps.
+    assert_eq!(size("inside.png"), (4 * 64 + 3 * 4, 4 * 64 + 3 * 4));
+
+    let mut map3 = vec!["map", "fixture:vase", "--model", "efficientnet-lite0"];
+    map3.extend_from_slice(&scene);
+    map3.extend_from_slice(&[
+        "--axes",
+        "azimuth:0:360:180,elevation:-10:90:100,distance:2:3:1",
+        "--out-dir",
+        "maps3",
+    ]);
+    let o = semrob_in(&map3, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let mut args = vec![
+        "regions",
+        "mesh",
+        "fixture:vase",
+        "--model",
+        "efficientnet-lite0",
+    ];
+    args.extend_from_slice(&scene);
+    args.extend_from_slice(&[
+        "--method",
+        "oir-b",
+        "--init",
+        "130,30",
+        "--iterations",
+        "1",
+        "--map",
+        "maps3/vase-efficientnet-lite0.json",
+        "--plot",
+        "regions3.png",
+    ]);
+    let o = semrob_in(&args, dir);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--plot draws 2-D regions over 2-D maps; maps3/vase-efficientnet-lite0.json has 3 axes"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("runs ("),
+        "refused before any network step: {err}"
+    );
+    assert!(!dir.join("regions3.png").exists());
+}
+
 /// The ShapeNet table's golden report (`golden/shapenet10/lite0-map.json`, computed on a GPU)
 /// belongs to its configuration as committed: the same fingerprint (configuration, weights
 /// and mode), map mode, and one job per ShapeNet10 mesh present. A change to the

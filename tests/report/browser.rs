@@ -55,6 +55,44 @@ fn console_lines(stderr: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Runs chromium with `extra` arguments and checks that it succeeded and logged no console
+/// message.
+fn run_cleanly(profile: &Path, extra: &[String]) -> Output {
+    let run = chromium(profile, extra);
+    assert!(
+        run.status.success(),
+        "chromium {extra:?} failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let console = console_lines(&run.stderr);
+    assert!(
+        console.is_empty(),
+        "console messages:\n{}",
+        console.join("\n")
+    );
+    run
+}
+
+/// A 1280-pixel-wide screenshot of the page at `url`, `height` pixels tall, written to
+/// `shot` (after a clean run) and returned, checked to be of that size and not blank.
+fn screenshot(profile: &Path, shot: &Path, height: u32, url: &str) -> image::RgbImage {
+    let _ = std::fs::remove_file(shot);
+    run_cleanly(
+        profile,
+        &[
+            format!("--window-size=1280,{height}"),
+            "--virtual-time-budget=10000".into(),
+            format!("--screenshot={}", shot.display()),
+            url.to_string(),
+        ],
+    );
+    let png = image::open(shot).expect("a screenshot").to_rgb8();
+    assert_eq!(png.dimensions(), (1280, height));
+    let distinct: std::collections::HashSet<[u8; 3]> = png.pixels().map(|p| p.0).collect();
+    assert!(distinct.len() > 50, "the screenshot is nearly blank");
+    png
+}
+
 fn unescape(text: &str) -> String {
     text.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -74,24 +112,13 @@ fn out_dir() -> PathBuf {
 /// findings into the DOM) and returns them, after checking that chromium logged no console
 /// message, the script raised no error and every image loaded.
 fn self_test(profile: &Path, url: &str) -> Value {
-    let dump = chromium(
+    let dump = run_cleanly(
         profile,
         &[
             "--virtual-time-budget=10000".into(),
             "--dump-dom".into(),
             format!("{url}#selftest"),
         ],
-    );
-    assert!(
-        dump.status.success(),
-        "chromium --dump-dom failed: {}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
-    let console = console_lines(&dump.stderr);
-    assert!(
-        console.is_empty(),
-        "console messages:\n{}",
-        console.join("\n")
     );
     let dom = String::from_utf8_lossy(&dump.stdout);
     let start = dom.find("<pre id=\"selftest\">").unwrap_or_else(|| {
@@ -150,48 +177,23 @@ fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
 
     assert_eq!(result["images"].as_array().unwrap().len(), images_in_source);
 
-    let shot = out.join("report.png");
-    let _ = std::fs::remove_file(&shot);
-    let run = chromium(
+    screenshot(
         &tmp.path().join("profile-shot"),
-        &[
-            "--window-size=1280,4000".into(),
-            "--virtual-time-budget=10000".into(),
-            format!("--screenshot={}", shot.display()),
-            url,
-        ],
+        &out.join("report.png"),
+        4000,
+        &url,
     );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let console = console_lines(&run.stderr);
-    assert!(
-        console.is_empty(),
-        "console messages:\n{}",
-        console.join("\n")
-    );
-    let png = image::open(&shot).expect("a screenshot").to_rgb8();
-    assert_eq!(png.dimensions(), (1280, 4000));
-    let distinct: std::collections::HashSet<[u8; 3]> = png.pixels().map(|p| p.0).collect();
-    assert!(distinct.len() > 50, "the screenshot is nearly blank");
 
     // Printed to PDF (the page's print style): a document of several pages.
     let pdf = out.join("report.pdf");
     let _ = std::fs::remove_file(&pdf);
-    let run = chromium(
+    run_cleanly(
         &tmp.path().join("profile-pdf"),
         &[
             "--no-pdf-header-footer".into(),
             format!("--print-to-pdf={}", pdf.display()),
-            format!("file://{}", html_path.canonicalize().unwrap().display()),
+            url,
         ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let bytes = std::fs::read(&pdf).expect("a PDF");
     assert!(bytes.starts_with(b"%PDF"));
@@ -235,20 +237,11 @@ fn pages_of_1d_and_3d_results_render_in_chromium() {
             result["images"].as_array().unwrap().len(),
             html.matches("<img ").count()
         );
-        let shot = out.join(format!("report-{n}d.png"));
-        let run = chromium(
+        screenshot(
             &tmp.path().join(format!("profile-shot-{n}d")),
-            &[
-                "--window-size=1280,3000".into(),
-                "--virtual-time-budget=10000".into(),
-                format!("--screenshot={}", shot.display()),
-                url,
-            ],
-        );
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
+            &out.join(format!("report-{n}d.png")),
+            3000,
+            &url,
         );
     }
     eprintln!("pages and screenshots in {}", out.display());
