@@ -462,51 +462,36 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
 fn regions_mesh_prints_its_function_and_writes_every_picture() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let scene = ["--label", "883", "--size", "64", "--supersampling", "1"];
-    let mut map = vec!["map", "fixture:vase", "--model", "efficientnet-lite0"];
-    map.extend_from_slice(&scene);
-    map.extend_from_slice(&[
-        "--axes",
-        "azimuth:0:360:90,elevation:-10:90:50",
-        "--out-dir",
-        "maps",
-    ]);
-    let o = semrob_in(&map, dir);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    let mut args = vec![
-        "regions",
-        "mesh",
-        "fixture:vase",
-        "--model",
-        "efficientnet-lite0",
-    ];
-    args.extend_from_slice(&scene);
-    args.extend_from_slice(&[
-        "--method",
-        "oir-b",
-        "--init",
-        "130,30",
-        "--iterations",
-        "2",
-        "--map",
-        "maps/vase-efficientnet-lite0.json",
-        "--plot",
-        "regions.png",
-        "--trace-plot",
-        "trace.png",
-        "--contact-sheet",
-        "inside.png",
-    ]);
-    let o = semrob_in(&args, dir);
-    let (out, err) = text(&o);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    // `semrob COMMAND fixture:vase` under Lite0 with the scene's options and `extra`.
+    let vase = |command: &[&str], extra: &[&str]| {
+        let mut args = command.to_vec();
+        args.extend_from_slice(&["fixture:vase", "--model", "efficientnet-lite0", "--label"]);
+        args.extend_from_slice(&["883", "--size", "64", "--supersampling", "1"]);
+        args.extend_from_slice(extra);
+        let o = semrob_in(&args, dir);
+        let (out, err) = text(&o);
+        (o.status.code(), out, err)
+    };
+    let map = |axes: &str, out_dir: &str| {
+        let (code, _, err) = vase(&["map"], &["--axes", axes, "--out-dir", out_dir]);
+        assert_eq!(code, Some(0), "{err}");
+    };
+    let search = ["--method", "oir-b", "--init", "130,30", "--iterations", "2"];
+    map("azimuth:0:360:90,elevation:-10:90:50", "maps");
+    let mut extra = search.to_vec();
+    extra.extend_from_slice(&["--map", "maps/vase-efficientnet-lite0.json"]);
+    extra.extend_from_slice(&["--plot", "regions.png", "--trace-plot", "trace.png"]);
+    extra.extend_from_slice(&["--contact-sheet", "inside.png"]);
+    let (code, out, err) = vase(&["regions", "mesh"], &extra);
+    assert_eq!(code, Some(0), "{err}");
     let doc: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(doc["function"]["kind"], "nsm");
-    assert_eq!(doc["function"]["network"], "efficientnet-lite0");
-    assert_eq!(doc["function"]["mesh"], "fixture:vase");
-    assert_eq!(doc["function"]["label"], 883);
-    assert_eq!(doc["function"]["label_name"], "vase");
-    assert_eq!(doc["function"]["image_size"], 64);
+    let function = &doc["function"];
+    assert_eq!(function["kind"], "nsm");
+    assert_eq!(function["network"], "efficientnet-lite0");
+    assert_eq!(function["mesh"], "fixture:vase");
+    assert_eq!(function["label"], 883);
+    assert_eq!(function["label_name"], "vase");
+    assert_eq!(function["image_size"], 64);
     assert_eq!(doc["axes"], serde_json::json!(["azimuth", "elevation"]));
     assert_eq!(doc["adversarial"], false);
     assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
@@ -520,45 +505,18 @@ fn regions_mesh_prints_its_function_and_writes_every_picture() {
     // 4 × 4 tiles of 64 pixels with 4-pixel gaps.
     assert_eq!(size("inside.png"), (4 * 64 + 3 * 4, 4 * 64 + 3 * 4));
 
-    let mut map3 = vec!["map", "fixture:vase", "--model", "efficientnet-lite0"];
-    map3.extend_from_slice(&scene);
-    map3.extend_from_slice(&[
-        "--axes",
+    map(
         "azimuth:0:360:180,elevation:-10:90:100,distance:2:3:1",
-        "--out-dir",
         "maps3",
-    ]);
-    let o = semrob_in(&map3, dir);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    let mut args = vec![
-        "regions",
-        "mesh",
-        "fixture:vase",
-        "--model",
-        "efficientnet-lite0",
-    ];
-    args.extend_from_slice(&scene);
-    args.extend_from_slice(&[
-        "--method",
-        "oir-b",
-        "--init",
-        "130,30",
-        "--iterations",
-        "1",
-        "--map",
-        "maps3/vase-efficientnet-lite0.json",
-        "--plot",
-        "regions3.png",
-    ]);
-    let o = semrob_in(&args, dir);
-    let err = text(&o).1;
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains(
-            "--plot draws 2-D regions over 2-D maps; maps3/vase-efficientnet-lite0.json has 3 axes"
-        ),
-        "{err}"
     );
+    let mut extra = search.to_vec();
+    extra.extend_from_slice(&["--map", "maps3/vase-efficientnet-lite0.json"]);
+    extra.extend_from_slice(&["--plot", "regions3.png"]);
+    let (code, _, err) = vase(&["regions", "mesh"], &extra);
+    assert_eq!(code, Some(2), "{err}");
+    let want =
+        "--plot draws 2-D regions over 2-D maps; maps3/vase-efficientnet-lite0.json has 3 axes";
+    assert!(err.contains(want), "{err}");
     assert!(
         !err.contains("runs ("),
         "refused before any network step: {err}"
