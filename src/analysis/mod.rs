@@ -3,6 +3,7 @@
 pub mod benchmark;
 pub mod inputs;
 pub mod map;
+pub mod map_folder;
 pub mod network_function;
 pub mod region_runs;
 pub mod srvr;

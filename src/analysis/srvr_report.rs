@@ -1,6 +1,6 @@
 //! The SRVR report (SPEC §5, §7): one model for every way semrob makes one. A results folder
 //! (`semrob srvr`, `semrob merge`: [`SrvrReport::from_results`]) and a folder of maps
-//! (`semrob srvr grids`: [`SrvrReport::from_grids`]) both become a list of
+//! (`semrob srvr grids`: [`SrvrReport::from_grids`], in `analysis::map_folder`) both become a list of
 //! [`ShapeOutcome`]s, and [`SrvrReport::build`] turns that list into the report: SRVR per
 //! network and class with mean score, top-1 rate, shapes accepted and renders spent.
 //! Exporters (`crate::report::export`) write it as JSON, markdown or a terminal summary, and
@@ -8,22 +8,16 @@
 //! `crate::report::golden`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, Stamp};
 use super::inputs::WeightsId;
-use super::region_runs::{default_starts, run_all, RunSummary};
+use super::region_runs::RunSummary;
 use super::srvr::{
-    aggregate, default_reference, AcceptBy, Acceptance, AcceptanceError, AcceptanceSummary,
-    RegionRecord, RejectedShape, ShapeScore,
+    aggregate, Acceptance, AcceptanceSummary, RegionRecord, RejectedShape, ShapeScore,
 };
-use crate::files::file_name;
-use crate::region::lockstep::SearchError;
-use crate::region::{HyperParams, Method, Region, RegionError, RegionSearch, StopReason};
-use crate::semantic::{Grid, GridError};
+use crate::region::{Method, StopReason};
 
 /// The report's format tag.
 pub const REPORT_FORMAT: &str = "semrob.srvr-report/2";
@@ -180,49 +174,6 @@ pub struct ReportHeader {
     pub refine_steps: Option<usize>,
 }
 
-/// One map of a folder of maps.
-#[derive(Debug, Clone)]
-pub struct MapEntry {
-    pub job: JobId,
-    pub path: PathBuf,
-    pub grid: Grid,
-}
-
-/// How `srvr grids` grows regions on every accepted map.
-#[derive(Debug, Clone)]
-pub struct GridsSearch {
-    /// The acceptance rule (`None`: the paper's, with the default reference network).
-    pub accept_by: Option<AcceptBy>,
-    pub min_mean_score: f64,
-    /// The domain Ω (`None`: each map's own extent).
-    pub domain: Option<Region>,
-    /// The starts (`None`: [`default_starts`] of the domain).
-    pub starts: Option<Vec<Vec<f64>>>,
-    pub methods: Vec<Method>,
-    pub hyper: HyperParams,
-}
-
-/// Why a folder of maps gives no report.
-#[derive(Debug, thiserror::Error)]
-pub enum GridsError {
-    #[error("no maps")]
-    Empty,
-    #[error(transparent)]
-    Acceptance(#[from] AcceptanceError),
-    #[error("{}: {source}", .path.display())]
-    Domain {
-        path: PathBuf,
-        #[source]
-        source: RegionError,
-    },
-    #[error("{}: {source}", .path.display())]
-    Search {
-        path: PathBuf,
-        #[source]
-        source: SearchError,
-    },
-}
-
 /// The mean of `xs`, 0 when there are none.
 pub(crate) fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     let (s, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
@@ -351,59 +302,6 @@ impl SrvrReport {
         Ok(SrvrReport::build(header, &acceptance, &shapes))
     }
 
-    /// The report of a folder of maps named `name`: the acceptance rule picks the shapes by
-    /// the maps' mean scores, and regions grow on the multilinear interpolant of every kept
-    /// map (map mode), in parallel over maps.
-    pub fn from_grids(
-        name: &str,
-        maps: &[MapEntry],
-        search: &GridsSearch,
-    ) -> Result<SrvrReport, GridsError> {
-        let mut networks: Vec<String> = maps.iter().map(|m| m.job.network.clone()).collect();
-        networks.dedup();
-        let accept_by = match &search.accept_by {
-            Some(by) => by.clone(),
-            None => AcceptBy::Network(default_reference(&networks).ok_or(GridsError::Empty)?),
-        };
-        Acceptance::check_network(&accept_by, &networks)?;
-        let scores: Vec<ShapeScore> = maps
-            .iter()
-            .map(|m| ShapeScore {
-                job: m.job.clone(),
-                mean_score: m.grid.mean(),
-            })
-            .collect();
-        let acceptance = Acceptance::new(accept_by, search.min_mean_score, &scores)?;
-        let shapes: Vec<ShapeOutcome> = maps
-            .par_iter()
-            .zip(scores.par_iter())
-            .map(|(m, score)| -> Result<ShapeOutcome, GridsError> {
-                let runs = if acceptance.keeps(score) {
-                    grow_on_map(m, search)?
-                } else {
-                    Vec::new()
-                };
-                Ok(ShapeOutcome {
-                    job: m.job.clone(),
-                    label: None,
-                    weights: None,
-                    mean_score: score.mean_score,
-                    top1_rate: None,
-                    evaluations: None,
-                    runs,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        let header = ReportHeader {
-            name: name.to_string(),
-            config_hash: None,
-            jobs_total: maps.len(),
-            mode: RegionMode::Map,
-            refine_steps: None,
-        };
-        Ok(SrvrReport::build(header, &acceptance, &shapes))
-    }
-
     /// Where the regions grew, in words; refine mode with its budget of network steps.
     pub fn mode_sentence(&self) -> String {
         self.mode.describe(self.refine_steps)
@@ -416,131 +314,6 @@ impl SrvrReport {
             .filter_map(|n| n.srvr.map(|s| (n.network.clone(), 100.0 * s)))
             .collect()
     }
-}
-
-/// A folder that cannot be listed.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot read folder {}: {source}", .path.display())]
-pub struct FolderError {
-    pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
-}
-
-fn sorted_paths(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
-    let err = |source| FolderError {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(err)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(err)?;
-    paths.sort();
-    Ok(paths)
-}
-
-/// Every `<network>/<class>/<shape>.json` of a folder of maps, in name order, as the job it
-/// stands for. Hidden files and folders (an interrupted atomic write, say) are skipped.
-pub fn find_map_files(root: &Path) -> Result<Vec<(JobId, PathBuf)>, FolderError> {
-    let mut out = Vec::new();
-    let visible = |p: &Path| !file_name(p).starts_with('.');
-    for net in sorted_paths(root)? {
-        if !net.is_dir() || !visible(&net) {
-            continue;
-        }
-        for class in sorted_paths(&net)? {
-            if !class.is_dir() || !visible(&class) {
-                continue;
-            }
-            for shape in sorted_paths(&class)? {
-                if shape.is_file()
-                    && visible(&shape)
-                    && shape.extension().is_some_and(|e| e == "json")
-                {
-                    let job = JobId {
-                        network: file_name(&net),
-                        class: file_name(&class),
-                        shape: shape
-                            .file_stem()
-                            .unwrap_or_default()
-                            .to_string_lossy()
-                            .into_owned(),
-                    };
-                    out.push((job, shape));
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A folder of maps, read and checked: its name and every map in it.
-#[derive(Debug, Clone)]
-pub struct MapFolder {
-    /// The folder's own name (of its canonical path), as a report names it.
-    pub name: String,
-    pub maps: Vec<MapEntry>,
-}
-
-/// Why a folder of maps cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum MapFolderError {
-    #[error(transparent)]
-    Folder(#[from] FolderError),
-    #[error("{}: no maps found (expected <network>/<class>/<shape>.json)", .0.display())]
-    Empty(PathBuf),
-    #[error(transparent)]
-    Grid(#[from] GridError),
-}
-
-/// Reads every map of the folder `root` ([`find_map_files`]) before anything runs on them,
-/// so that a bad file stops a run at once.
-pub fn read_map_folder(root: &Path) -> Result<MapFolder, MapFolderError> {
-    let files = find_map_files(root)?;
-    if files.is_empty() {
-        return Err(MapFolderError::Empty(root.to_path_buf()));
-    }
-    let maps = files
-        .into_iter()
-        .map(|(job, path)| {
-            let grid = Grid::read(&path)?;
-            Ok(MapEntry { job, path, grid })
-        })
-        .collect::<Result<_, GridError>>()?;
-    let name = root
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| root.display().to_string());
-    Ok(MapFolder { name, maps })
-}
-
-/// Every method from every start of `search` on the interpolant of one map.
-fn grow_on_map(m: &MapEntry, search: &GridsSearch) -> Result<Vec<RunSummary>, GridsError> {
-    let domain = match &search.domain {
-        Some(d) => d.clone(),
-        None => {
-            let (lower, upper) = m.grid.domain();
-            Region::new(lower, upper).map_err(|source| GridsError::Domain {
-                path: m.path.clone(),
-                source,
-            })?
-        }
-    };
-    let starts = search
-        .starts
-        .clone()
-        .unwrap_or_else(|| default_starts(&domain));
-    let region_search = RegionSearch::new(search.methods.clone(), starts, search.hyper);
-    let (runs, _) = run_all(&m.grid, &domain, &region_search, &mut []).map_err(|source| {
-        GridsError::Search {
-            path: m.path.clone(),
-            source,
-        }
-    })?;
-    Ok(runs)
 }
 
 /// Steps and renders per method. Map mode grows regions on the map: its steps render

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
+use semrob::analysis::map_folder::{read_map_folder, GridsError, GridsSearch};
 use semrob::analysis::srvr::AcceptBy;
-use semrob::analysis::srvr_report::{read_map_folder, GridsError, GridsSearch, SrvrReport};
+use semrob::analysis::srvr_report::SrvrReport;
 
 use super::common::{FormatArgs, GoldenArgs, SearchArgs};
 

@@ -19,9 +19,10 @@ use crate::analysis::benchmark::{
     ConfigError, JobId, JobResult, RegionMode, Renders, ResultsDir, ResultsError,
 };
 use crate::analysis::inputs::WeightsId;
+use crate::analysis::map_folder::{find_map_files, FolderError};
 use crate::analysis::region_runs::RunSummary;
 use crate::analysis::srvr::AcceptanceSummary;
-use crate::analysis::srvr_report::{find_map_files, mean, FolderError, SrvrReport};
+use crate::analysis::srvr_report::{mean, SrvrReport};
 use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
 use crate::files::{file_name, write_file};
 use crate::report::plot::PlotError;
