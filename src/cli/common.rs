@@ -10,9 +10,7 @@ use semrob::analysis::srvr_report::SrvrReport;
 use semrob::region::{Method, Point, Region};
 use semrob::report::export::Format;
 use semrob::report::folder::check_golden_report;
-use semrob::report::golden::GoldenError;
 
-use super::GoldenDrift;
 use semrob::files::write_atomic;
 
 /// Which region methods to run.
@@ -143,17 +141,18 @@ pub struct GoldenArgs {
 
 impl GoldenArgs {
     /// Checks `report` against `--golden` (or rewrites it with `--bless`), saying so on
-    /// stderr; a drift is a [`GoldenDrift`] (exit 1). Nothing without `--golden`.
+    /// stderr; a drift is a `GoldenError::Drift` (exit 1). Nothing without `--golden`.
     pub fn check(&self, report: &SrvrReport, how: &str) -> anyhow::Result<()> {
         let Some(path) = &self.golden else {
             return Ok(());
         };
-        match check_golden_report(path, report, how, self.bless) {
-            Ok(()) if self.bless => eprintln!("semrob: blessed {}", path.display()),
-            Ok(()) => eprintln!("semrob: matches golden {}", path.display()),
-            Err(e @ GoldenError::Drift { .. }) => return Err(GoldenDrift(e).into()),
-            Err(e) => return Err(e.into()),
-        }
+        check_golden_report(path, report, how, self.bless)?;
+        let done = if self.bless {
+            "blessed"
+        } else {
+            "matches golden"
+        };
+        eprintln!("semrob: {done} {}", path.display());
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use semrob::report::golden::GoldenError;
 
 #[cfg(feature = "torch")]
 mod bench;
@@ -61,19 +62,6 @@ enum Command {
     /// file with the SRVR table, maps, regions, semantic traps, renders and traces.
     Report(report::ReportArgs),
 }
-
-/// A run that finished but whose results drifted from the golden file it was checked against:
-/// exit status 1, not 2 (the command itself did not fail).
-#[derive(Debug)]
-pub(crate) struct GoldenDrift(pub(crate) semrob::report::golden::GoldenError);
-
-impl std::fmt::Display for GoldenDrift {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for GoldenDrift {}
 
 /// An error with its causes, `outer: inner: ...`, leaving out a cause whose text the message
 /// already holds (errors that name their source in their own text, as most here do, would
@@ -136,7 +124,7 @@ fn old_syntax_hint(args: &[String]) -> Option<String> {
 }
 
 /// Runs the command line and chooses the exit status: 0 on success, 1 when results drifted
-/// from a golden file ([`GoldenDrift`]), 2 for every error (printed with its context).
+/// from a golden file (`GoldenError::Drift`), 2 for every error (printed with its context).
 pub fn main() -> ExitCode {
     semrob::runtime::tune_allocator();
     let cli = match Cli::try_parse() {
@@ -168,7 +156,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) if err.is::<GoldenDrift>() => {
+        // A run that finished but whose results drifted from the golden file it was checked
+        // against: exit status 1, not 2 (the command itself did not fail).
+        Err(err) if matches!(err.downcast_ref(), Some(GoldenError::Drift { .. })) => {
             eprintln!("semrob: {err}");
             ExitCode::from(1)
         }
