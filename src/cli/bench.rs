@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::{
-    plan, run_jobs, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
-    LOCKSTEP_JOBS_GPU,
+    default_lockstep_jobs, plan, run_jobs, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig,
+    EMBEDDED_DEFAULT,
 };
 use semrob::nets::Precision;
 use semrob::render::RenderBackend;
@@ -83,15 +83,13 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     let root = args
         .results
         .clone()
-        .unwrap_or_else(|| PathBuf::from("srvr-results").join(&plan.stamp.config_hash));
+        .unwrap_or_else(|| plan.default_results());
     let dir = ResultsDir::open_or_create(&root, plan.stamp.clone())?;
     let mine = (0..plan.jobs.len()).filter(|&i| shard.holds(i)).count();
     let bar = progress(mine as u64, "jobs");
-    let lockstep_jobs = match (args.lockstep_jobs, args.device) {
-        (Some(n), _) => n as usize,
-        (None, Device::Cuda) => LOCKSTEP_JOBS_GPU,
-        (None, _) => 1,
-    };
+    let lockstep_jobs = args
+        .lockstep_jobs
+        .map_or(default_lockstep_jobs(args.device), |n| n as usize);
     run_jobs(
         &plan,
         &dir,

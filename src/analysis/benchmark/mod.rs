@@ -21,5 +21,6 @@ pub use results::{
 };
 #[cfg(feature = "torch")]
 pub use run::{
-    plan, run_jobs, BenchError, JobEvent, Plan, PlannedJob, PlannedNetwork, LOCKSTEP_JOBS_GPU,
+    default_lockstep_jobs, plan, run_jobs, BenchError, JobEvent, Plan, PlannedJob, PlannedNetwork,
+    LOCKSTEP_JOBS_GPU,
 };

@@ -219,6 +219,15 @@ pub enum JobEvent<'a> {
 /// batches. 1 on the CPU, where a job's own rounds already fill the batches.
 pub const LOCKSTEP_JOBS_GPU: usize = 8;
 
+/// The default number of jobs in lockstep on `device`: [`LOCKSTEP_JOBS_GPU`] on CUDA, 1 on
+/// the CPU.
+pub fn default_lockstep_jobs(device: crate::nets::Device) -> usize {
+    match device {
+        crate::nets::Device::Cuda => LOCKSTEP_JOBS_GPU,
+        crate::nets::Device::Cpu => 1,
+    }
+}
+
 /// Runs the shard's unfinished jobs, saving each as it finishes. In network mode, up to
 /// `lockstep_jobs` consecutive jobs of one network form a wave: each computes its map, then their region runs
 /// advance in lockstep together ([`run_all_joint`] on a [`SharedNetwork`]), and each is
@@ -559,6 +568,11 @@ fn contact_renders(
 }
 
 impl Plan {
+    /// The results folder of this plan when none is given: `srvr-results/<config hash>`.
+    pub fn default_results(&self) -> PathBuf {
+        PathBuf::from("srvr-results").join(&self.stamp.config_hash)
+    }
+
     /// The plan for networks run in `precision`: a reduced precision changes the scores, so
     /// its results get their own fingerprint and never share a folder with f32's (whose
     /// fingerprints, and the golden files', stay as they were).
