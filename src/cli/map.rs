@@ -35,7 +35,7 @@ pub struct MapArgs {
     /// `<mesh>-1d.png` with every 1-D map.
     #[arg(long, default_value = "maps")]
     out_dir: PathBuf,
-    /// Print a JSON summary (files written, mean scores) instead of text.
+    /// Print a JSON summary (files written, mean scores, top-1 rates) instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -54,9 +54,12 @@ pub fn write_regions_plot(
 /// more than one axis are left out; nothing is written when fewer than two curves remain.
 /// Returns whether the plot was written.
 pub fn write_curves(png: &Path, title: &str, maps: &[(&str, &Grid)]) -> Result<bool, OutputError> {
-    let curves: Vec<Series> = maps
+    let one_d: Vec<&(&str, &Grid)> = maps.iter().filter(|(_, g)| g.axes().len() == 1).collect();
+    if one_d.len() < 2 {
+        return Ok(false);
+    }
+    let curves: Vec<Series> = one_d
         .iter()
-        .filter(|(_, g)| g.axes().len() == 1)
         .map(|(name, g)| Series {
             name: name.to_string(),
             points: g.axes()[0]
@@ -67,13 +70,7 @@ pub fn write_curves(png: &Path, title: &str, maps: &[(&str, &Grid)]) -> Result<b
                 .collect(),
         })
         .collect();
-    let Some((_, first)) = maps.iter().find(|(_, g)| g.axes().len() == 1) else {
-        return Ok(false);
-    };
-    if curves.len() < 2 {
-        return Ok(false);
-    }
-    let axis = &first.axes()[0];
+    let axis = &one_d[0].1.axes()[0];
     let x = match axis.unit.as_str() {
         "" => axis.name.clone(),
         unit => format!("{} ({unit})", axis.name),
