@@ -9,11 +9,13 @@
 //! * [`nets`]: ImageNet classifiers on libtorch (feature `torch`) and the weight files they
 //!   load (checkpoint reader, always built).
 //! * [`analysis`]: regions and SRVR over many maps.
+//! * [`certify`]: statistical certificates of boxes and the largest clean box (SPEC §8).
 //! * [`report`]: result files (written atomically), JSON, tables, plots.
 //! * [`runtime`]: process-wide settings for network runs (allocator, thread ownership).
 //! * [`fuzzing`]: one fuzz harness body per file reader (issue 23; the targets are in `fuzz/`).
 
 pub mod analysis;
+pub mod certify;
 pub mod files;
 pub mod fuzzing;
 pub mod nets;

@@ -114,7 +114,7 @@ impl Grid {
 
 /// The box's side `[a, b]` on axis `k` cut at every grid line inside it (every sample, and
 /// on a periodic axis every sample shifted by whole periods): sorted, `a` first, `b` last.
-fn cuts(grid: &Grid, k: usize, a: f64, b: f64) -> Vec<f64> {
+pub(crate) fn cuts(grid: &Grid, k: usize, a: f64, b: f64) -> Vec<f64> {
     let axis = &grid.axes()[k];
     let mut knots = vec![a, b];
     for &v in &axis.values {
