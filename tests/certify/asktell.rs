@@ -432,3 +432,34 @@ fn certificate_samples_never_coincide_with_points_a_growth_run_evaluated() {
         );
     }
 }
+
+#[test]
+fn the_batch_size_changes_the_rounds_not_the_samples() {
+    // A box that is never refuted draws the same 300 samples in any batches.
+    let f = StepHole::unit(2, 0.004, 0.0, 1.0);
+    let cert = |batch| {
+        certify_function(
+            &f,
+            &[0.0; 2],
+            &[1.0; 2],
+            Goal::Robust,
+            &settings(300, batch),
+            0.5,
+            11,
+        )
+        .unwrap()
+    };
+    let (a, b) = (cert(1), cert(64));
+    assert_eq!(a, b);
+    assert_eq!(a.samples, 300);
+}
+
+#[test]
+fn a_certificate_reads_back_from_json_with_snake_case_names() {
+    let c = with_failures_at(&[3, 99]);
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["verdict"], "not_certified");
+    assert_eq!(json["criterion"], "score");
+    let back: semrob::certify::Certificate = serde_json::from_value(json).unwrap();
+    assert_eq!(back, c);
+}
