@@ -272,3 +272,29 @@ fn a_clean_map_gives_the_whole_box_and_a_failing_one_nothing() {
         None
     );
 }
+
+#[test]
+fn the_greedy_rule_moves_the_face_that_removes_the_most_failing_measure() {
+    // 1-D, samples 0..=10, f = 1 except f(9) = f(10) = 0: the midpoint rule finds half of
+    // [8, 9] and all of [9, 10] below 0.5. From [0, 10] (share 0.15) the upper face removes
+    // failing measure and the lower face none, so the upper face moves: to 9 (share 0.5/9),
+    // then to 8 (share 0).
+    let values: Vec<f64> = (0..=10).map(|i| if i >= 9 { 0.0 } else { 1.0 }).collect();
+    let map = Grid::new(
+        vec![axis((0..=10).map(f64::from).collect(), None)],
+        values,
+        serde_json::Value::Null,
+    )
+    .unwrap();
+    let got = clean_box(&map, &[0.0], &[10.0], &[2.0], 0.5, 0.01, Goal::Robust);
+    assert_eq!(got, Some((vec![0.0], vec![8.0])));
+    // Allowing a share of 0.06 keeps [0, 9] (0.5 / 9 = 0.056).
+    let got = clean_box(&map, &[0.0], &[10.0], &[2.0], 0.5, 0.06, Goal::Robust);
+    assert_eq!(got, Some((vec![0.0], vec![9.0])));
+    // A start in the hole: every box around 9.5 holds failing [9, 9.5] or [9.5, 10] (a
+    // share above 0.01), and the start itself fails: none.
+    assert_eq!(
+        clean_box(&map, &[0.0], &[10.0], &[9.5], 0.5, 0.01, Goal::Robust),
+        None
+    );
+}
