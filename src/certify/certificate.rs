@@ -185,7 +185,10 @@ impl CertificateRun {
             rng.set_word_pos(self.word_pos);
             let points = uniform_points(&self.lower, &self.upper, count, &mut rng);
             self.word_pos = rng.get_word_pos();
-            self.next_batch = (2 * self.next_batch).min(4 * self.batch);
+            self.next_batch = self
+                .next_batch
+                .saturating_mul(2)
+                .min(self.batch.saturating_mul(4));
             self.pending = Some(points);
         }
         self.pending.as_ref()
