@@ -12,8 +12,9 @@
 
 #[cfg(feature = "torch")]
 pub use torch::{
-    ClassifierFunction, FunctionError, FunctionSource, LabelScores, LoadFunctionError,
-    LoadedFunction, NetCounters, NotShared, SharedNetwork, DEFAULT_BATCH,
+    score_jointly, ClassifierFunction, FunctionError, FunctionSource, LabelScores,
+    LoadFunctionError, LoadedFunction, NetCounters, NotShared, ScoreJointlyError, SharedNetwork,
+    DEFAULT_BATCH,
 };
 
 #[cfg(feature = "torch")]
@@ -155,11 +156,24 @@ mod torch {
         }
     }
 
-    /// Scores of a batch of renders: the true label's probability and whether it ranked first.
+    /// Scores of a batch of renders: the true label's probability, whether it ranked first,
+    /// and the class that did.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LabelScores {
         pub probability: Vec<f64>,
         pub top1: Vec<bool>,
+        /// The top-1 class of each render (ties: the lowest index, as `Scores::top` ranks).
+        pub top_class: Vec<usize>,
+    }
+
+    impl LabelScores {
+        fn with_capacity(n: usize) -> LabelScores {
+            LabelScores {
+                probability: Vec::with_capacity(n),
+                top1: Vec::with_capacity(n),
+                top_class: Vec::with_capacity(n),
+            }
+        }
     }
 
     impl ClassifierFunction {
@@ -379,10 +393,7 @@ mod torch {
             images: &crate::render::ImageBatch,
         ) -> Result<LabelScores, FunctionError> {
             let n = images.shape().batch;
-            let mut out = LabelScores {
-                probability: Vec::with_capacity(n),
-                top1: Vec::with_capacity(n),
-            };
+            let mut out = LabelScores::with_capacity(n);
             let batch = NetBatch::new(images.data(), images.shape().dims())?;
             let probs = self
                 .classifier
@@ -410,6 +421,34 @@ mod torch {
         }
     }
 
+    /// The scores of every part (a function and its points) as one stream ([`score_parts`]):
+    /// the functions must share one classifier, render size, largest batch and renderer
+    /// (refused otherwise, naming the first part that does not). Certificates use it so that
+    /// the samples of many regions and jobs fill the network's batches together.
+    pub fn score_jointly(
+        parts: &[(&ClassifierFunction, &DMatrix<f64>)],
+    ) -> Result<Vec<LabelScores>, ScoreJointlyError> {
+        let Some((first, _)) = parts.first() else {
+            return Ok(Vec::new());
+        };
+        if let Some(index) = parts
+            .iter()
+            .position(|(f, _)| !first.shares_batches_with(f))
+        {
+            return Err(ScoreJointlyError::NotShared(NotShared { index }));
+        }
+        score_parts(parts, first.batch).map_err(ScoreJointlyError::Function)
+    }
+
+    /// Why [`score_jointly`] failed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum ScoreJointlyError {
+        #[error(transparent)]
+        NotShared(NotShared),
+        #[error(transparent)]
+        Function(FunctionError),
+    }
+
     /// Rows of several functions that share one classifier ([`ClassifierFunction::shared`]),
     /// scored as ONE stream: part after part, in chunks of at most `batch` images that may
     /// hold rows of several parts (each rendered with its own mesh and scene, each scored for
@@ -423,10 +462,7 @@ mod torch {
     ) -> Result<Vec<LabelScores>, FunctionError> {
         let mut out: Vec<LabelScores> = parts
             .iter()
-            .map(|(_, p)| LabelScores {
-                probability: Vec::with_capacity(p.nrows()),
-                top1: Vec::with_capacity(p.nrows()),
-            })
+            .map(|(_, p)| LabelScores::with_capacity(p.nrows()))
             .collect();
         // Every row as (part, row), chunked.
         let rows: Vec<(usize, usize)> = parts
@@ -634,7 +670,9 @@ mod torch {
             let label = labels[part];
             out[part].probability.push(row[label] as f64);
             // Ties count as top-1 only for the lowest index, as `Scores::top` ranks them.
-            out[part].top1.push(probs.top(i, 1)[0].0 == label);
+            let top = probs.top(i, 1)[0].0;
+            out[part].top1.push(top == label);
+            out[part].top_class.push(top);
         }
     }
 

@@ -3,6 +3,7 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::certificates::{CleanRegion, RegionCertificate};
 use crate::analysis::map::NetworkMapMeta;
 use crate::region::lockstep::{
     run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
@@ -59,6 +60,12 @@ pub struct RunSummary {
     /// below the acceptance threshold); absent where no map was at hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contents: Option<BoxContents>,
+    /// The final box's certificate on the network (SPEC §8); absent where none was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<RegionCertificate>,
+    /// With `clean` certificates, an uncertified box's largest clean box and its certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean: Option<CleanRegion>,
 }
 
 /// A refine-mode run as its map run left it.
@@ -273,6 +280,8 @@ fn summarise(domain: &Region, search: &RegionSearch, runs: Vec<Finished>) -> Vec
                 trace: search.keep_trace.then_some(run.trace),
                 map_stage: None,
                 contents: None,
+                certificate: None,
+                clean: None,
             }
         })
         .collect()
@@ -328,6 +337,8 @@ mod tests {
             trace: None,
             map_stage: None,
             contents: None,
+            certificate: None,
+            clean: None,
         };
         assert_eq!(run.network_renders(), 40 + 2 * 2 * 20);
     }

@@ -52,6 +52,14 @@ pub struct RegionRecord {
     pub init: Vec<f64>,
     /// |D| / |Ω|.
     pub volume_ratio: f64,
+    /// What certified SRVR counts: `volume_ratio` when the region is certified, else 0;
+    /// `None` when it was not assessed (SPEC §8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified_ratio: Option<f64>,
+    /// What clean SRVR counts (certified region, else its certified clean box, else 0);
+    /// `None` when no clean box was sought.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean_ratio: Option<f64>,
 }
 
 /// A shape left out of SRVR by the acceptance rule (SPEC §7: mean map score below the threshold).
@@ -75,6 +83,13 @@ pub struct ClassSrvr {
     pub rejected: usize,
     /// Regions that contributed (shapes × starts × methods).
     pub regions: usize,
+    /// Mean of the regions' certified volume ratios (uncertified regions count 0); `None`
+    /// unless every region was assessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified_srvr: Option<f64>,
+    /// Mean of the regions' clean volume ratios; `None` unless every region has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean_srvr: Option<f64>,
 }
 
 /// SRVR of one network: the mean over its classes that have accepted shapes (`None` when
@@ -83,6 +98,12 @@ pub struct ClassSrvr {
 pub struct NetworkSrvr {
     pub network: String,
     pub srvr: Option<f64>,
+    /// The mean of the classes' certified SRVR, over the classes that have an SRVR; `None`
+    /// unless each of them has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified_srvr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean_srvr: Option<f64>,
     pub classes: Vec<ClassSrvr>,
 }
 
@@ -103,6 +124,8 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrTa
     #[derive(Default)]
     struct Acc<'a> {
         sum: f64,
+        certified: Option<f64>,
+        clean: Option<f64>,
         regions: usize,
         shapes: BTreeSet<&'a str>,
         rejected: usize,
@@ -114,6 +137,8 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrTa
             .or_default()
             .entry(&r.job.class)
             .or_default();
+        acc.certified = known_sum(acc.regions, acc.certified, r.certified_ratio);
+        acc.clean = known_sum(acc.regions, acc.clean, r.clean_ratio);
         acc.sum += r.volume_ratio;
         acc.regions += 1;
         acc.shapes.insert(&r.job.shape);
@@ -137,19 +162,36 @@ pub fn aggregate(records: &[RegionRecord], rejected: &[RejectedShape]) -> SrvrTa
                     shapes: acc.shapes.len(),
                     rejected: acc.rejected,
                     regions: acc.regions,
+                    certified_srvr: acc.certified.map(|s| s / acc.regions as f64),
+                    clean_srvr: acc.clean.map(|s| s / acc.regions as f64),
                 })
                 .collect();
-            let measured: Vec<f64> = classes.iter().filter_map(|c| c.srvr).collect();
-            let srvr = (!measured.is_empty())
-                .then(|| measured.iter().sum::<f64>() / measured.len() as f64);
+            let measured: Vec<&ClassSrvr> = classes.iter().filter(|c| c.srvr.is_some()).collect();
+            let mean_of = |of: fn(&ClassSrvr) -> Option<f64>| -> Option<f64> {
+                let xs: Option<Vec<f64>> = measured.iter().map(|c| of(c)).collect();
+                xs.filter(|v| !v.is_empty())
+                    .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+            };
             NetworkSrvr {
                 network: network.to_string(),
-                srvr,
+                srvr: mean_of(|c| c.srvr),
+                certified_srvr: mean_of(|c| c.certified_srvr),
+                clean_srvr: mean_of(|c| c.clean_srvr),
                 classes,
             }
         })
         .collect();
     SrvrTable { networks }
+}
+
+/// The running sum of a figure every record must have: `None` as soon as one record (of
+/// `seen` before this one) lacks it.
+fn known_sum(seen: usize, sum: Option<f64>, x: Option<f64>) -> Option<f64> {
+    match (seen, sum, x) {
+        (0, _, x) => x,
+        (_, Some(s), Some(x)) => Some(s + x),
+        _ => None,
+    }
 }
 
 /// Which shapes enter SRVR (SPEC §7).
@@ -408,6 +450,8 @@ mod tests {
             method: method.parse().expect("a method name"),
             init: vec![0.0],
             volume_ratio: v,
+            certified_ratio: None,
+            clean_ratio: None,
         }
     }
 

@@ -17,6 +17,8 @@ use super::region_runs::RunSummary;
 use super::srvr::{
     aggregate, Acceptance, AcceptanceSummary, RegionRecord, RejectedShape, ShapeScore,
 };
+use crate::analysis::certificates::{describe, RegionCertificate};
+use crate::certify::{Certificate, Criterion, Verdict};
 use crate::region::{Method, StopReason};
 
 /// The report's format tag.
@@ -31,6 +33,13 @@ pub struct ClassReport {
     /// Mean region volume over |Ω| (accepted shapes × starts × methods); `None`: no shape
     /// of the class was accepted.
     pub srvr: Option<f64>,
+    /// SRVR counting only certified regions (SPEC §8); absent unless every region holds a
+    /// certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified_srvr: Option<f64>,
+    /// SRVR of certified regions, or of their certified clean boxes (`clean` certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean_srvr: Option<f64>,
     /// Mean acceptance-map score over the class's shapes (accepted or not).
     pub mean_score: f64,
     /// Fraction of the map's renders classified as the label (`None`: not recorded).
@@ -56,6 +65,11 @@ pub struct NetworkReport {
     pub weights: Option<WeightsId>,
     /// Mean of the class SRVRs that exist.
     pub srvr: Option<f64>,
+    /// Mean of the classes' certified SRVR (SPEC §8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified_srvr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean_srvr: Option<f64>,
     pub mean_score: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top1_rate: Option<f64>,
@@ -83,6 +97,30 @@ pub struct MethodReport {
     /// where none did, e.g. a folder of maps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contents: Option<ContentsSummary>,
+    /// The method's certificates (runs of counted shapes that hold one; absent where none
+    /// does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<CertificateSummary>,
+}
+
+/// A method's certificates over its runs (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CertificateSummary {
+    /// Runs assessed (holding a certificate, or too small to get one).
+    pub runs: usize,
+    /// Runs whose box is under the smallest certified share of Ω (not sampled).
+    pub too_small: usize,
+    pub certified: usize,
+    /// Sampled to the end, but the bound stayed above the share.
+    pub not_certified: usize,
+    /// Stopped early: certification had become impossible.
+    pub refuted: usize,
+    /// Runs whose clean box is certified (`clean` certificates; 0 otherwise).
+    pub clean_certified: usize,
+    /// Mean samples per sampled certificate.
+    pub mean_samples: f64,
+    /// Certificates whose margin is below `FRAGILE_MARGIN` (may differ on another CPU).
+    pub fragile: usize,
 }
 
 /// How clean a method's regions are, over its runs: the score inside each final box on the
@@ -123,6 +161,40 @@ pub struct SrvrReport {
     pub acceptance: AcceptanceSummary,
     pub networks: Vec<NetworkReport>,
     pub methods: Vec<MethodReport>,
+    /// What the certificates in this report state (absent when no run holds one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<CertificateTerms>,
+}
+
+/// The terms of the report's certificates: what "certified" means in it (SPEC §8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateTerms {
+    pub confidence: f64,
+    pub max_share: f64,
+    pub criterion: Criterion,
+    pub threshold: f64,
+    /// Samples planned per region.
+    pub samples: usize,
+    /// Whether runs were certified with more than one set of terms (then these are the
+    /// first run's).
+    pub mixed: bool,
+}
+
+impl CertificateTerms {
+    /// What a certified region means, in one sentence.
+    pub fn sentence(&self) -> String {
+        let mut s = describe(
+            self.confidence,
+            self.max_share,
+            self.criterion,
+            self.threshold,
+            self.samples,
+        );
+        if self.mixed {
+            s.push_str(" Some regions were certified under other terms: run `semrob certify` again to make them one.");
+        }
+        s
+    }
 }
 
 /// One (network, shape) as the report sees it: its map's numbers and its region runs.
@@ -206,13 +278,17 @@ impl SrvrReport {
         let min = acceptance.summary().min_mean_score;
         let mut records = Vec::new();
         let mut rejected = Vec::new();
+        let mut counted: Vec<&ShapeOutcome> = Vec::new();
         for s in shapes {
             if acceptance.keeps(&s.score()) {
+                counted.push(s);
                 records.extend(s.runs.iter().map(|run| RegionRecord {
                     job: s.job.clone(),
                     method: run.method,
                     init: run.init.clone(),
                     volume_ratio: run.volume_ratio,
+                    certified_ratio: run.certified_ratio(),
+                    clean_ratio: run.clean_ratio(),
                 }));
             } else {
                 rejected.push(RejectedShape {
@@ -240,6 +316,8 @@ impl SrvrReport {
                             class: c.class.clone(),
                             label: of_class.first().and_then(|s| s.label),
                             srvr: c.srvr,
+                            certified_srvr: c.certified_srvr,
+                            clean_srvr: c.clean_srvr,
                             mean_score: mean(of_class.iter().map(|s| s.mean_score)),
                             top1_rate: mean_known(of_class.iter().map(|s| s.top1_rate)),
                             shapes_accepted: c.shapes,
@@ -254,6 +332,8 @@ impl SrvrReport {
                     network: net.network.clone(),
                     weights: of_net.first().and_then(|s| s.weights.clone()),
                     srvr: net.srvr,
+                    certified_srvr: net.certified_srvr,
+                    clean_srvr: net.clean_srvr,
                     mean_score: mean(of_net.iter().map(|s| s.mean_score)),
                     top1_rate: mean_known(of_net.iter().map(|s| s.top1_rate)),
                     shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
@@ -275,6 +355,7 @@ impl SrvrReport {
             acceptance: acceptance.summary(),
             networks,
             methods: method_reports(header.mode, shapes),
+            certificates: certificate_terms(&counted),
         }
     }
 
@@ -345,6 +426,7 @@ fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport
                 mean_renders: mean(runs.iter().map(|r| renders(r) as f64)),
                 paper_evaluations: 800 * per_step,
                 contents: contents_summary(runs),
+                certificates: certificate_summary(runs),
             })
         })
         .collect()
@@ -362,4 +444,71 @@ fn contents_summary(runs: &[&RunSummary]) -> Option<ContentsSummary> {
         max_below: known.iter().map(|c| c.below).fold(0.0, f64::max),
         threshold: first.threshold,
     })
+}
+
+/// The certificates of the runs that hold one; `None` when none does.
+fn certificate_summary(runs: &[&RunSummary]) -> Option<CertificateSummary> {
+    let assessed: Vec<(&RunSummary, &RegionCertificate)> = runs
+        .iter()
+        .filter_map(|r| r.certificate.as_ref().map(|c| (*r, c)))
+        .collect();
+    if assessed.is_empty() {
+        return None;
+    }
+    let sampled: Vec<&Certificate> = assessed.iter().filter_map(|(_, c)| c.sampled()).collect();
+    let verdicts = |v: Verdict| sampled.iter().filter(|c| c.verdict == v).count();
+    Some(CertificateSummary {
+        runs: assessed.len(),
+        too_small: assessed.len() - sampled.len(),
+        certified: verdicts(Verdict::Certified),
+        not_certified: verdicts(Verdict::NotCertified),
+        refuted: verdicts(Verdict::Refuted),
+        clean_certified: assessed
+            .iter()
+            .filter(|(r, _)| {
+                r.clean
+                    .as_ref()
+                    .is_some_and(|c| c.certificate.is_certified())
+            })
+            .count(),
+        mean_samples: mean(sampled.iter().map(|c| c.samples as f64)),
+        fragile: assessed.iter().filter(|(_, c)| c.is_fragile()).count(),
+    })
+}
+
+/// The terms of the counted runs' certificates; `None` when no run holds a sampled one.
+fn certificate_terms(shapes: &[&ShapeOutcome]) -> Option<CertificateTerms> {
+    let mut terms: Option<CertificateTerms> = None;
+    let sampled = shapes
+        .iter()
+        .flat_map(|s| &s.runs)
+        .flat_map(|r| {
+            r.certificate
+                .iter()
+                .chain(r.clean.as_ref().map(|c| &c.certificate))
+        })
+        .filter_map(RegionCertificate::sampled);
+    for c in sampled {
+        let these = CertificateTerms {
+            confidence: c.confidence,
+            max_share: c.max_share,
+            criterion: c.criterion,
+            threshold: c.threshold,
+            samples: c.planned,
+            mixed: false,
+        };
+        match &mut terms {
+            None => terms = Some(these),
+            Some(t) => {
+                if (CertificateTerms {
+                    mixed: t.mixed,
+                    ..these
+                }) != *t
+                {
+                    t.mixed = true;
+                }
+            }
+        }
+    }
+    terms
 }

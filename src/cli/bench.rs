@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::{
-    default_lockstep_jobs, plan, run_jobs, JobEvent, RegionMode, ResultsDir, Shard, SrvrConfig,
-    EMBEDDED_DEFAULT,
+    certify_results, default_lockstep_jobs, plan, run_jobs, CertifyConfig, CertifyEvent, JobEvent,
+    Plan, RegionMode, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
 };
+use semrob::nets::LoadOptions;
 use semrob::nets::Precision;
 use semrob::render::RenderBackend;
 use semrob::report::export::{job_line, time_split, Format};
@@ -112,6 +113,9 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
         },
     )?;
     bar.finish_and_clear();
+    if let Some(settings) = plan.checked.config.certify.clone() {
+        certify(&plan, &dir, shard, options, &settings, lockstep_jobs)?;
+    }
     if format != Format::Json {
         if let Some(line) = time_split(&dir.results()) {
             println!("{line}");
@@ -124,6 +128,55 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
         && args.refine_steps.is_none()
         && shard == Shard::ALL;
     report(&dir, format, &args.golden, embedded)
+}
+
+/// Certifies the regions of the shard's finished jobs (SPEC §8), with a progress bar and a
+/// line per job certified.
+pub fn certify(
+    plan: &Plan,
+    dir: &ResultsDir,
+    shard: Shard,
+    options: LoadOptions,
+    settings: &CertifyConfig,
+    together: usize,
+) -> anyhow::Result<()> {
+    let mine = (0..plan.jobs.len()).filter(|&i| shard.holds(i)).count();
+    let bar = progress(mine as u64, "jobs certified");
+    certify_results(
+        plan,
+        dir,
+        shard,
+        options,
+        settings,
+        together,
+        &mut |e| match e {
+            CertifyEvent::UpToDate(_) | CertifyEvent::NotCounted(_) => bar.inc(1),
+            CertifyEvent::Started(id) => bar.set_message(id.key()),
+            CertifyEvent::Certified(r, stats) => {
+                bar.inc(1);
+                let certified = r
+                    .runs
+                    .iter()
+                    .filter(|x| x.certificate.as_ref().is_some_and(|c| c.is_certified()))
+                    .count();
+                let line = format!(
+                "{}: {certified} of {} regions certified ({} certificates, {} samples, {:.1} s)",
+                r.job.key(),
+                r.runs.len(),
+                stats.certificates,
+                stats.samples,
+                stats.seconds
+            );
+                if bar.is_hidden() {
+                    eprintln!("{line}");
+                } else {
+                    bar.println(line);
+                }
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 /// Writes the folder's report files (`report::folder::write_report`), prints the report in

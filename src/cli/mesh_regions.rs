@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
+use semrob::analysis::benchmark::CertifyConfig;
+use semrob::analysis::certificates::{certify_jobs, Certification, CertifyJob};
+use semrob::analysis::inputs::Fingerprint;
 use semrob::analysis::region_runs::{
     inside_lattice, largest_region, run_all, DomainJson, RegionsReport,
 };
@@ -58,7 +61,21 @@ pub struct MeshArgs {
     /// Draw the regions over the map given with `--map` (PNG; 2-D).
     #[arg(long, value_name = "FILE.png", requires = "map")]
     plot: Option<PathBuf>,
+    /// Certify every region on the network with fresh samples (SPEC §8): each run gets its
+    /// certificate in the JSON. `--clean` needs `--map`.
+    #[arg(long)]
+    certify: bool,
+    #[command(flatten)]
+    certify_settings: CertifyConfig,
+    /// With `--certify`: write each certificate's witness render (`witness-<seed>.png`)
+    /// into this folder.
+    #[arg(long, value_name = "DIR", requires = "certify")]
+    witnesses: Option<PathBuf>,
 }
+
+/// The score threshold of certificates without `--threshold`: the acceptance threshold's
+/// default (SPEC §7).
+const DEFAULT_THRESHOLD: f64 = 0.1;
 
 pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let model = &args.script.model(&args.model)?;
@@ -88,6 +105,22 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
             Some(grid)
         }
         _ => None,
+    };
+    // The certificate settings and the map a clean box needs are checked before any network
+    // step too.
+    let certify_map = if args.certify {
+        args.certify_settings
+            .check_alone()
+            .map_err(|e| anyhow::anyhow!("--{}", e))?;
+        match (&args.map, args.certify_settings.clean) {
+            (Some(path), true) => Some(Grid::read(path)?),
+            (None, true) => bail!(
+                "--clean shrinks uncertified regions on a map of the function: give it with --map GRID (from `semrob map`)"
+            ),
+            _ => None,
+        }
+    } else {
+        None
     };
     let steps = params
         .iter()
@@ -123,6 +156,39 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         let best = largest_region(&runs).expect("at least one run");
         let points = inside_lattice(&best.lower, &best.upper, 4);
         write_file(path, &f.inner().contact_sheet_png(&points, 4)?)?;
+    }
+    if args.certify {
+        let settings = &args.certify_settings;
+        let identity = serde_json::json!({
+            "function": &loaded.meta,
+            "domain": DomainJson::from(&domain),
+            "search": format!("{search:?}"),
+        });
+        let certification = Certification {
+            settings: settings.settings(),
+            threshold: settings.threshold.unwrap_or(DEFAULT_THRESHOLD),
+            fingerprint: Fingerprint::of(identity.to_string().as_bytes()),
+            goal,
+        };
+        eprintln!("semrob: certifying: {}", certification.sentence());
+        let mut jobs = [CertifyJob {
+            f: f.inner(),
+            runs: &mut runs,
+            map: certify_map.as_ref(),
+            key: args.scene.mesh.to_string(),
+        }];
+        let (witnesses, stats) = certify_jobs(&mut jobs, &domain, &certification)?;
+        eprintln!(
+            "semrob: {} certificates, {} samples, {:.1} s",
+            stats.certificates, stats.samples, stats.seconds
+        );
+        if let Some(dir) = &args.witnesses {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("--witnesses {}: {e}", dir.display()))?;
+            for (file, png) in &witnesses[0] {
+                write_file(&dir.join(file), png)?;
+            }
+        }
     }
     if !args.output.trace {
         for r in &mut runs {

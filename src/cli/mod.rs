@@ -8,6 +8,8 @@ use semrob::report::golden::GoldenError;
 #[cfg(feature = "torch")]
 mod bench;
 #[cfg(feature = "torch")]
+mod certify;
+#[cfg(feature = "torch")]
 mod classify;
 mod common;
 mod convert_weights;
@@ -53,6 +55,10 @@ enum Command {
     /// Network semantic map of a mesh under a classifier, as semrob.grid/1 and PNG.
     #[cfg(feature = "torch")]
     Map(map::MapArgs),
+    /// Certificates for the regions of a results folder, checked on the network with fresh
+    /// samples (regions are not regrown; a rerun does only what is left).
+    #[cfg(feature = "torch")]
+    Certify(certify::CertifyArgs),
     /// Join the results folders of `semrob srvr --shard K/N` runs and report.
     #[cfg(feature = "torch")]
     Merge(bench::MergeArgs),
@@ -153,6 +159,8 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         #[cfg(feature = "torch")]
         Command::Merge(args) => bench::merge(args),
+        #[cfg(feature = "torch")]
+        Command::Certify(args) => certify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -120,15 +120,22 @@ impl Exporter for Markdown {
             report.mode_sentence(),
             report.acceptance.sentence()
         );
-        out.push_str(
-            "| network | class (label) | shapes accepted | own pass | mean score | top-1 | SRVR (% of Ω) | evaluations |\n\
-             |---|---|---:|---:|---:|---:|---:|---:|\n",
+        if let Some(terms) = &report.certificates {
+            let _ = write!(out, "{}\n\n", terms.sentence());
+        }
+        let extra = CertifiedColumns::of(report);
+        let _ = write!(
+            out,
+            "| network | class (label) | shapes accepted | own pass | mean score | top-1 | SRVR (% of Ω) |{} evaluations |\n\
+             |---|---|---:|---:|---:|---:|---:|{}---:|\n",
+            extra.header(" ", " |"),
+            "---:|".repeat(extra.count())
         );
         for n in &report.networks {
             for c in &n.classes {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {}/{} | {} | {:.3} | {} | {} | {} |",
+                    "| {} | {} | {}/{} | {} | {:.3} | {} | {} |{} {} |",
                     n.network,
                     class_name(c),
                     c.shapes_accepted,
@@ -137,12 +144,13 @@ impl Exporter for Markdown {
                     c.mean_score,
                     score3(c.top1_rate),
                     pct(c.srvr),
+                    extra.cells(c.certified_srvr, c.clean_srvr, " ", " |"),
                     count(c.evaluations)
                 );
             }
             let _ = writeln!(
                 out,
-                "| **{}** | **all** | **{}/{}** | **{}** | **{:.3}** | **{}** | **{}** | **{}** |",
+                "| **{}** | **all** | **{}/{}** | **{}** | **{:.3}** | **{}** | **{}** |{} **{}** |",
                 n.network,
                 n.shapes_accepted,
                 n.shapes,
@@ -150,6 +158,7 @@ impl Exporter for Markdown {
                 n.mean_score,
                 score3(n.top1_rate),
                 pct(n.srvr),
+                extra.cells(n.certified_srvr, n.clean_srvr, " **", "** |"),
                 count(n.evaluations)
             );
         }
@@ -186,7 +195,83 @@ impl Exporter for Markdown {
                 );
             }
         }
+        if report.methods.iter().any(|m| m.certificates.is_some()) {
+            out.push_str(
+                "\n| method | regions assessed | certified | not certified | refuted early | too small | clean certified | mean samples | fragile |\n\
+                 |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            );
+            for m in &report.methods {
+                if let Some(c) = &m.certificates {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+                        m.method,
+                        c.runs,
+                        c.certified,
+                        c.not_certified,
+                        c.refuted,
+                        c.too_small,
+                        c.clean_certified,
+                        c.mean_samples,
+                        c.fragile
+                    );
+                }
+            }
+        }
         Ok(out)
+    }
+}
+
+/// The certified (and clean) SRVR columns a report has: none unless its runs hold
+/// certificates, the clean one only with `clean` certificates.
+struct CertifiedColumns {
+    certified: bool,
+    clean: bool,
+}
+
+impl CertifiedColumns {
+    fn of(report: &SrvrReport) -> CertifiedColumns {
+        let nets = &report.networks;
+        CertifiedColumns {
+            certified: report.certificates.is_some()
+                && nets.iter().any(|n| n.certified_srvr.is_some()),
+            clean: nets.iter().any(|n| n.clean_srvr.is_some()),
+        }
+    }
+
+    /// How many columns.
+    fn count(&self) -> usize {
+        usize::from(self.certified) + usize::from(self.clean)
+    }
+
+    /// The headers, each between `before` and `after`.
+    fn header(&self, before: &str, after: &str) -> String {
+        let mut out = String::new();
+        if self.certified {
+            let _ = write!(out, "{before}certified SRVR (% of Ω){after}");
+        }
+        if self.clean {
+            let _ = write!(out, "{before}clean SRVR (% of Ω){after}");
+        }
+        out
+    }
+
+    /// The cells, each between `before` and `after`.
+    fn cells(
+        &self,
+        certified: Option<f64>,
+        clean: Option<f64>,
+        before: &str,
+        after: &str,
+    ) -> String {
+        let mut out = String::new();
+        if self.certified {
+            let _ = write!(out, "{before}{}{after}", pct(certified));
+        }
+        if self.clean {
+            let _ = write!(out, "{before}{}{after}", pct(clean));
+        }
+        out
     }
 }
 
@@ -221,11 +306,13 @@ struct Line {
     score: String,
     top1: String,
     srvr: String,
+    /// The certified (and clean) SRVR cells, when the report has them.
+    certified: String,
     total: bool,
 }
 
 impl Line {
-    fn of_network(n: &NetworkReport) -> Line {
+    fn of_network(n: &NetworkReport, extra: &CertifiedColumns) -> Line {
         Line {
             network: n.network.clone(),
             class: "all classes".into(),
@@ -233,11 +320,15 @@ impl Line {
             score: format!("{:.3}", n.mean_score),
             top1: score3(n.top1_rate),
             srvr: pct(n.srvr),
+            certified: extra
+                .cells(n.certified_srvr, n.clean_srvr, "", "  ")
+                .trim_end()
+                .into(),
             total: true,
         }
     }
 
-    fn of_class(c: &ClassReport) -> Line {
+    fn of_class(c: &ClassReport, extra: &CertifiedColumns) -> Line {
         Line {
             network: String::new(),
             class: class_name(c),
@@ -245,6 +336,10 @@ impl Line {
             score: format!("{:.3}", c.mean_score),
             top1: score3(c.top1_rate),
             srvr: pct(c.srvr),
+            certified: extra
+                .cells(c.certified_srvr, c.clean_srvr, "", "  ")
+                .trim_end()
+                .into(),
             total: false,
         }
     }
@@ -284,12 +379,17 @@ impl Exporter for Terminal {
             );
         }
         let _ = writeln!(out, "  {}", dim.apply_to(report.mode_sentence()));
-        let _ = writeln!(out, "  {}\n", dim.apply_to(report.acceptance.sentence()));
+        let _ = writeln!(out, "  {}", dim.apply_to(report.acceptance.sentence()));
+        if let Some(terms) = &report.certificates {
+            let _ = writeln!(out, "  {}", dim.apply_to(terms.sentence()));
+        }
+        out.push('\n');
 
+        let extra = CertifiedColumns::of(report);
         let mut lines = Vec::new();
         for n in &report.networks {
-            lines.push(Line::of_network(n));
-            lines.extend(n.classes.iter().map(Line::of_class));
+            lines.push(Line::of_network(n, &extra));
+            lines.extend(n.classes.iter().map(|c| Line::of_class(c, &extra)));
         }
         let header = Line {
             network: "network".into(),
@@ -298,6 +398,7 @@ impl Exporter for Terminal {
             score: "mean score".into(),
             top1: "top-1".into(),
             srvr: "SRVR (% of Ω)".into(),
+            certified: extra.header("", "  ").trim_end().into(),
             total: false,
         };
         let width = |f: fn(&Line) -> &str| {
@@ -331,14 +432,27 @@ impl Exporter for Terminal {
                 e = w[4]
             )
         };
+        let wc = width(|l| &l.certified);
+        let certified = |l: &Line| {
+            if wc == 0 {
+                String::new()
+            } else {
+                format!("  {:>wc$}", l.certified)
+            }
+        };
         let _ = writeln!(
             out,
             "  {}{}",
             dim.apply_to(row(&header)),
-            dim.apply_to(format!("{:>f$}", header.srvr, f = w[5]))
+            dim.apply_to(format!(
+                "{:>f$}{}",
+                header.srvr,
+                certified(&header),
+                f = w[5]
+            ))
         );
         for l in &lines {
-            let srvr = format!("{:>f$}", l.srvr, f = w[5]);
+            let srvr = format!("{:>f$}{}", l.srvr, certified(l), f = w[5]);
             if l.total {
                 let text = row(l);
                 let (net, rest) = text.split_at(w[0]);
@@ -382,6 +496,33 @@ impl Exporter for Terminal {
                     pct(Some(s))
                 );
             }
+        }
+        let by_certified: Vec<(&str, f64)> = {
+            let mut v: Vec<(&str, f64)> = report
+                .networks
+                .iter()
+                .filter_map(|n| n.certified_srvr.map(|s| (n.network.as_str(), s)))
+                .collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1));
+            v
+        };
+        if by_certified.len() == ranked.len() && !by_certified.is_empty() {
+            let order = |v: &[(&str, f64)]| v.iter().map(|x| x.0).collect::<Vec<_>>().join(" > ");
+            let same = order(&by_certified) == order(&ranked);
+            let _ = writeln!(
+                out,
+                "  by certified SRVR: {}{}",
+                by_certified
+                    .iter()
+                    .map(|(n, s)| format!("{n} {} %", pct(Some(*s))))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if same {
+                    " (the same ranking)".to_string()
+                } else {
+                    format!(" ({})", warn.apply_to("the ranking changes"))
+                }
+            );
         }
         let without: Vec<&str> = report
             .networks
@@ -469,6 +610,8 @@ mod tests {
             class: name.into(),
             label,
             srvr,
+            certified_srvr: None,
+            clean_srvr: None,
             mean_score: 0.5,
             top1_rate: label.map(|_| 0.25),
             shapes_accepted: usize::from(srvr.is_some()),
@@ -484,6 +627,8 @@ mod tests {
             network: name.into(),
             weights: None,
             srvr,
+            certified_srvr: None,
+            clean_srvr: None,
             mean_score: 0.5,
             top1_rate: classes[0].top1_rate,
             shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
@@ -519,7 +664,9 @@ mod tests {
                 mean_renders: 0.0,
                 paper_evaluations: 6400,
                 contents: None,
+                certificates: None,
             }],
+            certificates: None,
         }
     }
 

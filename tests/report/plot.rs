@@ -88,6 +88,8 @@ fn run(method: Method, init: [f64; 2], lower: [f64; 2], upper: [f64; 2]) -> RunS
         trace: None,
         map_stage: None,
         contents: None,
+        certificate: None,
+        clean: None,
     }
 }
 

@@ -128,6 +128,8 @@ pub fn runs(job: &JobId) -> Vec<RunSummary> {
                 trace: Some(trace),
                 map_stage: None,
                 contents: None,
+                certificate: None,
+                clean: None,
             });
         }
     }
@@ -216,6 +218,7 @@ pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir 
                 Renders {
                     inside: shots(true),
                     outside: shots(false),
+                    witnesses: Vec::new(),
                 }
             } else {
                 Renders::default()
@@ -240,6 +243,7 @@ pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir 
             region_renders: if ok { 400 } else { 0 },
             seconds: 12.5,
             telemetry: None,
+            certification: None,
         };
         dir.save(&result).unwrap();
     }
@@ -408,6 +412,8 @@ map_axes = [{}]
                 trace: None,
                 map_stage: None,
                 contents: None,
+                certificate: None,
+                clean: None,
             }
         })
         .collect();
@@ -428,6 +434,7 @@ map_axes = [{}]
         region_renders: 0,
         seconds: 1.0,
         telemetry: None,
+        certification: None,
     })
     .unwrap();
     dir

@@ -39,6 +39,9 @@ pub struct RenderShot {
 pub struct Renders {
     pub inside: Vec<RenderShot>,
     pub outside: Vec<RenderShot>,
+    /// The witnesses of the job's certificates (SPEC §8): `(file, png)`, the file named by
+    /// `crate::analysis::certificates::witness_file`.
+    pub witnesses: Vec<(String, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +146,28 @@ impl ResultsDir {
         put(&dir.join(RENDERS_INDEX), text.as_bytes())
     }
 
+    /// Saves a job's witness renders (`(file, png)`) in its renders folder.
+    pub fn save_witnesses(
+        &self,
+        job: &JobId,
+        pictures: &[(String, Vec<u8>)],
+    ) -> Result<(), ResultsError> {
+        let dir = self.renders_dir(job);
+        for (file, png) in pictures {
+            put(&dir.join(file), png)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites a job's saved region runs (with their traces).
+    pub fn save_traces(&self, job: &JobId, runs: &[RunSummary]) -> Result<(), ResultsError> {
+        let traces = TracesFile {
+            runs: runs.to_vec(),
+        };
+        let text = serde_json::to_string(&traces).expect("serialisable") + "\n";
+        put(&self.traces_path(job), text.as_bytes())
+    }
+
     /// The job's saved map; `Ok(None)` when the folder has none for it.
     pub fn read_map(&self, job: &JobId) -> Result<Option<Grid>, ResultsError> {
         let path = self.map_path(job);
@@ -208,14 +233,29 @@ impl ResultsDir {
             }
             Ok(shots)
         };
+        let mut witnesses = Vec::new();
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(io(&dir))?
+            .collect::<Result<_, _>>()
+            .map_err(io(&dir))?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("witness-") && name.ends_with(".png") {
+                let path = e.path();
+                witnesses.push((name, std::fs::read(&path).map_err(io(&path))?));
+            }
+        }
         Ok(Some(match index {
             Some(index) => Renders {
                 inside: load(&index.inside)?,
                 outside: load(&index.outside)?,
+                witnesses,
             },
             None => Renders {
                 inside: scan("inside")?,
                 outside: scan("outside")?,
+                witnesses,
             },
         }))
     }
@@ -382,6 +422,8 @@ mod tests {
             ]),
             map_stage: None,
             contents: None,
+            certificate: None,
+            clean: None,
         }
     }
 
@@ -400,6 +442,7 @@ mod tests {
         let renders = Renders {
             inside: vec![shot(1), shot(2)],
             outside: vec![shot(3)],
+            witnesses: Vec::new(),
         };
         d.save_artifacts(&job, &grid(), &[run()], &renders).unwrap();
         assert!(d.renders_dir(&job).join("outside-0.png").is_file());

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
+use crate::certify::{min_samples, CertifySettings, Criterion};
 use crate::nets::{Architecture, Model, Rgb, ScriptDeclarations, ScriptModel, ScriptOutput};
 use crate::region::{Coordinates, HyperParams, Method, Region, StepRule};
 use crate::render::fixtures;
@@ -538,6 +539,123 @@ pub struct SrvrConfig {
     /// are the same either way, so it is not part of the results' fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renderer: Option<RenderBackend>,
+    /// `[certify]`: a certificate for every region, checked on the network (SPEC §8); off
+    /// when absent. Not part of the results' fingerprint: the certificates carry their
+    /// settings, so `semrob certify` can add or redo them without touching the regions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certify: Option<CertifyConfig>,
+}
+
+/// The `[certify]` table (SPEC §8) and the options of `semrob certify`: how many fresh
+/// samples per region, the confidence and the largest failing share a certificate states,
+/// what counts as a failure, and whether uncertified regions get a clean box.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct CertifyConfig {
+    /// Samples per region (at most; a hollow region is refuted after its first batch).
+    #[arg(long, default_value_t = CertifyConfig::default().samples)]
+    pub samples: usize,
+    /// Confidence 1 − α of every certificate, in (0, 1).
+    #[arg(long, default_value_t = CertifyConfig::default().confidence)]
+    pub confidence: f64,
+    /// The largest failing share p a certified region may hold, in (0, 1).
+    #[arg(long, default_value_t = CertifyConfig::default().max_share)]
+    pub max_share: f64,
+    /// What fails: `score` (the true class's probability below the threshold) or `top1`
+    /// (the top-1 class is not the label).
+    #[arg(long, default_value_t = Criterion::Score)]
+    pub criterion: Criterion,
+    /// The score threshold of the `score` criterion (default: the acceptance threshold,
+    /// `acceptance.min_mean_score`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Also certify, for each uncertified region, the largest box inside it that holds its
+    /// start and whose share below the threshold on the job's map is at most `max_share`.
+    #[arg(long)]
+    pub clean: bool,
+    /// Samples per region per round (the first round's batch refutes a hollow region).
+    #[arg(long = "certify-batch", id = "certify_batch", default_value_t = CertifyConfig::default().batch)]
+    pub batch: usize,
+}
+
+impl Default for CertifyConfig {
+    /// 22 samples at α = p = 0.1: the fewest that can certify at that level (SPEC §8).
+    fn default() -> Self {
+        CertifyConfig {
+            samples: 22,
+            confidence: 0.9,
+            max_share: 0.1,
+            criterion: Criterion::Score,
+            threshold: None,
+            clean: false,
+            batch: 8,
+        }
+    }
+}
+
+impl CertifyConfig {
+    /// The settings a certificate is drawn with.
+    pub fn settings(&self) -> CertifySettings {
+        CertifySettings {
+            samples: self.samples,
+            confidence: self.confidence,
+            max_share: self.max_share,
+            criterion: self.criterion,
+            threshold: self.threshold,
+            clean: self.clean,
+            batch: self.batch,
+        }
+    }
+
+    /// Each field in range, the first bad one named as `FIELD: why` (`max_share: 1.5 is
+    /// outside (0, 1)`): for command lines, which name their flags.
+    pub fn check_alone(&self) -> Result<(), String> {
+        self.check().map_err(|e| {
+            let field = e.field.strip_prefix("certify.").unwrap_or(&e.field);
+            format!("{}: {}", field.replace('_', "-"), e.message)
+        })
+    }
+
+    /// Each field in range, the first bad one named (`certify.FIELD`).
+    fn check(&self) -> Result<(), FieldError> {
+        let unit = |field: &str, v: f64| {
+            if v.is_finite() && 0.0 < v && v < 1.0 {
+                Ok(())
+            } else {
+                Err(FieldError::new(
+                    format!("certify.{field}"),
+                    format!("{v} is outside (0, 1)"),
+                ))
+            }
+        };
+        unit("confidence", self.confidence)?;
+        unit("max_share", self.max_share)?;
+        let least = min_samples(1.0 - self.confidence, self.max_share);
+        if self.samples < least {
+            return Err(FieldError::new(
+                "certify.samples",
+                format!(
+                    "{} can never certify at confidence {} and max_share {}: the fewest that can is {least}",
+                    self.samples, self.confidence, self.max_share
+                ),
+            ));
+        }
+        if let Some(t) = self.threshold {
+            if !(t.is_finite() && (0.0..=1.0).contains(&t)) {
+                return Err(FieldError::new(
+                    "certify.threshold",
+                    format!("{t} is outside [0, 1]"),
+                ));
+            }
+        }
+        if self.batch == 0 {
+            return Err(FieldError::new("certify.batch", "must be ≥ 1"));
+        }
+        self.settings()
+            .check()
+            .map_err(|e| FieldError::new("certify", e.to_string()))
+    }
 }
 
 /// A configuration with its parsed axes, domain and starts, all checked.
@@ -579,6 +697,7 @@ impl SrvrConfig {
     pub fn fingerprint(&self) -> String {
         let results = SrvrConfig {
             renderer: None,
+            certify: None,
             ..self.clone()
         };
         Fingerprint::of(
@@ -635,6 +754,9 @@ impl SrvrConfig {
         self.check_mode(&axes, &map_axes)?;
         if self.batch == 0 {
             return Err(FieldError::new("batch", "must be ≥ 1"));
+        }
+        if let Some(c) = &self.certify {
+            c.check()?;
         }
         self.render
             .check()

@@ -5,19 +5,23 @@
 //! aggregates them.
 
 mod artifacts;
+#[cfg(feature = "torch")]
+mod certify;
 mod config;
 mod results;
 #[cfg(feature = "torch")]
 mod run;
 
 pub use artifacts::{render_points, RenderShot, Renders};
+#[cfg(feature = "torch")]
+pub use certify::{certification, certify_results, CertifyEvent};
 pub use config::{
-    AcceptanceConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape, HyperConfig,
-    NetworkConfig, RegionMode, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
+    AcceptanceConfig, CertifyConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape,
+    HyperConfig, NetworkConfig, RegionMode, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
 };
 pub use results::{
-    JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, FNV_RESULTS_FORMAT,
-    RESULTS_FORMAT,
+    CertifyTelemetry, JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp,
+    FNV_RESULTS_FORMAT, RESULTS_FORMAT,
 };
 #[cfg(feature = "torch")]
 pub use run::{

@@ -82,6 +82,19 @@ pub struct JobResult {
     /// of the report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telemetry: Option<JobTelemetry>,
+    /// What the job's last certification pass cost (absent where none ran; not part of the
+    /// report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification: Option<CertifyTelemetry>,
+}
+
+/// What certifying a job's regions cost (SPEC §8).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CertifyTelemetry {
+    /// Runs holding a sampled certificate.
+    pub certificates: usize,
+    /// Wall-clock seconds of the job's share of its certification wave.
+    pub seconds: f64,
 }
 
 /// Where a job's time went: its network batches and the split between rendering, the network
@@ -348,10 +361,12 @@ impl ResultsDir {
                         let same = JobResult {
                             seconds: 0.0,
                             telemetry: None,
+                            certification: None,
                             ..c.clone()
                         } == JobResult {
                             seconds: 0.0,
                             telemetry: None,
+                            certification: None,
                             ..r.clone()
                         };
                         if !same {
@@ -422,6 +437,7 @@ mod tests {
             region_renders: 10,
             seconds: 1.0,
             telemetry: None,
+            certification: None,
         }
     }
 

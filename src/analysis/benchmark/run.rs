@@ -63,6 +63,12 @@ pub enum BenchError {
         #[source]
         source: SearchError,
     },
+    #[error("{job}: {source}")]
+    Certify {
+        job: String,
+        #[source]
+        source: Box<crate::analysis::certificates::CertifyJobError>,
+    },
     #[error("the job's map: {0}")]
     Map(#[from] MapError),
     #[error("a contact render: {0}")]
@@ -486,6 +492,7 @@ fn run_wave(
             runs,
             region_renders,
             seconds: m.seconds + start.elapsed().as_secs_f64(),
+            certification: None,
             telemetry: Some(JobTelemetry {
                 batches: net.batches,
                 images: net.images,
@@ -564,6 +571,7 @@ fn contact_renders(
     Ok(Renders {
         inside: shots(inside)?,
         outside: shots(outside)?,
+        witnesses: Vec::new(),
     })
 }
 

@@ -323,11 +323,39 @@ fn srvr_table(h: &mut String, page: &Page) {
     h.push_str("</tbody></table></div>\n");
     if let Some(report) = &page.report {
         if !report.networks.is_empty() {
-            h.push_str("<h3>Per network</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>network</th><th class=\"num\">shapes accepted</th><th class=\"num\">mean score</th><th class=\"num\">top-1</th><th class=\"num\">SRVR (% of Ω)</th><th class=\"num\">evaluations</th></tr></thead><tbody>\n");
+            let certified = report.certificates.is_some();
+            let clean = report.networks.iter().any(|n| n.clean_srvr.is_some());
+            h.push_str("<h3>Per network</h3>\n");
+            if let Some(terms) = &report.certificates {
+                let _ = writeln!(h, "<p>{}</p>", esc(&terms.sentence()));
+            }
+            h.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>network</th><th class=\"num\">shapes accepted</th><th class=\"num\">mean score</th><th class=\"num\">top-1</th><th class=\"num\">SRVR (% of Ω)</th>");
+            if certified {
+                h.push_str("<th class=\"num\">certified SRVR (% of Ω)</th>");
+            }
+            if clean {
+                h.push_str("<th class=\"num\">clean SRVR (% of Ω)</th>");
+            }
+            h.push_str("<th class=\"num\">evaluations</th></tr></thead><tbody>\n");
             for n in &report.networks {
+                let mut extra = String::new();
+                if certified {
+                    let _ = write!(
+                        extra,
+                        "<td class=\"num\">{}</td>",
+                        n.certified_srvr.map_or_else(|| "n/a".into(), pct)
+                    );
+                }
+                if clean {
+                    let _ = write!(
+                        extra,
+                        "<td class=\"num\">{}</td>",
+                        n.clean_srvr.map_or_else(|| "n/a".into(), pct)
+                    );
+                }
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    "<tr><td>{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{extra}<td class=\"num\">{}</td></tr>",
                     esc(&n.network),
                     n.shapes_accepted,
                     n.shapes,
@@ -338,6 +366,19 @@ fn srvr_table(h: &mut String, page: &Page) {
                 );
             }
             h.push_str("</tbody></table></div>\n");
+            if report.methods.iter().any(|m| m.certificates.is_some()) {
+                h.push_str("<h3>Certificates per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">regions assessed</th><th class=\"num\">certified</th><th class=\"num\">not certified</th><th class=\"num\">refuted early</th><th class=\"num\">too small</th><th class=\"num\">clean certified</th><th class=\"num\">mean samples</th><th class=\"num\">fragile</th></tr></thead><tbody>\n");
+                for m in &report.methods {
+                    if let Some(c) = &m.certificates {
+                        let _ = writeln!(
+                            h,
+                            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td></tr>",
+                            m.method, c.runs, c.certified, c.not_certified, c.refuted, c.too_small, c.clean_certified, c.mean_samples, c.fragile
+                        );
+                    }
+                }
+                h.push_str("</tbody></table></div>\n");
+            }
         }
         if !report.methods.is_empty() {
             h.push_str("<h3>Evaluations per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">runs</th><th class=\"num\">converged</th><th class=\"num\">mean steps</th><th class=\"num\">mean renders per run</th><th class=\"num\">paper (800 steps)</th><th class=\"num\">mean score inside</th><th class=\"num\">mean lowest score inside</th><th class=\"num\">share below λ (mean, largest)</th></tr></thead><tbody>\n");

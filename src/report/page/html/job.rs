@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use super::super::encode::{duration, thumbnail};
 use super::super::{Page, Part, ShapeSection};
 use super::{anchor, area_unit, esc, img, img_typed, pct, point, stop_name};
+use crate::analysis::certificates::RegionCertificate;
 use crate::analysis::region_runs::RunSummary;
+use crate::certify::Verdict;
 use crate::region::StopReason;
 use crate::report::plot::{heatmap_png, line_plot_png, PlotError, PointMark, Series};
 use crate::report::runs::{bounds_png, region_marks, run_labels};
@@ -190,6 +192,14 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                 "<th class=\"num\">mean score inside</th><th class=\"num\">lowest score inside</th><th class=\"num\">share below {t}</th>"
             );
         }
+        let certified = runs.iter().any(|r| r.certificate.is_some());
+        let clean = runs.iter().any(|r| r.clean.is_some());
+        if certified {
+            h.push_str("<th>certificate</th><th class=\"num\">failures / samples</th><th class=\"num\">bound</th><th class=\"num\">witness score</th><th class=\"num\">margin</th>");
+        }
+        if clean {
+            h.push_str("<th>clean box</th><th class=\"num\">% of Ω</th><th>its certificate</th>");
+        }
         h.push_str("</tr></thead><tbody>\n");
         for (r, label) in runs.iter().zip(&labels) {
             let _ = write!(
@@ -230,9 +240,30 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                     None => h.push_str("<td></td><td></td><td></td>"),
                 }
             }
+            if certified {
+                h.push_str(&certificate_cells(r.certificate.as_ref()));
+            }
+            if clean {
+                match &r.clean {
+                    Some(c) => {
+                        let _ = write!(
+                            h,
+                            "<td>{} – {}</td><td class=\"num\">{}</td><td>{}</td>",
+                            point(&c.lower),
+                            point(&c.upper),
+                            pct(c.volume_ratio),
+                            verdict_tag(Some(&c.certificate))
+                        );
+                    }
+                    None => h.push_str("<td></td><td></td><td></td>"),
+                }
+            }
             h.push_str("</tr>\n");
         }
         h.push_str("</tbody></table></div>\n");
+        if certified {
+            h.push_str("<p class=\"note\">Certificate: fresh uniform samples of the final box rendered and scored on the network (SPEC §8); <i>certified</i> when the one-sided Clopper–Pearson bound on the failing share is within the report's share, <i>refuted</i> when sampling stopped early because it could no longer be; the witness is the worst sample (its render below), the margin the sampled score closest to the threshold.</p>\n");
+        }
         if refined {
             h.push_str("<p class=\"note\">Refine mode: each run grew on the map first (the box, stop and steps on the map), then went on on the network from that box (the final box, stop and network steps).</p>\n");
         }
@@ -266,9 +297,97 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
         }
     }
     renders(h, s);
+    witnesses(h, s, runs, &labels);
     traces(h, page, s)?;
     h.push_str("</article>\n");
     Ok(())
+}
+
+/// A run's certificate as table cells: verdict, failures of samples, bound, witness score
+/// and margin.
+fn certificate_cells(c: Option<&RegionCertificate>) -> String {
+    match c.and_then(RegionCertificate::sampled) {
+        Some(x) => format!(
+            "<td>{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{:.2e}</td>",
+            verdict_tag(c),
+            x.failures,
+            x.samples,
+            x.upper_bound,
+            x.witness.score,
+            x.margin
+        ),
+        None => format!("<td>{}</td><td></td><td></td><td></td><td></td>", verdict_tag(c)),
+    }
+}
+
+/// A certificate's verdict as a coloured tag.
+fn verdict_tag(c: Option<&RegionCertificate>) -> String {
+    let (class, text) = match c {
+        None => ("", "none"),
+        Some(RegionCertificate::TooSmall) => ("", "too small"),
+        Some(RegionCertificate::Sampled(x)) => match x.verdict {
+            Verdict::Certified => ("yes", "certified"),
+            Verdict::NotCertified => ("no", "not certified"),
+            Verdict::Refuted => ("no", "refuted"),
+        },
+    };
+    let fragile = if c.is_some_and(RegionCertificate::is_fragile) {
+        " (fragile)"
+    } else {
+        ""
+    };
+    format!("<span class=\"tag {class}\">{text}{fragile}</span>")
+}
+
+/// The renders of the job's certificates' witnesses, each captioned with the regions it
+/// witnesses for, its point, score and top-1 class.
+fn witnesses(h: &mut String, s: &ShapeSection, runs: &[RunSummary], labels: &[String]) {
+    let Part::Present(r) = &s.renders else {
+        return;
+    };
+    if r.witnesses.is_empty() {
+        return;
+    }
+    h.push_str("<div class=\"sheet-title witness\">Witnesses: the worst sample of each certificate</div>\n<div class=\"sheet\">\n");
+    for (file, png) in &r.witnesses {
+        let mut of: Vec<&str> = Vec::new();
+        let mut sample = None;
+        for (run, label) in runs.iter().zip(labels) {
+            let mine = run
+                .certificate
+                .iter()
+                .chain(run.clean.as_ref().map(|c| &c.certificate))
+                .find(|c| c.witness_file().as_deref() == Some(file.as_str()));
+            if let Some(c) = mine.and_then(RegionCertificate::sampled) {
+                of.push(label);
+                sample = Some(c.witness.clone());
+            }
+        }
+        let mut caption = format!(
+            "witness of {}",
+            if of.is_empty() {
+                "?".to_string()
+            } else {
+                of.join(", ")
+            }
+        );
+        if let Some(w) = sample {
+            caption.push_str(&format!(" · {} · score {:.3}", point(&w.point), w.score));
+            if let Some(top) = w.top_class {
+                caption.push_str(&format!(" · top-1 class {top}"));
+            }
+        }
+        let picture = match thumbnail(png) {
+            Ok(jpeg) => img_typed("image/jpeg", &jpeg, &caption, "render"),
+            Err(e) => format!("<p class=\"warn\">unreadable: {}</p>", esc(&e)),
+        };
+        let _ = writeln!(
+            h,
+            "<figure>{picture}<figcaption>{}</figcaption></figure>",
+            esc(&caption)
+        );
+    }
+    h.push_str("</div>\n");
 }
 
 fn renders(h: &mut String, s: &ShapeSection) {
