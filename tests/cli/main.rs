@@ -1,6 +1,7 @@
 //! The `semrob` binary end to end: regions, the SRVR benchmark, rendering, and clear
 //! errors for bad input.
 
+mod certify;
 mod regions;
 mod render;
 mod srvr;

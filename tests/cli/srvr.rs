@@ -10,7 +10,7 @@ use std::process::Output;
 use semrob::report::golden::{bless_requested, check_golden};
 use serde_json::Value;
 
-fn text(o: &Output) -> (String, String) {
+pub(crate) fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -19,7 +19,7 @@ fn text(o: &Output) -> (String, String) {
 
 /// A small fixed configuration: two fixtures, Lite0, two starts, four steps, 112-pixel
 /// renders without supersampling (the network resizes them to 224).
-const SMALL: &str = r#"
+pub(crate) const SMALL: &str = r#"
 name = "golden: Lite0 on two fixtures"
 networks = [{ model = "efficientnet-lite0" }]
 axes = ["azimuth"]
