@@ -294,6 +294,17 @@ pub struct HyperConfig {
     #[serde(skip_serializing_if = "StepRule::is_paper")]
     #[arg(long, default_value_t = StepRule::Paper)]
     pub steps: StepRule,
+    /// Rest rule: a run also stops once, over its last this many steps, every bound stayed
+    /// within `rest_tolerance` times its axis's length (≥ 1, at most `iterations`; give both
+    /// or neither: neither is the paper's fixed budget, `rest = off`; SPEC §3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub rest_window: Option<usize>,
+    /// Rest rule: the largest range of a bound over the window, as a fraction of its axis's
+    /// length (> 0; with `rest_window`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub rest_tolerance: Option<f64>,
     /// Central-difference step per axis (default: each parameter's default step;
     /// configuration only: `regions mesh` takes one `--fd-step` for every axis).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -316,6 +327,8 @@ impl Default for HyperConfig {
             coordinates: h.coordinates,
             start_half_width: h.start_half_width,
             steps: h.steps,
+            rest_window: h.rest_window,
+            rest_tolerance: h.rest_tolerance,
             fd_step: None,
         }
     }
@@ -335,6 +348,8 @@ impl HyperConfig {
             coordinates: self.coordinates,
             start_half_width: self.start_half_width,
             steps: self.steps,
+            rest_window: self.rest_window,
+            rest_tolerance: self.rest_tolerance,
         }
     }
 }
