@@ -8,7 +8,10 @@
 
 use crate::support::OracleFn;
 use nalgebra::{DMatrix, DVector};
-use semrob::region::{find_region, Goal, HyperParams, Method, Region, RegionRun, StopReason};
+use semrob::analysis::region_runs::{join_refined, refine_search, run_all};
+use semrob::region::{
+    find_region, Goal, HyperParams, Method, Region, RegionRun, RegionSearch, StopReason,
+};
 use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
 use semrob_oracles::Oracle;
 
@@ -244,4 +247,44 @@ fn the_box_at_80_percent_of_the_cap_is_the_result_of_that_budget() {
             );
         }
     }
+}
+
+#[test]
+fn summaries_carry_the_cap_and_the_box_at_80_percent_and_refine_keeps_the_network_stages() {
+    let (f, domain) = plateau_1d();
+    let hyper = with_rest(
+        HyperParams {
+            iterations: 600,
+            ..HyperParams::default()
+        },
+        20,
+        1e-4,
+    );
+    let search = RegionSearch::new(Method::ALL.to_vec(), vec![vec![130.0], vec![160.0]], hyper);
+    let (runs, _) = run_all(&f, &domain, &search, &mut []).unwrap();
+    for (summary, (method, init)) in runs.iter().zip(search.jobs()) {
+        let run = find_region(&f, method, &domain, init, &hyper, Goal::Robust).unwrap();
+        assert_eq!(summary.stop, run.stop);
+        assert_eq!(summary.hit_cap, run.hit_cap);
+        let at_80 = summary.at_80.as_ref().unwrap();
+        assert_eq!(at_80.lower, run.box_at_80.lower().as_slice());
+        assert_eq!(at_80.upper, run.box_at_80.upper().as_slice());
+        assert_eq!(at_80.volume_ratio, run.box_at_80.volume() / 360.0);
+    }
+    // Refine: the network stage (at most 20 steps) gives the run's record; the map
+    // stage keeps its own stop reason.
+    let refined = refine_search(&search, &runs, 20).unwrap();
+    let (net, _) = run_all(&f, &domain, &refined, &mut []).unwrap();
+    let joined = join_refined(runs.clone(), net.clone());
+    for ((j, m), n) in joined.iter().zip(&runs).zip(&net) {
+        assert_eq!((j.stop, j.hit_cap), (n.stop, n.hit_cap));
+        assert_eq!(j.at_80, n.at_80);
+        assert_eq!(j.map_stage.as_ref().unwrap().stop, m.stop);
+    }
+    // A summary written before these records reads back with no cap hit and no box at 80 %.
+    let mut old = serde_json::to_value(&runs[0]).unwrap();
+    let record = old.as_object_mut().unwrap();
+    assert!(record.remove("hit_cap").is_some() && record.remove("at_80").is_some());
+    let back: semrob::analysis::region_runs::RunSummary = serde_json::from_value(old).unwrap();
+    assert_eq!((back.hit_cap, back.at_80), (false, None));
 }
