@@ -48,6 +48,15 @@ pub struct RunSummary {
     pub gradient_evaluations: usize,
     /// The loss at the last evaluated box (`None`: undefined, or not computed).
     pub final_loss: Option<f64>,
+    /// The run ended because it used up its `iterations` (the cap): still moving then, by
+    /// the per-step rule and by the rest rule when it is on (SPEC §3, "Rest rule"). `false` in
+    /// records written before it was recorded.
+    #[serde(default)]
+    pub hit_cap: bool,
+    /// The box the run had after `⌊0.8 × iterations⌋` steps of its cap (its final box if it
+    /// ended sooner): its result with 80 % of the budget. Absent in records written before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_80: Option<BoxAt80>,
     /// Bounds and loss per step, when asked for. In refine mode the map run's steps come
     /// first, then the network's (`map_stage.iterations` of the first kind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +75,15 @@ pub struct RunSummary {
     /// With `clean` certificates, an uncertified box's largest clean box and its certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clean: Option<CleanRegion>,
+}
+
+/// A run's box at 80 % of its cap ([`crate::region::RegionRun::box_at_80`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoxAt80 {
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// |D| / |Ω| of that box.
+    pub volume_ratio: f64,
 }
 
 /// A refine-mode run as its map run left it.
@@ -216,8 +234,9 @@ pub fn refine_search(
     .with_start_boxes(boxes))
 }
 
-/// Each map run joined with its network continuation: the continuation's box, stop reason
-/// and counts, the map run kept in `map_stage`, the traces one after the other.
+/// Each map run joined with its network continuation: the continuation's box, stop reason,
+/// counts, `hit_cap` and box at 80 % of its cap (`refine_steps`), the map run kept in
+/// `map_stage` (with its own stop reason), the traces one after the other.
 pub fn join_refined(map_runs: Vec<RunSummary>, refined: Vec<RunSummary>) -> Vec<RunSummary> {
     assert_eq!(
         map_runs.len(),
@@ -265,6 +284,11 @@ fn summarise(domain: &Region, search: &RegionSearch, runs: Vec<Finished>) -> Vec
         .zip(runs)
         .map(|((method, init), (run, final_loss))| {
             let volume = run.region.volume();
+            let at_80 = BoxAt80 {
+                lower: run.box_at_80.lower().iter().copied().collect(),
+                upper: run.box_at_80.upper().iter().copied().collect(),
+                volume_ratio: run.box_at_80.volume() / domain_volume,
+            };
             RunSummary {
                 method,
                 init: init.to_vec(),
@@ -277,6 +301,8 @@ fn summarise(domain: &Region, search: &RegionSearch, runs: Vec<Finished>) -> Vec
                 evaluations: run.evaluations,
                 gradient_evaluations: run.gradient_evaluations,
                 final_loss,
+                hit_cap: run.hit_cap,
+                at_80: Some(at_80),
                 trace: search.keep_trace.then_some(run.trace),
                 map_stage: None,
                 contents: None,
@@ -334,6 +360,8 @@ mod tests {
             evaluations: 40,
             gradient_evaluations: 20,
             final_loss: None,
+            hit_cap: false,
+            at_80: None,
             trace: None,
             map_stage: None,
             contents: None,

@@ -19,7 +19,7 @@ use super::srvr::{
 };
 use crate::analysis::certificates::{describe, RegionCertificate};
 use crate::certify::{Certificate, Criterion, Verdict};
-use crate::region::{Method, StopReason};
+use crate::region::Method;
 
 /// The report's format tag.
 pub const REPORT_FORMAT: &str = "semrob.srvr-report/2";
@@ -86,6 +86,8 @@ pub struct NetworkReport {
 pub struct MethodReport {
     pub method: Method,
     pub runs: usize,
+    /// Runs that came to rest with a box of full dimension: `converged` by the per-step rule
+    /// or `rested` by the rest rule ([`crate::region::StopReason::is_at_rest`]).
     pub converged: usize,
     pub mean_iterations: f64,
     /// Mean renders per run (OIR_W: with its finite-difference neighbours; 0 in map mode).
@@ -418,10 +420,7 @@ fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport
             Some(MethodReport {
                 method: *m,
                 runs: runs.len(),
-                converged: runs
-                    .iter()
-                    .filter(|r| r.stop == StopReason::Converged)
-                    .count(),
+                converged: runs.iter().filter(|r| r.stop.is_at_rest()).count(),
                 mean_iterations: mean(runs.iter().map(|r| r.iterations as f64)),
                 mean_renders: mean(runs.iter().map(|r| renders(r) as f64)),
                 paper_evaluations: 800 * per_step,

@@ -1,5 +1,7 @@
 //! The one driver loop shared by every method (SPEC §3): evaluate, step, project, stop.
 
+use std::collections::VecDeque;
+
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +10,7 @@ use super::faces;
 use super::frame::UnitFrame;
 use super::methods::{
     naive_from_means, naive_loss, oir_b_from_means, oir_b_loss, oir_w_direction, oir_w_loss,
-    Direction, HyperParams, Method,
+    Direction, HyperParams, Method, RestRule,
 };
 use super::{Region, RegionError};
 use crate::semantic::{EvalError, Evaluation, SemanticFunction};
@@ -27,10 +29,14 @@ pub enum StopReason {
     /// In the last step every bound moved by at most `tolerance × r_i`, and no side is at its
     /// minimum: a region at rest.
     Converged,
+    /// The rest rule ended the run (SPEC §3, "Rest rule"): over the last `rest_window` steps
+    /// every bound stayed within `rest_tolerance` times its axis's length, and no side is at
+    /// its minimum: a region at rest by the window rule.
+    Rested,
     /// The iteration budget ran out with the box still moving and no side at its minimum.
     MaxIterations,
-    /// Every side is at its minimum and the box stopped moving: the method found no region here
-    /// (e.g. naive where `λ r` outweighs the face integrals).
+    /// Every side is at its minimum and the box stopped moving (by either rest rule): the
+    /// method found no region here (e.g. naive where `λ r` outweighs the face integrals).
     Collapsed,
     /// The update direction was not a finite number (e.g. an overflow on an astronomically
     /// large box); the region is the last finite one, the bad step was not taken.
@@ -43,18 +49,37 @@ pub enum StopReason {
     CollapsedDrifting,
 }
 
+/// Which rule ended a run that took no non-finite step, in the order they are asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The last step moved every bound by at most `tolerance × r_i`.
+    Step,
+    /// The rest rule: the last `rest_window` steps kept every bound within `rest_tolerance`
+    /// times its axis's length.
+    Window,
+    /// The cap: `iterations` steps taken, the box still moving.
+    Cap,
+}
+
 impl StopReason {
-    /// The reason of a run that stopped without a non-finite step: `at_rest` when its last step
-    /// moved every bound by at most the tolerance, `sides` the final box's sides.
-    fn of_final_box(at_rest: bool, sides: &DVector<f64>, eps: f64) -> StopReason {
+    /// The reason of a run that stopped without a non-finite step: `ending` the rule that
+    /// ended it, `sides` the final box's sides.
+    fn of_final_box(ending: Ending, sides: &DVector<f64>, eps: f64) -> StopReason {
         let minimal = sides.iter().filter(|&&r| r < 1.5 * eps).count();
-        match (minimal, at_rest) {
-            (0, true) => StopReason::Converged,
-            (0, false) => StopReason::MaxIterations,
-            (m, true) if m == sides.len() => StopReason::Collapsed,
-            (m, false) if m == sides.len() => StopReason::CollapsedDrifting,
+        match (minimal, ending) {
+            (0, Ending::Step) => StopReason::Converged,
+            (0, Ending::Window) => StopReason::Rested,
+            (0, Ending::Cap) => StopReason::MaxIterations,
+            (m, Ending::Cap) if m == sides.len() => StopReason::CollapsedDrifting,
+            (m, _) if m == sides.len() => StopReason::Collapsed,
             _ => StopReason::PartlyCollapsed,
         }
+    }
+
+    /// Whether the run came to rest, by the per-step rule or the rest rule, with a box of
+    /// full dimension (`Converged` or `Rested`): what a report counts as "at rest".
+    pub fn is_at_rest(self) -> bool {
+        matches!(self, StopReason::Converged | StopReason::Rested)
     }
 }
 
@@ -82,6 +107,13 @@ pub struct RegionRun {
     pub gradient_evaluations: usize,
     /// One entry per step, in order: `trace[0]` is the start box.
     pub trace: Vec<TraceStep>,
+    /// The run ended because it used up its `iterations` (the cap), not by a rest rule nor
+    /// before a non-finite step.
+    pub hit_cap: bool,
+    /// The box after step `⌊0.8 × iterations⌋` of the cap (the start box for a cap of 1), or
+    /// the final box of a run that ended sooner: what the run would have returned with a
+    /// budget of 80 % of its cap.
+    pub box_at_80: Region,
 }
 
 /// Where a run begins.
@@ -460,6 +492,13 @@ pub struct RunState {
     last_loss: Option<f64>,
     stop: Option<StopReason>,
     pending: Option<Query>,
+    /// The rest rule's boxes: the box before the last `rest_window` steps and after each of
+    /// them (run's coordinates); empty with the rule off.
+    recent: VecDeque<Region>,
+    /// Whether the cap ended the run.
+    hit_cap: bool,
+    /// The box after step `⌊0.8 × iterations⌋` (run's coordinates), once reached.
+    box_at_80: Option<Region>,
 }
 
 impl RunState {
@@ -533,6 +572,15 @@ impl RunState {
         hyper: &HyperParams,
         goal: Goal,
     ) -> RunState {
+        let recent = match hyper.rest() {
+            Some(rule) => {
+                let mut boxes = VecDeque::with_capacity(rule.window + 1);
+                boxes.push_back(start.clone());
+                boxes
+            }
+            None => VecDeque::new(),
+        };
+        let box_at_80 = (step_at_80(hyper.iterations) == 0).then(|| start.clone());
         RunState {
             method,
             hyper: *hyper,
@@ -547,6 +595,9 @@ impl RunState {
             last_loss: None,
             stop: None,
             pending: None,
+            recent,
+            hit_cap: false,
+            box_at_80,
         }
     }
 
@@ -652,8 +703,9 @@ impl RunState {
     ///
     /// * `NonFiniteStep`: the direction is not finite; the box stays the last finite one.
     /// * The run stops when every bound moved by at most `tolerance × r_i` in the step (at
-    ///   rest), or after `iterations` steps; the final box names the reason
-    ///   ([`StopReason::of_final_box`]).
+    ///   rest), else when the rest rule holds over the last `rest_window` steps, else after
+    ///   `iterations` steps (the cap); the rule that ended it and the final box name the
+    ///   reason ([`StopReason::of_final_box`]).
     fn advance(&mut self, direction: &Direction) -> Option<StopReason> {
         if !direction.is_finite() {
             return Some(StopReason::NonFiniteStep);
@@ -672,17 +724,47 @@ impl RunState {
         let next = project(&lower, &upper, &self.domain, eps);
         let at_rest = moved_at_most(&self.region, &next, self.hyper.tolerance);
         self.region = next;
-        (at_rest || self.iterations >= self.hyper.iterations)
-            .then(|| StopReason::of_final_box(at_rest, &self.region.sides(), eps))
+        if self.iterations == step_at_80(self.hyper.iterations) {
+            self.box_at_80 = Some(self.region.clone());
+        }
+        let rested = self.window_at_rest();
+        let ending = if at_rest {
+            Some(Ending::Step)
+        } else if rested {
+            Some(Ending::Window)
+        } else if self.iterations >= self.hyper.iterations {
+            Some(Ending::Cap)
+        } else {
+            None
+        };
+        self.hit_cap = ending == Some(Ending::Cap);
+        ending.map(|e| StopReason::of_final_box(e, &self.region.sides(), eps))
+    }
+
+    /// The rest rule (SPEC §3, "Rest rule"), with the box just stepped to: whether, over the
+    /// last `rest_window` steps, every bound's range stayed within `rest_tolerance` times its
+    /// axis's length. Always `false` with the rule off, and before `rest_window` steps.
+    fn window_at_rest(&mut self) -> bool {
+        let Some(RestRule { window, tolerance }) = self.hyper.rest() else {
+            return false;
+        };
+        self.recent.push_back(self.region.clone());
+        if self.recent.len() > window + 1 {
+            self.recent.pop_front();
+        }
+        self.recent.len() == window + 1
+            && bounds_within(&self.recent, &(self.domain.sides() * tolerance))
     }
 
     /// The run's result so far, with `trace` (kept by the caller, e.g. a
     /// [`TraceRecorder`]). A run that has not stopped is named by its box as one out of budget.
+    /// `hit_cap` is `false` for a run that has not stopped.
     pub fn finish(self, trace: Vec<TraceStep>) -> RegionRun {
         let eps = self.hyper.epsilon;
         let stop = self
             .stop
-            .unwrap_or_else(|| StopReason::of_final_box(false, &self.region.sides(), eps));
+            .unwrap_or_else(|| StopReason::of_final_box(Ending::Cap, &self.region.sides(), eps));
+        let at_80 = self.box_at_80.as_ref().unwrap_or(&self.region);
         RegionRun {
             region: self.native(&self.region),
             stop,
@@ -690,6 +772,8 @@ impl RunState {
             evaluations: self.evaluations,
             gradient_evaluations: self.gradient_evaluations,
             trace,
+            hit_cap: self.hit_cap,
+            box_at_80: self.native(at_80),
         }
     }
 }
@@ -730,11 +814,13 @@ impl Observer for TraceRecorder {
 /// * Each step evaluates every point it needs in ONE batch call ([`RunState::ask`]), so
 ///   `gradient_evaluations` counts `2ⁿ` per OIR_W step.
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
-/// * Stop when every bound moved by at most `tolerance × r_i` in the step, or after
-///   `iterations` steps, or before a non-finite step (`NonFiniteStep`). The final box names
-///   the other reasons ([`StopReason`]): at rest `Converged`, `PartlyCollapsed` or `Collapsed`,
-///   out of budget `MaxIterations`, `PartlyCollapsed` or `CollapsedDrifting`, as none, some
-///   or all of its sides are below 1.5 ε.
+/// * Stop when every bound moved by at most `tolerance × r_i` in the step, or (with the rest
+///   rule, [`HyperParams::rest`]) when every bound ranged within `rest_tolerance` times its
+///   axis's length over the last `rest_window` steps, or after `iterations` steps, or before a
+///   non-finite step (`NonFiniteStep`). The final box names the other reasons
+///   ([`StopReason`]): at rest `Converged` (`Rested` by the rest rule), `PartlyCollapsed` or
+///   `Collapsed`, out of budget `MaxIterations`, `PartlyCollapsed` or `CollapsedDrifting`, as
+///   none, some or all of its sides are below 1.5 ε.
 pub fn find_region(
     f: &dyn SemanticFunction,
     method: Method,
@@ -752,6 +838,27 @@ pub fn find_region(
     }
     let trace = recorder.traces.pop().unwrap_or_default();
     Ok(run.finish(trace))
+}
+
+/// The step after which a run's box is the one it would end with at 80 % of a cap of
+/// `iterations`: `⌊0.8 × iterations⌋`, in integers.
+fn step_at_80(iterations: usize) -> usize {
+    iterations / 5 * 4 + iterations % 5 * 4 / 5
+}
+
+/// Whether, over `boxes`, every bound `i` (lower and upper) has a range (max − min) of at
+/// most `allowed[i]`.
+fn bounds_within(boxes: &VecDeque<Region>, allowed: &DVector<f64>) -> bool {
+    let within = |bound: fn(&Region) -> &DVector<f64>, i: usize| {
+        let (lo, hi) = boxes
+            .iter()
+            .map(|b| bound(b)[i])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            });
+        hi - lo <= allowed[i]
+    };
+    (0..allowed.len()).all(|i| within(Region::lower, i) && within(Region::upper, i))
 }
 
 /// Whether every bound moved by at most `tolerance × r_i` (the side after the step).
@@ -835,22 +942,52 @@ mod tests {
         // A side is at its minimum below 1.5 ε; exactly 1.5 ε is not.
         let (min, edge) = (DVector::from_element(1, 0.1), 1.5 * eps);
         let sides = |v: &[f64]| DVector::from_column_slice(v);
+        use Ending::{Cap, Step, Window};
         use StopReason::*;
-        for (at_rest, s, want) in [
-            (true, sides(&[edge, 3.0]), Converged),
-            (false, sides(&[edge, 3.0]), MaxIterations),
-            (true, sides(&[edge.next_down(), 0.1]), Collapsed),
-            (false, sides(&[0.1, 0.1]), CollapsedDrifting),
-            (true, sides(&[0.1, 3.0]), PartlyCollapsed),
-            (false, sides(&[3.0, 0.1]), PartlyCollapsed),
-            (true, min.clone(), Collapsed),
-            (false, min.clone(), CollapsedDrifting),
+        for (ending, s, want) in [
+            (Step, sides(&[edge, 3.0]), Converged),
+            (Window, sides(&[edge, 3.0]), Rested),
+            (Cap, sides(&[edge, 3.0]), MaxIterations),
+            (Step, sides(&[edge.next_down(), 0.1]), Collapsed),
+            (Window, sides(&[edge.next_down(), 0.1]), Collapsed),
+            (Cap, sides(&[0.1, 0.1]), CollapsedDrifting),
+            (Step, sides(&[0.1, 3.0]), PartlyCollapsed),
+            (Window, sides(&[0.1, 3.0]), PartlyCollapsed),
+            (Cap, sides(&[3.0, 0.1]), PartlyCollapsed),
+            (Step, min.clone(), Collapsed),
+            (Window, min.clone(), Collapsed),
+            (Cap, min.clone(), CollapsedDrifting),
         ] {
             assert_eq!(
-                StopReason::of_final_box(at_rest, &s, eps),
+                StopReason::of_final_box(ending, &s, eps),
                 want,
-                "{at_rest} {s:?}"
+                "{ending:?} {s:?}"
             );
         }
+        assert!(Converged.is_at_rest() && Rested.is_at_rest());
+        assert!(!MaxIterations.is_at_rest() && !Collapsed.is_at_rest());
+    }
+
+    #[test]
+    fn the_step_at_80_percent_is_the_floor_of_four_fifths_of_the_cap() {
+        for cap in [1usize, 2, 4, 5, 7, 10, 799, 800, 801, 1_000_003] {
+            assert_eq!(
+                step_at_80(cap),
+                (0.8 * cap as f64).floor() as usize,
+                "{cap}"
+            );
+        }
+        assert_eq!(step_at_80(usize::MAX), usize::MAX / 5 * 4); // 5 divides 2⁶⁴ − 1
+    }
+
+    #[test]
+    fn the_window_holds_when_every_bound_ranges_within_its_allowance() {
+        let b = |lo: f64, hi: f64| Region::new(vec![lo, 0.0], vec![hi, 1.0]).unwrap();
+        let allowed = DVector::from_vec(vec![0.5, 0.0]);
+        let boxes: VecDeque<Region> = [b(0.0, 2.0), b(0.5, 1.6), b(0.25, 2.1)].into();
+        assert!(bounds_within(&boxes, &allowed));
+        // The upper bound ranges over [1.6, 2.2]: 0.6 > 0.5.
+        let boxes: VecDeque<Region> = [b(0.0, 2.0), b(0.5, 1.6), b(0.25, 2.2)].into();
+        assert!(!bounds_within(&boxes, &allowed));
     }
 }

@@ -77,6 +77,12 @@ pub enum RegionError {
         value: f64,
         rule: String,
     },
+    /// One of the rest rule's two parameters without the other (SPEC §3, "Rest rule").
+    #[error("{given} is set and {missing} is not: the rest rule needs both (or neither: the fixed budget)")]
+    RestRuleHalfGiven {
+        given: &'static str,
+        missing: &'static str,
+    },
     /// OIR_W's emphasis factor outside `0 ≤ β < 2/(2n−1)` (SPEC §3).
     #[error("beta = {beta} must satisfy 0 ≤ β < 2/(2n−1) = {bound:.3} for n = {n}")]
     Beta { beta: f64, bound: f64, n: usize },

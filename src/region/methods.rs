@@ -123,6 +123,24 @@ pub struct HyperParams {
     /// dimensions"); the paper's by default.
     #[serde(skip_serializing_if = "StepRule::is_paper")]
     pub steps: StepRule,
+    /// The rest rule's window W (SPEC §3, "Rest rule"): with `rest_tolerance`, a run also
+    /// stops once, over its last W steps, every bound stayed within `rest_tolerance` times its
+    /// axis's length in Ω. `None` with `rest_tolerance` also `None`: the rule is off, the
+    /// paper's fixed budget (`rest = off`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rest_window: Option<usize>,
+    /// The rest rule's tolerance, a fraction of each axis's length (in the run's coordinates;
+    /// with unit coordinates every axis has length 1). Given with `rest_window` or not at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rest_tolerance: Option<f64>,
+}
+
+/// The rest rule of a run (SPEC §3, "Rest rule"): it stops once, over its last `window`
+/// steps, every bound's range (max − min) is at most `tolerance` times its axis's length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RestRule {
+    pub window: usize,
+    pub tolerance: f64,
 }
 
 /// How the gradient on a bound becomes its step (SPEC §3, "Coordinates and steps in n
@@ -205,6 +223,8 @@ impl Default for HyperParams {
             coordinates: Coordinates::Native,
             start_half_width: None,
             steps: StepRule::Paper,
+            rest_window: None,
+            rest_tolerance: None,
         }
     }
 }
@@ -213,6 +233,15 @@ impl HyperParams {
     /// The largest valid β is below `2/(2n−1)` (so that `2 − (2n−1)β > 0`).
     pub fn beta_bound(n: usize) -> f64 {
         2.0 / (2 * n - 1) as f64
+    }
+
+    /// The rest rule, when both of its parameters are given; `None` is the fixed budget
+    /// (`rest = off`, the paper's: a run stops by `tolerance` or after `iterations` steps).
+    pub fn rest(&self) -> Option<RestRule> {
+        match (self.rest_window, self.rest_tolerance) {
+            (Some(window), Some(tolerance)) => Some(RestRule { window, tolerance }),
+            _ => None,
+        }
     }
 
     /// Checks every parameter for a problem of dimension `n ≥ 1`.
@@ -256,6 +285,46 @@ impl HyperParams {
         if let Some(w) = self.start_half_width {
             if !(w > 0.0 && w.is_finite()) {
                 return bad("start_half_width", w, "0 < start half-width < ∞");
+            }
+        }
+        self.validate_rest()
+    }
+
+    /// The rest rule's parameters: both or neither, a window of at least one step and no
+    /// longer than the cap, a positive finite tolerance.
+    fn validate_rest(&self) -> Result<(), RegionError> {
+        let bad =
+            |name, value: f64, rule: String| Err(RegionError::HyperParameter { name, value, rule });
+        match (self.rest_window, self.rest_tolerance) {
+            (Some(_), None) => {
+                return Err(RegionError::RestRuleHalfGiven {
+                    given: "rest_window",
+                    missing: "rest_tolerance",
+                })
+            }
+            (None, Some(_)) => {
+                return Err(RegionError::RestRuleHalfGiven {
+                    given: "rest_tolerance",
+                    missing: "rest_window",
+                })
+            }
+            _ => {}
+        }
+        if let Some(w) = self.rest_window {
+            if w < 1 {
+                return bad("rest_window", w as f64, "rest_window ≥ 1".to_string());
+            }
+            if self.iterations < w {
+                return bad(
+                    "iterations",
+                    self.iterations as f64,
+                    format!("iterations ≥ rest_window = {w} (the cap holds at least one window)"),
+                );
+            }
+        }
+        if let Some(t) = self.rest_tolerance {
+            if !(t > 0.0 && t.is_finite()) {
+                return bad("rest_tolerance", t, "0 < rest_tolerance < ∞".to_string());
             }
         }
         Ok(())
@@ -552,6 +621,106 @@ mod tests {
         for (h, msg) in cases {
             assert_eq!(h.validate(2).unwrap_err().to_string(), msg);
         }
+    }
+
+    #[test]
+    fn the_rest_rule_needs_both_settings_a_window_within_the_cap_and_a_positive_tolerance() {
+        let d = HyperParams::default();
+        assert_eq!(d.rest(), None, "off by default: the fixed budget");
+        let on = HyperParams {
+            rest_window: Some(800),
+            rest_tolerance: Some(1e-3),
+            ..d
+        };
+        assert!(on.validate(2).is_ok(), "a window as long as the cap");
+        assert_eq!(
+            on.rest(),
+            Some(RestRule {
+                window: 800,
+                tolerance: 1e-3
+            })
+        );
+        let cases: Vec<(HyperParams, &str)> = vec![
+            (
+                HyperParams {
+                    rest_tolerance: Some(0.0),
+                    ..on
+                },
+                "rest_tolerance = 0 must satisfy 0 < rest_tolerance < ∞",
+            ),
+            (
+                HyperParams {
+                    rest_tolerance: Some(-1.0),
+                    ..on
+                },
+                "rest_tolerance = -1 must satisfy 0 < rest_tolerance < ∞",
+            ),
+            (
+                HyperParams {
+                    rest_tolerance: Some(f64::INFINITY),
+                    ..on
+                },
+                "rest_tolerance = inf must satisfy 0 < rest_tolerance < ∞",
+            ),
+            (
+                HyperParams {
+                    rest_tolerance: Some(f64::NAN),
+                    ..on
+                },
+                "rest_tolerance = NaN must satisfy 0 < rest_tolerance < ∞",
+            ),
+            (
+                HyperParams {
+                    rest_window: Some(0),
+                    ..on
+                },
+                "rest_window = 0 must satisfy rest_window ≥ 1",
+            ),
+            (
+                HyperParams {
+                    iterations: 799,
+                    ..on
+                },
+                "iterations = 799 must satisfy iterations ≥ rest_window = 800 (the cap holds \
+                 at least one window)",
+            ),
+            (
+                HyperParams {
+                    rest_tolerance: None,
+                    ..on
+                },
+                "rest_window is set and rest_tolerance is not: the rest rule needs both (or \
+                 neither: the fixed budget)",
+            ),
+            (
+                HyperParams {
+                    rest_window: None,
+                    ..on
+                },
+                "rest_tolerance is set and rest_window is not: the rest rule needs both (or \
+                 neither: the fixed budget)",
+            ),
+        ];
+        for (h, msg) in cases {
+            assert_eq!(h.validate(2).unwrap_err().to_string(), msg);
+        }
+    }
+
+    #[test]
+    fn the_rest_rule_off_serialises_as_before() {
+        let json = serde_json::to_string(&HyperParams::default()).unwrap();
+        assert!(!json.contains("rest"), "{json}");
+        let on = HyperParams {
+            rest_window: Some(20),
+            rest_tolerance: Some(0.5),
+            ..HyperParams::default()
+        };
+        let json = serde_json::to_string(&on).unwrap();
+        assert!(
+            json.ends_with(r#""rest_window":20,"rest_tolerance":0.5}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<HyperParams>(&json).unwrap(), on);
     }
 
     #[test]

@@ -28,6 +28,11 @@
 //!   of a 100-degree region are judged alike). The stop reason also names a box with sides at
 //!   their minimum (below 1.5 ε): `Collapsed` (all, at rest), `CollapsedDrifting` (all, still
 //!   moving when the budget ran out), `PartlyCollapsed` (some, not all).
+//! * **Rest rule** (SPEC §3, "Rest rule"; off by default: the paper's fixed budget). With
+//!   `rest_window` W and `rest_tolerance` t a run also stops once, over its last W steps, every
+//!   bound's range is at most `t` times its axis's length in Ω (`Rested`, or `Collapsed`,
+//!   `PartlyCollapsed` by the final box); `iterations` is then the cap. Every run records
+//!   whether the cap ended it and its box after `⌊0.8 × iterations⌋` steps.
 //! * **Counts.** `evaluations` counts every point `f` was evaluated at (inner and outer boxes);
 //!   `gradient_evaluations` every point `∇f` was asked at: OIR_W asks it for the inner box's
 //!   `2ⁿ` corners only (the leading rows of the batch), never for the outer corners, which
@@ -56,6 +61,6 @@ pub use frame::Coordinates;
 pub use geometry::{corner_bit, mask, mask_complement, Point, Region, MAX_DIM};
 pub use methods::{
     naive_direction, naive_loss, oir_b_direction, oir_b_loss, oir_w_direction, oir_w_loss,
-    Direction, FaceMeans, HyperParams, Method, ParseMethodError, StepRule,
+    Direction, FaceMeans, HyperParams, Method, ParseMethodError, RestRule, StepRule,
 };
 pub use search::RegionSearch;

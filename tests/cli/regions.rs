@@ -278,6 +278,35 @@ fn the_old_syntax_is_refused_with_the_new_form() {
 
 #[test]
 fn bad_hyper_parameters_and_names_exit_2_with_the_reason() {
+    let rest = |extra: &'static [&'static str]| -> Vec<&'static str> {
+        let mut args = vec!["regions", "oracle", "plateau-1d", "--iterations", "50"];
+        args.extend_from_slice(extra);
+        args
+    };
+    let rest_cases = [
+        (
+            rest(&["--rest-window", "0", "--rest-tolerance", "1e-3"]),
+            "rest_window = 0 must satisfy rest_window ≥ 1",
+        ),
+        (
+            rest(&["--rest-window", "51", "--rest-tolerance", "1e-3"]),
+            "iterations = 50 must satisfy iterations ≥ rest_window = 51",
+        ),
+        (
+            rest(&["--rest-window", "5", "--rest-tolerance", "0"]),
+            "rest_tolerance = 0 must satisfy 0 < rest_tolerance",
+        ),
+        (
+            rest(&["--rest-window", "5"]),
+            "rest_window is set and rest_tolerance is not",
+        ),
+    ];
+    for (args, needle) in &rest_cases {
+        let out = semrob(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
     let cases: [(&[&str], &str); 8] = [
         (
             &["regions", "oracle", "plateau-2d", "--start-half-width", "0"],
@@ -308,6 +337,42 @@ fn bad_hyper_parameters_and_names_exit_2_with_the_reason() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+/// `--rest-window` and `--rest-tolerance` end runs at rest before the cap (`rested`), and each
+/// run says whether the cap ended it and where it was at 80 % of the cap; without them the
+/// output has the fixed budget's runs.
+#[test]
+fn the_rest_rule_from_the_command_line_ends_runs_at_rest() {
+    let base = [
+        "regions",
+        "oracle",
+        "plateau-1d",
+        "--method",
+        "naive",
+        "--iterations",
+        "2000",
+        "--init",
+        "130",
+        "--init",
+        "160",
+    ];
+    let fixed = stdout_json(&semrob(&base));
+    let mut args = base.to_vec();
+    args.extend(["--rest-window", "20", "--rest-tolerance", "1e-4"]);
+    let rested = stdout_json(&semrob(&args));
+    for (run, budget) in rested["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(fixed["runs"].as_array().unwrap())
+    {
+        assert_eq!(run["stop"], "rested", "{run}");
+        assert_eq!(run["hit_cap"], false);
+        assert!(run["iterations"].as_u64() < budget["iterations"].as_u64());
+        assert!(run["at_80"]["volume_ratio"].as_f64().unwrap() > 0.0);
+        assert!(budget["hit_cap"].is_boolean());
     }
 }
 

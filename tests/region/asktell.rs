@@ -23,7 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The driver loop as it was before ask/tell (commit a21fcb8, with the stop reasons of
 /// 5830b88 that name the final box), kept in substance: one call of `f` per step, the same
 /// step, projection and stopping rules. Valid inputs only (the
-/// validation is unchanged and tested in region_driver.rs).
+/// validation is unchanged and tested in region_driver.rs). It predates the rest rule (issue
+/// 33): it is the fixed budget, whose per-run records `hit_cap` and `box_at_80` it derives
+/// from its own loop and trace.
 mod frozen {
     use super::*;
 
@@ -190,7 +192,15 @@ mod frozen {
             (false, m, false) if m == n => StopReason::CollapsedDrifting,
             _ => StopReason::PartlyCollapsed,
         };
+        // The box after step k is the box evaluated at step k + 1, `trace[k]`.
+        let k80 = (0.8 * hyper.iterations as f64).floor() as usize;
+        let box_at_80 = match trace.get(k80) {
+            Some(t) => Region::new(t.lower.clone(), t.upper.clone()).unwrap(),
+            None => region.clone(),
+        };
         RegionRun {
+            hit_cap: !non_finite && !at_rest,
+            box_at_80,
             region,
             stop,
             iterations: trace.len(),
@@ -226,6 +236,10 @@ fn hyper_strategy() -> impl Strategy<Value = HyperParams> {
         prop_oneof![Just(Coordinates::Native), Just(Coordinates::Unit)],
         prop_oneof![Just(None), Just(Some(0.05))],
         prop_oneof![Just(StepRule::Paper), Just(StepRule::DimensionFree)],
+        prop_oneof![
+            Just(None),
+            (1usize..12, prop_oneof![Just(1e-4), Just(1e-2), Just(0.2)]).prop_map(Some)
+        ],
     )
         .prop_map(
             |(
@@ -240,6 +254,7 @@ fn hyper_strategy() -> impl Strategy<Value = HyperParams> {
                 coordinates,
                 start_half_width,
                 steps,
+                rest,
             )| HyperParams {
                 eta,
                 lambda,
@@ -252,6 +267,8 @@ fn hyper_strategy() -> impl Strategy<Value = HyperParams> {
                 coordinates,
                 start_half_width,
                 steps,
+                rest_window: rest.map(|(w, _)| w.min(iterations)),
+                rest_tolerance: rest.map(|(_, t)| t),
             },
         )
 }
@@ -299,10 +316,12 @@ proptest! {
         for &method in &methods {
             for s in &starts {
                 let new = find_region(&f, method, &domain, s, &hyper, Goal::from_adversarial(adversarial)).unwrap();
-                // The frozen driver predates the run's coordinates, start half-width and step rule.
+                // The frozen driver predates the run's coordinates, start half-width, step rule
+                // and rest rule: with the rest rule off, runs are the fixed budget's bit for bit.
                 if hyper.coordinates.is_native()
                     && hyper.start_half_width.is_none()
                     && hyper.steps.is_paper()
+                    && hyper.rest().is_none()
                 {
                     let old = frozen::find_region(&f, method, &domain, s, &hyper, adversarial);
                     prop_assert_eq!(&new, &old, "{} from {:?}", method, s);

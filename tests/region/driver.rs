@@ -174,11 +174,17 @@ proptest! {
         prop_assert!(run.iterations <= iterations);
         if matches!(run.stop, StopReason::MaxIterations | StopReason::CollapsedDrifting) {
             prop_assert_eq!(run.iterations, iterations);
+            prop_assert!(run.hit_cap);
+        }
+        if run.hit_cap {
+            prop_assert_eq!(run.iterations, iterations);
         }
         // The stop reason names the final box: sides at their minimum (below 1.5 ε) or not.
         let minimal = run.region.sides().iter().filter(|&&r| r < 1.5 * eps).count();
         match run.stop {
-            StopReason::Converged | StopReason::MaxIterations => prop_assert_eq!(minimal, 0),
+            StopReason::Converged | StopReason::Rested | StopReason::MaxIterations => {
+                prop_assert_eq!(minimal, 0)
+            }
             StopReason::Collapsed | StopReason::CollapsedDrifting => prop_assert_eq!(minimal, n),
             StopReason::PartlyCollapsed => prop_assert!(0 < minimal && minimal < n),
             StopReason::NonFiniteStep => {}

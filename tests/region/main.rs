@@ -13,4 +13,5 @@ mod golden;
 mod grid;
 mod oir_w;
 mod refine;
+mod rest;
 mod support;

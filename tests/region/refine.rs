@@ -325,13 +325,14 @@ fn refine_runs_in_lockstep_like_any_search() {
 
 #[test]
 fn every_map_run_continues_from_its_final_box_whatever_stopped_it() {
-    // Converged, out of steps, collapsed (at rest or drifting), partly collapsed, or a
+    // Converged or rested, out of steps, collapsed (at rest or drifting), partly collapsed, or a
     // non-finite step refused (its box is the last finite one): each continues from its box.
     let (f, domain) = bump_2d();
     let search = RegionSearch::new(vec![Method::Naive], vec![vec![130.0, 30.0]], hyper(10));
     let (template, _) = run_all(&f, &domain, &search, &mut []).unwrap();
     for (k, stop) in [
         StopReason::Converged,
+        StopReason::Rested,
         StopReason::MaxIterations,
         StopReason::Collapsed,
         StopReason::CollapsedDrifting,

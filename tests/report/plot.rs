@@ -85,6 +85,8 @@ fn run(method: Method, init: [f64; 2], lower: [f64; 2], upper: [f64; 2]) -> RunS
         evaluations: 4,
         gradient_evaluations: 0,
         final_loss: None,
+        hit_cap: false,
+        at_80: None,
         trace: None,
         map_stage: None,
         contents: None,

@@ -408,6 +408,8 @@ mod tests {
             evaluations: 16,
             gradient_evaluations: 0,
             final_loss: Some(-0.5),
+            hit_cap: false,
+            at_80: None,
             trace: Some(vec![
                 TraceStep {
                     lower: vec![129.0, 29.0],

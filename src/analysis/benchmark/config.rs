@@ -295,6 +295,17 @@ pub struct HyperConfig {
     #[serde(skip_serializing_if = "StepRule::is_paper")]
     #[arg(long, default_value_t = StepRule::Paper)]
     pub steps: StepRule,
+    /// Rest rule: a run also stops once, over its last this many steps, every bound stayed
+    /// within `rest_tolerance` times its axis's length (≥ 1, at most `iterations`; give both
+    /// or neither: neither is the paper's fixed budget, `rest = off`; SPEC §3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub rest_window: Option<usize>,
+    /// Rest rule: the largest range of a bound over the window, as a fraction of its axis's
+    /// length (> 0; with `rest_window`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub rest_tolerance: Option<f64>,
     /// Central-difference step per axis (default: each parameter's default step;
     /// configuration only: `regions mesh` takes one `--fd-step` for every axis).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,6 +328,8 @@ impl Default for HyperConfig {
             coordinates: h.coordinates,
             start_half_width: h.start_half_width,
             steps: h.steps,
+            rest_window: h.rest_window,
+            rest_tolerance: h.rest_tolerance,
             fd_step: None,
         }
     }
@@ -336,6 +349,8 @@ impl HyperConfig {
             coordinates: self.coordinates,
             start_half_width: self.start_half_width,
             steps: self.steps,
+            rest_window: self.rest_window,
+            rest_tolerance: self.rest_tolerance,
         }
     }
 }
@@ -889,7 +904,8 @@ impl SrvrConfig {
     }
 
     /// `regions` and `refine_steps`: a map-using mode needs map axes that span the domain
-    /// with at least two samples each; refine mode gets its default number of steps.
+    /// with at least two samples each; refine mode gets its default number of steps, which
+    /// hold at least one window of the rest rule (they are the network runs' cap).
     fn check_mode(&mut self, axes: &[AxisSpec], map_axes: &[AxisSpec]) -> Result<(), FieldError> {
         let mode = self.regions;
         if mode.uses_map() {
@@ -931,6 +947,15 @@ impl SrvrConfig {
                          regions = \"refine\""
                     ),
                 ))
+            }
+        }
+        // The network steps are their runs' cap: it holds at least one window of the rest rule.
+        if let (Some(k), Some(w)) = (self.refine_steps, self.hyper.rest_window) {
+            if k < w {
+                return Err(FieldError::new(
+                    "refine_steps",
+                    format!("{k} network steps are fewer than hyper.rest_window = {w}"),
+                ));
             }
         }
         Ok(())
@@ -1240,6 +1265,75 @@ mod tests {
         assert_ne!(a.fingerprint(), b.fingerprint());
         let again = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
         assert_eq!(a.fingerprint(), again.fingerprint());
+    }
+
+    #[test]
+    fn the_rest_rule_is_off_unless_configured_and_leaves_the_fingerprint_alone() {
+        let plain = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
+        assert_eq!(
+            plain.hyper.params().rest(),
+            None,
+            "rest = off: the fixed budget"
+        );
+        let json = serde_json::to_string(&plain.hyper).unwrap();
+        assert!(!json.contains("rest"), "{json}");
+        let on = SrvrConfig::from_toml(
+            &format!("{MINIMAL}\n[hyper]\nrest_window = 50\nrest_tolerance = 1e-3"),
+            "t",
+        )
+        .unwrap()
+        .config;
+        let rule = on.hyper.params().rest().unwrap();
+        assert_eq!((rule.window, rule.tolerance), (50, 1e-3));
+        assert_ne!(on.fingerprint(), plain.fingerprint());
+    }
+
+    #[test]
+    fn rest_rule_settings_that_cannot_be_right_are_refused_by_name() {
+        let hyper = |keys: &str| format!("{MINIMAL}\n[hyper]\n{keys}");
+        let cases = [
+            (hyper("rest_window = 5\nrest_tolerance = 0.0"), "rest_tolerance = 0"),
+            (hyper("rest_window = 5\nrest_tolerance = -1e-3"), "rest_tolerance = -0.001"),
+            (hyper("rest_window = 5\nrest_tolerance = inf"), "rest_tolerance = inf"),
+            (hyper("rest_window = 5\nrest_tolerance = nan"), "rest_tolerance = NaN"),
+            (hyper("rest_window = 0\nrest_tolerance = 1e-3"), "rest_window = 0"),
+            (
+                hyper("iterations = 10\nrest_window = 11\nrest_tolerance = 1e-3"),
+                "iterations = 10 must satisfy iterations ≥ rest_window = 11",
+            ),
+            (
+                hyper("rest_window = 5"),
+                "rest_window is set and rest_tolerance is not",
+            ),
+            (
+                hyper("rest_tolerance = 1e-3"),
+                "rest_tolerance is set and rest_window is not",
+            ),
+            (
+                format!(
+                    "{MINIMAL}\nregions = \"refine\"\n[hyper]\nrest_window = 30\nrest_tolerance = 1e-3"
+                ),
+                "field `refine_steps`: 25 network steps are fewer than hyper.rest_window = 30",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = err(&text);
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        let e = err(&hyper("rest_window = 0\nrest_tolerance = 1e-3"));
+        assert!(e.contains("field `hyper`"), "{e}");
+        // The refine steps from the command line are checked against the window too.
+        let refine = SrvrConfig::from_toml(&hyper("rest_window = 30\nrest_tolerance = 1e-3"), "t")
+            .unwrap()
+            .config;
+        let e = refine
+            .with_regions(Some(RegionMode::Refine), Some(29), "--refine-steps")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("refine_steps") && e.contains("rest_window = 30"),
+            "{e}"
+        );
     }
 
     #[test]

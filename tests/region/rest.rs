@@ -1,0 +1,290 @@
+//! The rest rule (issue 33; SPEC §3, "Rest rule") on functions whose runs are known: a run
+//! ends once, over its last W steps, every bound's range is at most `rest_tolerance` times its
+//! axis's length in Ω, or at the cap. A run on a plateau rests long before the cap; a box still
+//! growing geometrically never rests and reports the cap; rest is seen at most W steps after
+//! the box stops moving; the box at 80 % of the cap is the run's result with that budget.
+//! With the rule off runs are the fixed budget's bit for bit (`asktell.rs`, against the
+//! frozen driver, and the goldens of `golden.rs`).
+
+use crate::support::OracleFn;
+use nalgebra::{DMatrix, DVector};
+use semrob::analysis::region_runs::{join_refined, refine_search, run_all};
+use semrob::region::{
+    find_region, Goal, HyperParams, Method, Region, RegionRun, RegionSearch, StopReason,
+};
+use semrob::semantic::{EvalError, Evaluation, SemanticFunction};
+use semrob_oracles::Oracle;
+
+fn with_rest(hyper: HyperParams, window: usize, tolerance: f64) -> HyperParams {
+    HyperParams {
+        rest_window: Some(window),
+        rest_tolerance: Some(tolerance),
+        ..hyper
+    }
+}
+
+/// The box after each step of a run, `[k]` after step k: the start box (step 0), then each
+/// box evaluated at the next step, then the final box.
+fn boxes_after_steps(run: &RegionRun) -> Vec<Region> {
+    run.trace
+        .iter()
+        .map(|t| Region::new(t.lower.clone(), t.upper.clone()).unwrap())
+        .chain([run.region.clone()])
+        .collect()
+}
+
+fn start_box(run: &RegionRun) -> Region {
+    Region::new(run.trace[0].lower.clone(), run.trace[0].upper.clone()).unwrap()
+}
+
+/// Whether every bound's range over `boxes` is at most `allowed`.
+fn still(boxes: &[Region], allowed: f64) -> bool {
+    let range = |v: Vec<f64>| {
+        v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            - v.iter().copied().fold(f64::INFINITY, f64::min)
+    };
+    (0..boxes[0].dim()).all(|i| {
+        range(boxes.iter().map(|b| b.lower()[i]).collect()) <= allowed
+            && range(boxes.iter().map(|b| b.upper()[i]).collect()) <= allowed
+    })
+}
+
+/// The 1-D plateau of the goldens (height 1 on [100, 200], logistic edges of slope 2).
+fn plateau_1d() -> (OracleFn, Region) {
+    let f = OracleFn::new(Oracle::smooth_box(1.0, &[100.0], &[200.0], 2.0));
+    (f, Region::new(vec![0.0], vec![360.0]).unwrap())
+}
+
+#[test]
+fn a_run_on_a_plateau_comes_to_rest_well_before_the_cap() {
+    let (f, domain) = plateau_1d();
+    let cap = 3000;
+    let fixed = HyperParams {
+        iterations: cap,
+        ..HyperParams::default()
+    };
+    // A window of 20 steps, a tolerance of 1e-4 of the 360° axis (0.036°). Measured: naive
+    // rests after 210 steps (the per-step rule stops it at 799), OIR_B and OIR_W after about
+    // 1 000, within 1.1° of where 3 000 steps take them (still moving then).
+    let resting = with_rest(fixed, 20, 1e-4);
+    for method in Method::ALL {
+        let budget = find_region(&f, method, &domain, &[130.0], &fixed, Goal::Robust).unwrap();
+        let run = find_region(&f, method, &domain, &[130.0], &resting, Goal::Robust).unwrap();
+        assert_eq!(run.stop, StopReason::Rested, "{method}");
+        assert!(!run.hit_cap, "{method}");
+        assert!(
+            run.iterations < cap / 2 && run.iterations < budget.iterations,
+            "{method}: rested after {} steps, the fixed budget ran {}",
+            run.iterations,
+            budget.iterations
+        );
+        // The same steps up to the stop, and a box near the one the fixed budget ends with.
+        assert_eq!(run.trace[..], budget.trace[..run.iterations], "{method}");
+        for (got, want) in [
+            (run.region.lower()[0], budget.region.lower()[0]),
+            (run.region.upper()[0], budget.region.upper()[0]),
+        ] {
+            assert!((got - want).abs() < 1.5, "{method}: {got} against {want}");
+        }
+        // Ended before step ⌊0.8 × 3000⌋: the box at 80 % of the cap is the final box.
+        assert_eq!(run.box_at_80, run.region, "{method}");
+    }
+}
+
+#[test]
+fn a_box_still_growing_geometrically_never_rests_and_reports_the_cap() {
+    // Naive with λ = 0 on f ≡ 1 in 2-D: every bound moves out by η times the other side, so
+    // each side grows by 1 + 2η = 1.2 a step, from 1 to 1.2⁴⁰ ≈ 1 470 in 40 steps, inside a
+    // domain of 2 000 per axis. Its moves (0.1 at the first step) exceed 10⁻⁴ of the axis
+    // (0.2) over every window of 10 steps.
+    let f = OracleFn::new(Oracle::constant(2, 1.0));
+    let domain = Region::new(vec![-1000.0; 2], vec![1000.0; 2]).unwrap();
+    let fixed = HyperParams {
+        lambda: 0.0,
+        iterations: 40,
+        start_half_width: Some(0.5),
+        ..HyperParams::default()
+    };
+    let resting = with_rest(fixed, 10, 1e-4);
+    let run = find_region(
+        &f,
+        Method::Naive,
+        &domain,
+        &[0.0, 0.0],
+        &resting,
+        Goal::Robust,
+    )
+    .unwrap();
+    assert_eq!(run.stop, StopReason::MaxIterations);
+    assert!(run.hit_cap);
+    assert_eq!(run.iterations, 40);
+    for side in run.region.sides().iter() {
+        assert!((side / 1.2f64.powi(40) - 1.0).abs() < 1e-9, "side {side}");
+    }
+    // The rule never fired: the run is the fixed budget's, step for step.
+    let budget = find_region(
+        &f,
+        Method::Naive,
+        &domain,
+        &[0.0, 0.0],
+        &fixed,
+        Goal::Robust,
+    )
+    .unwrap();
+    assert_eq!(run, budget);
+    // The box at 80 % of the cap is the box after step 32.
+    assert_eq!(run.box_at_80, boxes_after_steps(&run)[32]);
+    for side in run.box_at_80.sides().iter() {
+        assert!((side / 1.2f64.powi(32) - 1.0).abs() < 1e-9, "side {side}");
+    }
+}
+
+/// `f = 1` on [4, 12] and −1 elsewhere, in 1-D: naive with λ = 0 moves a bound out by η where
+/// `f = 1` and back by η where `f = −1`. With η = 0.25 from [7.5, 8.5] (every number exact
+/// in binary) the bounds walk out to [4, 12] in 14 steps, then flip between [3.75, 12.25] and
+/// [4, 12] for ever: each step moves them by 0.25, so the per-step rule never stops the run.
+struct Flip;
+
+impl SemanticFunction for Flip {
+    fn dim(&self) -> usize {
+        1
+    }
+
+    fn evaluate(&self, points: &DMatrix<f64>, _: usize) -> Result<Evaluation, EvalError> {
+        let values = DVector::from_iterator(
+            points.nrows(),
+            points
+                .column(0)
+                .iter()
+                .map(|&x| if (4.0..=12.0).contains(&x) { 1.0 } else { -1.0 }),
+        );
+        Ok(Evaluation {
+            values,
+            gradients: None,
+        })
+    }
+}
+
+#[test]
+fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
+    // The axis is 64 long and the tolerance 1/256 of it: a bound may range over 0.25, the
+    // flip's amplitude, and a window of W ≥ 2 steps of the walk ranges over 0.25 W.
+    let domain = Region::new(vec![0.0], vec![64.0]).unwrap();
+    let allowed = 64.0 / 256.0;
+    for window in [2, 3, 5, 8, 13] {
+        let hyper = with_rest(
+            HyperParams {
+                eta: 0.25,
+                lambda: 0.0,
+                iterations: 200,
+                start_half_width: Some(0.5),
+                ..HyperParams::default()
+            },
+            window,
+            1.0 / 256.0,
+        );
+        let run = find_region(&Flip, Method::Naive, &domain, &[8.0], &hyper, Goal::Robust).unwrap();
+        let boxes = boxes_after_steps(&run);
+        // s: the first step from which the box stays within the tolerance.
+        let s = (0..boxes.len())
+            .find(|&k| still(&boxes[k..], allowed))
+            .unwrap();
+        assert_eq!(s, 14, "the walk reaches [4, 12] after 14 steps");
+        assert_eq!(boxes[s], Region::new(vec![4.0], vec![12.0]).unwrap());
+        assert_eq!(run.stop, StopReason::Rested, "W = {window}");
+        assert!(!run.hit_cap);
+        assert!(
+            s <= run.iterations && run.iterations <= s + window,
+            "W = {window}: stopped at step {}, the box was still from step {s}",
+            run.iterations
+        );
+        // Here exactly at s + W: the box before step s lies outside the tolerance.
+        assert_eq!(run.iterations, s + window, "W = {window}");
+    }
+    // Without the rule the flip goes on to the cap.
+    let fixed = HyperParams {
+        eta: 0.25,
+        lambda: 0.0,
+        iterations: 200,
+        start_half_width: Some(0.5),
+        ..HyperParams::default()
+    };
+    let run = find_region(&Flip, Method::Naive, &domain, &[8.0], &fixed, Goal::Robust).unwrap();
+    assert_eq!(
+        (run.stop, run.hit_cap, run.iterations),
+        (StopReason::MaxIterations, true, 200)
+    );
+    assert_eq!(run.box_at_80, boxes_after_steps(&run)[160]);
+}
+
+#[test]
+fn the_box_at_80_percent_of_the_cap_is_the_result_of_that_budget() {
+    let f = OracleFn::new(Oracle::gaussian_bump(0.9, &[130.0, 30.0], &[40.0, 25.0]));
+    let domain = Region::new(vec![0.0, -10.0], vec![360.0, 90.0]).unwrap();
+    for method in Method::ALL {
+        for cap in [1, 2, 7, 50] {
+            let h = HyperParams {
+                iterations: cap,
+                ..HyperParams::default()
+            };
+            let short = HyperParams {
+                iterations: (cap * 4 / 5).max(1),
+                ..h
+            };
+            let run = find_region(&f, method, &domain, &[100.0, 20.0], &h, Goal::Robust).unwrap();
+            let at_80 = if cap * 4 / 5 == 0 {
+                start_box(&run)
+            } else {
+                find_region(&f, method, &domain, &[100.0, 20.0], &short, Goal::Robust)
+                    .unwrap()
+                    .region
+            };
+            assert_eq!(run.box_at_80, at_80, "{method}, cap {cap}");
+            assert_eq!(
+                run.hit_cap,
+                run.stop == StopReason::MaxIterations,
+                "{method}"
+            );
+        }
+    }
+}
+
+#[test]
+fn summaries_carry_the_cap_and_the_box_at_80_percent_and_refine_keeps_the_network_stages() {
+    let (f, domain) = plateau_1d();
+    let hyper = with_rest(
+        HyperParams {
+            iterations: 600,
+            ..HyperParams::default()
+        },
+        20,
+        1e-4,
+    );
+    let search = RegionSearch::new(Method::ALL.to_vec(), vec![vec![130.0], vec![160.0]], hyper);
+    let (runs, _) = run_all(&f, &domain, &search, &mut []).unwrap();
+    for (summary, (method, init)) in runs.iter().zip(search.jobs()) {
+        let run = find_region(&f, method, &domain, init, &hyper, Goal::Robust).unwrap();
+        assert_eq!(summary.stop, run.stop);
+        assert_eq!(summary.hit_cap, run.hit_cap);
+        let at_80 = summary.at_80.as_ref().unwrap();
+        assert_eq!(at_80.lower, run.box_at_80.lower().as_slice());
+        assert_eq!(at_80.upper, run.box_at_80.upper().as_slice());
+        assert_eq!(at_80.volume_ratio, run.box_at_80.volume() / 360.0);
+    }
+    // Refine: the network stage (at most 20 steps) gives the run's record; the map
+    // stage keeps its own stop reason.
+    let refined = refine_search(&search, &runs, 20).unwrap();
+    let (net, _) = run_all(&f, &domain, &refined, &mut []).unwrap();
+    let joined = join_refined(runs.clone(), net.clone());
+    for ((j, m), n) in joined.iter().zip(&runs).zip(&net) {
+        assert_eq!((j.stop, j.hit_cap), (n.stop, n.hit_cap));
+        assert_eq!(j.at_80, n.at_80);
+        assert_eq!(j.map_stage.as_ref().unwrap().stop, m.stop);
+    }
+    // A summary written before these records reads back with no cap hit and no box at 80 %.
+    let mut old = serde_json::to_value(&runs[0]).unwrap();
+    let record = old.as_object_mut().unwrap();
+    assert!(record.remove("hit_cap").is_some() && record.remove("at_80").is_some());
+    let back: semrob::analysis::region_runs::RunSummary = serde_json::from_value(old).unwrap();
+    assert_eq!((back.hit_cap, back.at_80), (false, None));
+}
