@@ -208,6 +208,14 @@ fn bad_onnx_files_exit_2_naming_the_file_and_the_fault() {
         "onnx:bytes.onnx",
         &["bytes.onnx", "holds u8", "not float32 images"],
     );
+    refused(
+        "onnx:tuple.onnx",
+        &["tuple.onnx", "2 outputs, not one tensor [B, classes]"],
+    );
+    refused(
+        "onnx:flat.onnx",
+        &["flat.onnx", "shape [?, 150528], not images [B, 3, H, W]"],
+    );
     // A TorchScript file named as ONNX is not an ONNX file.
     refused(
         "onnx:resnet18.pt",

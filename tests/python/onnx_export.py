@@ -11,6 +11,8 @@ TorchScript where libtorch is to run it too.
       OUT_DIR/batch1.onnx                   ResNet18 exported with a fixed batch of 1
       OUT_DIR/resnet18_10.onnx              ResNet18 with 10 output classes
       OUT_DIR/bytes.onnx                    takes uint8 images (not float)
+      OUT_DIR/tuple.onnx                    returns (logits, their mean): two outputs
+      OUT_DIR/flat.onnx                     takes flattened images [B, 3*224*224]
       OUT_DIR/not_onnx.onnx                 a text file
       OUT_DIR/complete                      written last
 
@@ -58,6 +60,25 @@ class Bytes(torch.nn.Module):
         return self.net(x.float() / 255)
 
 
+class Tuple(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        y = self.net(x)
+        return y, y.mean(dim=1)
+
+
+class Flat(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x.reshape(x.shape[0], 3, 224, 224))
+
+
 def make(out, weights):
     os.makedirs(out, exist_ok=True)
     gen = torch.Generator().manual_seed(0)
@@ -79,6 +100,8 @@ def make(out, weights):
     r18_10 = torchvision.models.resnet18(weights=None, num_classes=10).eval()
     export(r18_10, f"{out}/resnet18_10.onnx", x)
     export(Bytes(r18_10), f"{out}/bytes.onnx", (255 * x).to(torch.uint8))
+    export(Tuple(r18_10), f"{out}/tuple.onnx", x)
+    export(Flat(r18_10), f"{out}/flat.onnx", x.reshape(2, -1))
     with open(f"{out}/not_onnx.onnx", "w") as f:
         f.write("not a model\n")
     open(f"{out}/complete", "w").close()
