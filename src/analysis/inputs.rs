@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::nets::{Architecture, Model, ScriptDeclarationError};
+use crate::nets::{Architecture, Model, NetFormat, ScriptDeclarationError};
 use crate::render::{fixtures, Mesh};
 
 /// Why an input could not be read.
@@ -33,10 +33,14 @@ pub enum InputError {
         /// The architecture's default weights (not a file the user named).
         default: bool,
     },
-    #[error("TorchScript model {}: no such file", .path.display())]
-    ScriptNotFound { path: PathBuf },
-    #[error("TorchScript model {}: the file holds the weights; a weights file ({}) cannot be given with it", .path.display(), .weights.display())]
-    WeightsWithScript { path: PathBuf, weights: PathBuf },
+    #[error("{format} model {}: no such file", .path.display())]
+    ScriptNotFound { path: PathBuf, format: NetFormat },
+    #[error("{format} model {}: the file holds the weights; a weights file ({}) cannot be given with it", .path.display(), .weights.display())]
+    WeightsWithScript {
+        path: PathBuf,
+        format: NetFormat,
+        weights: PathBuf,
+    },
     #[error(transparent)]
     Declaration(#[from] ScriptDeclarationError),
     #[error("weights file {}: its name says its SHA-256 starts with {expected} (the torch.hub convention, NAME-HEX.EXT), but it starts with {actual}: the file is not the one its name promises (damaged or replaced)", .path.display())]
@@ -48,7 +52,7 @@ pub enum InputError {
 }
 
 /// The file that holds `model`'s weights: for a built-in architecture its weights file
-/// ([`resolve_weights`]), for a TorchScript model the module file itself (its declaration
+/// ([`resolve_weights`]), for a network file (TorchScript or ONNX) the file itself (its declaration
 /// checked, and no separate weights allowed). It must exist.
 pub fn model_file(model: &Model, weights: Option<&Path>) -> Result<PathBuf, InputError> {
     match model {
@@ -57,6 +61,7 @@ pub fn model_file(model: &Model, weights: Option<&Path>) -> Result<PathBuf, Inpu
             if let Some(w) = weights {
                 return Err(InputError::WeightsWithScript {
                     path: script.path.clone(),
+                    format: script.format,
                     weights: w.to_path_buf(),
                 });
             }
@@ -64,6 +69,7 @@ pub fn model_file(model: &Model, weights: Option<&Path>) -> Result<PathBuf, Inpu
             if !script.path.is_file() {
                 return Err(InputError::ScriptNotFound {
                     path: script.path.clone(),
+                    format: script.format,
                 });
             }
             Ok(script.path.clone())
@@ -271,7 +277,7 @@ mod torch {
             #[source]
             source: Box<NetError>,
         },
-        /// A TorchScript network's fault (the message names the file).
+        /// A network file's fault (the message names the file).
         #[error(transparent)]
         Script(Box<NetError>),
     }
@@ -293,7 +299,7 @@ mod torch {
     }
 
     /// Loads `model` (a built-in architecture with `weights` or its default weights, or a
-    /// TorchScript file) and identifies the file its weights came from.
+    /// TorchScript or ONNX file) and identifies the file its weights came from.
     pub fn load_classifier(
         model: &Model,
         weights: Option<&Path>,

@@ -16,7 +16,8 @@ pub struct Args {
     #[arg(required = true)]
     images: Vec<PathBuf>,
     /// resnet50, vgg11-bn, alexnet, inception-v3, efficientnet-lite0/1/2, or
-    /// `torchscript:PATH` for a TorchScript file (declared with the options below).
+    /// `torchscript:PATH` for a TorchScript file, `onnx:PATH` for an ONNX file (declared with
+    /// the options below).
     #[arg(long)]
     model: String,
     #[command(flatten)]

@@ -14,7 +14,8 @@ use super::network::{axes, load_function, progress, SceneArgs, ScriptArgs};
 pub struct MapArgs {
     #[command(flatten)]
     scene: SceneArgs,
-    /// Networks (comma-separated or repeated), each a built-in name or `torchscript:PATH`:
+    /// Networks (comma-separated or repeated), each a built-in name, `torchscript:PATH` or
+    /// `onnx:PATH`:
     /// one map each; several 1-D maps also go on one plot (the paper's Figure 1).
     #[arg(long = "model", value_delimiter = ',', required = true)]
     models: Vec<String>,

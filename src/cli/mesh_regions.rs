@@ -25,7 +25,7 @@ use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
 pub struct MeshArgs {
     #[command(flatten)]
     scene: SceneArgs,
-    /// The network: a built-in name or `torchscript:PATH`.
+    /// The network: a built-in name, `torchscript:PATH` or `onnx:PATH`.
     #[arg(long)]
     model: String,
     #[command(flatten)]

@@ -22,8 +22,8 @@ pub fn load_options(device: Device, precision: Precision) -> anyhow::Result<Load
         .map_err(|e| anyhow::anyhow!("--precision {}: {e} (--device cuda)", e.0))
 }
 
-/// What a TorchScript model (`--model torchscript:PATH`) expects and returns; a TorchScript
-/// file does not say. Defaults: ImageNet's (224², torchvision's mean and std, 1 000 logits).
+/// What a network file (`--model torchscript:PATH` or `onnx:PATH`) expects and returns; such
+/// a file does not say. Defaults: ImageNet's (224², torchvision's mean and std, 1 000 logits).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ScriptArgs {
     #[command(flatten)]
@@ -31,13 +31,14 @@ pub struct ScriptArgs {
 }
 
 impl ScriptArgs {
-    /// The models named by `--model` (each `NAME` or `torchscript:PATH`), with these
-    /// declarations applied to the TorchScript ones.
+    /// The models named by `--model` (each `NAME`, `torchscript:PATH` or `onnx:PATH`), with
+    /// these declarations applied to the network files.
     pub fn models(&self, names: &[String]) -> anyhow::Result<Vec<Model>> {
         self.declared.models(names).map_err(|e| match e {
             DeclaredModelsError::NoScript(names) => anyhow::anyhow!(
                 "--model-name, --input-size, --mean, --std, --output and --classes declare a \
-                 TorchScript model (--model torchscript:PATH); {names} has a fixed input and output"
+                 TorchScript or ONNX file (--model torchscript:PATH or onnx:PATH); {names} has a \
+                 fixed input and output"
             ),
             e => anyhow::Error::new(e).context("--model"),
         })

@@ -11,7 +11,7 @@ use tch::{Kind, Tensor};
 use super::architecture::{check_keys, Architecture, KeyMismatch};
 use super::checkpoint::{self, CheckpointError};
 use super::layers::BnFolds;
-use super::model::{Model, ScriptModel, ScriptOutput};
+use super::model::{Model, NetFormat, ScriptModel, ScriptOutput};
 use super::{alexnet, efficientnet_lite, inception_v3, resnet50, vgg11_bn, LiteVariant, Precision};
 
 const CLASSES: i64 = super::IMAGENET_CLASSES as i64;
@@ -144,8 +144,12 @@ pub enum NetError {
     },
     #[error("class {class} is out of range (the network has {classes} classes)")]
     Class { class: usize, classes: usize },
-    #[error("TorchScript model {}: {message}", .path.display())]
-    Script { path: PathBuf, message: String },
+    #[error("{format} model {}: {message}", .path.display())]
+    Script {
+        path: PathBuf,
+        format: NetFormat,
+        message: String,
+    },
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
 }
@@ -229,7 +233,8 @@ pub struct RankedClass {
 /// statistics, dropout is off), so each image's scores depend on that image only. Once
 /// loaded, each batch norm of a built-in network is folded into the convolution before it
 /// (one layer fewer to run, the same function up to rounding), the weights are in the chosen
-/// precision and layout. A TorchScript network runs as PyTorch saved it.
+/// precision and layout. A TorchScript network runs as PyTorch saved it, an ONNX network as
+/// ONNX Runtime optimises it (on the CPU, the images handed over through host memory).
 pub struct Classifier {
     model: Model,
     device: tch::Device,
@@ -253,6 +258,12 @@ enum Net {
     /// A TorchScript module and what its output holds.
     Script {
         module: tch::CModule,
+        output: ScriptOutput,
+    },
+    /// An ONNX graph on ONNX Runtime and what its output holds.
+    #[cfg(feature = "onnx")]
+    Onnx {
+        net: super::onnx::OnnxNet,
         output: ScriptOutput,
     },
 }
@@ -316,8 +327,8 @@ impl Classifier {
     }
 
     /// `model` from the file that holds its weights: a checkpoint for a built-in
-    /// architecture ([`Classifier::load`]), the module file for a TorchScript network
-    /// ([`Classifier::load_script`], which reads its own path and ignores `path`).
+    /// architecture ([`Classifier::load`]), the network file for a TorchScript or ONNX
+    /// network ([`Classifier::load_script`], which reads its own path and ignores `path`).
     pub fn load_model(
         model: &Model,
         path: &Path,
@@ -329,11 +340,12 @@ impl Classifier {
         }
     }
 
-    /// A TorchScript network, moved to the device and the precision of `options` (its
-    /// layout and batch norms stay as saved). Before it is accepted, one image of the
-    /// declared input size goes through it: the module must take it and return a tensor
-    /// `[1, classes]`, and probabilities must be rows in [0, 1] summing to 1 — each failure
-    /// an error naming the file and what is wrong.
+    /// A network file: a TorchScript network moved to the device and the precision of
+    /// `options` (its layout and batch norms stay as saved), or an ONNX network on ONNX
+    /// Runtime (CPU, f32; threads: libtorch's count from the thread plan). Before it is
+    /// accepted, one image of the declared input size goes through it: the network must take
+    /// it and return a tensor `[1, classes]`, and probabilities must be rows in [0, 1] summing
+    /// to 1 — each failure an error naming the file and what is wrong.
     pub fn load_script(
         script: &ScriptModel,
         options: impl Into<LoadOptions>,
@@ -342,11 +354,66 @@ impl Classifier {
         let device = tch_device(options.device)?;
         let fail = |message: String| NetError::Script {
             path: script.path.clone(),
+            format: script.format,
             message,
         };
         if !script.path.is_file() {
             return Err(fail("no such file".into()));
         }
+        let net = match script.format {
+            NetFormat::TorchScript => Classifier::torchscript_net(script, options, device)?,
+            NetFormat::Onnx => Classifier::onnx_net(script, options).map_err(fail)?,
+        };
+        let model = Model::TorchScript(script.clone());
+        let (scale, shift) = affine_columns(&model, device);
+        let c = Classifier {
+            model,
+            device,
+            precision: options.precision,
+            memory_format: MemoryFormat::Contiguous,
+            net,
+            scale,
+            shift,
+        };
+        c.probe(script).map_err(fail)?;
+        Ok(c)
+    }
+
+    /// An ONNX network (feature `onnx`): CPU and f32 only.
+    #[cfg(feature = "onnx")]
+    fn onnx_net(script: &ScriptModel, options: LoadOptions) -> Result<Net, String> {
+        if options.device != Device::Cpu {
+            return Err("ONNX networks run on the CPU only in semrob (--device cpu)".into());
+        }
+        let threads = usize::try_from(tch::get_num_threads()).unwrap_or(1);
+        Ok(Net::Onnx {
+            net: super::onnx::OnnxNet::load(&script.path, threads)?,
+            output: script.output,
+        })
+    }
+
+    /// Without the `onnx` feature: how to get it.
+    #[cfg(not(feature = "onnx"))]
+    fn onnx_net(_: &ScriptModel, _: LoadOptions) -> Result<Net, String> {
+        Err(
+            "this semrob was built without ONNX Runtime support: build it with the cargo \
+             feature `onnx` (on by default; `cargo build --features onnx`) and run \
+             scripts/setup.sh"
+                .into(),
+        )
+    }
+
+    /// A TorchScript module on `device` in the precision of `options`.
+    fn torchscript_net(
+        script: &ScriptModel,
+        options: LoadOptions,
+        device: tch::Device,
+    ) -> Result<Net, NetError> {
+        let fail = |message: String| NetError::Script {
+            path: script.path.clone(),
+            format: script.format,
+            message,
+        };
         let mut module = tch::CModule::load_on_device(&script.path, device).map_err(|e| {
             fail(format!(
                 "not a TorchScript file that libtorch can load ({}); export one with \
@@ -358,25 +425,13 @@ impl Classifier {
         if options.precision != Precision::F32 {
             module.to(device, options.precision.kind(), false);
         }
-        let model = Model::TorchScript(script.clone());
-        let (scale, shift) = affine_columns(&model, device);
-        let c = Classifier {
-            model,
-            device,
-            precision: options.precision,
-            memory_format: MemoryFormat::Contiguous,
-            net: Net::Script {
-                module,
-                output: script.output,
-            },
-            scale,
-            shift,
-        };
-        c.probe(script).map_err(fail)?;
-        Ok(c)
+        Ok(Net::Script {
+            module,
+            output: script.output,
+        })
     }
 
-    /// Runs one grey image of the declared size through a TorchScript network and checks
+    /// Runs one grey image of the declared size through a network file and checks
     /// what comes back; the message says what does not fit the declaration.
     fn probe(&self, script: &ScriptModel) -> Result<(), String> {
         let s = script.input_size as i64;
@@ -384,7 +439,7 @@ impl Classifier {
         let out =
             tch::no_grad(|| self.raw_output(&self.preprocess(&grey))).map_err(|e| match e {
                 RunFault::Rejected(why) => format!(
-                    "the module rejects an input [1, 3, {s}, {s}] (declared input_size {s}): {why}"
+                    "the network rejects an input [1, 3, {s}, {s}] (declared input_size {s}): {why}"
                 ),
                 RunFault::NotATensor(what) => what,
             })?;
@@ -427,6 +482,16 @@ impl Classifier {
                         ivalue_kind(&other)
                     ))),
                 }
+            }
+            #[cfg(feature = "onnx")]
+            Net::Onnx { net, .. } => {
+                let size = input.size();
+                let shape: [usize; 4] = std::array::from_fn(|i| size[i] as usize);
+                let host = to_vec(input).map_err(|e| RunFault::Rejected(e.to_string()))?;
+                let (values, out_shape) = net.run(&host, shape).map_err(RunFault::Rejected)?;
+                Ok(Tensor::from_slice(&values)
+                    .reshape(out_shape.as_slice())
+                    .to_device(self.device))
             }
         }
     }
@@ -610,7 +675,7 @@ impl Classifier {
             .raw_output(&self.preprocess(images))
             .map_err(|fault| {
                 self.script_error(match fault {
-                    RunFault::Rejected(why) => format!("the module fails on a batch: {why}"),
+                    RunFault::Rejected(why) => format!("the network fails on a batch: {why}"),
                     RunFault::NotATensor(what) => what,
                 })
             })?
@@ -624,20 +689,28 @@ impl Classifier {
             );
             return Err(self.script_error(message));
         }
-        Ok(match &self.net {
-            Net::Script {
-                output: ScriptOutput::Probabilities,
-                ..
-            } => out.log(),
+        Ok(match self.declared_output() {
+            Some(ScriptOutput::Probabilities) => out.log(),
             _ => out,
         })
     }
 
-    /// An error of this network at run time (only a TorchScript network has any).
+    /// What a network file was declared to output (`None` for a built-in network).
+    fn declared_output(&self) -> Option<ScriptOutput> {
+        match &self.net {
+            Net::Native { .. } => None,
+            Net::Script { output, .. } => Some(*output),
+            #[cfg(feature = "onnx")]
+            Net::Onnx { output, .. } => Some(*output),
+        }
+    }
+
+    /// An error of this network at run time (only a network file has any).
     fn script_error(&self, message: String) -> NetError {
         match &self.model {
             Model::TorchScript(s) => NetError::Script {
                 path: s.path.clone(),
+                format: s.format,
                 message,
             },
             Model::Builtin(a) => NetError::Batch(format!("{a}: {message}")),
@@ -738,6 +811,12 @@ impl Classifier {
                 class,
                 classes: self.classes(),
             });
+        }
+        #[cfg(feature = "onnx")]
+        if let Net::Onnx { .. } = self.net {
+            return Err(self.script_error(
+                "no gradients: ONNX Runtime runs the network without autograd".into(),
+            ));
         }
         let x = batch.tensor(self.device).set_requires_grad(true);
         let p = self

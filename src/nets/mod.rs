@@ -4,8 +4,9 @@
 //! * [`checkpoint`]: PyTorch checkpoints (zip and legacy `torch.save`) and safetensors.
 //! * [`read_image`]: the PNG and JPEG images `classify` takes, within stated limits.
 //! * [`Architecture`]: names, input sizes, normalisation (SPEC §6), default weights.
-//! * [`Model`]: a built-in architecture, or the user's network as a TorchScript file with
-//!   its declared input size, normalisation and output ([`ScriptModel`]).
+//! * [`Model`]: a built-in architecture, or the user's network as a TorchScript or ONNX file
+//!   with its declared input size, normalisation and output ([`ScriptModel`]).
+//! * `onnx` (feature `onnx`): ONNX files on ONNX Runtime, behind the same `Classifier`.
 //! * `Classifier` (feature `torch`): load weights (batch norm folded, in a chosen
 //!   [`Precision`]), probabilities and gradients of a host batch or of a device tensor.
 //!
@@ -28,8 +29,8 @@ pub use image_file::{
 };
 pub use label::{Label, LabelError, IMAGENET_CLASSES};
 pub use model::{
-    DeclaredModelsError, Model, ModelNameError, Rgb, ScriptDeclarationError, ScriptDeclarations,
-    ScriptModel, ScriptOutput, MAX_INPUT_SIZE, TORCHSCRIPT_PREFIX,
+    DeclaredModelsError, Model, ModelNameError, NetFormat, Rgb, ScriptDeclarationError,
+    ScriptDeclarations, ScriptModel, ScriptOutput, MAX_INPUT_SIZE, ONNX_PREFIX, TORCHSCRIPT_PREFIX,
 };
 pub use precision::{Precision, UnknownPrecision};
 
@@ -41,6 +42,8 @@ mod efficientnet_lite;
 mod inception;
 #[cfg(feature = "torch")]
 mod layers;
+#[cfg(feature = "onnx")]
+mod onnx;
 #[cfg(feature = "torch")]
 mod resnet;
 #[cfg(feature = "torch")]
@@ -57,6 +60,8 @@ pub use efficientnet_lite::{efficientnet_lite, LiteVariant};
 pub use inception::inception_v3;
 #[cfg(feature = "torch")]
 pub use layers::{BnFolds, ConvBn, ConvShape};
+#[cfg(feature = "onnx")]
+pub use onnx::library_path as onnxruntime_library;
 #[cfg(feature = "torch")]
 pub use resnet::resnet50;
 #[cfg(feature = "torch")]

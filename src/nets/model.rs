@@ -1,7 +1,7 @@
 //! Which network a result is about: one of semrob's own architectures, or the user's network
-//! handed over as a TorchScript file (`torch.jit.trace` / `torch.jit.script`), with what it
-//! expects (input size, normalisation) and what it returns (logits or probabilities, how many
-//! classes) declared, since a TorchScript file does not say.
+//! handed over as a file — TorchScript (`torch.jit.trace` / `torch.jit.script`) or ONNX (from
+//! any framework) — with what it expects (input size, normalisation) and what it returns
+//! (logits or probabilities, how many classes) declared, since such a file does not say.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,11 +15,48 @@ use super::label::IMAGENET_CLASSES;
 /// The prefix that names a TorchScript file where a model is named (`torchscript:model.pt`).
 pub const TORCHSCRIPT_PREFIX: &str = "torchscript:";
 
-/// The largest input side a TorchScript model may declare (pixels): ten times the largest
+/// The prefix that names an ONNX file where a model is named (`onnx:model.onnx`).
+pub const ONNX_PREFIX: &str = "onnx:";
+
+/// The format of a network file: what reads it and runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetFormat {
+    /// `torch.jit.save`'s format, run by libtorch.
+    #[default]
+    TorchScript,
+    /// An ONNX model, run by ONNX Runtime (cargo feature `onnx`).
+    Onnx,
+}
+
+impl NetFormat {
+    /// The format's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetFormat::TorchScript => "TorchScript",
+            NetFormat::Onnx => "ONNX",
+        }
+    }
+
+    /// The prefix that names a file of this format where a model is named.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            NetFormat::TorchScript => TORCHSCRIPT_PREFIX,
+            NetFormat::Onnx => ONNX_PREFIX,
+        }
+    }
+}
+
+impl fmt::Display for NetFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The largest input side a network file may declare (pixels): ten times the largest
 /// built-in network's, far beyond what renders are drawn at.
 pub const MAX_INPUT_SIZE: usize = 4096;
 
-/// What a TorchScript module's output `[B, classes]` holds.
+/// What a network file's output `[B, classes]` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScriptOutput {
@@ -59,12 +96,14 @@ impl fmt::Display for ScriptOutput {
     }
 }
 
-/// A network given as a TorchScript file, and what it was declared to expect and return.
-/// [`ScriptModel::imagenet`] holds the documented defaults: ImageNet's 224² input,
+/// A network given as a file (TorchScript or ONNX), and what it was declared to expect and
+/// return. [`ScriptModel::imagenet`] holds the documented defaults: ImageNet's 224² input,
 /// torchvision's mean and standard deviation, 1 000 logits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptModel {
     pub path: PathBuf,
+    /// What reads and runs the file.
+    pub format: NetFormat,
     /// How results name it (default: the file's stem).
     pub name: String,
     /// Side of the square input (pixels); renders of another size are resized to it.
@@ -77,28 +116,35 @@ pub struct ScriptModel {
     pub classes: usize,
 }
 
-/// A TorchScript model's declaration that cannot be right.
+/// A network file's declaration that cannot be right.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("TorchScript model {}: {field} {message}", .path.display())]
+#[error("{format} model {}: {field} {message}", .path.display())]
 pub struct ScriptDeclarationError {
     pub path: PathBuf,
+    pub format: NetFormat,
     /// The declared item (`input_size`, `std[1]`, ...).
     pub field: String,
     pub message: String,
 }
 
 impl ScriptModel {
-    /// The file with the documented defaults, named after its stem.
+    /// The TorchScript file with the documented defaults, named after its stem.
     pub fn imagenet(path: &Path) -> ScriptModel {
+        ScriptModel::imagenet_as(NetFormat::TorchScript, path)
+    }
+
+    /// The file of `format` with the documented defaults, named after its stem.
+    pub fn imagenet_as(format: NetFormat, path: &Path) -> ScriptModel {
         let Normalisation::MeanStd { mean, std } = Architecture::ResNet50.normalisation() else {
             unreachable!("torchvision's networks are normalised by mean and std")
         };
         ScriptModel {
             path: path.to_path_buf(),
+            format,
             name: path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "torchscript".into()),
+                .unwrap_or_else(|| format.name().to_lowercase()),
             input_size: 224,
             mean,
             std,
@@ -113,6 +159,7 @@ impl ScriptModel {
     pub fn check(&self) -> Result<(), ScriptDeclarationError> {
         let bad = |field: &str, message: String| ScriptDeclarationError {
             path: self.path.clone(),
+            format: self.format,
             field: field.into(),
             message,
         };
@@ -178,30 +225,30 @@ impl FromStr for Rgb {
     }
 }
 
-/// What a TorchScript model was declared to expect and return, item by item; an item left
-/// out keeps [`ScriptModel::imagenet`]'s default. A built-in network's input and output are
-/// fixed: it takes no declaration. On the command line, the options below (a TorchScript
-/// file does not say).
+/// What a network file (TorchScript or ONNX) was declared to expect and return, item by
+/// item; an item left out keeps [`ScriptModel::imagenet`]'s default. A built-in network's
+/// input and output are fixed: it takes no declaration. On the command line, the options
+/// below (such a file does not say).
 #[derive(Debug, Clone, Default, PartialEq, clap::Args)]
 pub struct ScriptDeclarations {
-    /// TorchScript model: its name in results (default: the file's stem).
+    /// TorchScript or ONNX model: its name in results (default: the file's stem).
     #[arg(long = "model-name", value_name = "NAME")]
     pub name: Option<String>,
-    /// TorchScript model: side of its square input in pixels (default 224).
+    /// TorchScript or ONNX model: side of its square input in pixels (default 224).
     #[arg(long, value_name = "PIXELS")]
     pub input_size: Option<usize>,
-    /// TorchScript model: per-channel mean `R,G,B` subtracted from images in [0, 1]
+    /// TorchScript or ONNX model: per-channel mean `R,G,B` subtracted from images in [0, 1]
     /// (default torchvision's 0.485,0.456,0.406).
     #[arg(long, value_name = "R,G,B", allow_hyphen_values = true)]
     pub mean: Option<Rgb>,
-    /// TorchScript model: per-channel standard deviation `R,G,B` (default 0.229,0.224,0.225).
+    /// TorchScript or ONNX model: per-channel standard deviation `R,G,B` (default 0.229,0.224,0.225).
     #[arg(long, value_name = "R,G,B")]
     pub std: Option<Rgb>,
-    /// TorchScript model: what its output holds, `logits` (default; semrob applies the
+    /// TorchScript or ONNX model: what its output holds, `logits` (default; semrob applies the
     /// softmax) or `probabilities`.
     #[arg(long, value_name = "logits|probabilities")]
     pub output: Option<ScriptOutput>,
-    /// TorchScript model: how many classes its output has (default 1000).
+    /// TorchScript or ONNX model: how many classes its output has (default 1000).
     #[arg(long, value_name = "N")]
     pub classes: Option<usize>,
 }
@@ -215,8 +262,8 @@ pub enum DeclaredModelsError {
         source: ModelNameError,
     },
     #[error(
-        "a TorchScript model's input and output are declared, but {0} has a fixed input and \
-         output (declarations are for `{TORCHSCRIPT_PREFIX}PATH`)"
+        "a network file's input and output are declared, but {0} has a fixed input and \
+         output (declarations are for `{TORCHSCRIPT_PREFIX}PATH` and `{ONNX_PREFIX}PATH`)"
     )]
     NoScript(String),
 }
@@ -227,14 +274,14 @@ impl ScriptDeclarations {
         *self == ScriptDeclarations::default()
     }
 
-    /// Applies the declared items to a TorchScript model; a built-in one stays as it is.
+    /// Applies the declared items to a network file; a built-in one stays as it is.
     pub fn apply(&self, model: &mut Model) {
         if let Model::TorchScript(s) = model {
             self.apply_to_script(s);
         }
     }
 
-    /// Applies the declared items to a TorchScript model's declaration.
+    /// Applies the declared items to a network file's declaration.
     pub fn apply_to_script(&self, s: &mut ScriptModel) {
         if let Some(n) = &self.name {
             s.name = n.clone();
@@ -246,9 +293,9 @@ impl ScriptDeclarations {
         s.classes = self.classes.unwrap_or(s.classes);
     }
 
-    /// The models `names` name (each `NAME` or `torchscript:PATH`), with these declarations
-    /// applied to the TorchScript ones. Declarations without a TorchScript model among them
-    /// are refused.
+    /// The models `names` name (each `NAME`, `torchscript:PATH` or `onnx:PATH`), with these
+    /// declarations applied to the network files. Declarations without a network file among
+    /// them are refused.
     pub fn models(&self, names: &[String]) -> Result<Vec<Model>, DeclaredModelsError> {
         let models = names
             .iter()
@@ -274,7 +321,8 @@ impl ScriptDeclarations {
 pub enum Model {
     /// One of semrob's own architectures, with a weights file.
     Builtin(Architecture),
-    /// The user's network as a TorchScript file (the file holds the weights).
+    /// The user's network as a file, TorchScript or ONNX ([`ScriptModel::format`]; the file
+    /// holds the weights).
     TorchScript(ScriptModel),
 }
 
@@ -350,23 +398,32 @@ impl fmt::Display for Model {
 /// Why a model name was not understood.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelNameError {
-    #[error("{0} (or `{TORCHSCRIPT_PREFIX}PATH` for a TorchScript file)")]
+    #[error(
+        "{0} (or `{TORCHSCRIPT_PREFIX}PATH` for a TorchScript file, `{ONNX_PREFIX}PATH` for an \
+         ONNX file)"
+    )]
     Unknown(#[from] UnknownModel),
-    #[error("`{TORCHSCRIPT_PREFIX}` needs a file: `{TORCHSCRIPT_PREFIX}PATH`")]
-    NoPath,
+    #[error("`{}` needs a file: `{}PATH`", .0.prefix(), .0.prefix())]
+    NoPath(NetFormat),
 }
 
-/// `NAME` of a built-in network, or `torchscript:PATH` with the ImageNet defaults (which the
-/// command line or the configuration may then override).
+/// `NAME` of a built-in network, or `torchscript:PATH` / `onnx:PATH` with the ImageNet
+/// defaults (which the command line or the configuration may then override).
 impl FromStr for Model {
     type Err = ModelNameError;
 
     fn from_str(text: &str) -> Result<Model, ModelNameError> {
-        match text.strip_prefix(TORCHSCRIPT_PREFIX) {
-            Some("") => Err(ModelNameError::NoPath),
-            Some(path) => Ok(Model::TorchScript(ScriptModel::imagenet(Path::new(path)))),
-            None => Ok(Model::Builtin(Architecture::from_name(text)?)),
+        for format in [NetFormat::TorchScript, NetFormat::Onnx] {
+            match text.strip_prefix(format.prefix()) {
+                Some("") => return Err(ModelNameError::NoPath(format)),
+                Some(path) => {
+                    let s = ScriptModel::imagenet_as(format, Path::new(path));
+                    return Ok(Model::TorchScript(s));
+                }
+                None => {}
+            }
         }
+        Ok(Model::Builtin(Architecture::from_name(text)?))
     }
 }
 
@@ -390,11 +447,22 @@ mod tests {
         assert_eq!(m.normalisation(), Architecture::ResNet50.normalisation());
         assert_eq!(m.class_name(849), Some("teapot"));
         assert!(s.check().is_ok());
+        assert_eq!(s.format, NetFormat::TorchScript);
         let e = "torchscript:".parse::<Model>().unwrap_err().to_string();
         assert!(e.contains("torchscript:PATH"), "{e}");
+        let m: Model = "onnx:nets/keras.onnx".parse().unwrap();
+        let Model::TorchScript(s) = &m else {
+            panic!("{m:?}")
+        };
+        assert_eq!((s.format, m.name()), (NetFormat::Onnx, "keras"));
+        assert_eq!(s.path, Path::new("nets/keras.onnx"));
+        let e = "onnx:".parse::<Model>().unwrap_err().to_string();
+        assert!(e.contains("`onnx:PATH`"), "{e}");
         let e = "resnet-50".parse::<Model>().unwrap_err().to_string();
         assert!(
-            e.contains("\"resnet-50\"") && e.contains("torchscript:PATH"),
+            e.contains("\"resnet-50\"")
+                && e.contains("torchscript:PATH")
+                && e.contains("onnx:PATH"),
             "{e}"
         );
     }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::inputs::Fingerprint;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::certify::{min_samples, CertifySettings, Criterion};
-use crate::nets::{Architecture, Model, Rgb, ScriptDeclarations, ScriptModel, ScriptOutput};
+use crate::nets::{
+    Architecture, Model, NetFormat, Rgb, ScriptDeclarations, ScriptModel, ScriptOutput,
+};
 use crate::region::{Coordinates, HyperParams, Method, Region, StepRule};
 use crate::render::fixtures;
 use crate::render::{RenderBackend, Scene};
@@ -35,8 +37,9 @@ pub enum ConfigError {
 }
 
 /// One network of the benchmark: a built-in architecture (`model`, with `weights`), or a
-/// TorchScript file (`torchscript`) with what it expects and returns declared (defaults:
-/// ImageNet's 224² input, torchvision's mean and std, 1 000 logits).
+/// network file — TorchScript (`torchscript`) or ONNX (`onnx`) — with what it expects and
+/// returns declared (defaults: ImageNet's 224² input, torchvision's mean and std, 1 000
+/// logits).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
@@ -49,10 +52,13 @@ pub struct NetworkConfig {
     /// A TorchScript file (`torch.jit.save`), instead of `model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torchscript: Option<PathBuf>,
-    /// How results name the TorchScript network (default: the file's stem).
+    /// An ONNX file (from any framework, run by ONNX Runtime), instead of `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onnx: Option<PathBuf>,
+    /// How results name the network file's network (default: the file's stem).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Side of the TorchScript network's square input (pixels; default 224).
+    /// Side of the network file's square input (pixels; default 224).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_size: Option<usize>,
     /// Per-channel (RGB) mean subtracted from images in [0, 1] (default torchvision's).
@@ -64,7 +70,7 @@ pub struct NetworkConfig {
     /// `"logits"` (default) or `"probabilities"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<ScriptOutput>,
-    /// Number of classes the TorchScript network outputs (default 1000).
+    /// Number of classes the network file outputs (default 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<usize>,
 }
@@ -88,21 +94,32 @@ impl NetworkConfig {
             ("output", self.output.is_some()),
             ("classes", self.classes.is_some()),
         ];
-        match (&self.model, &self.torchscript) {
-            (Some(_), Some(_)) => Err((
-                "torchscript",
-                "give `model` (a built-in network) or `torchscript` (a file), not both".into(),
-            )),
+        let files = [
+            ("torchscript", NetFormat::TorchScript, &self.torchscript),
+            ("onnx", NetFormat::Onnx, &self.onnx),
+        ];
+        let mut given = files.iter().filter(|(_, _, path)| path.is_some());
+        let file = given.next();
+        if let Some((key, ..)) = given.next().or(file.filter(|_| self.model.is_some())) {
+            return Err((
+                key,
+                "give one of `model` (a built-in network), `torchscript` or `onnx` (a file), \
+                 not several"
+                    .into(),
+            ));
+        }
+        match (&self.model, file) {
             (None, None) => Err((
                 "model",
-                "give `model` (a built-in network) or `torchscript` (a TorchScript file)".into(),
+                "give `model` (a built-in network), or `torchscript` or `onnx` (a network file)"
+                    .into(),
             )),
-            (Some(name), None) => {
+            (Some(name), _) => {
                 if let Some((key, _)) = declared.iter().find(|(_, given)| *given) {
                     return Err((
                         key,
                         format!(
-                            "declares a TorchScript network; {name} has a fixed input and output"
+                            "declares a network file's network; {name} has a fixed input and output"
                         ),
                     ));
                 }
@@ -110,14 +127,15 @@ impl NetworkConfig {
                     .map(Model::Builtin)
                     .map_err(|e| ("model", e.to_string()))
             }
-            (None, Some(path)) => {
+            (None, Some((_, format, path))) => {
+                let path = path.as_ref().expect("a given file");
                 if self.weights.is_some() {
                     return Err((
                         "weights",
-                        "a TorchScript file holds its weights; give no `weights` with it".into(),
+                        format!("the {format} file holds its weights; give no `weights` with it"),
                     ));
                 }
-                let mut s = ScriptModel::imagenet(path);
+                let mut s = ScriptModel::imagenet_as(*format, path);
                 ScriptDeclarations {
                     name: self.name.clone(),
                     input_size: self.input_size,
@@ -1051,6 +1069,24 @@ mod tests {
     }
 
     #[test]
+    fn an_onnx_network_takes_the_same_declarations() {
+        let c = SrvrConfig::from_toml(
+            &with_networks(r#"{ onnx = "nets/keras.onnx", name = "keras", classes = 10 }"#),
+            "t",
+        )
+        .unwrap();
+        let Model::TorchScript(s) = c.config.networks[0].model().unwrap() else {
+            panic!("not a network file")
+        };
+        assert_eq!(s.format, NetFormat::Onnx);
+        assert_eq!(s.path, std::path::Path::new("nets/keras.onnx"));
+        assert_eq!(
+            (s.name.as_str(), s.input_size, s.classes),
+            ("keras", 224, 10)
+        );
+    }
+
+    #[test]
     fn network_entries_that_cannot_be_right_are_refused_by_key() {
         let cases = [
             (
@@ -1061,7 +1097,22 @@ mod tests {
             (
                 r#"{ model = "resnet50", torchscript = "m.pt" }"#,
                 "networks[0].torchscript",
-                "not both",
+                "not several",
+            ),
+            (
+                r#"{ torchscript = "m.pt", onnx = "m.onnx" }"#,
+                "networks[0].onnx",
+                "not several",
+            ),
+            (
+                r#"{ onnx = "m.onnx", weights = "w.pth" }"#,
+                "networks[0].weights",
+                "the ONNX file holds its weights",
+            ),
+            (
+                r#"{ onnx = "m.onnx", input_size = 0 }"#,
+                "networks[0].input_size",
+                "input_size 0",
             ),
             (
                 r#"{ torchscript = "m.pt", weights = "w.pth" }"#,

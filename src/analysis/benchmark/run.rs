@@ -88,7 +88,7 @@ pub struct PlannedJob {
 }
 
 /// A network of the plan: what it is, the file its weights come from (a checkpoint, or the
-/// TorchScript file), and that file's fingerprint.
+/// TorchScript or ONNX file), and that file's fingerprint.
 #[derive(Debug, Clone)]
 pub struct PlannedNetwork {
     pub model: Model,
