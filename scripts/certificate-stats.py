@@ -87,6 +87,15 @@ def main(folder):
         f"{seconds:.1f} s of certification ({seconds / max(1, len(seeds)):.2f} s per certificate).\n"
     )
     del samples
+    tele = [j["telemetry"] for j in jobs if j.get("telemetry")]
+    images = sum(t["images"] for t in tele)
+    busy = sum(t["network_seconds"] + t["render_wait_seconds"] for t in tele)
+    if images and renders:
+        print(
+            f"Per render: maps and region runs {1000 * busy / images:.1f} ms (network and unhidden "
+            f"rendering over {images} renders); certificates {1000 * seconds / renders:.1f} ms "
+            f"(whole certification time over its {renders} renders, witnesses included).\n"
+        )
     bins = [(0.0, 0.0), (0.0, 0.05), (0.05, 0.2), (0.2, 0.5), (0.5, 1.0)]
     rows = {b: [] for b in bins}
     for j in jobs:

@@ -174,14 +174,18 @@ pub fn describe(
         Criterion::Top1 => "the top-1 class is not the label".to_string(),
     };
     format!(
-        "A certified region: with {:.4}% confidence, at most {:.4}% of its volume has views where {fails} \
+        "A certified region: with {} % confidence, at most {} % of its volume has views where {fails} \
          (one-sided Clopper–Pearson bound on up to {samples} fresh uniform samples rendered and scored \
          on the network; a statistical statement, not a proof).",
-        100.0 * confidence,
-        100.0 * max_share
+        percent(confidence),
+        percent(max_share)
     )
-    .replace(".0000%", "%")
-    .replace("0000%", "%")
+}
+
+/// `x` in percent with at most four decimals, trailing zeros dropped (`0.999` → `99.9`).
+fn percent(x: f64) -> String {
+    let text = format!("{:.4}", 100.0 * x);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Which box of a run a planned certificate is for.
@@ -490,5 +494,26 @@ mod torch {
             out.push((file, images.png(k)?));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sentence_gives_the_terms_in_percent_without_trailing_zeros() {
+        let s = describe(0.999, 0.01, Criterion::Score, 0.1, 700);
+        assert!(
+            s.contains("with 99.9 % confidence, at most 1 % of its volume"),
+            "{s}"
+        );
+        assert!(
+            s.contains("score is below 0.1") && s.contains("up to 700 fresh"),
+            "{s}"
+        );
+        let s = describe(0.9, 0.125, Criterion::Top1, 0.1, 22);
+        assert!(s.contains("with 90 % confidence, at most 12.5 %"), "{s}");
+        assert!(s.contains("the top-1 class is not the label"), "{s}");
     }
 }

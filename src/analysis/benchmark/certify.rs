@@ -169,7 +169,14 @@ fn certify_wave(
         .with_batch(c.config.batch)?
         .with_renderer(backend)?;
         functions.push(f);
-        maps.push(dir.read_map(&job.id)?);
+        let map = dir.read_map(&job.id)?;
+        if map.is_none() && certification.settings.clean {
+            return Err(BenchError::CleanWithoutMap {
+                job: job.id.key(),
+                path: dir.map_path(&job.id),
+            });
+        }
+        maps.push(map);
     }
     let mut jobs: Vec<CertifyJob> = wave
         .iter_mut()

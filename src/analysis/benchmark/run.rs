@@ -69,6 +69,8 @@ pub enum BenchError {
         #[source]
         source: Box<crate::analysis::certificates::CertifyJobError>,
     },
+    #[error("{job}: `clean` certificates shrink regions on the job's map, and {} is missing: certify without `clean`, or rerun the job", .path.display())]
+    CleanWithoutMap { job: String, path: PathBuf },
     #[error("the job's map: {0}")]
     Map(#[from] MapError),
     #[error("a contact render: {0}")]
