@@ -256,6 +256,30 @@ impl CertifiedColumns {
         out
     }
 
+    /// The headers, one per column.
+    fn header_list(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.certified {
+            out.push("certified SRVR (% of Ω)".to_string());
+        }
+        if self.clean {
+            out.push("clean SRVR (% of Ω)".to_string());
+        }
+        out
+    }
+
+    /// The cells, one per column.
+    fn cell_list(&self, certified: Option<f64>, clean: Option<f64>) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.certified {
+            out.push(pct(certified));
+        }
+        if self.clean {
+            out.push(pct(clean));
+        }
+        out
+    }
+
     /// The cells, each between `before` and `after`.
     fn cells(
         &self,
@@ -307,7 +331,7 @@ struct Line {
     top1: String,
     srvr: String,
     /// The certified (and clean) SRVR cells, when the report has them.
-    certified: String,
+    certified: Vec<String>,
     total: bool,
 }
 
@@ -320,10 +344,7 @@ impl Line {
             score: format!("{:.3}", n.mean_score),
             top1: score3(n.top1_rate),
             srvr: pct(n.srvr),
-            certified: extra
-                .cells(n.certified_srvr, n.clean_srvr, "", "  ")
-                .trim_end()
-                .into(),
+            certified: extra.cell_list(n.certified_srvr, n.clean_srvr),
             total: true,
         }
     }
@@ -336,10 +357,7 @@ impl Line {
             score: format!("{:.3}", c.mean_score),
             top1: score3(c.top1_rate),
             srvr: pct(c.srvr),
-            certified: extra
-                .cells(c.certified_srvr, c.clean_srvr, "", "  ")
-                .trim_end()
-                .into(),
+            certified: extra.cell_list(c.certified_srvr, c.clean_srvr),
             total: false,
         }
     }
@@ -398,7 +416,7 @@ impl Exporter for Terminal {
             score: "mean score".into(),
             top1: "top-1".into(),
             srvr: "SRVR (% of Ω)".into(),
-            certified: extra.header("", "  ").trim_end().into(),
+            certified: extra.header_list(),
             total: false,
         };
         let width = |f: fn(&Line) -> &str| {
@@ -432,13 +450,23 @@ impl Exporter for Terminal {
                 e = w[4]
             )
         };
-        let wc = width(|l| &l.certified);
+        // One width per certified column, each cell right-aligned in it.
+        let wc: Vec<usize> = (0..header.certified.len())
+            .map(|k| {
+                lines
+                    .iter()
+                    .chain([&header])
+                    .map(|l| l.certified[k].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
         let certified = |l: &Line| {
-            if wc == 0 {
-                String::new()
-            } else {
-                format!("  {:>wc$}", l.certified)
-            }
+            l.certified
+                .iter()
+                .zip(&wc)
+                .map(|(c, w)| format!("  {c:>w$}"))
+                .collect::<String>()
         };
         let _ = writeln!(
             out,
@@ -752,5 +780,75 @@ mod tests {
         }
         let e = "html".parse::<Format>().unwrap_err();
         assert!(e.contains("\"html\" is not a report format"), "{e}");
+    }
+
+    /// `demo` with certificates: certified SRVR for every row, clean SRVR for network b.
+    fn certified_demo() -> SrvrReport {
+        let mut r = demo(3);
+        r.certificates = Some(crate::analysis::srvr_report::CertificateTerms {
+            confidence: 0.9,
+            max_share: 0.1,
+            criterion: crate::certify::Criterion::Score,
+            threshold: 0.1,
+            samples: 22,
+            mixed: false,
+        });
+        for (n, (cert, clean)) in
+            r.networks
+                .iter_mut()
+                .zip([(Some(0.05), None), (Some(0.125), Some(0.2)), (None, None)])
+        {
+            n.certified_srvr = cert;
+            n.clean_srvr = clean;
+            for c in &mut n.classes {
+                c.certified_srvr = cert;
+                c.clean_srvr = clean;
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn certified_and_clean_srvr_are_columns_of_their_own_with_the_terms_and_ranking() {
+        let r = certified_demo();
+        let md = Markdown.export(&r).unwrap();
+        assert!(
+            md.contains(
+                "| SRVR (% of Ω) | certified SRVR (% of Ω) | clean SRVR (% of Ω) | evaluations |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| a | cup (504) | 1/1 | 1 | 0.500 | 0.250 | 10.000 | 5.000 | n/a | 100 |"),
+            "{md}"
+        );
+        assert!(md.contains("| **b** | **all** | **1/1** | **1** | **0.500** | **0.250** | **25.000** | **12.500** | **20.000** | **100** |"), "{md}");
+        assert!(
+            md.contains("with 90 % confidence, at most 10 % of its volume"),
+            "{md}"
+        );
+        let text = Terminal { color: false }.export(&r).unwrap();
+        // Every row of the table ends at the same column, the certified cells included.
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.contains("cup") || l.contains("all classes") || l.starts_with("  network")
+            })
+            .collect();
+        assert_eq!(rows.len(), 7, "{text}");
+        let ends: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
+        assert!(ends.iter().all(|&e| e == ends[0]), "{text}");
+        assert!(
+            text.contains("by certified SRVR: b 12.500 %, a 5.000 % (the same ranking)"),
+            "{text}"
+        );
+        // Without certificates, no column and no line about them.
+        let plain = Terminal { color: false }.export(&demo(3)).unwrap();
+        assert!(!plain.contains("certified"), "{plain}");
+        assert!(!Markdown.export(&demo(3)).unwrap().contains("certified"));
     }
 }
