@@ -167,7 +167,13 @@ mod tests {
             ThreadPlan::new(3, 2, 4).unwrap_err().to_string(),
             "3 libtorch threads + 2 render threads exceed the machine's 4 cores"
         );
-        assert!(ThreadPlan::new(0, 1, 4).is_err());
+        assert_eq!(
+            ThreadPlan::new(0, 1, 4),
+            Err(ThreadPlanError::Zero {
+                torch: 0,
+                render: 1
+            })
+        );
         assert_eq!(ThreadPlan::new(3, 1, 4).unwrap().torch, 3);
     }
 }

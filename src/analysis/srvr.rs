@@ -529,7 +529,10 @@ mod tests {
         );
         Acceptance::check_network(&AcceptBy::Each, &networks).unwrap();
         Acceptance::check_network(&"alexnet".parse().unwrap(), &networks).unwrap();
-        assert!(Acceptance::new(AcceptBy::Each, 1.5, &scores).is_err());
+        assert!(matches!(
+            Acceptance::new(AcceptBy::Each, 1.5, &scores),
+            Err(AcceptanceError::Threshold(t)) if t == 1.5
+        ));
         // A shape the reference has no score for is left out.
         assert!(!acc.keeps(&score("alexnet", "c", 0.9)));
     }
@@ -577,7 +580,10 @@ mod tests {
             "lite1"
         );
         assert_eq!(default_reference(&[]), None);
-        assert!("".parse::<AcceptBy>().is_err());
+        assert_eq!(
+            "".parse::<AcceptBy>(),
+            Err("give a network name, `each` or `none`".to_string())
+        );
         assert_eq!("each".parse::<AcceptBy>().unwrap().to_string(), "each");
         assert_eq!("none".parse::<AcceptBy>().unwrap(), AcceptBy::All);
     }

@@ -335,7 +335,12 @@ mod tests {
         assert!(check_size("m", MAX_MESH_VERTICES, MAX_MESH_FACES).is_ok());
         let e = check_size("m", MAX_MESH_VERTICES + 1, 1).unwrap_err();
         assert!(e.to_string().contains("16777217 vertices"), "{e}");
-        assert!(check_size("m", 3, MAX_MESH_FACES + 1).is_err());
+        match check_size("m", 3, MAX_MESH_FACES + 1) {
+            Err(MeshError::TooLarge { what, limit, .. }) => {
+                assert_eq!((what.as_str(), limit), ("16777217 triangles", 1 << 24));
+            }
+            other => panic!("{other:?}"),
+        }
         // An OBJ file over the limit is refused from its size, before it is read (a sparse
         // file: nothing is written).
         let dir = tempfile::tempdir().unwrap();
@@ -356,7 +361,12 @@ mod tests {
             &b"v 0 0 0\nv 0 0 0\nvt 0 0\nf 1 2/-6\x0b0"[..],
             b"v 0 0 0\nv 0 0 0\nvn 0 0 0\nf 1 2//-3 0",
         ] {
-            assert!(Mesh::parse_obj("t", text).is_err());
+            // Their last face's vertex 0 does not exist.
+            let e = Mesh::parse_obj("t", text);
+            assert!(
+                matches!(&e, Err(MeshError::ObjIndexOutOfRange { source_name }) if source_name == "t"),
+                "{e:?}"
+            );
         }
         // The same faces on a real triangle read, their texture and normal indices unused.
         let ok = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvn 0 0 1\nf 1/-6/-9 2//-3 3/1/1\n";

@@ -357,20 +357,49 @@ mod tests {
         let axes = AxisSpec::parse_list("distance,light-elevation:10:80").unwrap();
         assert_eq!(axes[0], AxisSpec::default_for(SemanticParam::Distance));
         assert_eq!((axes[1].lo, axes[1].hi, axes[1].step), (10.0, 80.0, 3.0));
-        for bad in [
-            "azimuth:10:5",
-            "azimuth:0:360:0",
-            "azimuth:0:360:-3",
-            "azimuth:0:10:20",
-            "distance:0:3",
-            "azimuth:0:x",
-            "azimuth:0",
-            "azimuth,azimuth",
-            "colour",
-            "",
+        // Each refusal by its variant; `Bad` by the axis it quotes and what it says is wrong.
+        for (bad, axis, message) in [
+            (
+                "azimuth:10:5",
+                "azimuth:10:5:3",
+                "lower bound 10 ≥ upper bound 5",
+            ),
+            ("azimuth:0:360:0", "azimuth:0:360:0", "step 0 must be > 0"),
+            (
+                "azimuth:0:360:-3",
+                "azimuth:0:360:-3",
+                "step -3 must be > 0",
+            ),
+            ("azimuth:0:10:20", "azimuth:0:10:20", "at most the width 10"),
+            (
+                "distance:0:3",
+                "distance:0:3:0.1",
+                "a camera distance must be > 0",
+            ),
+            ("azimuth:0:x", "azimuth:0:x", "\"x\" is not a number"),
+            (
+                "azimuth:0",
+                "azimuth:0",
+                "expected NAME, NAME:LO:HI or NAME:LO:HI:STEP",
+            ),
         ] {
-            assert!(AxisSpec::parse_list(bad).is_err(), "{bad:?} was accepted");
+            match AxisSpec::parse_list(bad) {
+                Err(AxisSpecError::Bad { text, message: m }) => {
+                    assert_eq!(text, axis, "{bad:?}");
+                    assert!(m.contains(message), "{bad:?}: {m}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
         }
+        assert_eq!(
+            AxisSpec::parse_list("azimuth,azimuth"),
+            Err(AxisSpecError::Repeated(SemanticParam::Azimuth))
+        );
+        assert_eq!(
+            AxisSpec::parse_list("colour"),
+            Err(AxisSpecError::Unknown(UnknownParam("colour".into())))
+        );
+        assert_eq!(AxisSpec::parse_list(""), Err(AxisSpecError::Empty));
     }
 
     #[test]

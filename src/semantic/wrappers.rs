@@ -115,7 +115,13 @@ mod tests {
             f.evaluate(&points, 2).unwrap(),
             plain.evaluate(&points, 2).unwrap()
         );
-        assert!(f.evaluate(&DMatrix::zeros(1, 3), 0).is_err());
+        assert!(matches!(
+            f.evaluate(&DMatrix::zeros(1, 3), 0),
+            Err(EvalError::Dimension {
+                expected: 2,
+                got: 3
+            })
+        ));
         f.evaluate(&points, 0).unwrap();
         assert_eq!(
             f.counts(),

@@ -2,10 +2,12 @@
 //! without console messages, its SRVR table has one row per (network, class) and sorts
 //! when a header is clicked, every image loads; a screenshot and a PDF print are kept.
 //!
-//! Ignored by default (it needs chromium): `scripts/test-browser.sh` installs it and runs
-//! `cargo test --no-default-features --test report browser:: -- --ignored`. `SEMROB_CHROMIUM`
-//! names the binary (default `chromium`); `SEMROB_BROWSER_OUT` keeps the page and the
-//! screenshot in that folder (default: under cargo's target tmpdir).
+//! Ignored by plain `cargo test` (it needs chromium): `scripts/test-browser.sh`, which
+//! `scripts/test.sh` and so CI run, installs it and runs `cargo test --workspace
+//! --no-default-features --test report -- browser:: --ignored`, failing unless every test here
+//! ran and passed. `SEMROB_CHROMIUM` names the binary (default `chromium`); a missing one fails
+//! the test, never skips it. `SEMROB_BROWSER_OUT` keeps the page and the screenshot in that
+//! folder (default: under cargo's target tmpdir).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -140,7 +142,7 @@ fn self_test(profile: &Path, url: &str) -> Value {
 }
 
 #[test]
-#[ignore = "needs Debian's chromium: run scripts/test-browser.sh"]
+#[ignore = "needs chromium: scripts/test-browser.sh (run by scripts/test.sh) installs it"]
 fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("results");
@@ -209,7 +211,7 @@ fn the_page_renders_sorts_and_loads_every_image_in_chromium() {
 /// message and every image loads; the 1-D job shows its score curve with the intervals, the
 /// 3-D job its map in each of the three pairs of axes.
 #[test]
-#[ignore = "needs Debian's chromium: run scripts/test-browser.sh"]
+#[ignore = "needs chromium: scripts/test-browser.sh (run by scripts/test.sh) installs it"]
 fn pages_of_1d_and_3d_results_render_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let out = out_dir();

@@ -508,7 +508,10 @@ mod tests {
             assert_eq!(shards.iter().filter(|s| s.holds(i)).count(), 1);
         }
         for bad in ["0/3", "4/3", "1", "a/b", "1/0"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
+            assert!(
+                matches!(Shard::parse(bad), Err(ResultsError::Shard(ref t)) if t == bad),
+                "{bad}"
+            );
         }
     }
 
