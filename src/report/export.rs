@@ -880,7 +880,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("b               25 % at rest,  75 % hit the cap; SRVR 25.000 % at the cap, 20.000 % at 80 %: +5.000 points of Ω"),
+            text.contains("  b              25 % at rest,  75 % hit the cap; SRVR 25.000 % at the cap, 20.000 % at 80 %: +5.000 points of Ω"),
             "{text}"
         );
         assert!(text.contains("the figure depends on the cap"), "{text}");
