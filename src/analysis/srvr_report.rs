@@ -78,7 +78,46 @@ pub struct NetworkReport {
     pub own_pass: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluations: Option<usize>,
+    /// Whether its counted runs settled, and SRVR with 80 % of the cap (issue 33); absent
+    /// unless every counted run recorded its box at 80 % of the cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settling: Option<Settling>,
     pub classes: Vec<ClassReport>,
+}
+
+/// Whether runs settled before their cap, and how much SRVR still depended on the cap
+/// (issue 33): the share of runs at rest, and SRVR computed from each run's box at 80 % of
+/// its cap, aggregated exactly like SRVR (same acceptance, per class then per network).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Settling {
+    /// Runs counted (those of accepted shapes).
+    pub runs: usize,
+    /// Runs that came to rest with a box of full dimension (per-step rule or rest rule,
+    /// [`crate::region::StopReason::is_at_rest`]).
+    pub at_rest: usize,
+    /// Runs that used up their cap still moving. The rest (`runs − at_rest − hit_cap`)
+    /// collapsed or stopped on a non-finite step.
+    pub hit_cap: usize,
+    /// SRVR at the cap (the report's SRVR; for a method, the mean over networks of the SRVR
+    /// of its runs alone).
+    pub srvr: Option<f64>,
+    /// The same SRVR from each run's box at 80 % of its cap (its final box if it ended
+    /// sooner).
+    pub srvr_at_80: Option<f64>,
+    /// `srvr − srvr_at_80`, in fractions of |Ω|: how far the last 20 % of the budget moved
+    /// SRVR.
+    pub budget_sensitivity: Option<f64>,
+}
+
+impl Settling {
+    /// The share of runs at rest (0 without runs).
+    pub fn at_rest_share(&self) -> f64 {
+        if self.runs == 0 {
+            0.0
+        } else {
+            self.at_rest as f64 / self.runs as f64
+        }
+    }
 }
 
 /// Evaluations of one method, against the paper's fixed budget.
@@ -95,6 +134,11 @@ pub struct MethodReport {
     /// The paper's code: 800 steps × the points of one step (2ⁿ corners, ×2 with the outer
     /// box), e.g. 6 400 for OIR in 2-D.
     pub paper_evaluations: usize,
+    /// Whether the method's counted runs settled, and its SRVR at the cap against 80 % of it
+    /// (SRVR of its runs alone, per network, then the mean over networks); absent unless
+    /// every counted run recorded its box at 80 % of the cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settling: Option<Settling>,
     /// What the method's final boxes hold on their jobs' maps (runs that recorded it; absent
     /// where none did, e.g. a folder of maps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,6 +344,7 @@ impl SrvrReport {
             }
         }
         let table = aggregate(&records, &rejected);
+        let settled = SettlingTables::of(&counted, &rejected);
         let networks = table
             .networks
             .iter()
@@ -342,6 +387,7 @@ impl SrvrReport {
                     shapes: of_net.len(),
                     own_pass: of_net.iter().filter(|s| s.mean_score >= min).count(),
                     evaluations: sum_known(of_net.iter().map(|s| s.evaluations)),
+                    settling: settled.as_ref().map(|t| t.of_network(&net.network)),
                     classes,
                 }
             })
@@ -356,7 +402,7 @@ impl SrvrReport {
             refine_steps: header.refine_steps,
             acceptance: acceptance.summary(),
             networks,
-            methods: method_reports(header.mode, shapes),
+            methods: method_reports(header.mode, shapes, settled.as_ref()),
             certificates: certificate_terms(&counted),
         }
     }
@@ -402,7 +448,11 @@ impl SrvrReport {
 /// Steps and renders per method. Map mode grows regions on the map: its steps render
 /// nothing; network mode renders each step's points and OIR_W's 2n neighbours per gradient;
 /// refine mode renders its network steps alike (the runs' counts are those steps').
-fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport> {
+fn method_reports(
+    mode: RegionMode,
+    shapes: &[ShapeOutcome],
+    settled: Option<&SettlingTables>,
+) -> Vec<MethodReport> {
     let mut by_method: BTreeMap<&str, Vec<&RunSummary>> = BTreeMap::new();
     for run in shapes.iter().flat_map(|s| &s.runs) {
         by_method.entry(run.method.as_str()).or_default().push(run);
@@ -424,11 +474,98 @@ fn method_reports(mode: RegionMode, shapes: &[ShapeOutcome]) -> Vec<MethodReport
                 mean_iterations: mean(runs.iter().map(|r| r.iterations as f64)),
                 mean_renders: mean(runs.iter().map(|r| renders(r) as f64)),
                 paper_evaluations: 800 * per_step,
+                settling: settled.map(|t| t.of_method(*m)),
                 contents: contents_summary(runs),
                 certificates: certificate_summary(runs),
             })
         })
         .collect()
+}
+
+/// The counted runs with their boxes at the cap and at 80 % of it, aggregated alike.
+struct SettlingTables {
+    /// Per counted run: its job, method, whether at rest, whether it hit the cap.
+    runs: Vec<(JobId, Method, bool, bool)>,
+    /// SRVR records at the cap and at 80 % of it, in the same order.
+    at_cap: Vec<RegionRecord>,
+    at_80: Vec<RegionRecord>,
+    rejected: Vec<RejectedShape>,
+}
+
+impl SettlingTables {
+    /// `None` when no shape was counted or a counted run has no box at 80 % of its cap (a
+    /// record written before it was kept).
+    fn of(counted: &[&ShapeOutcome], rejected: &[RejectedShape]) -> Option<SettlingTables> {
+        let mut t = SettlingTables {
+            runs: Vec::new(),
+            at_cap: Vec::new(),
+            at_80: Vec::new(),
+            rejected: rejected.to_vec(),
+        };
+        for s in counted {
+            for run in &s.runs {
+                let at_80 = run.at_80.as_ref()?;
+                let record = |volume_ratio: f64| RegionRecord {
+                    job: s.job.clone(),
+                    method: run.method,
+                    init: run.init.clone(),
+                    volume_ratio,
+                    certified_ratio: None,
+                    clean_ratio: None,
+                };
+                t.runs.push((
+                    s.job.clone(),
+                    run.method,
+                    run.stop.is_at_rest(),
+                    run.hit_cap,
+                ));
+                t.at_cap.push(record(run.volume_ratio));
+                t.at_80.push(record(at_80.volume_ratio));
+            }
+        }
+        (!t.runs.is_empty()).then_some(t)
+    }
+
+    /// The figures of the runs `keep` selects: SRVR per network of those runs (the same
+    /// [`aggregate`] as the report's, at the cap and at 80 %), then the mean over networks
+    /// that have one (one network: its SRVR).
+    fn figures(&self, keep: impl Fn(&JobId, Method) -> bool) -> Settling {
+        let pick = |records: &[RegionRecord]| -> Vec<RegionRecord> {
+            records
+                .iter()
+                .filter(|r| keep(&r.job, r.method))
+                .cloned()
+                .collect()
+        };
+        let srvr = |records: &[RegionRecord]| -> Option<f64> {
+            let nets: Vec<f64> = aggregate(&pick(records), &self.rejected)
+                .networks
+                .iter()
+                .filter_map(|n| n.srvr)
+                .collect();
+            (!nets.is_empty()).then(|| mean(nets.iter().copied()))
+        };
+        let runs: Vec<_> = self.runs.iter().filter(|(j, m, ..)| keep(j, *m)).collect();
+        let (at_cap, at_80) = (srvr(&self.at_cap), srvr(&self.at_80));
+        Settling {
+            runs: runs.len(),
+            at_rest: runs.iter().filter(|r| r.2).count(),
+            hit_cap: runs.iter().filter(|r| r.3).count(),
+            srvr: at_cap,
+            srvr_at_80: at_80,
+            budget_sensitivity: at_cap.zip(at_80).map(|(a, b)| a - b),
+        }
+    }
+
+    /// A network's runs, every method.
+    fn of_network(&self, network: &str) -> Settling {
+        self.figures(|j, _| j.network == network)
+    }
+
+    /// A method's runs on every network.
+    fn of_method(&self, method: Method) -> Settling {
+        self.figures(|_, m| m == method)
+    }
 }
 
 /// The contents of the runs that recorded them; `None` when none did.
@@ -510,4 +647,170 @@ fn certificate_terms(shapes: &[&ShapeOutcome]) -> Option<CertificateTerms> {
         }
     }
     terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::region_runs::BoxAt80;
+    use crate::analysis::srvr::AcceptBy;
+    use crate::region::StopReason;
+
+    /// A 1-D run on Ω = [0, 1] with its box at the cap and at 80 % of it.
+    fn run(method: Method, ratio: f64, at_80: Option<f64>, stop: StopReason) -> RunSummary {
+        RunSummary {
+            method,
+            init: vec![0.5],
+            lower: vec![0.0],
+            upper: vec![ratio],
+            volume: ratio,
+            volume_ratio: ratio,
+            stop,
+            iterations: 100,
+            evaluations: 200,
+            gradient_evaluations: 0,
+            final_loss: None,
+            hit_cap: stop == StopReason::MaxIterations,
+            at_80: at_80.map(|r| BoxAt80 {
+                lower: vec![0.0],
+                upper: vec![r],
+                volume_ratio: r,
+            }),
+            trace: None,
+            map_stage: None,
+            contents: None,
+            certificate: None,
+            clean: None,
+        }
+    }
+
+    fn shape(job: &str, score: f64, runs: Vec<RunSummary>) -> ShapeOutcome {
+        let parts: Vec<&str> = job.split('/').collect();
+        ShapeOutcome {
+            job: JobId::new(parts[0], parts[1], parts[2]),
+            label: None,
+            weights: None,
+            mean_score: score,
+            top1_rate: None,
+            evaluations: None,
+            runs,
+        }
+    }
+
+    fn report(shapes: &[ShapeOutcome]) -> SrvrReport {
+        let scores: Vec<ShapeScore> = shapes.iter().map(ShapeOutcome::score).collect();
+        let acceptance = Acceptance::new(AcceptBy::Each, 0.5, &scores).unwrap();
+        let header = ReportHeader {
+            name: "hand-made".into(),
+            config_hash: None,
+            jobs_total: shapes.len(),
+            mode: RegionMode::Map,
+            refine_steps: None,
+        };
+        SrvrReport::build(header, &acceptance, shapes)
+    }
+
+    use Method::{OirB, OirW};
+    use StopReason::{Collapsed, Converged, MaxIterations, Rested};
+
+    /// Two networks; network `a` has two classes (two shapes of mug, one of vase) and a
+    /// rejected shape whose runs kept no box at 80 % (they must not count).
+    fn hand_made() -> Vec<ShapeOutcome> {
+        vec![
+            shape(
+                "a/mug/s1",
+                0.9,
+                vec![
+                    run(OirB, 0.2, Some(0.1), MaxIterations),
+                    run(OirW, 0.4, Some(0.4), Converged),
+                ],
+            ),
+            shape(
+                "a/mug/s2",
+                0.9,
+                vec![
+                    run(OirB, 0.6, Some(0.3), MaxIterations),
+                    run(OirW, 0.2, Some(0.2), Rested),
+                ],
+            ),
+            shape(
+                "a/vase/s3",
+                0.9,
+                vec![
+                    run(OirB, 0.1, Some(0.1), Collapsed),
+                    run(OirW, 0.3, Some(0.2), MaxIterations),
+                ],
+            ),
+            shape("a/cup/s4", 0.1, vec![run(OirB, 0.9, None, MaxIterations)]),
+            shape(
+                "b/mug/s1",
+                0.9,
+                vec![
+                    run(OirB, 0.5, Some(0.5), Converged),
+                    run(OirW, 0.1, Some(0.05), MaxIterations),
+                ],
+            ),
+        ]
+    }
+
+    fn close(got: Option<f64>, want: f64) {
+        let got = got.expect("a figure");
+        assert!((got - want).abs() < 1e-12, "got {got}, want {want}");
+    }
+
+    #[test]
+    fn settling_per_network_is_srvr_at_the_cap_against_80_percent_aggregated_alike() {
+        let r = report(&hand_made());
+        let a = r.networks[0]
+            .settling
+            .expect("every counted run kept its box");
+        // mug: mean(0.2, 0.4, 0.6, 0.2) = 0.35, at 80 %: mean(0.1, 0.4, 0.3, 0.2) = 0.25;
+        // vase: 0.2 and 0.15; network: the mean of its classes.
+        close(a.srvr, 0.275);
+        close(a.srvr_at_80, 0.2);
+        close(a.budget_sensitivity, 0.075);
+        assert_eq!(a.srvr, r.networks[0].srvr, "the same aggregation as SRVR");
+        assert_eq!((a.runs, a.at_rest, a.hit_cap), (6, 2, 3));
+        assert!((a.at_rest_share() - 1.0 / 3.0).abs() < 1e-12);
+        let b = r.networks[1].settling.unwrap();
+        close(b.srvr, 0.3);
+        close(b.srvr_at_80, 0.275);
+        close(b.budget_sensitivity, 0.025);
+        assert_eq!((b.runs, b.at_rest, b.hit_cap), (2, 1, 1));
+    }
+
+    #[test]
+    fn settling_per_method_is_the_mean_over_networks_of_its_runs_alone() {
+        let r = report(&hand_made());
+        let b = r.methods.iter().find(|m| m.method == OirB).unwrap();
+        let s = b.settling.unwrap();
+        // a: mug mean(0.2, 0.6), vase 0.1 → 0.25 (at 80 %: 0.2, 0.1 → 0.15); b: 0.5 (0.5).
+        close(s.srvr, 0.375);
+        close(s.srvr_at_80, 0.325);
+        close(s.budget_sensitivity, 0.05);
+        assert_eq!((s.runs, s.at_rest, s.hit_cap), (4, 1, 2));
+        let w = r.methods.iter().find(|m| m.method == OirW).unwrap();
+        let s = w.settling.unwrap();
+        // a: mug mean(0.4, 0.2), vase 0.3 → 0.3 (at 80 %: 0.3, 0.2 → 0.25); b: 0.1 (0.05).
+        close(s.srvr, 0.2);
+        close(s.srvr_at_80, 0.15);
+        assert_eq!((s.runs, s.at_rest, s.hit_cap), (4, 2, 2));
+    }
+
+    #[test]
+    fn without_boxes_at_80_percent_the_report_has_no_settling_keys() {
+        let mut shapes = hand_made();
+        shapes[0].runs[1].at_80 = None;
+        let r = report(&shapes);
+        assert!(r.networks.iter().all(|n| n.settling.is_none()));
+        assert!(r.methods.iter().all(|m| m.settling.is_none()));
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains("settling"), "{json}");
+        // With them, the keys are there and read back.
+        let r = report(&hand_made());
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"budget_sensitivity\""));
+        let back: SrvrReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+    }
 }

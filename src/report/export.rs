@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use console::Style;
 
 use crate::analysis::benchmark::{JobResult, JobTelemetry, RegionMode};
-use crate::analysis::srvr_report::{ClassReport, NetworkReport, SrvrReport};
+use crate::analysis::srvr_report::{ClassReport, NetworkReport, Settling, SrvrReport};
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +89,35 @@ fn score3(x: Option<f64>) -> String {
 
 fn count(x: Option<usize>) -> String {
     x.map_or_else(|| "n/a".into(), |v| v.to_string())
+}
+
+/// A difference of two shares of Ω in points of Ω, signed.
+fn points(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{:+.3}", 100.0 * v))
+}
+
+/// The issue-33 goal: SRVR moves by at most this many points of Ω between 80 % of the cap
+/// and the cap.
+pub const SETTLED_POINTS: f64 = 0.3;
+
+/// Whether a budget sensitivity is within [`SETTLED_POINTS`].
+pub fn settled(s: &Settling) -> bool {
+    s.budget_sensitivity
+        .is_some_and(|d| 100.0 * d.abs() <= SETTLED_POINTS)
+}
+
+/// The settling table's rows: one per network, then one per method (reports whose runs kept
+/// their boxes at 80 % of the cap).
+fn settling_rows(report: &SrvrReport) -> Vec<(String, Settling)> {
+    let nets = report
+        .networks
+        .iter()
+        .filter_map(|n| n.settling.map(|s| (n.network.clone(), s)));
+    let methods = report
+        .methods
+        .iter()
+        .filter_map(|m| m.settling.map(|s| (format!("method {}", m.method), s)));
+    nets.chain(methods).collect()
 }
 
 fn class_name(c: &ClassReport) -> String {
@@ -192,6 +221,29 @@ impl Exporter for Markdown {
                     out,
                     "| {} | {} | {} | {:.1} | {renders} | {} | {contents} |",
                     m.method, m.runs, m.converged, m.mean_iterations, m.paper_evaluations
+                );
+            }
+        }
+        let rows = settling_rows(report);
+        if !rows.is_empty() {
+            out.push_str(
+                "\nWhere runs ended: runs at rest (their own rule) or at the cap, and SRVR with 80 % of \
+                 the cap (each run's box then); the budget sensitivity is how far the last 20 % of \
+                 the budget moved SRVR.\n\n\
+                 | networks, methods | runs | at rest | hit the cap | SRVR at the cap (% of Ω) | SRVR at 80 % of the cap | budget sensitivity (points of Ω) |\n\
+                 |---|---:|---:|---:|---:|---:|---:|\n",
+            );
+            for (name, s) in &rows {
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {} ({:.0} %) | {} | {} | {} | {} |",
+                    s.runs,
+                    s.at_rest,
+                    100.0 * s.at_rest_share(),
+                    s.hit_cap,
+                    pct(s.srvr),
+                    pct(s.srvr_at_80),
+                    points(s.budget_sensitivity)
                 );
             }
         }
@@ -552,6 +604,46 @@ impl Exporter for Terminal {
                 }
             );
         }
+        let rows = settling_rows(report);
+        if !rows.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                bold.apply_to("Where runs ended (SRVR at the cap against 80 % of it)")
+            );
+            let wn = rows
+                .iter()
+                .map(|(n, _)| n.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (name, s) in &rows {
+                let moved = format!("{} points of Ω", points(s.budget_sensitivity));
+                let _ = writeln!(
+                    out,
+                    "  {:<wn$}  {:>3.0} % at rest, {:>3.0} % hit the cap; SRVR {} % at the cap, {} % at 80 %: {}",
+                    name,
+                    100.0 * s.at_rest_share(),
+                    if s.runs == 0 { 0.0 } else { 100.0 * s.hit_cap as f64 / s.runs as f64 },
+                    pct(s.srvr),
+                    pct(s.srvr_at_80),
+                    if settled(s) {
+                        good.apply_to(moved)
+                    } else {
+                        warn.apply_to(moved)
+                    }
+                );
+            }
+            if rows.iter().any(|(_, s)| !settled(s)) {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    warn.apply_to(format!(
+                        "SRVR still moves by more than {SETTLED_POINTS} points of Ω in the last 20 % of the budget: \
+                         the figure depends on the cap (a rest rule: --rest-window, --rest-tolerance)"
+                    ))
+                );
+            }
+        }
         let without: Vec<&str> = report
             .networks
             .iter()
@@ -663,6 +755,7 @@ mod tests {
             shapes: classes.len(),
             own_pass: 1,
             evaluations: classes[0].evaluations,
+            settling: None,
             classes,
         }
     }
@@ -691,6 +784,7 @@ mod tests {
                 mean_iterations: 12.5,
                 mean_renders: 0.0,
                 paper_evaluations: 6400,
+                settling: None,
                 contents: None,
                 certificates: None,
             }],
@@ -768,6 +862,61 @@ mod tests {
             .contains("partial: 2 jobs not finished"));
         let coloured = Terminal { color: true }.export(&demo(3)).unwrap();
         assert!(coloured.contains('\u{1b}'), "{coloured}");
+    }
+
+    fn settling(srvr: f64, at_80: f64, at_rest: usize, hit_cap: usize) -> Option<Settling> {
+        Some(Settling {
+            runs: 8,
+            at_rest,
+            hit_cap,
+            srvr: Some(srvr),
+            srvr_at_80: Some(at_80),
+            budget_sensitivity: Some(srvr - at_80),
+        })
+    }
+
+    #[test]
+    fn markdown_and_terminal_say_where_runs_ended_only_when_the_runs_kept_it() {
+        let plain = demo(3);
+        assert!(!Markdown.export(&plain).unwrap().contains("at rest"));
+        assert!(!Terminal { color: false }
+            .export(&plain)
+            .unwrap()
+            .contains("at rest"));
+        let mut r = demo(3);
+        r.networks[0].settling = settling(0.1, 0.098, 6, 2);
+        r.networks[1].settling = settling(0.25, 0.2, 2, 6);
+        r.methods[0].settling = settling(0.175, 0.149, 4, 4);
+        let md = Markdown.export(&r).unwrap();
+        assert!(
+            md.contains("| a | 8 | 6 (75 %) | 2 | 10.000 | 9.800 | +0.200 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| b | 8 | 2 (25 %) | 6 | 25.000 | 20.000 | +5.000 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| method oir-b | 8 | 4 (50 %) | 4 | 17.500 | 14.900 | +2.600 |"),
+            "{md}"
+        );
+        let text = Terminal { color: false }.export(&r).unwrap();
+        assert!(
+            text.contains(
+                "  a              75 % at rest,  25 % hit the cap; SRVR 10.000 % at the cap, 9.800 % at 80 %: +0.200 points of Ω\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  b              25 % at rest,  75 % hit the cap; SRVR 25.000 % at the cap, 20.000 % at 80 %: +5.000 points of Ω"),
+            "{text}"
+        );
+        assert!(text.contains("the figure depends on the cap"), "{text}");
+        // All within 0.3 points: no warning.
+        r.networks[1].settling = settling(0.25, 0.249, 8, 0);
+        r.methods[0].settling = None;
+        let text = Terminal { color: false }.export(&r).unwrap();
+        assert!(!text.contains("the figure depends on the cap"), "{text}");
     }
 
     #[test]

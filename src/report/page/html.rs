@@ -294,6 +294,34 @@ fn num_cell(value: Option<f64>, shown: String) -> String {
     format!("<td class=\"num\" data-sort=\"{key}\">{shown}</td>")
 }
 
+/// The settling columns' headers (issue 33): where runs ended and what 80 % of the cap gave.
+const SETTLING_HEADERS: &str = "<th class=\"num\" title=\"runs that came to rest by their own rule\">at rest</th><th class=\"num\" title=\"runs still moving when their budget ran out\">hit the cap</th><th class=\"num\" title=\"SRVR from each run's box at 80 % of its cap, aggregated like SRVR\">SRVR at 80 % of the cap (% of Ω)</th><th class=\"num\" title=\"SRVR at the cap minus SRVR at 80 % of it\">budget sensitivity (points of Ω)</th>";
+
+/// The settling cells of one row (empty cells when it has none).
+fn settling_cells(s: Option<&crate::analysis::srvr_report::Settling>) -> String {
+    match s {
+        None => "<td></td><td></td><td></td><td></td>".into(),
+        Some(s) => {
+            let moved = s
+                .budget_sensitivity
+                .map_or_else(|| "n/a".into(), |d| format!("{:+.3}", 100.0 * d));
+            let class = if crate::report::export::settled(s) {
+                "num"
+            } else {
+                "num unsettled"
+            };
+            format!(
+                "<td class=\"num\">{} of {} ({:.0} %)</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{moved}</td>",
+                s.at_rest,
+                s.runs,
+                100.0 * s.at_rest_share(),
+                s.hit_cap,
+                s.srvr_at_80.map_or_else(|| "n/a".into(), pct)
+            )
+        }
+    }
+}
+
 fn srvr_table(h: &mut String, page: &Page) {
     let _ = writeln!(
         h,
@@ -325,7 +353,11 @@ fn srvr_table(h: &mut String, page: &Page) {
         if !report.networks.is_empty() {
             let certified = report.certificates.is_some();
             let clean = report.networks.iter().any(|n| n.clean_srvr.is_some());
+            let settling = report.networks.iter().any(|n| n.settling.is_some());
             h.push_str("<h3>Per network</h3>\n");
+            if settling {
+                h.push_str("<p>Where runs ended: at rest by their own rule, or at the cap still moving; SRVR at 80 % of the cap is computed from each run's box then, and the budget sensitivity (the last 20 % of the budget's change to SRVR) is marked where it exceeds 0.3 points of Ω.</p>\n");
+            }
             if let Some(terms) = &report.certificates {
                 let _ = writeln!(h, "<p>{}</p>", esc(&terms.sentence()));
             }
@@ -335,6 +367,9 @@ fn srvr_table(h: &mut String, page: &Page) {
             }
             if clean {
                 h.push_str("<th class=\"num\">clean SRVR (% of Ω)</th>");
+            }
+            if settling {
+                h.push_str(SETTLING_HEADERS);
             }
             h.push_str("<th class=\"num\">evaluations</th></tr></thead><tbody>\n");
             for n in &report.networks {
@@ -352,6 +387,9 @@ fn srvr_table(h: &mut String, page: &Page) {
                         "<td class=\"num\">{}</td>",
                         n.clean_srvr.map_or_else(|| "n/a".into(), pct)
                     );
+                }
+                if settling {
+                    extra.push_str(&settling_cells(n.settling.as_ref()));
                 }
                 let _ = writeln!(
                     h,
@@ -381,7 +419,12 @@ fn srvr_table(h: &mut String, page: &Page) {
             }
         }
         if !report.methods.is_empty() {
-            h.push_str("<h3>Evaluations per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">runs</th><th class=\"num\">converged</th><th class=\"num\">mean steps</th><th class=\"num\">mean renders per run</th><th class=\"num\">paper (800 steps)</th><th class=\"num\">mean score inside</th><th class=\"num\">mean lowest score inside</th><th class=\"num\">share below λ (mean, largest)</th></tr></thead><tbody>\n");
+            h.push_str("<h3>Evaluations per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">runs</th><th class=\"num\">converged</th><th class=\"num\">mean steps</th><th class=\"num\">mean renders per run</th><th class=\"num\">paper (800 steps)</th><th class=\"num\">mean score inside</th><th class=\"num\">mean lowest score inside</th><th class=\"num\">share below λ (mean, largest)</th>");
+            let settling = report.methods.iter().any(|m| m.settling.is_some());
+            if settling {
+                h.push_str(SETTLING_HEADERS);
+            }
+            h.push_str("</tr></thead><tbody>\n");
             for m in &report.methods {
                 let contents = match &m.contents {
                     Some(c) => format!(
@@ -393,9 +436,14 @@ fn srvr_table(h: &mut String, page: &Page) {
                     ),
                     None => "<td></td><td></td><td></td>".to_string(),
                 };
+                let settled = if settling {
+                    settling_cells(m.settling.as_ref())
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td>{contents}</tr>",
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td>{contents}{settled}</tr>",
                     m.method, m.runs, m.converged, m.mean_iterations, m.mean_renders, m.paper_evaluations
                 );
             }
@@ -563,5 +611,25 @@ mod tests {
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn settling_cells_mark_a_budget_sensitivity_above_the_goal() {
+        use crate::analysis::srvr_report::Settling;
+        let s = |d: f64| Settling {
+            runs: 12,
+            at_rest: 9,
+            hit_cap: 3,
+            srvr: Some(0.1),
+            srvr_at_80: Some(0.1 - d),
+            budget_sensitivity: Some(d),
+        };
+        let calm = settling_cells(Some(&s(0.002)));
+        assert_eq!(
+            calm,
+            "<td class=\"num\">9 of 12 (75 %)</td><td class=\"num\">3</td><td class=\"num\">9.800</td><td class=\"num\">+0.200</td>"
+        );
+        assert!(settling_cells(Some(&s(0.01))).contains("<td class=\"num unsettled\">+1.000</td>"));
+        assert_eq!(settling_cells(None), "<td></td><td></td><td></td><td></td>");
     }
 }

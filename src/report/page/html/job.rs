@@ -216,6 +216,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                         m.volume_ratio,
                         m.stop,
                         m.iterations,
+                        false,
                     )),
                     None => h.push_str("<td></td><td></td><td></td><td></td>"),
                 }
@@ -225,6 +226,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                 r.volume_ratio,
                 r.stop,
                 r.iterations,
+                r.hit_cap,
             ));
             if threshold.is_some() {
                 match &r.contents {
@@ -476,15 +478,49 @@ fn traces(h: &mut String, _page: &Page, s: &ShapeSection) -> Result<(), PlotErro
 }
 
 /// A run's box as table cells: its bounds (one cell each), then |D|/|Ω|, stop reason and
-/// steps, as the map stage's and the final box's columns both show them.
-fn box_cells(bounds: &[String], volume_ratio: f64, stop: StopReason, iterations: usize) -> String {
+/// steps, as the map stage's and the final box's columns both show them; a run that hit its
+/// cap still moving is marked so (issue 33).
+fn box_cells(
+    bounds: &[String],
+    volume_ratio: f64,
+    stop: StopReason,
+    iterations: usize,
+    hit_cap: bool,
+) -> String {
     let mut cells: String = bounds.iter().map(|b| format!("<td>{b}</td>")).collect();
+    let stop = if hit_cap {
+        format!(
+            "<td class=\"warn hit-cap\" title=\"still moving when its budget ran out: its box depends on the cap\">{} · hit the cap</td>",
+            esc(&stop_name(stop))
+        )
+    } else {
+        format!("<td>{}</td>", esc(&stop_name(stop)))
+    };
     let _ = write!(
         cells,
-        "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+        "<td class=\"num\">{}</td>{stop}<td class=\"num\">{}</td>",
         pct(volume_ratio),
-        esc(&stop_name(stop)),
         iterations
     );
     cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_that_hit_its_cap_is_marked_in_the_runs_table() {
+        let hit = box_cells(&["1".into()], 0.5, StopReason::MaxIterations, 800, true);
+        assert!(
+            hit.contains("<td class=\"warn hit-cap\"")
+                && hit.contains("max iterations · hit the cap</td>"),
+            "{hit}"
+        );
+        let rested = box_cells(&["1".into()], 0.5, StopReason::Rested, 120, false);
+        assert_eq!(
+            rested,
+            "<td>1</td><td class=\"num\">50.000</td><td>rested</td><td class=\"num\">120</td>"
+        );
+    }
 }
