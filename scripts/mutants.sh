@@ -26,7 +26,8 @@
 #
 # Environment: MUTANTS_JOBS copies side by side (default 2; 1 on a shared machine),
 # MUTANTS_SCRATCH (default /tmp/semrob-mutants), MUTANTS_TARGET: a target/ to start the
-# scratch build from (copied; it saves building the dependencies again).
+# scratch build from (copied whole: it saves building the dependencies again, but a
+# developer's target/ is several GB: mind the disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -131,21 +132,27 @@ root=$PWD
 scratch=${MUTANTS_SCRATCH:-/tmp/semrob-mutants}
 jobs=${MUTANTS_JOBS:-2}
 rm -rf "$scratch"-*
-mkdir -p "$scratch-0"
+# Each copy is $scratch-<k>/semrob, beside a link to ../shared (the tests read its reference
+# data, such as the certificate statistics, from there).
+copy() {
+    mkdir -p "$scratch-$1/semrob"
+    if [[ -d ../shared ]]; then ln -s "$(cd ../shared && pwd)" "$scratch-$1/shared"; fi
+}
+copy 0
 tar --exclude=./.git --exclude=./out --exclude=./target --exclude='./.gpu*' --exclude=./.libtorch --exclude=./.venv-torch -cf - . |
-    tar -xf - -C "$scratch-0"
+    tar -xf - -C "$scratch-0/semrob"
 if [[ -n ${MUTANTS_TARGET:-} ]]; then
-    cp -a "$MUTANTS_TARGET" "$scratch-0/target"
+    cp -a "$MUTANTS_TARGET" "$scratch-0/semrob/target"
 fi
 # Only the test targets the parts run.
 declare -A build=()
 for part in "${parts[@]}"; do
     for t in ${part_tests[$part]}; do build[--test=$t]=1; done
 done
-(cd "$scratch-0" && cargo test --no-default-features --no-run --lib "${!build[@]}" --quiet)
+(cd "$scratch-0/semrob" && cargo test --no-default-features --no-run --lib "${!build[@]}" --quiet)
 for ((k = 1; k < jobs; k++)); do
-    mkdir -p "$scratch-$k"
-    (cd "$scratch-0" && tar -cf - .) | tar -xf - -C "$scratch-$k"
+    copy "$k"
+    (cd "$scratch-0/semrob" && tar -cf - .) | tar -xf - -C "$scratch-$k/semrob"
 done
 
 count() {
@@ -160,7 +167,7 @@ run() {
     for ((k = 0; k < jobs; k++)); do
         mkdir -p "$out/shard-$k"
         # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
-        (cd "$scratch-$k" && cargo mutants --in-place --no-default-features --baseline=run \
+        (cd "$scratch-$k/semrob" && cargo mutants --in-place --no-default-features --baseline=run \
             --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" --sharding round-robin \
             --output "$out/shard-$k" "$@" >"$out/shard-$k/console.log" 2>&1) &
     done
