@@ -476,6 +476,20 @@ mod tests {
     }
 
     #[test]
+    fn paper_steps_are_left_out_of_a_runs_json_and_dimension_free_ones_written() {
+        // A run with the paper's steps reads as it did before step rules existed.
+        let paper = serde_json::to_value(HyperParams::default()).unwrap();
+        assert!(paper.get("steps").is_none(), "{paper}");
+        let free = HyperParams {
+            steps: StepRule::DimensionFree,
+            ..HyperParams::default()
+        };
+        let json = serde_json::to_value(&free).unwrap();
+        assert_eq!(json["steps"], "dimension-free", "{json}");
+        assert_eq!(serde_json::from_value::<HyperParams>(json).unwrap(), free);
+    }
+
+    #[test]
     fn method_names_round_trip() {
         for m in Method::ALL {
             assert_eq!(m.to_string().parse::<Method>().unwrap(), m);
