@@ -205,7 +205,9 @@ mod tests {
     fn coordinates_parse_and_print_their_names() {
         for c in [Coordinates::Native, Coordinates::Unit] {
             assert_eq!(c.name().parse::<Coordinates>(), Ok(c));
+            assert_eq!(c.to_string(), c.name());
         }
+        assert_ne!(Coordinates::Native.name(), Coordinates::Unit.name());
         let e = "cube".parse::<Coordinates>().unwrap_err();
         assert!(e.contains("\"cube\"") && e.contains("unit"), "{e}");
     }

@@ -468,6 +468,7 @@ mod tests {
         assert!(k.iter().all(|x| (x / 1e15 - 1.0).abs() < 1e-9), "{k}");
         for rule in [StepRule::Paper, free] {
             assert_eq!(rule.name().parse::<StepRule>(), Ok(rule));
+            assert_eq!(rule.to_string(), rule.name());
         }
         assert!("fast"
             .parse::<StepRule>()
