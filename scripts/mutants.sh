@@ -95,7 +95,7 @@ if [[ -n $base ]]; then
     diff_file=$PWD/out/mutants/changed.diff
     git diff "$base" -- '*.rs' >"$diff_file"
     changed=$(git diff --name-only "$base" -- '*.rs')
-    if ! grep -qv '^tests/\|^benches/\|^examples/\|^fuzz/' <<<"$changed"; then
+    if [[ -z $(grep -v '^tests/\|^benches/\|^examples/\|^fuzz/' <<<"$changed" || true) ]]; then
         echo "no source changed against $base: nothing to mutate"
         exit 0
     fi
