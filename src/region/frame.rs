@@ -155,7 +155,7 @@ mod tests {
             coordinates: Coordinates::Unit,
             ..HyperParams::default()
         };
-        let json = serde_json::to_value(&unit).unwrap();
+        let json = serde_json::to_value(unit).unwrap();
         assert_eq!(json["coordinates"], "unit", "{json}");
         assert_eq!(serde_json::from_value::<HyperParams>(json).unwrap(), unit);
     }

@@ -485,7 +485,7 @@ mod tests {
             steps: StepRule::DimensionFree,
             ..HyperParams::default()
         };
-        let json = serde_json::to_value(&free).unwrap();
+        let json = serde_json::to_value(free).unwrap();
         assert_eq!(json["steps"], "dimension-free", "{json}");
         assert_eq!(serde_json::from_value::<HyperParams>(json).unwrap(), free);
     }
