@@ -7,13 +7,27 @@
 # A surviving mutant is either killed by a new test or listed, with its reason, in
 # mutants-equivalent.md. Figures of the last full run: BENCHMARKS.md, "Mutation testing".
 #
-#   scripts/mutants.sh               # everything below, in order (hours on a 2-core VM)
-#   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver, search)
+#   scripts/mutants.sh               # every part below, in order (hours on a 2-core VM)
+#   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver, search, frame)
 #   scripts/mutants.sh geometry faces        # some parts
 #   scripts/mutants.sh methods -F 'oir_w'   # extra arguments go to cargo mutants (every part)
+#   scripts/mutants.sh --changed main       # only the code `git diff main` touches
 #
-# Parts: methods, geometry, faces, driver, search (src/region/<part>.rs), oracles (the oracles crate),
-# grid (src/semantic/grid.rs), camera (src/render/camera.rs).
+# Parts: methods, geometry, faces, driver, search, frame (src/region/<part>.rs), steprule
+# (`StepRule` in src/region/methods.rs: the functions whose name holds `StepRule`, a subset of
+# `methods`), oracles (the oracles crate), grid and contents (src/semantic/<part>.rs), camera
+# (src/render/camera.rs), certify (src/certify/: stats, certificate, sampling, settings,
+# clean).
+#
+# --changed BASE mutates only the lines that `git diff BASE` changes in the working tree
+# (cargo-mutants --in-diff), tested against the test targets of the parts those files belong
+# to (all of them for any other file). A new file is in the diff once git knows it
+# (`git add -N FILE`). Check a change this way before committing it.
+#
+# Environment: MUTANTS_JOBS copies side by side (default 2; 1 on a shared machine),
+# MUTANTS_SCRATCH (default /tmp/semrob-mutants), MUTANTS_TARGET: a target/ to start the
+# scratch build from (copied whole: it saves building the dependencies again, but a
+# developer's target/ is several GB: mind the disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,11 +35,16 @@ if ! command -v cargo-mutants >/dev/null; then
     cargo install --locked cargo-mutants
 fi
 
-all=(methods geometry faces driver search oracles grid camera)
+all=(methods geometry faces driver search frame steprule oracles grid contents camera certify)
 parts=()
+base=
 while [[ $# -gt 0 ]]; do
-    if [[ $1 == region ]]; then
-        parts+=(methods geometry faces driver search)
+    if [[ $1 == --changed ]]; then
+        [[ $# -ge 2 ]] || { echo "--changed needs a git revision (e.g. main)" >&2; exit 2; }
+        base=$2
+        shift
+    elif [[ $1 == region ]]; then
+        parts+=(methods geometry faces driver search frame)
     elif [[ " ${all[*]} " == *" $1 "* ]]; then
         parts+=("$1")
     else
@@ -33,6 +52,10 @@ while [[ $# -gt 0 ]]; do
     fi
     shift
 done
+if [[ -n $base ]]; then
+    [[ ${#parts[@]} -eq 0 ]] || { echo "--changed takes no parts" >&2; exit 2; }
+    parts=(changed)
+fi
 [[ ${#parts[@]} -gt 0 ]] || parts=("${all[@]}")
 
 # The test binaries that exercise each part (one per area since the tests were grouped).
@@ -42,10 +65,62 @@ declare -A part_tests=(
     [faces]="region"
     [driver]="region"
     [search]="region"
+    [frame]="region"
+    [steprule]="region"
     [oracles]=""
     [grid]="region cli"
+    [contents]="certify"
     [camera]="render"
+    [certify]="certify"
 )
+
+# The files of each part of the `semrob` package (the oracles crate is a package of its own).
+declare -A part_files=(
+    [methods]="src/region/methods.rs"
+    [geometry]="src/region/geometry.rs"
+    [faces]="src/region/faces.rs"
+    [driver]="src/region/driver.rs"
+    [search]="src/region/search.rs"
+    [frame]="src/region/frame.rs"
+    [steprule]="src/region/methods.rs"
+    [grid]="src/semantic/grid.rs"
+    [contents]="src/semantic/contents.rs"
+    [camera]="src/render/camera.rs"
+    [certify]="src/certify/stats.rs src/certify/certificate.rs src/certify/sampling.rs src/certify/settings.rs src/certify/clean.rs"
+)
+
+# --changed: the diff, and the test targets of the parts it touches.
+if [[ -n $base ]]; then
+    mkdir -p out/mutants
+    diff_file=$PWD/out/mutants/changed.diff
+    git diff "$base" -- '*.rs' >"$diff_file"
+    changed=$(git diff --name-only "$base" -- '*.rs')
+    if [[ -z $(grep -v '^tests/\|^benches/\|^examples/\|^fuzz/' <<<"$changed" || true) ]]; then
+        echo "no source changed against $base: nothing to mutate"
+        exit 0
+    fi
+    declare -A want=()
+    changed_oracles=
+    for f in $changed; do
+        case $f in
+        oracles/*) changed_oracles=1 ;;
+        tests/* | benches/* | examples/* | fuzz/*) ;;
+        src/*)
+            found=
+            for p in "${!part_files[@]}"; do
+                if [[ " ${part_files[$p]} " == *" $f "* ]]; then
+                    for t in ${part_tests[$p]}; do want[$t]=1; done
+                    found=1
+                fi
+            done
+            if [[ -z $found ]]; then
+                for t in region render cli certify; do want[$t]=1; done
+            fi
+            ;;
+        esac
+    done
+    part_tests[changed]="${!want[*]}"
+fi
 
 # cargo-mutants' own scratch copies lose the files' times, so cargo would rebuild every
 # dependency for each mutant; instead the tree is copied once, built once without libtorch
@@ -57,14 +132,27 @@ root=$PWD
 scratch=${MUTANTS_SCRATCH:-/tmp/semrob-mutants}
 jobs=${MUTANTS_JOBS:-2}
 rm -rf "$scratch"-*
-mkdir -p "$scratch-0"
+# Each copy is $scratch-<k>/semrob, beside a link to ../shared (the tests read its reference
+# data, such as the certificate statistics, from there).
+copy() {
+    mkdir -p "$scratch-$1/semrob"
+    if [[ -d ../shared ]]; then ln -s "$(cd ../shared && pwd)" "$scratch-$1/shared"; fi
+}
+copy 0
 tar --exclude=./.git --exclude=./out --exclude=./target --exclude='./.gpu*' --exclude=./.libtorch --exclude=./.venv-torch -cf - . |
-    tar -xf - -C "$scratch-0"
-(cd "$scratch-0" && cargo test --no-default-features --no-run --lib --test region --test render \
-    --test cli --quiet)
+    tar -xf - -C "$scratch-0/semrob"
+if [[ -n ${MUTANTS_TARGET:-} ]]; then
+    cp -a "$MUTANTS_TARGET" "$scratch-0/semrob/target"
+fi
+# Only the test targets the parts run.
+declare -A build=()
+for part in "${parts[@]}"; do
+    for t in ${part_tests[$part]}; do build[--test=$t]=1; done
+done
+(cd "$scratch-0/semrob" && cargo test --no-default-features --no-run --lib "${!build[@]}" --quiet)
 for ((k = 1; k < jobs; k++)); do
-    mkdir -p "$scratch-$k"
-    (cd "$scratch-0" && tar -cf - .) | tar -xf - -C "$scratch-$k"
+    copy "$k"
+    (cd "$scratch-0/semrob" && tar -cf - .) | tar -xf - -C "$scratch-$k/semrob"
 done
 
 count() {
@@ -79,7 +167,7 @@ run() {
     for ((k = 0; k < jobs; k++)); do
         mkdir -p "$out/shard-$k"
         # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
-        (cd "$scratch-$k" && cargo mutants --in-place --no-default-features --baseline=run \
+        (cd "$scratch-$k/semrob" && cargo mutants --in-place --no-default-features --baseline=run \
             --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" --sharding round-robin \
             --output "$out/shard-$k" "$@" >"$out/shard-$k/console.log" 2>&1) &
     done
@@ -95,8 +183,23 @@ test_args() {
 for part in "${parts[@]}"; do
     mapfile -t args < <(test_args ${part_tests[$part]})
     case $part in
-    methods | geometry | faces | driver | search)
-        run "$part" -p semrob -f "src/region/$part.rs" --cargo-arg=--lib "${args[@]}" "$@"
+    methods | geometry | faces | driver | search | frame | grid | contents | camera)
+        run "$part" -p semrob -f "${part_files[$part]}" --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    steprule)
+        run steprule -p semrob -f src/region/methods.rs -F 'StepRule' --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    certify)
+        mapfile -t files < <(printf -- '-f\n%s\n' ${part_files[certify]})
+        run certify -p semrob "${files[@]}" --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    changed)
+        if grep -q '^src/' <<<"$changed"; then
+            run changed -p semrob --in-diff "$diff_file" --cargo-arg=--lib "${args[@]}" "$@"
+        fi
+        if [[ -n $changed_oracles ]]; then
+            run changed-oracles -p semrob-oracles --in-diff "$diff_file" "$@"
+        fi
         ;;
     oracles)
         # The oracles crate's own tests only. The region tests of `semrob` exercise the oracles
@@ -106,12 +209,6 @@ for part in "${parts[@]}"; do
         # missed oracle mutant may therefore be caught by tests/region: check there before
         # listing it.
         run oracles -p semrob-oracles "$@"
-        ;;
-    grid)
-        run grid -p semrob -f src/semantic/grid.rs --cargo-arg=--lib "${args[@]}" "$@"
-        ;;
-    camera)
-        run camera -p semrob -f src/render/camera.rs --cargo-arg=--lib "${args[@]}" "$@"
         ;;
     esac
 done

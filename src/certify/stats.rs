@@ -47,7 +47,7 @@ pub fn clopper_pearson_upper(failures: usize, n: usize, alpha: f64) -> f64 {
 /// The smallest `n` at which no failure in `n` draws certifies a failing share of at most
 /// `max_share` at confidence `1 − alpha`: the least `n ≥ ln α / ln(1 − p)`, settled at the
 /// boundary by [`clopper_pearson_upper`] itself. `usize::MAX` when no `n` can (`max_share`
-/// not in `(0, 1)` or `alpha` not in `(0, 1)`).
+/// not in `(0, 1)` or `alpha` not in `(0, 1)`) or none below 10¹⁵ draws does.
 pub fn min_samples(alpha: f64, max_share: f64) -> usize {
     let valid = alpha > 0.0 && alpha < 1.0 && max_share > 0.0 && max_share < 1.0;
     if !valid {

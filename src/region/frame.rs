@@ -146,6 +146,21 @@ mod tests {
     }
 
     #[test]
+    fn native_coordinates_are_left_out_of_a_runs_json_and_unit_ones_written() {
+        // A native run's parameters read as they did before coordinates existed.
+        use crate::region::HyperParams;
+        let native = serde_json::to_value(HyperParams::default()).unwrap();
+        assert!(native.get("coordinates").is_none(), "{native}");
+        let unit = HyperParams {
+            coordinates: Coordinates::Unit,
+            ..HyperParams::default()
+        };
+        let json = serde_json::to_value(unit).unwrap();
+        assert_eq!(json["coordinates"], "unit", "{json}");
+        assert_eq!(serde_json::from_value::<HyperParams>(json).unwrap(), unit);
+    }
+
+    #[test]
     fn boxes_go_to_the_unit_cube_and_back() {
         let f = UnitFrame::of(Coordinates::Unit, &domain()).unwrap();
         let b = Region::new(vec![90.0, 40.0, 2.5], vec![180.0, 90.0, 3.0]).unwrap();
@@ -190,7 +205,9 @@ mod tests {
     fn coordinates_parse_and_print_their_names() {
         for c in [Coordinates::Native, Coordinates::Unit] {
             assert_eq!(c.name().parse::<Coordinates>(), Ok(c));
+            assert_eq!(c.to_string(), c.name());
         }
+        assert_ne!(Coordinates::Native.name(), Coordinates::Unit.name());
         let e = "cube".parse::<Coordinates>().unwrap_err();
         assert!(e.contains("\"cube\"") && e.contains("unit"), "{e}");
     }

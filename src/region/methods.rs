@@ -537,11 +537,26 @@ mod tests {
         assert!(k.iter().all(|x| (x / 1e15 - 1.0).abs() < 1e-9), "{k}");
         for rule in [StepRule::Paper, free] {
             assert_eq!(rule.name().parse::<StepRule>(), Ok(rule));
+            assert_eq!(rule.to_string(), rule.name());
         }
         assert!("fast"
             .parse::<StepRule>()
             .unwrap_err()
             .contains("dimension-free"));
+    }
+
+    #[test]
+    fn paper_steps_are_left_out_of_a_runs_json_and_dimension_free_ones_written() {
+        // A run with the paper's steps reads as it did before step rules existed.
+        let paper = serde_json::to_value(HyperParams::default()).unwrap();
+        assert!(paper.get("steps").is_none(), "{paper}");
+        let free = HyperParams {
+            steps: StepRule::DimensionFree,
+            ..HyperParams::default()
+        };
+        let json = serde_json::to_value(free).unwrap();
+        assert_eq!(json["steps"], "dimension-free", "{json}");
+        assert_eq!(serde_json::from_value::<HyperParams>(json).unwrap(), free);
     }
 
     #[test]
