@@ -11,13 +11,12 @@ use std::sync::{Arc, Mutex};
 
 use super::config::CertifyConfig;
 use super::results::{JobId, JobResult, ResultsDir, ResultsError, Shard};
-use super::run::{BenchError, Plan, PlannedJob, PlannedNetwork};
+use super::run::{load_network, BenchError, Plan, PlannedJob};
 use crate::analysis::certificates::{certify_jobs, Certification, CertifyJob, CertifyStats};
-use crate::analysis::inputs::LoadError;
 use crate::analysis::network_function::ClassifierFunction;
 use crate::analysis::region_runs::RunSummary;
 use crate::analysis::srvr::{Acceptance, ShapeScore};
-use crate::nets::{Classifier, LoadOptions, NetError};
+use crate::nets::{Classifier, LoadOptions};
 use crate::region::Goal;
 use crate::render::RenderBackend;
 
@@ -116,13 +115,7 @@ pub fn certify_results(
             let classifier = match &loaded {
                 Some((n, cl)) if *n == network => cl.clone(),
                 _ => {
-                    let PlannedNetwork { model, path, .. } = &plan.weights[network];
-                    let built = Classifier::load_model(model, path, options);
-                    let cl = Arc::new(Mutex::new(built.map_err(|e: NetError| LoadError::Net {
-                        model: model.name().to_string(),
-                        path: path.clone(),
-                        source: Box::new(e),
-                    })?));
+                    let cl = load_network(plan, network, options)?;
                     loaded = Some((network, cl.clone()));
                     cl
                 }

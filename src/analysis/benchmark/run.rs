@@ -279,13 +279,7 @@ pub fn run_jobs(
             let classifier = match &loaded {
                 Some((n, cl)) if *n == network => cl.clone(),
                 _ => {
-                    let PlannedNetwork { model, path, .. } = &plan.weights[network];
-                    let built = Classifier::load_model(model, path, options);
-                    let cl = Arc::new(Mutex::new(built.map_err(|e: NetError| LoadError::Net {
-                        model: model.name().to_string(),
-                        path: path.clone(),
-                        source: Box::new(e),
-                    })?));
+                    let cl = load_network(plan, network, options)?;
                     loaded = Some((network, cl.clone()));
                     cl
                 }
@@ -294,6 +288,23 @@ pub fn run_jobs(
         }
     }
     Ok(())
+}
+
+/// The plan's network `network` loaded with `options`, to be shared by its jobs' functions
+/// (the jobs of one network run and are certified one after the other).
+pub(super) fn load_network(
+    plan: &Plan,
+    network: usize,
+    options: LoadOptions,
+) -> Result<Arc<Mutex<Classifier>>, BenchError> {
+    let PlannedNetwork { model, path, .. } = &plan.weights[network];
+    let built =
+        Classifier::load_model(model, path, options).map_err(|e: NetError| LoadError::Net {
+            model: model.name().to_string(),
+            path: path.clone(),
+            source: Box::new(e),
+        })?;
+    Ok(Arc::new(Mutex::new(built)))
 }
 
 /// A job of a wave between its map and its save.
