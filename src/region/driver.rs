@@ -30,8 +30,9 @@ pub enum StopReason {
     /// minimum: a region at rest.
     Converged,
     /// The rest rule ended the run (SPEC §3, "Rest rule"): over the last `rest_window` steps
-    /// every bound stayed within `rest_tolerance` times its axis's length, and no side is at
-    /// its minimum: a region at rest by the window rule.
+    /// every bound stayed within `rest_tolerance` times its axis's length and every side
+    /// within `rest_tolerance` times itself, and no side is at its minimum: a region at rest
+    /// by the window rule.
     Rested,
     /// The iteration budget ran out with the box still moving and no side at its minimum.
     MaxIterations,
@@ -55,7 +56,7 @@ enum Ending {
     /// The last step moved every bound by at most `tolerance × r_i`.
     Step,
     /// The rest rule: the last `rest_window` steps kept every bound within `rest_tolerance`
-    /// times its axis's length.
+    /// times its axis's length and every side within `rest_tolerance` times itself.
     Window,
     /// The cap: `iterations` steps taken, the box still moving.
     Cap,
@@ -743,7 +744,9 @@ impl RunState {
 
     /// The rest rule (SPEC §3, "Rest rule"), with the box just stepped to: whether, over the
     /// last `rest_window` steps, every bound's range stayed within `rest_tolerance` times its
-    /// axis's length. Always `false` with the rule off, and before `rest_window` steps.
+    /// axis's length and every side's range within `rest_tolerance` times that side (its
+    /// smallest over the window). Always `false` with the rule off, and before `rest_window`
+    /// steps.
     fn window_at_rest(&mut self) -> bool {
         let Some(RestRule { window, tolerance }) = self.hyper.rest() else {
             return false;
@@ -754,6 +757,7 @@ impl RunState {
         }
         self.recent.len() == window + 1
             && bounds_within(&self.recent, &(self.domain.sides() * tolerance))
+            && sides_within(&self.recent, tolerance)
     }
 
     /// The run's result so far, with `trace` (kept by the caller, e.g. a
@@ -816,7 +820,8 @@ impl Observer for TraceRecorder {
 /// * Step `a ← a − η ∇_a L`, `b ← b − η ∇_b L`, then project into the domain with sides ≥ ε.
 /// * Stop when every bound moved by at most `tolerance × r_i` in the step, or (with the rest
 ///   rule, [`HyperParams::rest`]) when every bound ranged within `rest_tolerance` times its
-///   axis's length over the last `rest_window` steps, or after `iterations` steps, or before a
+///   axis's length and every side within `rest_tolerance` times itself over the last
+///   `rest_window` steps, or after `iterations` steps, or before a
 ///   non-finite step (`NonFiniteStep`). The final box names the other reasons
 ///   ([`StopReason`]): at rest `Converged` (`Rested` by the rest rule), `PartlyCollapsed` or
 ///   `Collapsed`, out of budget `MaxIterations`, `PartlyCollapsed` or `CollapsedDrifting`, as
@@ -859,6 +864,22 @@ fn bounds_within(boxes: &VecDeque<Region>, allowed: &DVector<f64>) -> bool {
         hi - lo <= allowed[i]
     };
     (0..allowed.len()).all(|i| within(Region::lower, i) && within(Region::upper, i))
+}
+
+/// Whether, over `boxes`, every side `i` has a range (max − min) of at most `tolerance` times
+/// its smallest value in `boxes`: the rest rule's second condition, which a box still growing
+/// (or shrinking) geometrically never meets, however small it is.
+fn sides_within(boxes: &VecDeque<Region>, tolerance: f64) -> bool {
+    let sides: Vec<DVector<f64>> = boxes.iter().map(Region::sides).collect();
+    (0..sides[0].len()).all(|i| {
+        let (lo, hi) = sides
+            .iter()
+            .map(|r| r[i])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            });
+        hi - lo <= tolerance * lo
+    })
 }
 
 /// Whether every bound moved by at most `tolerance × r_i` (the side after the step).

@@ -125,18 +125,20 @@ pub struct HyperParams {
     pub steps: StepRule,
     /// The rest rule's window W (SPEC §3, "Rest rule"): with `rest_tolerance`, a run also
     /// stops once, over its last W steps, every bound stayed within `rest_tolerance` times its
-    /// axis's length in Ω. `None` with `rest_tolerance` also `None`: the rule is off, the
+    /// axis's length in Ω and every side within `rest_tolerance` times itself. `None` with `rest_tolerance` also `None`: the rule is off, the
     /// paper's fixed budget (`rest = off`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rest_window: Option<usize>,
     /// The rest rule's tolerance, a fraction of each axis's length (in the run's coordinates;
-    /// with unit coordinates every axis has length 1). Given with `rest_window` or not at all.
+    /// with unit coordinates every axis has length 1) for the bounds and of each side for
+    /// the sides. Given with `rest_window` or not at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rest_tolerance: Option<f64>,
 }
 
 /// The rest rule of a run (SPEC §3, "Rest rule"): it stops once, over its last `window`
-/// steps, every bound's range (max − min) is at most `tolerance` times its axis's length.
+/// steps, every bound's range (max − min) is at most `tolerance` times its axis's length and
+/// every side's range at most `tolerance` times that side (its smallest over the window).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RestRule {
     pub window: usize,

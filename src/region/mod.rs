@@ -30,7 +30,8 @@
 //!   moving when the budget ran out), `PartlyCollapsed` (some, not all).
 //! * **Rest rule** (SPEC §3, "Rest rule"; off by default: the paper's fixed budget). With
 //!   `rest_window` W and `rest_tolerance` t a run also stops once, over its last W steps, every
-//!   bound's range is at most `t` times its axis's length in Ω (`Rested`, or `Collapsed`,
+//!   bound's range is at most `t` times its axis's length in Ω and every side's range at
+//!   most `t` times that side (`Rested`, or `Collapsed`,
 //!   `PartlyCollapsed` by the final box); `iterations` is then the cap. Every run records
 //!   whether the cap ended it and its box after `⌊0.8 × iterations⌋` steps.
 //! * **Counts.** `evaluations` counts every point `f` was evaluated at (inner and outer boxes);

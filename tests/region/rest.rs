@@ -1,6 +1,7 @@
 //! The rest rule (issue 33; SPEC §3, "Rest rule") on functions whose runs are known: a run
 //! ends once, over its last W steps, every bound's range is at most `rest_tolerance` times its
-//! axis's length in Ω, or at the cap. A run on a plateau rests long before the cap; a box still
+//! axis's length in Ω and every side's range at most `rest_tolerance` times that side, or at
+//! the cap. A run on a plateau rests long before the cap; a box still
 //! growing geometrically never rests and reports the cap; rest is seen at most W steps after
 //! the box stops moving; the box at 80 % of the cap is the run's result with that budget.
 //! With the rule off runs are the fixed budget's bit for bit (`asktell.rs`, against the
@@ -37,15 +38,18 @@ fn start_box(run: &RegionRun) -> Region {
     Region::new(run.trace[0].lower.clone(), run.trace[0].upper.clone()).unwrap()
 }
 
-/// Whether every bound's range over `boxes` is at most `allowed`.
-fn still(boxes: &[Region], allowed: f64) -> bool {
-    let range = |v: Vec<f64>| {
-        v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            - v.iter().copied().fold(f64::INFINITY, f64::min)
-    };
+fn range(v: impl Iterator<Item = f64> + Clone) -> f64 {
+    v.clone().fold(f64::NEG_INFINITY, f64::max) - v.fold(f64::INFINITY, f64::min)
+}
+
+/// Whether, over `boxes`, every bound's range is at most `tolerance × axis` and every side's
+/// range at most `tolerance` times its smallest value: the rest rule, written out here.
+fn still(boxes: &[Region], axis: f64, tolerance: f64) -> bool {
     (0..boxes[0].dim()).all(|i| {
-        range(boxes.iter().map(|b| b.lower()[i]).collect()) <= allowed
-            && range(boxes.iter().map(|b| b.upper()[i]).collect()) <= allowed
+        let side = boxes.iter().map(move |b| b.sides()[i]);
+        range(boxes.iter().map(|b| b.lower()[i])) <= tolerance * axis
+            && range(boxes.iter().map(|b| b.upper()[i])) <= tolerance * axis
+            && range(side.clone()) <= tolerance * side.fold(f64::INFINITY, f64::min)
     })
 }
 
@@ -63,10 +67,11 @@ fn a_run_on_a_plateau_comes_to_rest_well_before_the_cap() {
         iterations: cap,
         ..HyperParams::default()
     };
-    // A window of 20 steps, a tolerance of 1e-4 of the 360° axis (0.036°). Measured: naive
-    // rests after 210 steps (the per-step rule stops it at 799), OIR_B and OIR_W after about
-    // 1 000, within 1.1° of where 3 000 steps take them (still moving then).
-    let resting = with_rest(fixed, 20, 1e-4);
+    // A window of 20 steps, a tolerance of 1e-3: of the 360° axis (0.36°) for each bound, of
+    // the side (about 0.01° to 0.1°) for each side. Measured: naive rests after 308 steps (the
+    // per-step rule stops it at 799), OIR_B after 864 and OIR_W after 840, within 1.4° of
+    // where 3 000 steps take them (still moving then).
+    let resting = with_rest(fixed, 20, 1e-3);
     for method in Method::ALL {
         let budget = find_region(&f, method, &domain, &[130.0], &fixed, Goal::Robust).unwrap();
         let run = find_region(&f, method, &domain, &[130.0], &resting, Goal::Robust).unwrap();
@@ -139,10 +144,11 @@ fn a_box_still_growing_geometrically_never_rests_and_reports_the_cap() {
     }
 }
 
-/// `f = 1` on [4, 12] and −1 elsewhere, in 1-D: naive with λ = 0 moves a bound out by η where
-/// `f = 1` and back by η where `f = −1`. With η = 0.25 from [7.5, 8.5] (every number exact
-/// in binary) the bounds walk out to [4, 12] in 14 steps, then flip between [3.75, 12.25] and
-/// [4, 12] for ever: each step moves them by 0.25, so the per-step rule never stops the run.
+/// `f = 1` on [4, 36] and −1 elsewhere, in 1-D, on the domain [4, 68]: naive with λ = 0 moves a
+/// bound out by η where `f = 1` and back by η where `f = −1`. With η = 0.25 from [4, 4.5]
+/// (every number exact in binary) the lower bound stays on the domain's edge and the upper
+/// walks out to 36 in 126 steps, then flips between 36.25 and 36 for ever: each step moves it
+/// by 0.25, so the per-step rule never stops the run.
 struct Flip;
 
 impl SemanticFunction for Flip {
@@ -156,7 +162,7 @@ impl SemanticFunction for Flip {
             points
                 .column(0)
                 .iter()
-                .map(|&x| if (4.0..=12.0).contains(&x) { 1.0 } else { -1.0 }),
+                .map(|&x| if (4.0..=36.0).contains(&x) { 1.0 } else { -1.0 }),
         );
         Ok(Evaluation {
             values,
@@ -167,30 +173,31 @@ impl SemanticFunction for Flip {
 
 #[test]
 fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
-    // The axis is 64 long and the tolerance 1/256 of it: a bound may range over 0.25, the
-    // flip's amplitude, and a window of W ≥ 2 steps of the walk ranges over 0.25 W.
-    let domain = Region::new(vec![0.0], vec![64.0]).unwrap();
-    let allowed = 64.0 / 256.0;
+    // The axis is 64 long and the tolerance 1/128: a bound may range over 0.5 and a side of 32
+    // over 0.25, the flip's amplitude. Over a window of W ≥ 2 steps of the walk the upper bound
+    // ranges over 0.25 W, within the bounds' allowance at W = 2, but the side grows by 0.25 W,
+    // beyond its allowance (at most 0.25): only the side condition keeps the walk going there.
+    let domain = Region::new(vec![4.0], vec![68.0]).unwrap();
+    let (axis, tolerance) = (64.0, 1.0 / 128.0);
+    let fixed = HyperParams {
+        eta: 0.25,
+        lambda: 0.0,
+        iterations: 200,
+        start_half_width: Some(0.25),
+        ..HyperParams::default()
+    };
     for window in [2, 3, 5, 8, 13] {
-        let hyper = with_rest(
-            HyperParams {
-                eta: 0.25,
-                lambda: 0.0,
-                iterations: 200,
-                start_half_width: Some(0.5),
-                ..HyperParams::default()
-            },
-            window,
-            1.0 / 256.0,
-        );
-        let run = find_region(&Flip, Method::Naive, &domain, &[8.0], &hyper, Goal::Robust).unwrap();
+        let hyper = with_rest(fixed, window, tolerance);
+        let run =
+            find_region(&Flip, Method::Naive, &domain, &[4.25], &hyper, Goal::Robust).unwrap();
         let boxes = boxes_after_steps(&run);
+        assert_eq!(boxes[0], Region::new(vec![4.0], vec![4.5]).unwrap());
         // s: the first step from which the box stays within the tolerance.
         let s = (0..boxes.len())
-            .find(|&k| still(&boxes[k..], allowed))
+            .find(|&k| still(&boxes[k..], axis, tolerance))
             .unwrap();
-        assert_eq!(s, 14, "the walk reaches [4, 12] after 14 steps");
-        assert_eq!(boxes[s], Region::new(vec![4.0], vec![12.0]).unwrap());
+        assert_eq!(s, 126, "the walk reaches [4, 36] after 126 steps");
+        assert_eq!(boxes[s], Region::new(vec![4.0], vec![36.0]).unwrap());
         assert_eq!(run.stop, StopReason::Rested, "W = {window}");
         assert!(!run.hit_cap);
         assert!(
@@ -200,16 +207,16 @@ fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
         );
         // Here exactly at s + W: the box before step s lies outside the tolerance.
         assert_eq!(run.iterations, s + window, "W = {window}");
+        // With the bounds' condition alone the walk would rest at W = 2 (its upper bound
+        // ranges over 0.5 = 64/128 in two steps): the side condition is what refuses it.
+        if window == 2 {
+            let walk = &boxes[10..=12];
+            assert!(range(walk.iter().map(|b| b.upper()[0])) <= tolerance * axis);
+            assert!(!still(walk, axis, tolerance));
+        }
     }
     // Without the rule the flip goes on to the cap.
-    let fixed = HyperParams {
-        eta: 0.25,
-        lambda: 0.0,
-        iterations: 200,
-        start_half_width: Some(0.5),
-        ..HyperParams::default()
-    };
-    let run = find_region(&Flip, Method::Naive, &domain, &[8.0], &fixed, Goal::Robust).unwrap();
+    let run = find_region(&Flip, Method::Naive, &domain, &[4.25], &fixed, Goal::Robust).unwrap();
     assert_eq!(
         (run.stop, run.hit_cap, run.iterations),
         (StopReason::MaxIterations, true, 200)

@@ -314,7 +314,8 @@ pub struct HyperConfig {
     #[arg(long, default_value_t = StepRule::Paper)]
     pub steps: StepRule,
     /// Rest rule: a run also stops once, over its last this many steps, every bound stayed
-    /// within `rest_tolerance` times its axis's length (≥ 1, at most `iterations`; give both
+    /// within `rest_tolerance` times its axis's length and every side within
+    /// `rest_tolerance` times itself (≥ 1, at most `iterations`; give both
     /// or neither: neither is the paper's fixed budget, `rest = off`; SPEC §3).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long)]
