@@ -1166,12 +1166,29 @@ mod tests {
 
     #[test]
     fn the_committed_paper_config_is_valid_and_has_the_papers_settings() {
+        // The paper's experiment with runs that end at rest (SPEC §3, "Rest rule").
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/shapenet10.toml");
         let c = SrvrConfig::read(std::path::Path::new(path)).unwrap();
-        assert_eq!(c.config.hyper.params().iterations, 800);
+        let h = c.config.hyper.params();
+        assert_eq!((h.eta, h.iterations), (0.4, 1600));
+        assert_eq!(
+            h.rest(),
+            Some(crate::region::RestRule {
+                window: 100,
+                tolerance: 1e-3
+            })
+        );
         assert_eq!(c.starts.len(), 4);
         assert_eq!(c.map_axes, c.axes);
         assert_eq!(c.domain.volume(), 36_000.0);
+        // The golden table's configuration keeps the paper's fixed budget.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/shapenet10-lite0.toml");
+        let h = SrvrConfig::read(std::path::Path::new(path))
+            .unwrap()
+            .config
+            .hyper
+            .params();
+        assert_eq!((h.eta, h.iterations, h.rest()), (0.1, 800, None));
     }
 
     #[test]
