@@ -25,8 +25,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::DMatrix;
-use semrob::analysis::inputs::load_mesh;
-use semrob::analysis::map::sample_map;
+use semrob::analysis::maps::map::sample_map;
+use semrob::analysis::network_function::inputs::load_mesh;
 use semrob::analysis::network_function::ClassifierFunction;
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::region::Region;

@@ -342,9 +342,8 @@ mod torch {
     use nalgebra::DMatrix;
 
     use super::{assign, plan_job, Certification, Planned, Target};
-    use crate::analysis::network_function::{
-        score_jointly, ClassifierFunction, FunctionError, ScoreJointlyError,
-    };
+    use crate::analysis::network_function::shared::{score_jointly, ScoreJointlyError};
+    use crate::analysis::network_function::{ClassifierFunction, FunctionError};
     use crate::analysis::region_runs::RunSummary;
     use crate::certify::{CertifyError, SampleScore};
     use crate::region::Region;

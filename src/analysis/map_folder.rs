@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::benchmark::{JobId, RegionMode};
-use super::region_runs::{default_starts, run_all, RunSummary};
+use super::benchmark::JobId;
+use super::region_runs::{default_starts, run_all, RegionMode, RunSummary};
 use super::srvr::{default_reference, AcceptBy, Acceptance, AcceptanceError, ShapeScore};
 use super::srvr_report::{ReportHeader, ShapeOutcome, SrvrReport};
 use crate::files::file_name;

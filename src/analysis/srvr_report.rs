@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::benchmark::{ConfigError, JobId, JobResult, RegionMode, Stamp};
-use super::inputs::WeightsId;
-use super::region_runs::RunSummary;
+use super::benchmark::{ConfigError, JobId, JobResult, Stamp};
+use super::network_function::inputs::WeightsId;
+use super::region_runs::{RegionMode, RunSummary};
 use super::srvr::{
     aggregate, Acceptance, AcceptanceSummary, RegionRecord, RejectedShape, ShapeScore,
 };

@@ -6,8 +6,9 @@ use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::{
     certify_results, default_lockstep_jobs, plan, run_jobs, CertifyConfig, CertifyEvent, JobEvent,
-    Plan, RegionMode, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
+    Plan, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
 };
+use semrob::analysis::region_runs::RegionMode;
 use semrob::nets::LoadOptions;
 use semrob::nets::Precision;
 use semrob::render::RenderBackend;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use semrob::analysis::inputs::load_classifier;
+use semrob::analysis::network_function::inputs::load_classifier;
 use semrob::nets::{read_image, Device, Precision, RankedClass};
 
 use super::network::{load_options, ScriptArgs};

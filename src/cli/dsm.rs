@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use semrob::analysis::map::mean_map;
+use semrob::analysis::maps::map::mean_map;
 use semrob::report::maps::write_map;
 use semrob::semantic::Grid;
 

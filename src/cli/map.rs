@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use semrob::analysis::map::network_map;
+use semrob::analysis::maps::map::network_map;
 use semrob::report::maps::{write_curves, write_map};
 use semrob::semantic::{map_point_count, Grid};
 

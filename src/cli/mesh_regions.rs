@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::CertifyConfig;
 use semrob::analysis::certificates::{certify_jobs, Certification, CertifyJob};
-use semrob::analysis::inputs::Fingerprint;
+use semrob::analysis::network_function::inputs::Fingerprint;
 use semrob::analysis::region_runs::{
     inside_lattice, largest_region, run_all, DomainJson, RegionsReport,
 };

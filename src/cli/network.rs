@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use semrob::analysis::inputs::MeshSource;
+use semrob::analysis::network_function::inputs::MeshSource;
 use semrob::analysis::network_function::{
     ClassifierFunction, FunctionSource, LoadFunctionError, LoadedFunction,
 };

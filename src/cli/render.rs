@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use semrob::analysis::inputs::MeshSource;
+use semrob::analysis::network_function::inputs::MeshSource;
 use semrob::render::{
     AnglePairs, Direction, Numbers, RenderOptions, Renderer, View, DEFAULT_DISTANCE,
 };

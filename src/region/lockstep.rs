@@ -12,7 +12,7 @@
 //! [`crate::semantic::finite_difference::FiniteDifference`] for OIR_W) that call is one render
 //! stream and one network stream, chunked to the function's maximum batch, with the
 //! finite-difference neighbours of every OIR_W run in it;
-//! [`crate::analysis::network_function::SharedNetwork`] puts the rows of
+//! [`crate::analysis::network_function::shared::SharedNetwork`] puts the rows of
 //! several jobs (meshes, labels) of one network in the same stream. On a function whose value
 //! at a point does not depend on the other points of its batch (oracles, tabulated maps) the
 //! runs are bit-identical to [`crate::region::find_region`] one by one.

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use console::Style;
 
-use crate::analysis::benchmark::{JobResult, JobTelemetry, RegionMode};
+use crate::analysis::benchmark::{JobResult, JobTelemetry};
+use crate::analysis::region_runs::RegionMode;
 use crate::analysis::srvr_report::{ClassReport, NetworkReport, Settling, SrvrReport};
 
 /// Why a report could not be written.

@@ -531,7 +531,8 @@ fn regions_mesh_prints_its_function_and_writes_every_picture() {
 /// without the GPU rerun that checks the numbers themselves.
 #[test]
 fn shapenet_golden_is_the_report_of_its_configuration() {
-    use semrob::analysis::benchmark::{plan, RegionMode, SrvrConfig};
+    use semrob::analysis::benchmark::{plan, SrvrConfig};
+    use semrob::analysis::region_runs::RegionMode;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config = SrvrConfig::read(&root.join("configs/shapenet10-lite0.toml"))
         .expect("the configuration parses")

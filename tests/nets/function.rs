@@ -3,7 +3,7 @@
 #![cfg(feature = "torch")]
 
 use nalgebra::DMatrix;
-use semrob::analysis::inputs::load_mesh;
+use semrob::analysis::network_function::inputs::load_mesh;
 use semrob::analysis::network_function::ClassifierFunction;
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::render::Scene;
@@ -142,7 +142,7 @@ fn the_paper_config_plans_every_present_shapenet10_shape_for_every_network() {
 /// batch-to-batch rounding), and its counters count its own images and the shared batches.
 #[test]
 fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
-    use semrob::analysis::network_function::SharedNetwork;
+    use semrob::analysis::network_function::shared::SharedNetwork;
     use semrob::region::lockstep::{JointBatch, JointFunction};
 
     let classifier = shared_lite0();
@@ -212,7 +212,7 @@ fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
 /// function of each renderer cannot share one stream.
 #[test]
 fn the_device_renderer_scores_as_the_cpu_renderer() {
-    use semrob::analysis::network_function::SharedNetwork;
+    use semrob::analysis::network_function::shared::SharedNetwork;
     use semrob::region::lockstep::{JointBatch, JointFunction};
     use semrob::render::RenderBackend;
 

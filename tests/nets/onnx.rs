@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use nalgebra::DMatrix;
-use semrob::analysis::inputs::{load_classifier, load_mesh, Fingerprint};
+use semrob::analysis::network_function::inputs::{load_classifier, load_mesh, Fingerprint};
 use semrob::analysis::network_function::ClassifierFunction;
 use semrob::nets::{
     Architecture, Classifier, Device, ImageBatch, LoadOptions, Model, NetFormat, ScriptModel,

@@ -3,9 +3,8 @@
 //! wrong, and write nothing.
 
 use crate::support::{jobs, page, semrob, write_grids, write_results, Layout};
-use semrob::analysis::benchmark::{
-    RegionMode, ResultsDir, Stamp, FNV_RESULTS_FORMAT, RESULTS_FORMAT,
-};
+use semrob::analysis::benchmark::{ResultsDir, Stamp, FNV_RESULTS_FORMAT, RESULTS_FORMAT};
+use semrob::analysis::region_runs::RegionMode;
 
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()

@@ -8,7 +8,7 @@ use std::path::Path;
 use semrob::analysis::benchmark::{
     JobId, JobResult, RenderShot, Renders, ResultsDir, SrvrConfig, Stamp, RESULTS_FORMAT,
 };
-use semrob::analysis::inputs::WeightsId;
+use semrob::analysis::network_function::inputs::WeightsId;
 use semrob::analysis::region_runs::RunSummary;
 use semrob::region::{Method, StopReason, TraceStep};
 use semrob::semantic::{Axis, Grid};

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::inputs::Fingerprint;
+use crate::analysis::network_function::inputs::Fingerprint;
+use crate::analysis::region_runs::RegionMode;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::certify::{min_samples, CertifySettings, Criterion};
 use crate::nets::{
@@ -423,77 +424,6 @@ impl AcceptanceConfig {
             }
         }
         Ok(by)
-    }
-}
-
-/// Where the regions grow (SPEC §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegionMode {
-    /// On the network's function itself, rendering and classifying every corner of every
-    /// step: the paper's procedure.
-    Network,
-    /// On the multilinear interpolant of the job's map (its gradients for OIR_W): no network
-    /// pass beyond the map. An approximation of the paper's procedure, not the procedure.
-    Map,
-    /// Grown on the map first, then continued on the network from the box the map run
-    /// reached, for at most `refine_steps` steps (SPEC §5).
-    Refine,
-}
-
-impl RegionMode {
-    pub const ALL: [RegionMode; 3] = [RegionMode::Network, RegionMode::Map, RegionMode::Refine];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RegionMode::Network => "network",
-            RegionMode::Map => "map",
-            RegionMode::Refine => "refine",
-        }
-    }
-
-    /// How a report names the mode; refine mode with its budget of network steps.
-    pub fn describe(self, refine_steps: Option<usize>) -> String {
-        match self {
-            RegionMode::Network => {
-                "regions grown on the network itself (network mode: the paper's procedure)".into()
-            }
-            RegionMode::Map => "regions grown on the multilinear interpolant of each job's map \
-                                (map mode: an approximation of the paper's procedure, SPEC §5)"
-                .into(),
-            RegionMode::Refine => format!(
-                "regions grown on each job's map, then continued on the network itself for at \
-                 most {} steps from the box each map run reached (refine mode, SPEC §5)",
-                refine_steps.map_or_else(|| "refine_steps".to_string(), |k| k.to_string())
-            ),
-        }
-    }
-
-    /// Whether the region runs evaluate the network (network and refine mode).
-    pub fn uses_network(self) -> bool {
-        self != RegionMode::Map
-    }
-
-    /// Whether the region runs start on the job's map (map and refine mode).
-    pub fn uses_map(self) -> bool {
-        self != RegionMode::Network
-    }
-}
-
-impl std::fmt::Display for RegionMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for RegionMode {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<RegionMode, String> {
-        RegionMode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == text)
-            .ok_or_else(|| format!("unknown region mode {text:?}: `map`, `network` or `refine`"))
     }
 }
 

@@ -17,7 +17,7 @@ pub use artifacts::{render_points, RenderShot, Renders};
 pub use certify::{certification, certify_results, CertifyEvent};
 pub use config::{
     AcceptanceConfig, CertifyConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape,
-    HyperConfig, NetworkConfig, RegionMode, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
+    HyperConfig, NetworkConfig, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
 };
 pub use results::{
     CertifyTelemetry, JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp,

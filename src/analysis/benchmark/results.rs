@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::config::SrvrConfig;
-use crate::analysis::inputs::WeightsId;
+use crate::analysis::network_function::inputs::WeightsId;
 use crate::analysis::region_runs::RunSummary;
 use crate::files::write_atomic;
 use crate::render::RenderBackend;

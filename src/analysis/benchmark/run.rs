@@ -5,19 +5,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::artifacts::{render_points, RenderShot, Renders};
-use super::config::{CheckedConfig, RegionMode};
+use super::config::CheckedConfig;
 use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
-use crate::analysis::inputs::{
+use crate::analysis::maps::map::{network_map, MapError, NetworkMap};
+use crate::analysis::network_function::inputs::{
     model_file, Fingerprint, InputError, LoadError, MeshSource, WeightsId,
 };
-use crate::analysis::map::{network_map, MapError, NetworkMap, NetworkMapMeta};
-use crate::analysis::network_function::{ClassifierFunction, FunctionError, SharedNetwork};
-use crate::analysis::region_runs::largest_region;
+use crate::analysis::network_function::shared::SharedNetwork;
+use crate::analysis::network_function::{ClassifierFunction, FunctionError, NetworkMapMeta};
 use crate::analysis::region_runs::{
     join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
 };
+use crate::analysis::region_runs::{largest_region, RegionMode};
 use crate::analysis::srvr::AcceptBy;
 use crate::nets::{Classifier, LoadOptions, Model, NetError, Precision};
 use crate::region::lockstep::{LockstepStats, Problem, SearchError};

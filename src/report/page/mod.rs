@@ -16,14 +16,14 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::analysis::benchmark::{
-    ConfigError, JobId, JobResult, RegionMode, Renders, ResultsDir, ResultsError,
+    ConfigError, JobId, JobResult, Renders, ResultsDir, ResultsError,
 };
-use crate::analysis::inputs::WeightsId;
 use crate::analysis::map_folder::{find_map_files, FolderError};
-use crate::analysis::region_runs::RunSummary;
+use crate::analysis::maps::traps::{find_traps, Trap, TrapThresholds};
+use crate::analysis::network_function::inputs::WeightsId;
+use crate::analysis::region_runs::{RegionMode, RunSummary};
 use crate::analysis::srvr::AcceptanceSummary;
 use crate::analysis::srvr_report::{mean, SrvrReport};
-use crate::analysis::traps::{find_traps, Trap, TrapThresholds};
 use crate::files::{file_name, write_file};
 use crate::report::plot::PlotError;
 use crate::report::OutputError;
@@ -506,7 +506,7 @@ fn dsm_sections(sections: &[ShapeSection]) -> Vec<DsmSection> {
                 class: class.to_string(),
                 maps: grids.len(),
                 networks,
-                mean: crate::analysis::map::mean_map(&grids).map_err(|e| e.to_string()),
+                mean: crate::analysis::maps::map::mean_map(&grids).map_err(|e| e.to_string()),
             }
         })
         .collect()

@@ -2,11 +2,8 @@
 //! (DSM), the mean of several maps.
 
 use nalgebra::DMatrix;
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::analysis::inputs::WeightsId;
-use crate::render::{RenderBackend, Scene};
 use crate::semantic::AxisSpec;
 use crate::semantic::{grid_point, Axis, EvalError, Grid, GridProblem, SemanticFunction};
 
@@ -23,40 +20,6 @@ pub enum MapError {
         "map {index} has other axes than map 0 (a DSM averages maps of the same grid): {detail}"
     )]
     AxesDiffer { index: usize, detail: String },
-}
-
-/// What a network semantic map was drawn from: its grid file's metadata, `"kind": "nsm"`.
-/// A benchmark job's map names its class and shape; `semrob map`'s its mesh, the image size,
-/// the renderer and the axes. Keys that do not apply are left out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename = "nsm")]
-pub struct NetworkMapMeta {
-    pub network: String,
-    pub weights: WeightsId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shape: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mesh: Option<String>,
-    pub label: usize,
-    /// The label's ImageNet name (none for a network with other classes).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label_name: Option<&'static str>,
-    pub render: Scene,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_size: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub renderer: Option<RenderBackend>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub axes: Option<Vec<AxisSpec>>,
-}
-
-impl NetworkMapMeta {
-    /// The metadata as JSON, for [`Grid::new`].
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).expect("plain data serialises")
-    }
 }
 
 /// Every sample point of `axes`, one per row, in grid order (axis 0 outermost).
