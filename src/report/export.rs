@@ -672,7 +672,7 @@ pub fn job_line(r: &JobResult) -> String {
         r.job.key(),
         r.mean_score,
         r.top1_rate,
-        match (r.runs.len(), r.accepted) {
+        match (r.runs.len(), r.own_pass) {
             (0, _) => "no regions (the acceptance rule left the shape out)".into(),
             (k, true) => format!("{k} regions"),
             (k, false) => format!("{k} regions (its own mean score is below the threshold)"),
@@ -772,7 +772,7 @@ mod tests {
             acceptance: AcceptanceSummary {
                 rule: AcceptRule::Reference,
                 network: Some("b".into()),
-                min_mean_score: 0.1,
+                threshold: 0.1,
                 kept: 1,
                 shapes: 1,
             },

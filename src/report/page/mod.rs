@@ -468,7 +468,7 @@ pub fn write_page(dir: &Path, out: &Path) -> Result<WrittenPage, PageError> {
 /// job results); `None` when the deciding job is missing or the rule unreadable.
 fn counted(rule: &AcceptanceSummary, results: &[JobResult], job: &JobId) -> Option<bool> {
     rule.by()?
-        .decides(rule.min_mean_score, &job.network, |network| {
+        .decides(rule.threshold, &job.network, |network| {
             let there = job.on(network);
             results
                 .iter()

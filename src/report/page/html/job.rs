@@ -96,7 +96,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                 None => "<span class=\"tag\">acceptance unknown (the deciding job is missing)</span>",
             },
             r.mean_score,
-            if r.accepted { "" } else { " (below the threshold)" },
+            if r.own_pass { "" } else { " (below the threshold)" },
             r.top1_rate,
             r.runs.len(),
             r.map_points + r.region_renders,
