@@ -2,8 +2,6 @@
 //! `--help` the binary prints stands in docs/cli.md's section "Every command's flags", word
 //! for word (`scripts/cli-doc.sh` rewrites that section).
 
-use crate::support::semrob;
-
 /// The commands of tests/report/semrob-commands.txt, each as its words after `semrob`.
 fn commands() -> Vec<Vec<String>> {
     let tree =
@@ -35,7 +33,7 @@ fn docs_cli_holds_every_commands_help_as_the_binary_prints_it() {
     for words in all {
         let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
         args.push("--help");
-        let out = semrob(&args);
+        let out = crate::support::semrob(&args);
         assert!(out.status.success(), "semrob {args:?}");
         let help = String::from_utf8(out.stdout).expect("UTF-8 help");
         let name = std::iter::once("semrob")
