@@ -1,5 +1,5 @@
 """Images per second of the paper's four torchvision networks on one GPU, for the cost
-projection of the ShapeNet experiment (README, BENCHMARKS.md "GPU").
+projection of the ShapeNet experiment (docs/cli.md "On a GPU", BENCHMARKS.md "GPU").
 
 Runs on the lent GPU machine (scripts/gpu-check.sh calls it): PyTorch eager, float32,
 eval mode, no autograd, random weights (torchvision's `weights=None`: the time of a forward

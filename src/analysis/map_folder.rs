@@ -20,15 +20,16 @@ use crate::semantic::{Grid, GridError};
 pub struct MapEntry {
     pub job: JobId,
     pub path: PathBuf,
-    pub grid: Grid,
+    pub map: Grid,
 }
 
 /// How `srvr grids` grows regions on every accepted map.
 #[derive(Debug, Clone)]
-pub struct GridsSearch {
+pub struct MapSearch {
     /// The acceptance rule (`None`: the paper's, with the default reference network).
     pub accept_by: Option<AcceptBy>,
-    pub min_mean_score: f64,
+    /// The acceptance threshold τ (`--min-mean-score`).
+    pub threshold: f64,
     /// The domain Ω (`None`: each map's own extent).
     pub domain: Option<Region>,
     /// The starts (`None`: [`default_starts`] of the domain).
@@ -39,7 +40,7 @@ pub struct GridsSearch {
 
 /// Why a folder of maps gives no report.
 #[derive(Debug, thiserror::Error)]
-pub enum GridsError {
+pub enum MapSearchError {
     #[error("no maps")]
     Empty,
     #[error(transparent)]
@@ -65,27 +66,27 @@ impl SrvrReport {
     pub fn from_grids(
         name: &str,
         maps: &[MapEntry],
-        search: &GridsSearch,
-    ) -> Result<SrvrReport, GridsError> {
+        search: &MapSearch,
+    ) -> Result<SrvrReport, MapSearchError> {
         let mut networks: Vec<String> = maps.iter().map(|m| m.job.network.clone()).collect();
         networks.dedup();
         let accept_by = match &search.accept_by {
             Some(by) => by.clone(),
-            None => AcceptBy::Network(default_reference(&networks).ok_or(GridsError::Empty)?),
+            None => AcceptBy::Network(default_reference(&networks).ok_or(MapSearchError::Empty)?),
         };
         Acceptance::check_network(&accept_by, &networks)?;
         let scores: Vec<ShapeScore> = maps
             .iter()
             .map(|m| ShapeScore {
                 job: m.job.clone(),
-                mean_score: m.grid.mean(),
+                mean_score: m.map.mean(),
             })
             .collect();
-        let acceptance = Acceptance::new(accept_by, search.min_mean_score, &scores)?;
+        let acceptance = Acceptance::new(accept_by, search.threshold, &scores)?;
         let shapes: Vec<ShapeOutcome> = maps
             .par_iter()
             .zip(scores.par_iter())
-            .map(|(m, score)| -> Result<ShapeOutcome, GridsError> {
+            .map(|(m, score)| -> Result<ShapeOutcome, MapSearchError> {
                 let runs = if acceptance.keeps(score) {
                     grow_on_map(m, search)?
                 } else {
@@ -201,7 +202,11 @@ pub fn read_map_folder(root: &Path) -> Result<MapFolder, MapFolderError> {
         .into_iter()
         .map(|(job, path)| {
             let grid = Grid::read(&path)?;
-            Ok(MapEntry { job, path, grid })
+            Ok(MapEntry {
+                job,
+                path,
+                map: grid,
+            })
         })
         .collect::<Result<_, GridError>>()?;
     let name = root
@@ -213,12 +218,12 @@ pub fn read_map_folder(root: &Path) -> Result<MapFolder, MapFolderError> {
 }
 
 /// Every method from every start of `search` on the interpolant of one map.
-fn grow_on_map(m: &MapEntry, search: &GridsSearch) -> Result<Vec<RunSummary>, GridsError> {
+fn grow_on_map(m: &MapEntry, search: &MapSearch) -> Result<Vec<RunSummary>, MapSearchError> {
     let domain = match &search.domain {
         Some(d) => d.clone(),
         None => {
-            let (lower, upper) = m.grid.domain();
-            Region::new(lower, upper).map_err(|source| GridsError::Domain {
+            let (lower, upper) = m.map.domain();
+            Region::new(lower, upper).map_err(|source| MapSearchError::Domain {
                 path: m.path.clone(),
                 source,
             })?
@@ -229,8 +234,8 @@ fn grow_on_map(m: &MapEntry, search: &GridsSearch) -> Result<Vec<RunSummary>, Gr
         .clone()
         .unwrap_or_else(|| default_starts(&domain));
     let region_search = RegionSearch::new(search.methods.clone(), starts, search.hyper);
-    let (runs, _) = run_all(&m.grid, &domain, &region_search, &mut []).map_err(|source| {
-        GridsError::Search {
+    let (runs, _) = run_all(&m.map, &domain, &region_search, &mut []).map_err(|source| {
+        MapSearchError::Search {
             path: m.path.clone(),
             source,
         }

@@ -227,7 +227,7 @@ impl AcceptBy {
     /// job). The one statement of the rule (SPEC §7): the report and the page both ask it.
     pub fn decides(
         &self,
-        min_mean_score: f64,
+        threshold: f64,
         network: &str,
         score_of: impl Fn(&str) -> Option<f64>,
     ) -> Option<bool> {
@@ -236,7 +236,7 @@ impl AcceptBy {
             AcceptBy::Each => network,
             AcceptBy::All => return Some(true),
         };
-        score_of(deciding).map(|m| m >= min_mean_score)
+        score_of(deciding).map(|m| m >= threshold)
     }
 
     /// The rule's name in reports.
@@ -311,7 +311,10 @@ pub struct AcceptanceSummary {
     /// The network whose scores decided (rule `reference`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
-    pub min_mean_score: f64,
+    /// The acceptance threshold τ: a shape counts when the deciding map's mean score is at
+    /// least τ (configuration key `acceptance.min_mean_score`, under which it is also saved).
+    #[serde(rename = "min_mean_score")]
+    pub threshold: f64,
     /// Shapes in the dataset after the rule (rule `each`: counted per network instead).
     pub kept: usize,
     /// Distinct shapes seen.
@@ -322,7 +325,8 @@ pub struct AcceptanceSummary {
 #[derive(Debug, Clone)]
 pub struct Acceptance {
     by: AcceptBy,
-    min_mean_score: f64,
+    /// The acceptance threshold τ.
+    threshold: f64,
     /// Rule `reference`: the reference network's score per (class, shape).
     reference: BTreeMap<(String, String), f64>,
     shapes: BTreeSet<(String, String)>,
@@ -342,16 +346,16 @@ impl Acceptance {
         }
     }
 
-    /// The rule `by` with threshold `min_mean_score` over `scores` (every network's). Under
+    /// The rule `by` with the acceptance threshold τ `threshold` over `scores` (every network's). Under
     /// the reference rule, shapes the reference network has no score for yet (an unfinished
     /// shard) are left out.
     pub fn new(
         by: AcceptBy,
-        min_mean_score: f64,
+        threshold: f64,
         scores: &[ShapeScore],
     ) -> Result<Acceptance, AcceptanceError> {
-        if !(0.0..=1.0).contains(&min_mean_score) {
-            return Err(AcceptanceError::Threshold(min_mean_score));
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(AcceptanceError::Threshold(threshold));
         }
         let mut reference = BTreeMap::new();
         if let AcceptBy::Network(name) = &by {
@@ -365,7 +369,7 @@ impl Acceptance {
             .collect();
         Ok(Acceptance {
             by,
-            min_mean_score,
+            threshold,
             reference,
             shapes,
         })
@@ -380,12 +384,10 @@ impl Acceptance {
     pub fn keeps(&self, s: &ShapeScore) -> bool {
         let key = (s.job.class.clone(), s.job.shape.clone());
         self.by
-            .decides(self.min_mean_score, &s.job.network, |network| {
-                match &self.by {
-                    AcceptBy::Network(_) => self.reference.get(&key).copied(),
-                    _ if network == s.job.network => Some(s.mean_score),
-                    _ => None,
-                }
+            .decides(self.threshold, &s.job.network, |network| match &self.by {
+                AcceptBy::Network(_) => self.reference.get(&key).copied(),
+                _ if network == s.job.network => Some(s.mean_score),
+                _ => None,
             })
             .unwrap_or(false)
     }
@@ -395,7 +397,7 @@ impl Acceptance {
             AcceptBy::Network(_) => self
                 .reference
                 .values()
-                .filter(|&&m| m >= self.min_mean_score)
+                .filter(|&&m| m >= self.threshold)
                 .count(),
             AcceptBy::Each | AcceptBy::All => self.shapes.len(),
         };
@@ -405,7 +407,7 @@ impl Acceptance {
                 AcceptBy::Network(n) => Some(n.clone()),
                 _ => None,
             },
-            min_mean_score: self.min_mean_score,
+            threshold: self.threshold,
             kept,
             shapes: self.shapes.len(),
         }
@@ -428,12 +430,12 @@ impl AcceptanceSummary {
     pub fn sentence(&self) -> String {
         match self.by() {
             Some(AcceptBy::Network(n)) => format!(
-                "Acceptance (SPEC §7): {n} decided; it kept {} of {} shapes (mean map score ≥ {}), and every network is scored on those.",
-                self.kept, self.shapes, self.min_mean_score
+                "Acceptance (SPEC §7): {n} decided; it kept {} of {} shapes (mean map score ≥ τ = {}), and every network is scored on those.",
+                self.kept, self.shapes, self.threshold
             ),
             Some(AcceptBy::Each) => format!(
-                "Acceptance: each network kept the shapes it scores ≥ {} on itself (not the paper's rule: it inflates weak networks).",
-                self.min_mean_score
+                "Acceptance: each network kept the shapes it scores ≥ τ = {} on itself (not the paper's rule: it inflates weak networks).",
+                self.threshold
             ),
             _ => format!("Acceptance: none; all {} shapes count.", self.shapes),
         }

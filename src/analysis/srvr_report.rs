@@ -183,7 +183,7 @@ pub struct ContentsSummary {
     pub mean_below: f64,
     /// The largest such share of any run.
     pub max_below: f64,
-    /// The threshold (the acceptance threshold λ).
+    /// The threshold (the acceptance threshold τ).
     pub threshold: f64,
 }
 
@@ -321,7 +321,7 @@ impl SrvrReport {
         acceptance: &Acceptance,
         shapes: &[ShapeOutcome],
     ) -> SrvrReport {
-        let min = acceptance.summary().min_mean_score;
+        let min = acceptance.summary().threshold;
         let mut records = Vec::new();
         let mut rejected = Vec::new();
         let mut counted: Vec<&ShapeOutcome> = Vec::new();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
-use semrob::analysis::map_folder::{read_map_folder, GridsError, GridsSearch};
+use semrob::analysis::map_folder::{read_map_folder, MapSearch, MapSearchError};
 use semrob::analysis::srvr::AcceptBy;
 use semrob::analysis::srvr_report::SrvrReport;
 
@@ -77,9 +77,9 @@ fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
         bail!("--min-mean-score {min_mean_score} is not in [0, 1]");
     }
     let folder = read_map_folder(&args.dir)?;
-    let search = GridsSearch {
+    let search = MapSearch {
         accept_by: args.accept_by.clone(),
-        min_mean_score,
+        threshold: min_mean_score,
         domain: args.search.domain.clone(),
         starts: args.search.starts(),
         methods: args.search.method.methods(),
@@ -87,7 +87,7 @@ fn from_grids(args: GridsArgs) -> anyhow::Result<()> {
     };
     let report =
         SrvrReport::from_grids(&folder.name, &folder.maps, &search).map_err(|e| match e {
-            GridsError::Acceptance(e) => anyhow::Error::new(e).context("--accept-by"),
+            MapSearchError::Acceptance(e) => anyhow::Error::new(e).context("--accept-by"),
             e => e.into(),
         })?;
     print!("{}", args.format.format().exporter().export(&report)?);

@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use console::Style;
 
 use crate::analysis::benchmark::{JobResult, JobTelemetry};
-use crate::analysis::region_runs::RegionMode;
-use crate::analysis::srvr_report::{ClassReport, NetworkReport, Settling, SrvrReport};
+use crate::analysis::srvr_report::{NetworkReport, Settling, SrvrReport};
+use crate::report::table::{self, pct, points, FigureColumn, MethodColumn, Total};
+pub use crate::report::table::{settled, SETTLED_POINTS};
 
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -80,57 +81,9 @@ impl Exporter for Json {
     }
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".into(), |v| format!("{:.3}", 100.0 * v))
-}
-
-fn score3(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
-}
-
-fn count(x: Option<usize>) -> String {
-    x.map_or_else(|| "n/a".into(), |v| v.to_string())
-}
-
-/// A difference of two shares of Ω in points of Ω, signed.
-fn points(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".into(), |v| format!("{:+.3}", 100.0 * v))
-}
-
-/// The issue-33 goal: SRVR moves by at most this many points of Ω between 80 % of the cap
-/// and the cap.
-pub const SETTLED_POINTS: f64 = 0.3;
-
-/// Whether a budget sensitivity is within [`SETTLED_POINTS`].
-pub fn settled(s: &Settling) -> bool {
-    s.budget_sensitivity
-        .is_some_and(|d| 100.0 * d.abs() <= SETTLED_POINTS)
-}
-
-/// The settling table's rows: one per network, then one per method (reports whose runs kept
-/// their boxes at 80 % of the cap).
-fn settling_rows(report: &SrvrReport) -> Vec<(String, Settling)> {
-    let nets = report
-        .networks
-        .iter()
-        .filter_map(|n| n.settling.map(|s| (n.network.clone(), s)));
-    let methods = report
-        .methods
-        .iter()
-        .filter_map(|m| m.settling.map(|s| (format!("method {}", m.method), s)));
-    nets.chain(methods).collect()
-}
-
-fn class_name(c: &ClassReport) -> String {
-    match c.label {
-        Some(label) => format!("{} ({label})", c.class),
-        None => c.class.clone(),
-    }
-}
-
 /// Markdown: the mode and the acceptance rule in a sentence each, a row per network and
 /// class with a bold total per network, then the evaluations per method against the paper's
-/// budget.
+/// budget, where runs ended and the certificates.
 #[derive(Debug, Clone, Copy)]
 pub struct Markdown;
 
@@ -153,202 +106,39 @@ impl Exporter for Markdown {
         if let Some(terms) = &report.certificates {
             let _ = write!(out, "{}\n\n", terms.sentence());
         }
-        let extra = CertifiedColumns::of(report);
-        let _ = write!(
-            out,
-            "| network | class (label) | shapes accepted | own pass | mean score | top-1 | SRVR (% of Ω) |{} evaluations |\n\
-             |---|---|---:|---:|---:|---:|---:|{}---:|\n",
-            extra.header(" ", " |"),
-            "---:|".repeat(extra.count())
-        );
-        for n in &report.networks {
-            for c in &n.classes {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {}/{} | {} | {:.3} | {} | {} |{} {} |",
-                    n.network,
-                    class_name(c),
-                    c.shapes_accepted,
-                    c.shapes,
-                    c.own_pass,
-                    c.mean_score,
-                    score3(c.top1_rate),
-                    pct(c.srvr),
-                    extra.cells(c.certified_srvr, c.clean_srvr, " ", " |"),
-                    count(c.evaluations)
-                );
-            }
-            let _ = writeln!(
-                out,
-                "| **{}** | **all** | **{}/{}** | **{}** | **{:.3}** | **{}** | **{}** |{} **{}** |",
-                n.network,
-                n.shapes_accepted,
-                n.shapes,
-                n.own_pass,
-                n.mean_score,
-                score3(n.top1_rate),
-                pct(n.srvr),
-                extra.cells(n.certified_srvr, n.clean_srvr, " **", "** |"),
-                count(n.evaluations)
-            );
-        }
+        use FigureColumn as F;
+        let mut columns = vec![
+            F::Network,
+            F::ClassLabel,
+            F::ShapesAccepted,
+            F::OwnPass,
+            F::MeanScore,
+            F::Top1,
+        ];
+        columns.extend(table::srvr_columns(report));
+        columns.push(F::Evaluations);
+        let rows = table::report_figures(report, Total::Last);
+        out.push_str(&table::markdown(&table::figures(&columns, &rows)));
         if !report.methods.is_empty() {
-            let steps = match (report.mode, report.refine_steps) {
-                (RegionMode::Refine, Some(k)) => format!("mean network steps (of {k})"),
-                _ => "mean steps".to_string(),
-            };
-            let _ = write!(
-                out,
-                "\n| method | runs | converged | {steps} | mean renders per run | paper (800 steps) \
-                 | mean score inside | mean lowest score inside | share below λ (mean, largest) |\n\
-                 |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-            );
-            for m in &report.methods {
-                let renders = match report.mode {
-                    RegionMode::Map => "none (map mode)".to_string(),
-                    RegionMode::Network | RegionMode::Refine => format!("{:.1}", m.mean_renders),
-                };
-                let contents = match &m.contents {
-                    Some(c) => format!(
-                        "{:.3} | {:.3} | {:.1} %, {:.1} %",
-                        c.mean_score,
-                        c.mean_min_score,
-                        100.0 * c.mean_below,
-                        100.0 * c.max_below
-                    ),
-                    None => "– | – | –".to_string(),
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {:.1} | {renders} | {} | {contents} |",
-                    m.method, m.runs, m.converged, m.mean_iterations, m.paper_evaluations
-                );
-            }
+            out.push('\n');
+            out.push_str(&table::markdown(&table::methods(
+                report,
+                &MethodColumn::ALL,
+            )));
         }
-        let rows = settling_rows(report);
-        if !rows.is_empty() {
+        if let Some(t) = table::settling(report) {
             out.push_str(
                 "\nWhere runs ended: runs at rest (their own rule) or at the cap, and SRVR with 80 % of \
                  the cap (each run's box then); the budget sensitivity is how far the last 20 % of \
-                 the budget moved SRVR.\n\n\
-                 | networks, methods | runs | at rest | hit the cap | SRVR at the cap (% of Ω) | SRVR at 80 % of the cap | budget sensitivity (points of Ω) |\n\
-                 |---|---:|---:|---:|---:|---:|---:|\n",
+                 the budget moved SRVR.\n\n",
             );
-            for (name, s) in &rows {
-                let _ = writeln!(
-                    out,
-                    "| {name} | {} | {} ({:.0} %) | {} | {} | {} | {} |",
-                    s.runs,
-                    s.at_rest,
-                    100.0 * s.at_rest_share(),
-                    s.hit_cap,
-                    pct(s.srvr),
-                    pct(s.srvr_at_80),
-                    points(s.budget_sensitivity)
-                );
-            }
+            out.push_str(&table::markdown(&t));
         }
-        if report.methods.iter().any(|m| m.certificates.is_some()) {
-            out.push_str(
-                "\n| method | regions assessed | certified | not certified | refuted early | too small | clean certified | mean samples | fragile |\n\
-                 |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-            );
-            for m in &report.methods {
-                if let Some(c) = &m.certificates {
-                    let _ = writeln!(
-                        out,
-                        "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
-                        m.method,
-                        c.runs,
-                        c.certified,
-                        c.not_certified,
-                        c.refuted,
-                        c.too_small,
-                        c.clean_certified,
-                        c.mean_samples,
-                        c.fragile
-                    );
-                }
-            }
+        if let Some(t) = table::certificates(report) {
+            out.push('\n');
+            out.push_str(&table::markdown(&t));
         }
         Ok(out)
-    }
-}
-
-/// The certified (and clean) SRVR columns a report has: none unless its runs hold
-/// certificates, the clean one only with `clean` certificates.
-struct CertifiedColumns {
-    certified: bool,
-    clean: bool,
-}
-
-impl CertifiedColumns {
-    fn of(report: &SrvrReport) -> CertifiedColumns {
-        let nets = &report.networks;
-        CertifiedColumns {
-            certified: report.certificates.is_some()
-                && nets.iter().any(|n| n.certified_srvr.is_some()),
-            clean: nets.iter().any(|n| n.clean_srvr.is_some()),
-        }
-    }
-
-    /// How many columns.
-    fn count(&self) -> usize {
-        usize::from(self.certified) + usize::from(self.clean)
-    }
-
-    /// The headers, each between `before` and `after`.
-    fn header(&self, before: &str, after: &str) -> String {
-        let mut out = String::new();
-        if self.certified {
-            let _ = write!(out, "{before}certified SRVR (% of Ω){after}");
-        }
-        if self.clean {
-            let _ = write!(out, "{before}clean SRVR (% of Ω){after}");
-        }
-        out
-    }
-
-    /// The headers, one per column.
-    fn header_list(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.certified {
-            out.push("certified SRVR (% of Ω)".to_string());
-        }
-        if self.clean {
-            out.push("clean SRVR (% of Ω)".to_string());
-        }
-        out
-    }
-
-    /// The cells, one per column.
-    fn cell_list(&self, certified: Option<f64>, clean: Option<f64>) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.certified {
-            out.push(pct(certified));
-        }
-        if self.clean {
-            out.push(pct(clean));
-        }
-        out
-    }
-
-    /// The cells, each between `before` and `after`.
-    fn cells(
-        &self,
-        certified: Option<f64>,
-        clean: Option<f64>,
-        before: &str,
-        after: &str,
-    ) -> String {
-        let mut out = String::new();
-        if self.certified {
-            let _ = write!(out, "{before}{}{after}", pct(certified));
-        }
-        if self.clean {
-            let _ = write!(out, "{before}{}{after}", pct(clean));
-        }
-        out
     }
 }
 
@@ -361,6 +151,15 @@ pub struct Terminal {
     pub color: bool,
 }
 
+/// The terminal's styles.
+struct Styles {
+    bold: Style,
+    dim: Style,
+    name: Style,
+    good: Style,
+    warn: Style,
+}
+
 impl Terminal {
     /// Colours when standard output is a terminal and the environment allows them
     /// (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`).
@@ -370,281 +169,26 @@ impl Terminal {
         }
     }
 
-    fn style(&self, style: Style) -> Style {
-        style.force_styling(self.color)
-    }
-}
-
-/// One line of the per-network table, before padding.
-struct Line {
-    network: String,
-    class: String,
-    shapes: String,
-    score: String,
-    top1: String,
-    srvr: String,
-    /// The certified (and clean) SRVR cells, when the report has them.
-    certified: Vec<String>,
-    total: bool,
-}
-
-impl Line {
-    fn of_network(n: &NetworkReport, extra: &CertifiedColumns) -> Line {
-        Line {
-            network: n.network.clone(),
-            class: "all classes".into(),
-            shapes: format!("{}/{}", n.shapes_accepted, n.shapes),
-            score: format!("{:.3}", n.mean_score),
-            top1: score3(n.top1_rate),
-            srvr: pct(n.srvr),
-            certified: extra.cell_list(n.certified_srvr, n.clean_srvr),
-            total: true,
-        }
-    }
-
-    fn of_class(c: &ClassReport, extra: &CertifiedColumns) -> Line {
-        Line {
-            network: String::new(),
-            class: class_name(c),
-            shapes: format!("{}/{}", c.shapes_accepted, c.shapes),
-            score: format!("{:.3}", c.mean_score),
-            top1: score3(c.top1_rate),
-            srvr: pct(c.srvr),
-            certified: extra.cell_list(c.certified_srvr, c.clean_srvr),
-            total: false,
+    fn styles(&self) -> Styles {
+        let style = |s: Style| s.force_styling(self.color);
+        Styles {
+            bold: style(Style::new().bold()),
+            dim: style(Style::new().dim()),
+            name: style(Style::new().cyan().bold()),
+            good: style(Style::new().green().bold()),
+            warn: style(Style::new().yellow().bold()),
         }
     }
 }
 
 impl Exporter for Terminal {
     fn export(&self, report: &SrvrReport) -> Result<String, ExportError> {
-        let bold = self.style(Style::new().bold());
-        let dim = self.style(Style::new().dim());
-        let name = self.style(Style::new().cyan().bold());
-        let good = self.style(Style::new().green().bold());
-        let warn = self.style(Style::new().yellow().bold());
+        let st = self.styles();
         let mut out = String::new();
-        // A folder of maps has no configuration: its jobs are its maps.
-        let jobs = if report.config_hash.is_some() {
-            "jobs"
-        } else {
-            "maps"
-        };
-        let _ = writeln!(
-            out,
-            "{} {}: {} network(s), {} of {} {jobs}",
-            bold.apply_to("SRVR of"),
-            bold.apply_to(&report.name),
-            report.networks.len(),
-            report.jobs_done,
-            report.jobs_total
-        );
-        if report.jobs_done < report.jobs_total {
-            let _ = writeln!(
-                out,
-                "  {}",
-                warn.apply_to(format!(
-                    "partial: {} jobs not finished; the figures below will change",
-                    report.jobs_total - report.jobs_done
-                ))
-            );
-        }
-        let _ = writeln!(out, "  {}", dim.apply_to(report.mode_sentence()));
-        let _ = writeln!(out, "  {}", dim.apply_to(report.acceptance.sentence()));
-        if let Some(terms) = &report.certificates {
-            let _ = writeln!(out, "  {}", dim.apply_to(terms.sentence()));
-        }
-        out.push('\n');
-
-        let extra = CertifiedColumns::of(report);
-        let mut lines = Vec::new();
-        for n in &report.networks {
-            lines.push(Line::of_network(n, &extra));
-            lines.extend(n.classes.iter().map(|c| Line::of_class(c, &extra)));
-        }
-        let header = Line {
-            network: "network".into(),
-            class: "class".into(),
-            shapes: "shapes".into(),
-            score: "mean score".into(),
-            top1: "top-1".into(),
-            srvr: "SRVR (% of Ω)".into(),
-            certified: extra.header_list(),
-            total: false,
-        };
-        let width = |f: fn(&Line) -> &str| {
-            lines
-                .iter()
-                .chain([&header])
-                .map(|l| f(l).chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let w = [
-            width(|l| &l.network),
-            width(|l| &l.class),
-            width(|l| &l.shapes),
-            width(|l| &l.score),
-            width(|l| &l.top1),
-            width(|l| &l.srvr),
-        ];
-        let row = |l: &Line| {
-            format!(
-                "{:<a$}  {:<b$}  {:>c$}  {:>d$}  {:>e$}  ",
-                l.network,
-                l.class,
-                l.shapes,
-                l.score,
-                l.top1,
-                a = w[0],
-                b = w[1],
-                c = w[2],
-                d = w[3],
-                e = w[4]
-            )
-        };
-        // One width per certified column, each cell right-aligned in it.
-        let wc: Vec<usize> = (0..header.certified.len())
-            .map(|k| {
-                lines
-                    .iter()
-                    .chain([&header])
-                    .map(|l| l.certified[k].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let certified = |l: &Line| {
-            l.certified
-                .iter()
-                .zip(&wc)
-                .map(|(c, w)| format!("  {c:>w$}"))
-                .collect::<String>()
-        };
-        let _ = writeln!(
-            out,
-            "  {}{}",
-            dim.apply_to(row(&header)),
-            dim.apply_to(format!(
-                "{:>f$}{}",
-                header.srvr,
-                certified(&header),
-                f = w[5]
-            ))
-        );
-        for l in &lines {
-            let srvr = format!("{:>f$}{}", l.srvr, certified(l), f = w[5]);
-            if l.total {
-                let text = row(l);
-                let (net, rest) = text.split_at(w[0]);
-                let _ = writeln!(
-                    out,
-                    "  {}{}{}",
-                    name.apply_to(net),
-                    rest,
-                    good.apply_to(srvr)
-                );
-            } else {
-                let _ = writeln!(out, "  {}{srvr}", row(l));
-            }
-        }
-
-        let mut ranked: Vec<(&str, f64)> = report
-            .networks
-            .iter()
-            .filter_map(|n| n.srvr.map(|s| (n.network.as_str(), s)))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        if let Some(&(best, top)) = ranked.first() {
-            let _ = writeln!(out, "\n{}", bold.apply_to("Summary"));
-            let _ = writeln!(
-                out,
-                "  {} is the most robust: SRVR {} % of Ω",
-                name.apply_to(best),
-                good.apply_to(pct(Some(top)))
-            );
-            for &(other, s) in &ranked[1..] {
-                let ratio = if s > 0.0 {
-                    format!("{:.2} ×", top / s)
-                } else {
-                    "∞ ×".into()
-                };
-                let _ = writeln!(
-                    out,
-                    "    {} the robust volume of {} ({} %)",
-                    good.apply_to(ratio),
-                    name.apply_to(other),
-                    pct(Some(s))
-                );
-            }
-        }
-        let by_certified: Vec<(&str, f64)> = {
-            let mut v: Vec<(&str, f64)> = report
-                .networks
-                .iter()
-                .filter_map(|n| n.certified_srvr.map(|s| (n.network.as_str(), s)))
-                .collect();
-            v.sort_by(|a, b| b.1.total_cmp(&a.1));
-            v
-        };
-        if by_certified.len() == ranked.len() && !by_certified.is_empty() {
-            let order = |v: &[(&str, f64)]| v.iter().map(|x| x.0).collect::<Vec<_>>().join(" > ");
-            let same = order(&by_certified) == order(&ranked);
-            let _ = writeln!(
-                out,
-                "  by certified SRVR: {}{}",
-                by_certified
-                    .iter()
-                    .map(|(n, s)| format!("{n} {} %", pct(Some(*s))))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if same {
-                    " (the same ranking)".to_string()
-                } else {
-                    format!(" ({})", warn.apply_to("the ranking changes"))
-                }
-            );
-        }
-        let rows = settling_rows(report);
-        if !rows.is_empty() {
-            let _ = writeln!(
-                out,
-                "\n{}",
-                bold.apply_to("Where runs ended (SRVR at the cap against 80 % of it)")
-            );
-            let wn = rows
-                .iter()
-                .map(|(n, _)| n.chars().count())
-                .max()
-                .unwrap_or(0);
-            for (name, s) in &rows {
-                let moved = format!("{} points of Ω", points(s.budget_sensitivity));
-                let _ = writeln!(
-                    out,
-                    "  {:<wn$}  {:>3.0} % at rest, {:>3.0} % hit the cap; SRVR {} % at the cap, {} % at 80 %: {}",
-                    name,
-                    100.0 * s.at_rest_share(),
-                    if s.runs == 0 { 0.0 } else { 100.0 * s.hit_cap as f64 / s.runs as f64 },
-                    pct(s.srvr),
-                    pct(s.srvr_at_80),
-                    if settled(s) {
-                        good.apply_to(moved)
-                    } else {
-                        warn.apply_to(moved)
-                    }
-                );
-            }
-            if rows.iter().any(|(_, s)| !settled(s)) {
-                let _ = writeln!(
-                    out,
-                    "  {}",
-                    warn.apply_to(format!(
-                        "SRVR still moves by more than {SETTLED_POINTS} points of Ω in the last 20 % of the budget: \
-                         the figure depends on the cap (a rest rule: --rest-window, --rest-tolerance)"
-                    ))
-                );
-            }
-        }
+        heading(&mut out, &st, report);
+        figures_block(&mut out, &st, report);
+        ranking(&mut out, &st, report);
+        settling_block(&mut out, &st, report);
         let without: Vec<&str> = report
             .networks
             .iter()
@@ -655,13 +199,213 @@ impl Exporter for Terminal {
             let _ = writeln!(
                 out,
                 "  {}",
-                warn.apply_to(format!(
+                st.warn.apply_to(format!(
                     "no SRVR for {}: the acceptance rule kept none of its shapes",
                     without.join(", ")
                 ))
             );
         }
         Ok(out)
+    }
+}
+
+/// What was measured: the name and jobs, then the mode, acceptance and certificates.
+fn heading(out: &mut String, st: &Styles, report: &SrvrReport) {
+    // A folder of maps has no configuration: its jobs are its maps.
+    let jobs = if report.config_hash.is_some() {
+        "jobs"
+    } else {
+        "maps"
+    };
+    let _ = writeln!(
+        out,
+        "{} {}: {} network(s), {} of {} {jobs}",
+        st.bold.apply_to("SRVR of"),
+        st.bold.apply_to(&report.name),
+        report.networks.len(),
+        report.jobs_done,
+        report.jobs_total
+    );
+    if report.jobs_done < report.jobs_total {
+        let _ = writeln!(
+            out,
+            "  {}",
+            st.warn.apply_to(format!(
+                "partial: {} jobs not finished; the figures below will change",
+                report.jobs_total - report.jobs_done
+            ))
+        );
+    }
+    let _ = writeln!(out, "  {}", st.dim.apply_to(report.mode_sentence()));
+    let _ = writeln!(out, "  {}", st.dim.apply_to(report.acceptance.sentence()));
+    if let Some(terms) = &report.certificates {
+        let _ = writeln!(out, "  {}", st.dim.apply_to(terms.sentence()));
+    }
+    out.push('\n');
+}
+
+/// The figures table, padded: per network its total (name and SRVR coloured), then its
+/// classes (the network's name left out).
+fn figures_block(out: &mut String, st: &Styles, report: &SrvrReport) {
+    use FigureColumn as F;
+    let mut columns = vec![
+        F::Network,
+        F::ClassLabel,
+        F::ShapesAccepted,
+        F::MeanScore,
+        F::Top1,
+    ];
+    columns.extend(table::srvr_columns(report));
+    let mut t = table::figures(&columns, &table::report_figures(report, Total::First));
+    for row in t.rows.iter_mut().filter(|r| !r.total) {
+        row.cells[0].text.clear();
+    }
+    let widths = table::widths(&t);
+    let srvr = t.column("srvr").unwrap_or(t.columns.len());
+    let padded = |texts: Vec<&str>, from: usize, to: usize| {
+        (from..to)
+            .map(|k| table::pad(texts[k], widths[k], t.columns[k].numeric))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let headers: Vec<&str> = t.columns.iter().map(|c| c.header.as_str()).collect();
+    let n = t.columns.len();
+    let _ = writeln!(
+        out,
+        "  {}  {}",
+        st.dim.apply_to(padded(headers.clone(), 0, srvr)),
+        st.dim.apply_to(padded(headers, srvr, n))
+    );
+    for row in &t.rows {
+        let texts: Vec<&str> = row.cells.iter().map(|c| c.text.as_str()).collect();
+        if row.total {
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}",
+                st.name.apply_to(padded(texts.clone(), 0, 1)),
+                padded(texts.clone(), 1, srvr),
+                st.good.apply_to(padded(texts, srvr, n))
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                padded(texts.clone(), 0, srvr),
+                padded(texts, srvr, n)
+            );
+        }
+    }
+}
+
+/// The networks ranked by SRVR against the most robust one, then by certified SRVR.
+fn ranking(out: &mut String, st: &Styles, report: &SrvrReport) {
+    let by = |f: fn(&NetworkReport) -> Option<f64>| {
+        let mut v: Vec<(&str, f64)> = report
+            .networks
+            .iter()
+            .filter_map(|n| f(n).map(|s| (n.network.as_str(), s)))
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v
+    };
+    let ranked = by(|n| n.srvr);
+    if let Some(&(best, top)) = ranked.first() {
+        let _ = writeln!(out, "\n{}", st.bold.apply_to("Summary"));
+        let _ = writeln!(
+            out,
+            "  {} is the most robust: SRVR {} % of Ω",
+            st.name.apply_to(best),
+            st.good.apply_to(pct(Some(top)))
+        );
+        for &(other, s) in &ranked[1..] {
+            let ratio = if s > 0.0 {
+                format!("{:.2} ×", top / s)
+            } else {
+                "∞ ×".into()
+            };
+            let _ = writeln!(
+                out,
+                "    {} the robust volume of {} ({} %)",
+                st.good.apply_to(ratio),
+                st.name.apply_to(other),
+                pct(Some(s))
+            );
+        }
+    }
+    let by_certified = by(|n| n.certified_srvr);
+    if by_certified.len() == ranked.len() && !by_certified.is_empty() {
+        let order = |v: &[(&str, f64)]| v.iter().map(|x| x.0).collect::<Vec<_>>().join(" > ");
+        let same = order(&by_certified) == order(&ranked);
+        let _ = writeln!(
+            out,
+            "  by certified SRVR: {}{}",
+            by_certified
+                .iter()
+                .map(|(n, s)| format!("{n} {} %", pct(Some(*s))))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if same {
+                " (the same ranking)".to_string()
+            } else {
+                format!(" ({})", st.warn.apply_to("the ranking changes"))
+            }
+        );
+    }
+}
+
+/// Where runs ended, a line per network and method, and a warning when SRVR still moved.
+fn settling_block(out: &mut String, st: &Styles, report: &SrvrReport) {
+    let rows: Vec<(String, Settling)> = report
+        .networks
+        .iter()
+        .filter_map(|n| n.settling.map(|s| (n.network.clone(), s)))
+        .chain(
+            report
+                .methods
+                .iter()
+                .filter_map(|m| m.settling.map(|s| (format!("method {}", m.method), s))),
+        )
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        st.bold
+            .apply_to("Where runs ended (SRVR at the cap against 80 % of it)")
+    );
+    let wn = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (name, s) in &rows {
+        let moved = format!("{} points of Ω", points(s.budget_sensitivity));
+        let _ = writeln!(
+            out,
+            "  {:<wn$}  {:>3.0} % at rest, {:>3.0} % hit the cap; SRVR {} % at the cap, {} % at 80 %: {}",
+            name,
+            100.0 * s.at_rest_share(),
+            if s.runs == 0 { 0.0 } else { 100.0 * s.hit_cap as f64 / s.runs as f64 },
+            pct(s.srvr),
+            pct(s.srvr_at_80),
+            if settled(s) {
+                st.good.apply_to(moved)
+            } else {
+                st.warn.apply_to(moved)
+            }
+        );
+    }
+    if rows.iter().any(|(_, s)| !settled(s)) {
+        let _ = writeln!(
+            out,
+            "  {}",
+            st.warn.apply_to(format!(
+                "SRVR still moves by more than {SETTLED_POINTS} points of Ω in the last 20 % of the budget: \
+                 the figure depends on the cap (a rest rule: --rest-window, --rest-tolerance)"
+            ))
+        );
     }
 }
 
@@ -673,7 +417,7 @@ pub fn job_line(r: &JobResult) -> String {
         r.job.key(),
         r.mean_score,
         r.top1_rate,
-        match (r.runs.len(), r.accepted) {
+        match (r.runs.len(), r.own_pass) {
             (0, _) => "no regions (the acceptance rule left the shape out)".into(),
             (k, true) => format!("{k} regions"),
             (k, false) => format!("{k} regions (its own mean score is below the threshold)"),
@@ -721,8 +465,10 @@ pub fn time_split(results: &[JobResult]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::region_runs::RegionMode;
     use crate::analysis::srvr::AcceptRule;
     use crate::analysis::srvr::AcceptanceSummary;
+    use crate::analysis::srvr_report::ClassReport;
     use crate::analysis::srvr_report::{MethodReport, REPORT_FORMAT};
     use crate::region::Method;
 
@@ -773,7 +519,7 @@ mod tests {
             acceptance: AcceptanceSummary {
                 rule: AcceptRule::Reference,
                 network: Some("b".into()),
-                min_mean_score: 0.1,
+                threshold: 0.1,
                 kept: 1,
                 shapes: 1,
             },
@@ -811,7 +557,7 @@ mod tests {
             md.contains("| a | cup (504) | 1/1 | 1 | 0.500 | 0.250 | 10.000 | 100 |"),
             "{md}"
         );
-        assert!(md.contains("| **b** | **all** | **1/1** | **1** | **0.500** | **0.250** | **25.000** | **100** |"), "{md}");
+        assert!(md.contains("| **b** | **all classes** | **1/1** | **1** | **0.500** | **0.250** | **25.000** | **100** |"), "{md}");
         // Numbers a folder of maps does not record are "n/a", never a made-up zero.
         assert!(
             md.contains("| c | cup | 0/1 | 1 | 0.500 | n/a | n/a | n/a |"),
@@ -890,15 +636,15 @@ mod tests {
         r.methods[0].settling = settling(0.175, 0.149, 4, 4);
         let md = Markdown.export(&r).unwrap();
         assert!(
-            md.contains("| a | 8 | 6 (75 %) | 2 | 10.000 | 9.800 | +0.200 |"),
+            md.contains("| a | 8 | 6 of 8 (75 %) | 2 | 10.000 | 9.800 | +0.200 |"),
             "{md}"
         );
         assert!(
-            md.contains("| b | 8 | 2 (25 %) | 6 | 25.000 | 20.000 | +5.000 |"),
+            md.contains("| b | 8 | 2 of 8 (25 %) | 6 | 25.000 | 20.000 | +5.000 |"),
             "{md}"
         );
         assert!(
-            md.contains("| method oir-b | 8 | 4 (50 %) | 4 | 17.500 | 14.900 | +2.600 |"),
+            md.contains("| method oir-b | 8 | 4 of 8 (50 %) | 4 | 17.500 | 14.900 | +2.600 |"),
             "{md}"
         );
         let text = Terminal { color: false }.export(&r).unwrap();
@@ -976,7 +722,7 @@ mod tests {
             md.contains("| a | cup (504) | 1/1 | 1 | 0.500 | 0.250 | 10.000 | 5.000 | n/a | 100 |"),
             "{md}"
         );
-        assert!(md.contains("| **b** | **all** | **1/1** | **1** | **0.500** | **0.250** | **25.000** | **12.500** | **20.000** | **100** |"), "{md}");
+        assert!(md.contains("| **b** | **all classes** | **1/1** | **1** | **0.500** | **0.250** | **25.000** | **12.500** | **20.000** | **100** |"), "{md}");
         assert!(
             md.contains("with 90 % confidence, at most 10 % of its volume"),
             "{md}"

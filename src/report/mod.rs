@@ -7,6 +7,7 @@ pub mod maps;
 pub mod page;
 pub mod plot;
 pub mod runs;
+pub mod table;
 
 /// Why a picture or a file of a report could not be made.
 #[derive(Debug, thiserror::Error)]

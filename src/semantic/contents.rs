@@ -28,7 +28,7 @@ pub struct BoxContents {
     pub min: f64,
     /// The share of the box's volume scoring below the threshold.
     pub below: f64,
-    /// That threshold (λ of the acceptance map, 0.1 by default).
+    /// That threshold (the acceptance threshold τ, 0.1 by default).
     pub threshold: f64,
 }
 

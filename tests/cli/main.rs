@@ -2,6 +2,7 @@
 //! errors for bad input.
 
 mod certify;
+mod doc;
 mod regions;
 mod render;
 mod srvr;

@@ -492,7 +492,7 @@ fn srvr_agrees_with_the_regions_it_is_made_of() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
         table.contains(&format!(
-            "| **netA** | **all** | **3/4** | **{}** | **{:.3}** | **n/a** | **{:.3}** | **n/a** |",
+            "| **netA** | **all classes** | **3/4** | **{}** | **{:.3}** | **n/a** | **{:.3}** | **n/a** |",
             nets[0]["own_pass"],
             nets[0]["mean_score"].as_f64().unwrap(),
             100.0 * (cup_a + vase_a) / 2.0

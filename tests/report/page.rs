@@ -46,7 +46,7 @@ fn a_complete_folder_gives_every_section() {
         }
     }
     assert!(html.contains("mode <code>map</code>"));
-    assert!(html.contains("<dd>each network kept the shapes it scores ≥ 0.1 on itself"));
+    assert!(html.contains("<dd>each network kept the shapes it scores ≥ τ = 0.1 on itself"));
     assert!(html.contains("0000000000abcdef"), "weights fingerprint");
     assert!(
         html.contains("75.0 s over 6 jobs"),

@@ -237,7 +237,7 @@ pub fn write_results(root: &Path, layout: Layout, skip: &[usize]) -> ResultsDir 
             map_points: 1260,
             mean_score: map(job).mean(),
             top1_rate: 0.3 + 0.05 * i as f64,
-            accepted: ok,
+            own_pass: ok,
             runs: runs
                 .into_iter()
                 .map(|r| RunSummary { trace: None, ..r })
@@ -433,7 +433,7 @@ map_axes = [{}]
         map_points: map.values().len(),
         mean_score: map.mean(),
         top1_rate: 0.5,
-        accepted: true,
+        own_pass: true,
         runs,
         region_renders: 0,
         seconds: 1.0,

@@ -299,7 +299,7 @@ pub struct HyperConfig {
     /// The coordinates runs step in: `native` (the parameters' units, the paper's) or `unit`
     /// (the domain scaled to [0, 1] per axis; ε, η, λ and the start half-width are then
     /// fractions of each axis). For three or more parameters use `unit` with a start
-    /// half-width (README, "More than two parameters").
+    /// half-width (docs/cli.md, "More than two parameters").
     #[serde(skip_serializing_if = "Coordinates::is_native")]
     #[arg(long, default_value_t = Coordinates::Native)]
     pub coordinates: Coordinates,
@@ -322,7 +322,7 @@ pub struct HyperConfig {
     #[arg(long)]
     pub rest_window: Option<usize>,
     /// Rest rule: the largest range of a bound over the window, as a fraction of its axis's
-    /// length (> 0; with `rest_window`).
+    /// length, and of a side, as a fraction of that side (> 0; with `rest_window`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub rest_tolerance: Option<f64>,

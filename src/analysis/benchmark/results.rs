@@ -71,7 +71,11 @@ pub struct JobResult {
     pub mean_score: f64,
     /// Fraction of the acceptance map's renders whose top-1 class is the label.
     pub top1_rate: f64,
-    pub accepted: bool,
+    /// Whether the job's own map scores at least the acceptance threshold τ (its network's
+    /// own pass; whether the shape counts is the acceptance rule's, which may ask another
+    /// network). Saved as `accepted`, as job files have always named it.
+    #[serde(rename = "accepted")]
+    pub own_pass: bool,
     /// The region runs (none when the shape was not accepted).
     pub runs: Vec<RunSummary>,
     /// Renders classified by the region runs (finite-difference neighbours included).
@@ -432,7 +436,7 @@ mod tests {
             map_points: 4,
             mean_score: score,
             top1_rate: 0.5,
-            accepted: true,
+            own_pass: true,
             runs: vec![],
             region_renders: 10,
             seconds: 1.0,

@@ -315,7 +315,8 @@ struct Mapped<'a> {
     counted: crate::analysis::network_function::NetCounters,
     map: Grid,
     top1_rate: f64,
-    accepted: bool,
+    /// Its own map scores at least the acceptance threshold τ ([`JobResult::own_pass`]).
+    own_pass: bool,
     /// Seconds of its own phases (map, regions on the map, contact renders, saving).
     seconds: f64,
     /// Refine mode: the runs grown on the map, to be continued on the network.
@@ -360,7 +361,7 @@ fn map_job<'a>(
         grid: map,
         top1_rate,
     } = network_map(&f, &c.map_axes, usize::MAX, meta, &mut |_| {})?;
-    let accepted = map.mean() >= c.config.acceptance.min_mean_score;
+    let own_pass = map.mean() >= c.config.acceptance.min_mean_score;
     let mode = c.config.regions;
     let (on_map, grown) = if mode == RegionMode::Map {
         // On the map's interpolant: no render, no network pass.
@@ -378,7 +379,7 @@ fn map_job<'a>(
         counted,
         map,
         top1_rate,
-        accepted,
+        own_pass,
         seconds: start.elapsed().as_secs_f64(),
         on_map,
         grown,
@@ -502,7 +503,7 @@ fn run_wave(
             map_points: m.map.values().len(),
             mean_score: m.map.mean(),
             top1_rate: m.top1_rate,
-            accepted: m.accepted,
+            own_pass: m.own_pass,
             runs,
             region_renders,
             seconds: m.seconds + start.elapsed().as_secs_f64(),

@@ -11,8 +11,12 @@ use std::fmt::Write as _;
 mod job;
 
 use super::encode::{base64, duration, utc};
-use super::{DsmSection, FolderKind, Page, Row, RowSrvr, ShapeSection};
+use super::{DsmSection, FolderKind, Page, ShapeSection};
+use crate::analysis::srvr_report::SrvrReport;
 use crate::report::plot::{map_png, Marks, PlotError};
+use crate::report::table::{
+    self, Cell, FigureColumn, Figures, MethodColumn, Row, SettlingColumn, Table, Tone,
+};
 use crate::semantic::Grid;
 
 /// Escapes text for HTML content and attribute values.
@@ -117,6 +121,24 @@ pub(super) fn render(page: &Page) -> Result<String, PlotError> {
         "<nav><a href=\"#summary\">Summary</a><a href=\"#srvr\">SRVR table</a>\
          <a href=\"#traps\">Semantic traps</a><a href=\"#jobs\">Maps and regions</a><a href=\"#dsm\">DSM</a></nav>"
     );
+    banners(&mut h, page);
+    summary(&mut h, page);
+    srvr_table(&mut h, page);
+    traps_overview(&mut h, page);
+    jobs(&mut h, page)?;
+    dsm(&mut h, &page.dsm)?;
+    let _ = writeln!(
+        h,
+        "</main>\n<footer>Made by semrob {} from {}. Self-contained: no network access is needed to view it.</footer>\n\
+         <script>\n{SCRIPT}</script>\n</body>\n</html>",
+        env!("CARGO_PKG_VERSION"),
+        esc(&page.root.display().to_string())
+    );
+    Ok(h)
+}
+
+/// The banners above the summary: a partial folder, unreadable files.
+fn banners(h: &mut String, page: &Page) {
     if page.is_partial() {
         let _ = writeln!(
             h,
@@ -138,9 +160,10 @@ pub(super) fn render(page: &Page) -> Result<String, PlotError> {
             page.warnings.len()
         );
     }
-    summary(&mut h, page);
-    srvr_table(&mut h, page);
-    traps_overview(&mut h, page);
+}
+
+/// The section of every job's map and regions, grouped by network.
+fn jobs(h: &mut String, page: &Page) -> Result<(), PlotError> {
     let _ = writeln!(h, "<section id=\"jobs\">\n<h2>Maps and regions</h2>");
     let _ = writeln!(
         h,
@@ -161,21 +184,13 @@ pub(super) fn render(page: &Page) -> Result<String, PlotError> {
                 esc(network)
             );
         }
-        job::job_section(&mut h, page, s)?;
+        job::job_section(h, page, s)?;
     }
     if page.sections.is_empty() {
         let _ = writeln!(h, "<p class=\"note\">No job has finished yet.</p>");
     }
     h.push_str("</section>\n");
-    dsm(&mut h, &page.dsm)?;
-    let _ = writeln!(
-        h,
-        "</main>\n<footer>Made by semrob {} from {}. Self-contained: no network access is needed to view it.</footer>\n\
-         <script>\n{SCRIPT}</script>\n</body>\n</html>",
-        env!("CARGO_PKG_VERSION"),
-        esc(&page.root.display().to_string())
-    );
-    Ok(h)
+    Ok(())
 }
 
 fn summary(h: &mut String, page: &Page) {
@@ -189,57 +204,7 @@ fn summary(h: &mut String, page: &Page) {
     };
     let not_recorded = || "<span class=\"note\">not recorded</span>".to_string();
     match page.kind {
-        FolderKind::Results => {
-            item("benchmark", esc(&s.name));
-            item(
-                "jobs",
-                if page.is_partial() {
-                    format!(
-                        "{} of {} finished <span class=\"tag no\">partial</span>",
-                        page.jobs_total - page.missing.len(),
-                        page.jobs_total
-                    )
-                } else {
-                    format!(
-                        "{} of {} finished <span class=\"tag yes\">complete</span>",
-                        page.jobs_total, page.jobs_total
-                    )
-                },
-            );
-            item(
-                "regions",
-                s.mode.map_or_else(not_recorded, |mode| {
-                    format!(
-                        "mode <code>{}</code>: {}",
-                        mode.as_str(),
-                        esc(&mode.describe(s.refine_steps))
-                    )
-                }),
-            );
-            item(
-                "acceptance",
-                s.acceptance.as_ref().map_or_else(not_recorded, |a| {
-                    // The sentence starts "Acceptance…: ", which the label already says.
-                    let sentence = a.sentence();
-                    let text = sentence
-                        .split_once(": ")
-                        .map_or(sentence.as_str(), |(_, t)| t);
-                    esc(text)
-                }),
-            );
-            item(
-                "configuration",
-                s.config_hash.as_deref().map_or_else(not_recorded, |c| {
-                    format!("fingerprint <code>{}</code>", esc(c))
-                }),
-            );
-            item(
-                "time spent",
-                s.seconds.map_or_else(not_recorded, |t| {
-                    format!("{} over {} jobs", duration(t), page.sections.len())
-                }),
-            );
-        }
+        FolderKind::Results => results_items(page, &mut item),
         FolderKind::Grids => {
             item(
                 "folder",
@@ -264,6 +229,67 @@ fn summary(h: &mut String, page: &Page) {
         ),
     );
     h.push_str("</dl>\n");
+    weights_and_config(h, s);
+    h.push_str("</section>\n");
+}
+
+/// The summary of a results folder: benchmark, jobs, mode, acceptance, fingerprint, time.
+fn results_items(page: &Page, item: &mut dyn FnMut(&str, String)) {
+    let s = &page.summary;
+    let not_recorded = || "<span class=\"note\">not recorded</span>".to_string();
+    item("benchmark", esc(&s.name));
+    item(
+        "jobs",
+        if page.is_partial() {
+            format!(
+                "{} of {} finished <span class=\"tag no\">partial</span>",
+                page.jobs_total - page.missing.len(),
+                page.jobs_total
+            )
+        } else {
+            format!(
+                "{} of {} finished <span class=\"tag yes\">complete</span>",
+                page.jobs_total, page.jobs_total
+            )
+        },
+    );
+    item(
+        "regions",
+        s.mode.map_or_else(not_recorded, |mode| {
+            format!(
+                "mode <code>{}</code>: {}",
+                mode.as_str(),
+                esc(&mode.describe(s.refine_steps))
+            )
+        }),
+    );
+    item(
+        "acceptance",
+        s.acceptance.as_ref().map_or_else(not_recorded, |a| {
+            // The sentence starts "Acceptance…: ", which the label already says.
+            let sentence = a.sentence();
+            let text = sentence
+                .split_once(": ")
+                .map_or(sentence.as_str(), |(_, t)| t);
+            esc(text)
+        }),
+    );
+    item(
+        "configuration",
+        s.config_hash.as_deref().map_or_else(not_recorded, |c| {
+            format!("fingerprint <code>{}</code>", esc(c))
+        }),
+    );
+    item(
+        "time spent",
+        s.seconds.map_or_else(not_recorded, |t| {
+            format!("{} over {} jobs", duration(t), page.sections.len())
+        }),
+    );
+}
+
+/// The networks' weights files with their fingerprints, and the stamped configuration.
+fn weights_and_config(h: &mut String, s: &super::Summary) {
     if !s.weights.is_empty() {
         h.push_str("<h3>Networks and weights</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>network</th><th>weights file</th><th>SHA-256</th></tr></thead><tbody>\n");
         for (net, w) in &s.weights {
@@ -285,41 +311,101 @@ fn summary(h: &mut String, page: &Page) {
             esc(&text)
         );
     }
-    h.push_str("</section>\n");
 }
 
-fn num_cell(value: Option<f64>, shown: String) -> String {
-    // Missing numbers sort below every real one.
-    let key = value.map_or_else(|| "-1e300".to_string(), |v| format!("{v}"));
-    format!("<td class=\"num\" data-sort=\"{key}\">{shown}</td>")
-}
-
-/// The settling columns' headers (issue 33): where runs ended and what 80 % of the cap gave.
-const SETTLING_HEADERS: &str = "<th class=\"num\" title=\"runs that came to rest by their own rule\">at rest</th><th class=\"num\" title=\"runs still moving when their budget ran out\">hit the cap</th><th class=\"num\" title=\"SRVR from each run's box at 80 % of its cap, aggregated like SRVR\">SRVR at 80 % of the cap (% of Ω)</th><th class=\"num\" title=\"SRVR at the cap minus SRVR at 80 % of it\">budget sensitivity (points of Ω)</th>";
-
-/// The settling cells of one row (empty cells when it has none).
-fn settling_cells(s: Option<&crate::analysis::srvr_report::Settling>) -> String {
-    match s {
-        None => "<td></td><td></td><td></td><td></td>".into(),
-        Some(s) => {
-            let moved = s
-                .budget_sensitivity
-                .map_or_else(|| "n/a".into(), |d| format!("{:+.3}", 100.0 * d));
-            let class = if crate::report::export::settled(s) {
-                "num"
-            } else {
-                "num unsettled"
-            };
-            format!(
-                "<td class=\"num\">{} of {} ({:.0} %)</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{moved}</td>",
-                s.at_rest,
-                s.runs,
-                100.0 * s.at_rest_share(),
-                s.hit_cap,
-                s.srvr_at_80.map_or_else(|| "n/a".into(), pct)
-            )
+/// A table of the report as HTML. With `sortable` (`Some(id)`) a click on a header sorts it
+/// (`data-col` on headers, `data-sort` on numbers) and `link` gives a cell's anchor.
+fn html_table(
+    h: &mut String,
+    t: &Table,
+    sortable: Option<&str>,
+    link: &dyn Fn(&Row, usize) -> Option<String>,
+) {
+    match sortable {
+        Some(id) => {
+            let _ = write!(
+                h,
+                "<div class=\"scroll\"><table class=\"sortable\" id=\"{id}\">\n<thead><tr>"
+            );
         }
+        None => h.push_str("<div class=\"scroll\"><table>\n<thead><tr>"),
     }
+    for c in &t.columns {
+        let _ = write!(
+            h,
+            "<th{}{}{}>{}</th>",
+            if c.numeric { " class=\"num\"" } else { "" },
+            if sortable.is_some() {
+                format!(" data-col=\"{}\"", c.key)
+            } else {
+                String::new()
+            },
+            c.title
+                .map_or_else(String::new, |t| format!(" title=\"{}\"", esc(t))),
+            esc(&c.header)
+        );
+    }
+    h.push_str(if sortable.is_some() {
+        "</tr></thead>\n<tbody>\n"
+    } else {
+        "</tr></thead><tbody>\n"
+    });
+    for row in &t.rows {
+        if sortable.is_some() {
+            let _ = write!(h, "<tr data-key=\"{}\">", esc(&row.key));
+        } else {
+            h.push_str("<tr>");
+        }
+        for (k, (cell, column)) in row.cells.iter().zip(&t.columns).enumerate() {
+            h.push_str(&html_cell(
+                cell,
+                column.numeric,
+                sortable.is_some(),
+                link(row, k),
+            ));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table></div>\n");
+}
+
+/// One cell: a note or a hint in a `span`, a number right-aligned (sorting by its value in
+/// a sortable table, missing numbers below every real one), a warning marked.
+fn html_cell(cell: &Cell, numeric: bool, sortable: bool, link: Option<String>) -> String {
+    if cell.text.is_empty() {
+        return "<td></td>".into();
+    }
+    let mut shown = esc(&cell.text);
+    if let Some(anchor) = link {
+        shown = format!("<a href=\"#{anchor}\">{shown}</a>");
+    }
+    if cell.tone == Tone::Note {
+        shown = format!("<span class=\"note\">{shown}</span>");
+    }
+    if let Some(hint) = cell.hint {
+        shown = format!("<span title=\"{}\">{shown}</span>", esc(hint));
+    }
+    if !numeric {
+        return format!("<td>{shown}</td>");
+    }
+    let class = if cell.tone == Tone::Warn {
+        "num unsettled"
+    } else {
+        "num"
+    };
+    if sortable {
+        let key = cell
+            .sort
+            .map_or_else(|| "-1e300".to_string(), |v| format!("{v}"));
+        format!("<td class=\"{class}\" data-sort=\"{key}\">{shown}</td>")
+    } else {
+        format!("<td class=\"{class}\">{shown}</td>")
+    }
+}
+
+/// No links in a table.
+fn no_link(_: &Row, _: usize) -> Option<String> {
+    None
 }
 
 fn srvr_table(h: &mut String, page: &Page) {
@@ -337,167 +423,63 @@ fn srvr_table(h: &mut String, page: &Page) {
          starts and methods, in percent of the domain Ω (n/a: no shape of the class was accepted). \
          Click a column's header to sort by it.</p>"
     );
-    h.push_str(
-        "<div class=\"scroll\"><table class=\"sortable\" id=\"srvr-table\">\n<thead><tr>\
-         <th data-col=\"network\">network</th><th data-col=\"class\">class</th>\
-         <th class=\"num\" data-col=\"label\">label</th><th class=\"num\" data-col=\"accepted\">shapes accepted</th><th class=\"num\" data-col=\"own\" title=\"shapes this network scores at least the threshold on itself\">own pass</th>\
-         <th class=\"num\" data-col=\"score\">mean score</th><th class=\"num\" data-col=\"top1\">top-1</th>\
-         <th class=\"num\" data-col=\"srvr\">SRVR (% of Ω)</th><th class=\"num\" data-col=\"evaluations\">evaluations</th>\
-         <th class=\"num\" data-col=\"traps\">traps</th></tr></thead>\n<tbody>\n",
-    );
-    for r in &page.rows {
-        row(h, r);
-    }
-    h.push_str("</tbody></table></div>\n");
+    use FigureColumn as F;
+    let columns = [
+        F::Network,
+        F::Class,
+        F::Label,
+        F::ShapesAccepted,
+        F::OwnPass,
+        F::MeanScore,
+        F::Top1,
+        F::Srvr,
+        F::Evaluations,
+        F::Traps,
+    ];
+    let rows = table::figures(&columns, &page.rows);
+    let network_link = |row: &Row, k: usize| (k == 0).then(|| anchor(&["net", &row.cells[0].text]));
+    html_table(h, &rows, Some("srvr-table"), &network_link);
     if let Some(report) = &page.report {
-        if !report.networks.is_empty() {
-            let certified = report.certificates.is_some();
-            let clean = report.networks.iter().any(|n| n.clean_srvr.is_some());
-            let settling = report.networks.iter().any(|n| n.settling.is_some());
-            h.push_str("<h3>Per network</h3>\n");
-            if settling {
-                h.push_str("<p>Where runs ended: at rest by their own rule, or at the cap still moving; SRVR at 80 % of the cap is computed from each run's box then, and the budget sensitivity (the last 20 % of the budget's change to SRVR) is marked where it exceeds 0.3 points of Ω.</p>\n");
-            }
-            if let Some(terms) = &report.certificates {
-                let _ = writeln!(h, "<p>{}</p>", esc(&terms.sentence()));
-            }
-            h.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>network</th><th class=\"num\">shapes accepted</th><th class=\"num\">mean score</th><th class=\"num\">top-1</th><th class=\"num\">SRVR (% of Ω)</th>");
-            if certified {
-                h.push_str("<th class=\"num\">certified SRVR (% of Ω)</th>");
-            }
-            if clean {
-                h.push_str("<th class=\"num\">clean SRVR (% of Ω)</th>");
-            }
-            if settling {
-                h.push_str(SETTLING_HEADERS);
-            }
-            h.push_str("<th class=\"num\">evaluations</th></tr></thead><tbody>\n");
-            for n in &report.networks {
-                let mut extra = String::new();
-                if certified {
-                    let _ = write!(
-                        extra,
-                        "<td class=\"num\">{}</td>",
-                        n.certified_srvr.map_or_else(|| "n/a".into(), pct)
-                    );
-                }
-                if clean {
-                    let _ = write!(
-                        extra,
-                        "<td class=\"num\">{}</td>",
-                        n.clean_srvr.map_or_else(|| "n/a".into(), pct)
-                    );
-                }
-                if settling {
-                    extra.push_str(&settling_cells(n.settling.as_ref()));
-                }
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td class=\"num\">{}/{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{extra}<td class=\"num\">{}</td></tr>",
-                    esc(&n.network),
-                    n.shapes_accepted,
-                    n.shapes,
-                    n.mean_score,
-                    n.top1_rate.map_or_else(|| "n/a".into(), |t| format!("{t:.3}")),
-                    n.srvr.map_or_else(|| "n/a".into(), pct),
-                    n.evaluations.map_or_else(|| "n/a".into(), |e| e.to_string())
-                );
-            }
-            h.push_str("</tbody></table></div>\n");
-            if report.methods.iter().any(|m| m.certificates.is_some()) {
-                h.push_str("<h3>Certificates per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">regions assessed</th><th class=\"num\">certified</th><th class=\"num\">not certified</th><th class=\"num\">refuted early</th><th class=\"num\">too small</th><th class=\"num\">clean certified</th><th class=\"num\">mean samples</th><th class=\"num\">fragile</th></tr></thead><tbody>\n");
-                for m in &report.methods {
-                    if let Some(c) = &m.certificates {
-                        let _ = writeln!(
-                            h,
-                            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td></tr>",
-                            m.method, c.runs, c.certified, c.not_certified, c.refuted, c.too_small, c.clean_certified, c.mean_samples, c.fragile
-                        );
-                    }
-                }
-                h.push_str("</tbody></table></div>\n");
-            }
+        per_network(h, report);
+        if let Some(t) = table::certificates(report) {
+            h.push_str("<h3>Certificates per method</h3>\n");
+            html_table(h, &t, None, &no_link);
         }
         if !report.methods.is_empty() {
-            h.push_str("<h3>Evaluations per method</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>method</th><th class=\"num\">runs</th><th class=\"num\">converged</th><th class=\"num\">mean steps</th><th class=\"num\">mean renders per run</th><th class=\"num\">paper (800 steps)</th><th class=\"num\">mean score inside</th><th class=\"num\">mean lowest score inside</th><th class=\"num\">share below λ (mean, largest)</th>");
-            let settling = report.methods.iter().any(|m| m.settling.is_some());
-            if settling {
-                h.push_str(SETTLING_HEADERS);
+            h.push_str("<h3>Evaluations per method</h3>\n");
+            let mut columns = MethodColumn::ALL.to_vec();
+            if report.methods.iter().any(|m| m.settling.is_some()) {
+                columns.extend(SettlingColumn::BESIDE.map(MethodColumn::Settling));
             }
-            h.push_str("</tr></thead><tbody>\n");
-            for m in &report.methods {
-                let contents = match &m.contents {
-                    Some(c) => format!(
-                        "<td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}, {}</td>",
-                        c.mean_score,
-                        c.mean_min_score,
-                        pct(c.mean_below),
-                        pct(c.max_below)
-                    ),
-                    None => "<td></td><td></td><td></td>".to_string(),
-                };
-                let settled = if settling {
-                    settling_cells(m.settling.as_ref())
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td>{contents}{settled}</tr>",
-                    m.method, m.runs, m.converged, m.mean_iterations, m.mean_renders, m.paper_evaluations
-                );
-            }
-            h.push_str("</tbody></table></div>\n");
+            html_table(h, &table::methods(report, &columns), None, &no_link);
         }
     }
     h.push_str("</section>\n");
 }
 
-fn row(h: &mut String, r: &Row) {
-    let dash = || "<span class=\"note\">–</span>".to_string();
-    let _ = writeln!(
-        h,
-        "<tr data-key=\"{}\"><td><a href=\"#{}\">{}</a></td><td>{}</td>{}{}{}{}{}{}{}{}</tr>",
-        esc(&format!("{}/{}", r.network, r.class)),
-        anchor(&["net", &r.network]),
-        esc(&r.network),
-        esc(&r.class),
-        num_cell(
-            r.label.map(|l| l as f64),
-            r.label.map_or_else(dash, |l| l.to_string())
-        ),
-        num_cell(
-            r.shapes_accepted.map(|a| a as f64),
-            r.shapes_accepted.map_or_else(
-                || format!("{} maps", r.shapes),
-                |a| format!("{a}/{}", r.shapes)
-            )
-        ),
-        num_cell(
-            r.own_pass.map(|a| a as f64),
-            r.own_pass.map_or_else(dash, |a| a.to_string())
-        ),
-        num_cell(Some(r.mean_score), format!("{:.3}", r.mean_score)),
-        num_cell(
-            r.top1_rate,
-            r.top1_rate.map_or_else(dash, |t| format!("{t:.3}"))
-        ),
-        match r.srvr {
-            RowSrvr::NotComputed => {
-                num_cell(None, "<span class=\"note\">not computed</span>".into())
-            }
-            RowSrvr::NoShapeAccepted => num_cell(
-                None,
-                "<span title=\"no shape of the class was accepted\">n/a</span>".into()
-            ),
-            RowSrvr::Value(v) => num_cell(Some(v), pct(v)),
-        },
-        num_cell(
-            r.evaluations.map(|e| e as f64),
-            r.evaluations.map_or_else(dash, |e| e.to_string())
-        ),
-        num_cell(Some(r.traps as f64), r.traps.to_string()),
-    );
+/// The table per network: its figures over its classes, certified SRVR and where its runs
+/// ended.
+fn per_network(h: &mut String, report: &SrvrReport) {
+    if report.networks.is_empty() {
+        return;
+    }
+    let settling = report.networks.iter().any(|n| n.settling.is_some());
+    h.push_str("<h3>Per network</h3>\n");
+    if settling {
+        h.push_str("<p>Where runs ended: at rest by their own rule, or at the cap still moving; SRVR at 80 % of the cap is computed from each run's box then, and the budget sensitivity (the last 20 % of the budget's change to SRVR) is marked where it exceeds 0.3 points of Ω.</p>\n");
+    }
+    if let Some(terms) = &report.certificates {
+        let _ = writeln!(h, "<p>{}</p>", esc(&terms.sentence()));
+    }
+    use FigureColumn as F;
+    let mut columns = vec![F::Network, F::ShapesAccepted, F::MeanScore, F::Top1];
+    columns.extend(table::srvr_columns(report));
+    if settling {
+        columns.extend(SettlingColumn::BESIDE.map(F::Settling));
+    }
+    columns.push(F::Evaluations);
+    let rows: Vec<Figures> = report.networks.iter().map(Figures::of_network).collect();
+    html_table(h, &table::figures(&columns, &rows), None, &no_link);
 }
 
 fn traps_overview(h: &mut String, page: &Page) {
@@ -614,22 +596,38 @@ mod tests {
     }
 
     #[test]
-    fn settling_cells_mark_a_budget_sensitivity_above_the_goal() {
-        use crate::analysis::srvr_report::Settling;
-        let s = |d: f64| Settling {
-            runs: 12,
-            at_rest: 9,
-            hit_cap: 3,
-            srvr: Some(0.1),
-            srvr_at_80: Some(0.1 - d),
-            budget_sensitivity: Some(d),
+    fn cells_mark_warnings_notes_and_hints_and_sort_by_their_value() {
+        let warn = Cell {
+            text: "+1.000".into(),
+            sort: Some(0.01),
+            tone: Tone::Warn,
+            ..Cell::default()
         };
-        let calm = settling_cells(Some(&s(0.002)));
         assert_eq!(
-            calm,
-            "<td class=\"num\">9 of 12 (75 %)</td><td class=\"num\">3</td><td class=\"num\">9.800</td><td class=\"num\">+0.200</td>"
+            html_cell(&warn, true, false, None),
+            "<td class=\"num unsettled\">+1.000</td>"
         );
-        assert!(settling_cells(Some(&s(0.01))).contains("<td class=\"num unsettled\">+1.000</td>"));
-        assert_eq!(settling_cells(None), "<td></td><td></td><td></td><td></td>");
+        assert_eq!(
+            html_cell(&warn, true, true, None),
+            "<td class=\"num unsettled\" data-sort=\"0.01\">+1.000</td>"
+        );
+        let note = Cell {
+            text: "not computed".into(),
+            tone: Tone::Note,
+            ..Cell::default()
+        };
+        assert_eq!(
+            html_cell(&note, true, true, None),
+            "<td class=\"num\" data-sort=\"-1e300\"><span class=\"note\">not computed</span></td>"
+        );
+        assert_eq!(html_cell(&Cell::default(), true, true, None), "<td></td>");
+        let net = Cell {
+            text: "a<b".into(),
+            ..Cell::default()
+        };
+        assert_eq!(
+            html_cell(&net, false, true, Some("net-a-b".into())),
+            "<td><a href=\"#net-a-b\">a&lt;b</a></td>"
+        );
     }
 }

@@ -84,40 +84,8 @@ pub struct Summary {
     pub written: Option<SystemTime>,
 }
 
-/// One row of the SRVR table: a network on a class.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub network: String,
-    pub class: String,
-    pub label: Option<usize>,
-    pub shapes: usize,
-    /// `None`: a maps-only folder, where no acceptance rule ran.
-    pub shapes_accepted: Option<usize>,
-    /// Shapes the network scores ≥ the threshold on itself.
-    pub own_pass: Option<usize>,
-    pub mean_score: f64,
-    pub top1_rate: Option<f64>,
-    pub srvr: RowSrvr,
-    pub evaluations: Option<usize>,
-    pub traps: usize,
-}
-
-/// A row's SRVR, or why it has none.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RowSrvr {
-    /// A folder of maps only: no region ran, no acceptance rule.
-    NotComputed,
-    /// The acceptance rule kept no shape of the class.
-    NoShapeAccepted,
-    Value(f64),
-}
-
-impl From<Option<f64>> for RowSrvr {
-    /// A report's SRVR (`None`: no shape accepted).
-    fn from(srvr: Option<f64>) -> RowSrvr {
-        srvr.map_or(RowSrvr::NoShapeAccepted, RowSrvr::Value)
-    }
-}
+/// One row of the SRVR table: a network on a class (the report's table model).
+pub use crate::report::table::{Figures as Row, RowSrvr};
 
 /// Something loaded for a section: present, absent (and why), or unreadable.
 #[derive(Debug, Clone)]
@@ -254,33 +222,8 @@ impl Page {
                 continue;
             };
             written = written.max(modified(&dir.job_path(job)));
-            let map = Part::from_read(dir.read_map(job), NO_MAP, &mut warnings);
-            let traps = map
-                .present()
-                .map(|g| find_traps(g, thresholds))
-                .unwrap_or_default();
-            let absent = if result.runs.is_empty() {
-                NO_REGIONS
-            } else {
-                NO_TRACES
-            };
-            let traces = Part::from_read(dir.read_traces(job), absent, &mut warnings);
-            let absent = if result.runs.is_empty() {
-                NO_REGIONS
-            } else {
-                NO_RENDERS
-            };
-            let renders = Part::from_read(dir.read_renders(job), absent, &mut warnings);
             results.push(result.clone());
-            sections.push(ShapeSection {
-                job: job.clone(),
-                result: Some(result),
-                counted: None,
-                map,
-                traps,
-                traces,
-                renders,
-            });
+            sections.push(result_section(&dir, job, result, thresholds, &mut warnings));
         }
         let report =
             SrvrReport::from_results(stamp, &results).map_err(|source| PageError::Config {
@@ -295,17 +238,8 @@ impl Page {
             .iter()
             .flat_map(|n| {
                 n.classes.iter().map(|c| Row {
-                    network: n.network.clone(),
-                    class: c.class.clone(),
-                    label: c.label,
-                    shapes: c.shapes,
-                    shapes_accepted: Some(c.shapes_accepted),
-                    own_pass: Some(c.own_pass),
-                    mean_score: c.mean_score,
-                    top1_rate: c.top1_rate,
-                    srvr: c.srvr.into(),
-                    evaluations: c.evaluations,
-                    traps: count_traps(&sections, &n.network, &c.class),
+                    traps: Some(count_traps(&sections, &n.network, &c.class)),
+                    ..Row::of_class(&n.network, c)
                 })
             })
             .collect();
@@ -370,7 +304,7 @@ impl Page {
             .iter()
             .map(|((network, class), shapes)| Row {
                 network: network.clone(),
-                class: class.clone(),
+                class: Some(class.clone()),
                 label: None,
                 shapes: shapes.len(),
                 shapes_accepted: None,
@@ -383,8 +317,11 @@ impl Page {
                 ),
                 top1_rate: None,
                 srvr: RowSrvr::NotComputed,
+                certified_srvr: None,
+                clean_srvr: None,
                 evaluations: None,
-                traps: shapes.iter().map(|s| s.traps.len()).sum(),
+                traps: Some(shapes.iter().map(|s| s.traps.len()).sum()),
+                settling: None,
             })
             .collect();
         let dsm = dsm_sections(&sections);
@@ -467,14 +404,13 @@ pub fn write_page(dir: &Path, out: &Path) -> Result<WrittenPage, PageError> {
 /// Whether the acceptance rule keeps a job's shape (`AcceptBy::decides` on the folder's
 /// job results); `None` when the deciding job is missing or the rule unreadable.
 fn counted(rule: &AcceptanceSummary, results: &[JobResult], job: &JobId) -> Option<bool> {
-    rule.by()?
-        .decides(rule.min_mean_score, &job.network, |network| {
-            let there = job.on(network);
-            results
-                .iter()
-                .find(|r| r.job == there)
-                .map(|r| r.mean_score)
-        })
+    rule.by()?.decides(rule.threshold, &job.network, |network| {
+        let there = job.on(network);
+        results
+            .iter()
+            .find(|r| r.job == there)
+            .map(|r| r.mean_score)
+    })
 }
 
 fn count_traps(sections: &[ShapeSection], network: &str, class: &str) -> usize {
@@ -510,4 +446,35 @@ fn dsm_sections(sections: &[ShapeSection]) -> Vec<DsmSection> {
             }
         })
         .collect()
+}
+
+/// A finished job's section: its result with the map, traps, traces and renders it saved.
+fn result_section(
+    dir: &ResultsDir,
+    job: &JobId,
+    result: JobResult,
+    thresholds: TrapThresholds,
+    warnings: &mut Vec<String>,
+) -> ShapeSection {
+    let map = Part::from_read(dir.read_map(job), NO_MAP, warnings);
+    let traps = map
+        .present()
+        .map(|g| find_traps(g, thresholds))
+        .unwrap_or_default();
+    let (traces_absent, renders_absent) = if result.runs.is_empty() {
+        (NO_REGIONS, NO_REGIONS)
+    } else {
+        (NO_TRACES, NO_RENDERS)
+    };
+    let traces = Part::from_read(dir.read_traces(job), traces_absent, warnings);
+    let renders = Part::from_read(dir.read_renders(job), renders_absent, warnings);
+    ShapeSection {
+        job: job.clone(),
+        result: Some(result),
+        counted: None,
+        map,
+        traps,
+        traces,
+        renders,
+    }
 }

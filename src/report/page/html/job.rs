@@ -75,6 +75,8 @@ fn score_curve_png(
     line_plot_png(title, &unit, "score", &series, Some((0.0, 1.0)))
 }
 
+/// A job's section: its status line, its map with the regions and traps, the table of its
+/// region runs, its traps, renders, witnesses and bounds trace.
 pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Result<(), PlotError> {
     let job = &s.job;
     let _ = writeln!(
@@ -85,7 +87,24 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
         esc(&job.class),
         esc(&job.shape)
     );
+    status(h, s);
     let runs: &[RunSummary] = s.result.as_ref().map_or(&[], |r| &r.runs);
+    let labels = run_labels(runs);
+    map_pictures(h, s, runs, &labels)?;
+    if !runs.is_empty() {
+        runs_table(h, runs, &labels);
+    }
+    traps_list(h, s);
+    renders(h, s);
+    witnesses(h, s, runs, &labels);
+    traces(h, page, s)?;
+    h.push_str("</article>\n");
+    Ok(())
+}
+
+/// The job's status line: whether the shape counts, its scores, runs, renders and time (a
+/// map alone: its mean score).
+fn status(h: &mut String, s: &ShapeSection) {
     if let Some(r) = &s.result {
         let _ = writeln!(
             h,
@@ -96,7 +115,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                 None => "<span class=\"tag\">acceptance unknown (the deciding job is missing)</span>",
             },
             r.mean_score,
-            if r.accepted { "" } else { " (below the threshold)" },
+            if r.own_pass { "" } else { " (below the threshold)" },
             r.top1_rate,
             r.runs.len(),
             r.map_points + r.region_renders,
@@ -105,7 +124,17 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
     } else if let Some(g) = s.map.present() {
         let _ = writeln!(h, "<p class=\"status\">map mean score {:.3}</p>", g.mean());
     }
-    let labels = run_labels(runs);
+}
+
+/// The job's map with its regions and traps: a heatmap in 2-D, a score curve in 1-D, a
+/// heatmap per pair of axes beyond; or why there is none.
+fn map_pictures(
+    h: &mut String,
+    s: &ShapeSection,
+    runs: &[RunSummary],
+    labels: &[String],
+) -> Result<(), PlotError> {
+    let job = &s.job;
     let title = format!("{} · {} · {}", job.network, job.class, job.shape);
     match &s.map {
         Part::Present(grid) if grid.axes().len() == 2 => {
@@ -118,7 +147,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
             h.push('\n');
         }
         Part::Present(grid) if grid.axes().len() == 1 => {
-            let png = score_curve_png(grid, &title, runs, &labels)?;
+            let png = score_curve_png(grid, &title, runs, labels)?;
             h.push_str(&img(
                 &png,
                 &format!("semantic map of {}", job.key()),
@@ -130,45 +159,7 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
                  listed below.</p>\n",
             );
         }
-        Part::Present(grid) => {
-            let n = grid.axes().len();
-            // Slices through the first run's start (the runs of a job share their starts), or
-            // through the map's centre when no region grew.
-            let (at, through) = match runs.first() {
-                Some(r) => (r.init.clone(), format!("start {}", point(&r.init))),
-                None => {
-                    let (lo, hi) = grid.domain();
-                    let centre: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| (a + b) / 2.0).collect();
-                    let text = format!("the centre {}", point(&centre));
-                    (centre, text)
-                }
-            };
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">A map with {n} axes, drawn in each of its {} pairs of axes: \
-                 the map's slice through {} (its multilinear interpolant, the other \
-                 coordinates fixed there), with every region projected onto the pair.</p>",
-                n * (n - 1) / 2,
-                esc(&through)
-            );
-            h.push_str("<div class=\"pairs\">\n");
-            for i in 0..n {
-                for j in i + 1..n {
-                    let slice = grid
-                        .slice(i, j, &at)
-                        .map_err(|e| PlotError::Unsupported(e.to_string()))?;
-                    let names = format!("{} × {}", grid.axes()[i].name, grid.axes()[j].name);
-                    let png = job_heatmap(&slice, &format!("{title} · {names}"), runs, s, (i, j))?;
-                    h.push_str(&img(
-                        &png,
-                        &format!("semantic map of {} in {names}", job.key()),
-                        "plot",
-                    ));
-                    h.push('\n');
-                }
-            }
-            h.push_str("</div>\n");
-        }
+        Part::Present(grid) => pair_heatmaps(h, grid, &title, runs, s)?,
         Part::Absent(why) => {
             let _ = writeln!(h, "<p class=\"note\">No heatmap: {}.</p>", esc(why));
         }
@@ -176,133 +167,194 @@ pub(super) fn job_section(h: &mut String, page: &Page, s: &ShapeSection) -> Resu
             let _ = writeln!(h, "<p class=\"warn\">Map unreadable: {}</p>", esc(why));
         }
     }
-    if !runs.is_empty() {
-        let refined = runs.iter().any(|r| r.map_stage.is_some());
-        let threshold = runs.iter().find_map(|r| r.contents.map(|c| c.threshold));
-        h.push_str(
-            "<div class=\"scroll\"><table>\n<thead><tr><th>box</th><th>method</th><th>start</th>",
+    Ok(())
+}
+
+/// A map of more than two axes: a heatmap of its slice in each pair of axes.
+fn pair_heatmaps(
+    h: &mut String,
+    grid: &Grid,
+    title: &str,
+    runs: &[RunSummary],
+    s: &ShapeSection,
+) -> Result<(), PlotError> {
+    let n = grid.axes().len();
+    // Slices through the first run's start (the runs of a job share their starts), or
+    // through the map's centre when no region grew.
+    let (at, through) = match runs.first() {
+        Some(r) => (r.init.clone(), format!("start {}", point(&r.init))),
+        None => {
+            let (lo, hi) = grid.domain();
+            let centre: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| (a + b) / 2.0).collect();
+            let text = format!("the centre {}", point(&centre));
+            (centre, text)
+        }
+    };
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">A map with {n} axes, drawn in each of its {} pairs of axes: \
+         the map's slice through {} (its multilinear interpolant, the other \
+         coordinates fixed there), with every region projected onto the pair.</p>",
+        n * (n - 1) / 2,
+        esc(&through)
+    );
+    h.push_str("<div class=\"pairs\">\n");
+    for i in 0..n {
+        for j in i + 1..n {
+            let slice = grid
+                .slice(i, j, &at)
+                .map_err(|e| PlotError::Unsupported(e.to_string()))?;
+            let names = format!("{} × {}", grid.axes()[i].name, grid.axes()[j].name);
+            let png = job_heatmap(&slice, &format!("{title} · {names}"), runs, s, (i, j))?;
+            h.push_str(&img(
+                &png,
+                &format!("semantic map of {} in {names}", s.job.key()),
+                "plot",
+            ));
+            h.push('\n');
+        }
+    }
+    h.push_str("</div>\n");
+    Ok(())
+}
+
+/// The table of the job's region runs: box, method, start, the map stage (refine mode),
+/// the final box, what it holds, its certificate and clean box; then notes on the columns.
+fn runs_table(h: &mut String, runs: &[RunSummary], labels: &[String]) {
+    let refined = runs.iter().any(|r| r.map_stage.is_some());
+    let threshold = runs.iter().find_map(|r| r.contents.map(|c| c.threshold));
+    let certified = runs.iter().any(|r| r.certificate.is_some());
+    let clean = runs.iter().any(|r| r.clean.is_some());
+    h.push_str(
+        "<div class=\"scroll\"><table>\n<thead><tr><th>box</th><th>method</th><th>start</th>",
+    );
+    if refined {
+        h.push_str("<th>on the map: lower, upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+    }
+    h.push_str("<th>lower</th><th>upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+    if let Some(t) = threshold {
+        let _ = write!(
+            h,
+            "<th class=\"num\">mean score inside</th><th class=\"num\">lowest score inside</th><th class=\"num\">share below {t}</th>"
+        );
+    }
+    if certified {
+        h.push_str("<th>certificate</th><th class=\"num\">failures / samples</th><th class=\"num\">bound</th><th class=\"num\">witness score</th><th class=\"num\">margin</th>");
+    }
+    if clean {
+        h.push_str("<th>clean box</th><th class=\"num\">% of Ω</th><th>its certificate</th>");
+    }
+    h.push_str("</tr></thead><tbody>\n");
+    for (r, label) in runs.iter().zip(labels) {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td>",
+            esc(label),
+            r.method,
+            point(&r.init)
         );
         if refined {
-            h.push_str("<th>on the map: lower, upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
+            h.push_str(&map_stage_cells(r));
         }
-        h.push_str("<th>lower</th><th>upper</th><th class=\"num\">% of Ω</th><th>stop</th><th class=\"num\">steps</th>");
-        if let Some(t) = threshold {
-            let _ = write!(
-                h,
-                "<th class=\"num\">mean score inside</th><th class=\"num\">lowest score inside</th><th class=\"num\">share below {t}</th>"
-            );
+        h.push_str(&box_cells(
+            &[point(&r.lower), point(&r.upper)],
+            r.volume_ratio,
+            r.stop,
+            r.iterations,
+            r.hit_cap,
+        ));
+        if threshold.is_some() {
+            h.push_str(&contents_cells(r));
         }
-        let certified = runs.iter().any(|r| r.certificate.is_some());
-        let clean = runs.iter().any(|r| r.clean.is_some());
         if certified {
-            h.push_str("<th>certificate</th><th class=\"num\">failures / samples</th><th class=\"num\">bound</th><th class=\"num\">witness score</th><th class=\"num\">margin</th>");
+            h.push_str(&certificate_cells(r.certificate.as_ref()));
         }
         if clean {
-            h.push_str("<th>clean box</th><th class=\"num\">% of Ω</th><th>its certificate</th>");
+            h.push_str(&clean_cells(r));
         }
-        h.push_str("</tr></thead><tbody>\n");
-        for (r, label) in runs.iter().zip(&labels) {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td>",
-                esc(label),
-                r.method,
-                point(&r.init)
-            );
-            if refined {
-                match &r.map_stage {
-                    Some(m) => h.push_str(&box_cells(
-                        &[format!("{} – {}", point(&m.lower), point(&m.upper))],
-                        m.volume_ratio,
-                        m.stop,
-                        m.iterations,
-                        false,
-                    )),
-                    None => h.push_str("<td></td><td></td><td></td><td></td>"),
-                }
-            }
-            h.push_str(&box_cells(
-                &[point(&r.lower), point(&r.upper)],
-                r.volume_ratio,
-                r.stop,
-                r.iterations,
-                r.hit_cap,
-            ));
-            if threshold.is_some() {
-                match &r.contents {
-                    Some(c) => {
-                        let _ = write!(
-                            h,
-                            "<td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td>",
-                            c.mean,
-                            c.min,
-                            pct(c.below)
-                        );
-                    }
-                    None => h.push_str("<td></td><td></td><td></td>"),
-                }
-            }
-            if certified {
-                h.push_str(&certificate_cells(r.certificate.as_ref()));
-            }
-            if clean {
-                match &r.clean {
-                    Some(c) => {
-                        let _ = write!(
-                            h,
-                            "<td>{} – {}</td><td class=\"num\">{}</td><td>{}</td>",
-                            point(&c.lower),
-                            point(&c.upper),
-                            pct(c.volume_ratio),
-                            verdict_tag(Some(&c.certificate))
-                        );
-                    }
-                    None => h.push_str("<td></td><td></td><td></td>"),
-                }
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</tbody></table></div>\n");
-        if certified {
-            h.push_str("<p class=\"note\">Certificate: fresh uniform samples of the final box rendered and scored on the network (SPEC §8); <i>certified</i> when the one-sided Clopper–Pearson bound on the failing share is within the report's share, <i>refuted</i> when sampling stopped early because it could no longer be; the witness is the worst sample (its render below), the margin the sampled score closest to the threshold.</p>\n");
-        }
-        if refined {
-            h.push_str("<p class=\"note\">Refine mode: each run grew on the map first (the box, stop and steps on the map), then went on on the network from that box (the final box, stop and network steps).</p>\n");
-        }
+        h.push_str("</tr>\n");
     }
-    if let Some(grid) = s.map.present() {
-        if s.traps.is_empty() {
-            h.push_str("<p>No semantic trap on this map.</p>\n");
-        } else {
-            let unit = area_unit(grid);
-            let items: Vec<String> = s
-                .traps
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    format!(
-                        "<b>T{}</b>: area {:.0} {}, centre {}, lowest score {:.3} ({} samples)",
-                        i + 1,
-                        t.area,
-                        esc(&unit),
-                        point(&t.centre),
-                        t.min_score,
-                        t.samples
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                h,
-                "<p>Semantic traps:</p><ul><li>{}</li></ul>",
-                items.join("</li><li>")
-            );
-        }
+    h.push_str("</tbody></table></div>\n");
+    if certified {
+        h.push_str("<p class=\"note\">Certificate: fresh uniform samples of the final box rendered and scored on the network (SPEC §8); <i>certified</i> when the one-sided Clopper–Pearson bound on the failing share is within the report's share, <i>refuted</i> when sampling stopped early because it could no longer be; the witness is the worst sample (its render below), the margin the sampled score closest to the threshold.</p>\n");
     }
-    renders(h, s);
-    witnesses(h, s, runs, &labels);
-    traces(h, page, s)?;
-    h.push_str("</article>\n");
-    Ok(())
+    if refined {
+        h.push_str("<p class=\"note\">Refine mode: each run grew on the map first (the box, stop and steps on the map), then went on on the network from that box (the final box, stop and network steps).</p>\n");
+    }
+}
+
+/// A run's map stage (refine mode) as cells; empty cells without one.
+fn map_stage_cells(r: &RunSummary) -> String {
+    match &r.map_stage {
+        Some(m) => box_cells(
+            &[format!("{} – {}", point(&m.lower), point(&m.upper))],
+            m.volume_ratio,
+            m.stop,
+            m.iterations,
+            false,
+        ),
+        None => "<td></td><td></td><td></td><td></td>".into(),
+    }
+}
+
+/// What a run's box holds on the map: mean and lowest score, share below the threshold.
+fn contents_cells(r: &RunSummary) -> String {
+    match &r.contents {
+        Some(c) => format!(
+            "<td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td>",
+            c.mean,
+            c.min,
+            pct(c.below)
+        ),
+        None => "<td></td><td></td><td></td>".into(),
+    }
+}
+
+/// A run's clean box and its certificate as cells.
+fn clean_cells(r: &RunSummary) -> String {
+    match &r.clean {
+        Some(c) => format!(
+            "<td>{} – {}</td><td class=\"num\">{}</td><td>{}</td>",
+            point(&c.lower),
+            point(&c.upper),
+            pct(c.volume_ratio),
+            verdict_tag(Some(&c.certificate))
+        ),
+        None => "<td></td><td></td><td></td>".into(),
+    }
+}
+
+/// The traps of the job's map, listed (nothing without a map).
+fn traps_list(h: &mut String, s: &ShapeSection) {
+    let Some(grid) = s.map.present() else {
+        return;
+    };
+    if s.traps.is_empty() {
+        h.push_str("<p>No semantic trap on this map.</p>\n");
+        return;
+    }
+    let unit = area_unit(grid);
+    let items: Vec<String> = s
+        .traps
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                "<b>T{}</b>: area {:.0} {}, centre {}, lowest score {:.3} ({} samples)",
+                i + 1,
+                t.area,
+                esc(&unit),
+                point(&t.centre),
+                t.min_score,
+                t.samples
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        h,
+        "<p>Semantic traps:</p><ul><li>{}</li></ul>",
+        items.join("</li><li>")
+    );
 }
 
 /// A run's certificate as table cells: verdict, failures of samples, bound, witness score
