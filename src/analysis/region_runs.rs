@@ -6,8 +6,8 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::certificates::{CleanRegion, RegionCertificate};
 use crate::analysis::network_function::NetworkMapMeta;
+use crate::certify::record::{CleanRegion, RegionCertificate};
 use crate::region::lockstep::{
     run_joint, run_lockstep, Finished, JointFunction, LockstepStats, Problem, SearchError,
 };

@@ -23,6 +23,7 @@
 pub mod certificate;
 pub mod clean;
 mod error;
+pub mod record;
 pub mod sampling;
 pub mod settings;
 pub mod stats;
