@@ -18,7 +18,7 @@ use semrob::semantic::finite_difference::FiniteDifference;
 use semrob::semantic::{Grid, SemanticParam};
 
 use super::common::{OutputArgs, SearchArgs};
-use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
+use super::network::{axes, load_function, BatchArgs, SceneArgs, ScriptArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
 #[derive(Debug, Args)]
@@ -33,18 +33,21 @@ pub struct MeshArgs {
     /// Its weights file (default: the model's default weights).
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// The search space `NAME[:LO:HI]` per axis (default: the paper's azimuth × elevation);
-    /// its domain is Ω unless `--domain` is given.
-    #[arg(long, allow_hyphen_values = true)]
-    axes: Option<String>,
+    /// The search space `NAME[:LO:HI],...` (a configuration's `axes`; default: the paper's
+    /// azimuth × elevation); its domain is Ω unless `--domain` is given.
+    #[arg(
+        long,
+        value_name = "NAME[:LO:HI],...",
+        alias = "axes",
+        allow_hyphen_values = true
+    )]
+    search_axes: Option<String>,
     /// Central finite-difference step for OIR_W's gradients, in each axis' unit (default
     /// 0.5° for angles, 0.01 for distance).
     #[arg(long)]
     fd_step: Option<f64>,
-    /// The largest render and network batch (≥ 1): every round, the points of all runs (and
-    /// OIR_W's finite-difference neighbours) go to the network in batches of at most this.
-    #[arg(long, default_value_t = semrob::analysis::network_function::DEFAULT_BATCH)]
-    batch: usize,
+    #[command(flatten)]
+    batch: BatchArgs,
     /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
     #[arg(long, value_name = "GRID")]
     map: Option<PathBuf>,
@@ -79,10 +82,7 @@ const DEFAULT_THRESHOLD: f64 = 0.1;
 
 pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let model = &args.script.model(&args.model)?;
-    if args.batch == 0 {
-        bail!("--batch 0: the largest network batch must be ≥ 1");
-    }
-    let specs = axes(args.axes.as_deref())?;
+    let specs = axes(args.search_axes.as_deref())?;
     let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
     let loaded = load_function(&args.scene, model, args.weights.as_ref(), params.clone())?;
     let axes_box = Region::new(
@@ -126,7 +126,7 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| args.fd_step.unwrap_or(p.default_fd_step()))
         .collect();
-    let f = FiniteDifference::new(loaded.function.with_batch(args.batch)?, steps)?;
+    let f = FiniteDifference::new(loaded.function.with_batch(args.batch.batch), steps)?;
     let methods = args.search.method.methods();
     eprintln!(
         "semrob: {} runs ({} methods × {} starts) on {model}, this renders and classifies every step",

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::network_function::inputs::Fingerprint;
+use crate::analysis::network_function::BatchSize;
 use crate::analysis::region_runs::RegionMode;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::certify::{min_samples, CertifySettings, Criterion};
@@ -633,6 +634,8 @@ pub struct CheckedConfig {
     pub fd_steps: Vec<f64>,
     /// The acceptance rule's decider (SPEC §7).
     pub accept_by: AcceptBy,
+    /// `batch`, checked.
+    pub batch: BatchSize,
 }
 
 /// The embedded default configuration (`semrob srvr` with no file).
@@ -716,9 +719,8 @@ impl SrvrConfig {
         let fd_steps = self.check_search(&axes)?;
         let accept_by = self.acceptance.check(&models)?;
         self.check_mode(&axes, &map_axes)?;
-        if self.batch == 0 {
-            return Err(FieldError::new("batch", "must be ≥ 1"));
-        }
+        let batch =
+            BatchSize::new(self.batch).map_err(|e| FieldError::new("batch", e.to_string()))?;
         if let Some(c) = &self.certify {
             c.check()?;
         }
@@ -733,6 +735,7 @@ impl SrvrConfig {
             starts,
             fd_steps,
             accept_by,
+            batch,
         })
     }
 

@@ -338,7 +338,7 @@ fn map_job<'a>(
     let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
     let f =
         ClassifierFunction::shared(mesh, classifier.clone(), job.label, params, c.config.render)?
-            .with_batch(c.config.batch)?
+            .with_batch(c.batch)
             .with_renderer(backend)?;
     let counted = f.counters();
     let meta = NetworkMapMeta {
