@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::{
-    certify_results, default_lockstep_jobs, plan, run_jobs, CertifyConfig, CertifyEvent, JobEvent,
-    Plan, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
+    certify_results, default_lockstep_jobs, is_embedded_default_run, plan, run_jobs, CertifyConfig,
+    CertifyEvent, JobEvent, Plan, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
 };
 use semrob::analysis::region_runs::RegionMode;
 use semrob::nets::LoadOptions;
@@ -108,12 +108,11 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
             println!("{line}");
         }
     }
-    // The embedded default checks itself against its committed golden report, unless
-    // another golden file, a shard or another region mode was asked for.
-    let embedded = config.is_none()
-        && args.regions.is_none()
-        && args.refine_steps.is_none()
-        && shard == Shard::ALL;
+    let embedded = is_embedded_default_run(
+        config.is_some(),
+        args.regions.is_some() || args.refine_steps.is_some(),
+        shard,
+    );
     report(&dir, format, &args.golden, embedded)
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use semrob::analysis::maps::map::network_map;
+use semrob::analysis::maps::map::{network_map, MapSummary};
 use semrob::report::maps::{write_curves, write_map};
 use semrob::semantic::{map_point_count, Grid};
 
@@ -84,18 +84,18 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         let json = args.out_dir.join(format!("{stem}-{model}.json"));
         let png = args.out_dir.join(format!("{stem}-{model}.png"));
         let png = write_map(&map.grid, &json, &png, &format!("{model}: {what}"))?;
-        let mean = map.grid.mean();
+        let line = MapSummary {
+            grid: json,
+            mean_score: map.grid.mean(),
+            model: model.to_string(),
+            png,
+            points: total,
+            top1_rate: map.top1_rate,
+        };
         if !args.json {
-            println!(
-                "{model}: {total} points, mean score {mean:.4}, top-1 on {:.1} % → {}",
-                100.0 * map.top1_rate,
-                json.display()
-            );
+            println!("{line}");
         }
-        summary.push(serde_json::json!({
-            "model": model, "grid": json, "png": png, "points": total,
-            "mean_score": mean, "top1_rate": map.top1_rate,
-        }));
+        summary.push(line);
         maps.push((model, map.grid));
     }
     let path = args.out_dir.join(format!("{stem}-1d.png"));

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::results::Shard;
 use crate::analysis::network_function::inputs::Fingerprint;
 use crate::analysis::network_function::BatchSize;
 use crate::analysis::region_runs::RegionMode;
@@ -640,6 +641,14 @@ pub struct CheckedConfig {
 
 /// The embedded default configuration (`semrob srvr` with no file).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../configs/quick.toml");
+
+/// Whether a run is the embedded default's own, so that its finished report is checked
+/// against the embedded default's golden report (unless another golden file is given): no
+/// configuration file, no other region mode (`--regions`, `--refine-steps`) and every job
+/// (no shard).
+pub fn is_embedded_default_run(config_file: bool, mode_overridden: bool, shard: Shard) -> bool {
+    !config_file && !mode_overridden && shard == Shard::ALL
+}
 
 impl SrvrConfig {
     pub fn from_toml(text: &str, origin: &str) -> Result<CheckedConfig, ConfigError> {
