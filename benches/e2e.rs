@@ -27,7 +27,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use nalgebra::DMatrix;
 use semrob::analysis::maps::map::sample_map;
 use semrob::analysis::network_function::inputs::load_mesh;
-use semrob::analysis::network_function::ClassifierFunction;
+use semrob::analysis::network_function::{BatchSize, ClassifierFunction};
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::region::Region;
 use semrob::render::Scene;
@@ -82,7 +82,7 @@ fn hot_loop(c: &mut Criterion) {
             eprintln!("e2e bench: Lite0 weights missing (scripts/setup.sh); skipped");
             return;
         };
-        let mut f = f.with_batch(288).unwrap();
+        let mut f = f.with_batch(BatchSize::new(288).unwrap());
         for count in [8usize, 16, 24, 96, 288] {
             let points = corners(count);
             group.throughput(Throughput::Elements(count as u64));
@@ -92,7 +92,7 @@ fn hot_loop(c: &mut Criterion) {
                 |b, p| b.iter(|| f.evaluate(p, 0).unwrap()),
             );
         }
-        f = f.with_batch(32).unwrap();
+        f = f.with_batch(BatchSize::DEFAULT);
         for count in [96usize, 288] {
             let points = corners(count);
             group.throughput(Throughput::Elements(count as u64));

@@ -207,6 +207,8 @@ if ((CHECK_CPU)); then
     [[ -n "$REF" ]] || { echo "gpu-build: no reference semrob binary (cargo build first)" >&2; exit 1; }
     TMP=$(mktemp -d)
     trap 'rm -rf "$TMP"' EXIT
+    # `--axes`: the hidden alias of `--map-axes`, the one spelling both this build and an
+    # older reference binary accept.
     for pair in "cpu:$CARGO_TARGET_DIR/semrob-cpu" "ref:$REF"; do
         name=${pair%%:*}
         "${pair#*:}" map fixture:teapot --label 849 --model efficientnet-lite0 \

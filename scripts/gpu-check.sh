@@ -183,7 +183,7 @@ check_phase() {
     # --- cpu/cuda parity on a coarse map (72 points) ---------------------------------------
     for dev in cpu cuda; do
         step "parity-map-$dev" 60 "$BIN" map fixture:teapot --label 849 "${NET[@]}" \
-            --axes azimuth:0:360:30,elevation:-10:90:20 --batch 72 --device "$dev" \
+            --map-axes azimuth:0:360:30,elevation:-10:90:20 --batch 72 --device "$dev" \
             --out-dir "$R/parity-$dev" --json >/dev/null
     done
     timeout 60 "$PY" - "$R" <<'PY' | tee -a "$TIMINGS"
@@ -255,7 +255,7 @@ device_phase() {
         print p }')
     # --- the paper's 3° map (4 080 points) of a fixture, each renderer ----------------------
     for r in device cpu; do
-        step "map3-$r" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" --axes "$MAP3_AXES" \
+        step "map3-$r" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" --map-axes "$MAP3_AXES" \
             --device "$DEVICE" --renderer "$r" --out-dir "$R/map3-$r" --json >"$R/map3-$r.stdout"
         rate "map3-$r" "$points"
         util_of "map3-$r"
@@ -263,13 +263,13 @@ device_phase() {
     # --- and of a ShapeNet mesh (the first aeroplane; ImageNet 404 airliner) ---------------
     local plane
     plane=$(ls -d "$DATA"/shapenet10/aeroplane/*/models/model_normalized.obj 2>/dev/null | head -n 1)
-    step map3-shapenet-device 180 "$BIN" map "$plane" --label 404 "${NET[@]}" --batch "$MAP_BATCH" --axes "$MAP3_AXES" \
+    step map3-shapenet-device 180 "$BIN" map "$plane" --label 404 "${NET[@]}" --batch "$MAP_BATCH" --map-axes "$MAP3_AXES" \
         --device "$DEVICE" --renderer device --out-dir "$R/map3-plane" --json >"$R/map3-plane.stdout"
     rate map3-shapenet-device "$points"
     util_of map3-shapenet-device
     # --- precision: the fixture's 3° map in bf16 and f16, drift against f32 ----------------
     for p in bf16 f16; do
-        step "map3-$p" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" --axes "$MAP3_AXES" \
+        step "map3-$p" 180 "$BIN" map fixture:teapot --label 849 "${NET[@]}" --batch "$MAP_BATCH" --map-axes "$MAP3_AXES" \
             --device "$DEVICE" --precision "$p" --out-dir "$R/map3-$p" --json >"$R/map3-$p.stdout"
         rate "map3-$p" "$points"
     done

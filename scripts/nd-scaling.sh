@@ -72,7 +72,7 @@ for n in 1 2 3 4 5; do
         echo "nd-scaling: $name n=$n ($axes from $init, $STEPS steps at η $ETA, $said)" >&2
         start=$(date +%s.%N)
         "$BIN" regions mesh "$mesh" --model efficientnet-lite0 --label "$label" \
-            --axes "$axes" --init "$init" --eta "$ETA" --iterations "$STEPS" \
+            --search-axes "$axes" --init "$init" --eta "$ETA" --iterations "$STEPS" \
             ${SETTING[@]+"${SETTING[@]}"} >"$out.tmp"
         end=$(date +%s.%N)
         python3 - "$out.tmp" "$start" "$end" <<'EOF'

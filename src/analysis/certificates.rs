@@ -150,48 +150,9 @@ pub fn plan_job(
     let mut boxes: Vec<(Vec<u64>, usize)> = Vec::new();
     let domain_volume = domain.volume();
     for k in 0..runs.len() {
-        let (lower, upper, ratio) = match target {
-            Target::Region => {
-                let r = &runs[k];
-                if r.certificate
-                    .as_ref()
-                    .is_some_and(|x| x.made_with(&c.settings, c.threshold))
-                {
-                    continue;
-                }
-                let taken = (r.lower.clone(), r.upper.clone(), r.volume_ratio);
-                // A new certificate makes the old clean box stale.
-                runs[k].clean = None;
-                taken
-            }
-            Target::Clean => {
-                let r = &runs[k];
-                let wanted = c.settings.clean
-                    && matches!(&r.certificate, Some(x @ RegionCertificate::Sampled(_)) if !x.is_certified())
-                    && r.clean.is_none();
-                let Some(map) = map.filter(|_| wanted) else {
-                    continue;
-                };
-                let Some((lo, hi)) = clean_box(
-                    map,
-                    &r.lower,
-                    &r.upper,
-                    &r.init,
-                    c.threshold,
-                    c.settings.max_share,
-                    c.goal,
-                ) else {
-                    runs[k].clean = Some(CleanRegion {
-                        lower: r.init.clone(),
-                        upper: r.init.clone(),
-                        volume_ratio: 0.0,
-                        certificate: RegionCertificate::TooSmall,
-                    });
-                    continue;
-                };
-                let volume: f64 = lo.iter().zip(&hi).map(|(a, b)| b - a).product();
-                (lo, hi, volume / domain_volume)
-            }
+        let Some((lower, upper, ratio)) = target_box(&mut runs[k], map, c, target, domain_volume)
+        else {
+            continue;
         };
         if ratio < MIN_CERTIFIED_RATIO {
             let too_small = RegionCertificate::TooSmall;
@@ -238,6 +199,58 @@ pub fn plan_job(
         });
     }
     Ok(planned)
+}
+
+/// The box of `run` that `target` certifies, with its share of Ω (of volume
+/// `domain_volume`); `None` when it needs no new certificate: a region already certified
+/// with these settings, or no clean box wanted or found (a run whose start alone is left
+/// gets a too-small clean box here). A region to certify anew loses its stale clean box.
+fn target_box(
+    run: &mut RunSummary,
+    map: Option<&Grid>,
+    c: &Certification,
+    target: Target,
+    domain_volume: f64,
+) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+    match target {
+        Target::Region => {
+            if run
+                .certificate
+                .as_ref()
+                .is_some_and(|x| x.made_with(&c.settings, c.threshold))
+            {
+                return None;
+            }
+            // A new certificate makes the old clean box stale.
+            run.clean = None;
+            Some((run.lower.clone(), run.upper.clone(), run.volume_ratio))
+        }
+        Target::Clean => {
+            let wanted = c.settings.clean
+                && matches!(&run.certificate, Some(x @ RegionCertificate::Sampled(_)) if !x.is_certified())
+                && run.clean.is_none();
+            let map = map.filter(|_| wanted)?;
+            let Some((lo, hi)) = clean_box(
+                map,
+                &run.lower,
+                &run.upper,
+                &run.init,
+                c.threshold,
+                c.settings.max_share,
+                c.goal,
+            ) else {
+                run.clean = Some(CleanRegion {
+                    lower: run.init.clone(),
+                    upper: run.init.clone(),
+                    volume_ratio: 0.0,
+                    certificate: RegionCertificate::TooSmall,
+                });
+                return None;
+            };
+            let volume: f64 = lo.iter().zip(&hi).map(|(a, b)| b - a).product();
+            Some((lo, hi, volume / domain_volume))
+        }
+    }
 }
 
 /// Stores finished certificates in their runs.

@@ -15,7 +15,7 @@ use super::benchmark::{ConfigError, JobId, JobResult, Stamp};
 use super::network_function::inputs::WeightsId;
 use super::region_runs::{RegionMode, RunSummary};
 use super::srvr::{
-    aggregate, Acceptance, AcceptanceSummary, RegionRecord, RejectedShape, ShapeScore,
+    aggregate, Acceptance, AcceptanceSummary, NetworkSrvr, RegionRecord, RejectedShape, ShapeScore,
 };
 use crate::analysis::certificates::{describe, RegionCertificate};
 use crate::certify::{Certificate, Criterion, Verdict};
@@ -313,6 +313,57 @@ fn sum_known(xs: impl Iterator<Item = Option<usize>>) -> Option<usize> {
     xs.sum()
 }
 
+/// A network's row of the report (and its classes'), from its SRVR row and its shapes'
+/// outcomes; `min` is the acceptance threshold its own-pass counts use.
+fn network_report(
+    net: &NetworkSrvr,
+    shapes: &[ShapeOutcome],
+    settled: Option<&SettlingTables>,
+    min: f64,
+) -> NetworkReport {
+    let of_net: Vec<&ShapeOutcome> = shapes
+        .iter()
+        .filter(|s| s.job.network == net.network)
+        .collect();
+    let classes = net
+        .classes
+        .iter()
+        .map(|c| {
+            let of_class: Vec<&&ShapeOutcome> =
+                of_net.iter().filter(|s| s.job.class == c.class).collect();
+            ClassReport {
+                class: c.class.clone(),
+                label: of_class.first().and_then(|s| s.label),
+                srvr: c.srvr,
+                certified_srvr: c.certified_srvr,
+                clean_srvr: c.clean_srvr,
+                mean_score: mean(of_class.iter().map(|s| s.mean_score)),
+                top1_rate: mean_known(of_class.iter().map(|s| s.top1_rate)),
+                shapes_accepted: c.shapes,
+                shapes: c.shapes + c.rejected,
+                own_pass: of_class.iter().filter(|s| s.mean_score >= min).count(),
+                regions: c.regions,
+                evaluations: sum_known(of_class.iter().map(|s| s.evaluations)),
+            }
+        })
+        .collect::<Vec<_>>();
+    NetworkReport {
+        network: net.network.clone(),
+        weights: of_net.first().and_then(|s| s.weights.clone()),
+        srvr: net.srvr,
+        certified_srvr: net.certified_srvr,
+        clean_srvr: net.clean_srvr,
+        mean_score: mean(of_net.iter().map(|s| s.mean_score)),
+        top1_rate: mean_known(of_net.iter().map(|s| s.top1_rate)),
+        shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
+        shapes: of_net.len(),
+        own_pass: of_net.iter().filter(|s| s.mean_score >= min).count(),
+        evaluations: sum_known(of_net.iter().map(|s| s.evaluations)),
+        settling: settled.map(|t| t.of_network(&net.network)),
+        classes,
+    }
+}
+
 impl SrvrReport {
     /// The report of `shapes` (in any order) under `acceptance`. Only the runs of shapes the
     /// rule keeps count; a network's figures are the mean over its classes that kept a shape.
@@ -348,49 +399,7 @@ impl SrvrReport {
         let networks = table
             .networks
             .iter()
-            .map(|net| {
-                let of_net: Vec<&ShapeOutcome> = shapes
-                    .iter()
-                    .filter(|s| s.job.network == net.network)
-                    .collect();
-                let classes = net
-                    .classes
-                    .iter()
-                    .map(|c| {
-                        let of_class: Vec<&&ShapeOutcome> =
-                            of_net.iter().filter(|s| s.job.class == c.class).collect();
-                        ClassReport {
-                            class: c.class.clone(),
-                            label: of_class.first().and_then(|s| s.label),
-                            srvr: c.srvr,
-                            certified_srvr: c.certified_srvr,
-                            clean_srvr: c.clean_srvr,
-                            mean_score: mean(of_class.iter().map(|s| s.mean_score)),
-                            top1_rate: mean_known(of_class.iter().map(|s| s.top1_rate)),
-                            shapes_accepted: c.shapes,
-                            shapes: c.shapes + c.rejected,
-                            own_pass: of_class.iter().filter(|s| s.mean_score >= min).count(),
-                            regions: c.regions,
-                            evaluations: sum_known(of_class.iter().map(|s| s.evaluations)),
-                        }
-                    })
-                    .collect::<Vec<_>>();
-                NetworkReport {
-                    network: net.network.clone(),
-                    weights: of_net.first().and_then(|s| s.weights.clone()),
-                    srvr: net.srvr,
-                    certified_srvr: net.certified_srvr,
-                    clean_srvr: net.clean_srvr,
-                    mean_score: mean(of_net.iter().map(|s| s.mean_score)),
-                    top1_rate: mean_known(of_net.iter().map(|s| s.top1_rate)),
-                    shapes_accepted: classes.iter().map(|c| c.shapes_accepted).sum(),
-                    shapes: of_net.len(),
-                    own_pass: of_net.iter().filter(|s| s.mean_score >= min).count(),
-                    evaluations: sum_known(of_net.iter().map(|s| s.evaluations)),
-                    settling: settled.as_ref().map(|t| t.of_network(&net.network)),
-                    classes,
-                }
-            })
+            .map(|net| network_report(net, shapes, settled.as_ref(), min))
             .collect();
         SrvrReport {
             format: REPORT_FORMAT.into(),

@@ -5,20 +5,16 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use clap::Args;
 use semrob::analysis::benchmark::{
-    certify_results, default_lockstep_jobs, plan, run_jobs, CertifyConfig, CertifyEvent, JobEvent,
-    Plan, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
+    certify_results, default_lockstep_jobs, is_embedded_default_run, plan, run_jobs, CertifyConfig,
+    CertifyEvent, JobEvent, Plan, ResultsDir, Shard, SrvrConfig, EMBEDDED_DEFAULT,
 };
 use semrob::analysis::region_runs::RegionMode;
 use semrob::nets::LoadOptions;
-use semrob::nets::Precision;
-use semrob::render::RenderBackend;
 use semrob::report::export::{job_line, time_split, Format};
 use semrob::report::folder::{check_embedded_default, write_report, EMBEDDED_GOLDEN_ORIGIN};
-use semrob::runtime::{cores, ThreadPlan};
 
 use super::common::{FormatArgs, GoldenArgs};
-use super::network::{load_options, progress};
-use semrob::nets::Device;
+use super::network::{progress, NetworkArgs, RendererArgs};
 
 /// Options of the configuration mode of `semrob srvr`.
 #[derive(Debug, Args)]
@@ -30,25 +26,16 @@ pub struct BenchArgs {
     /// slices' folders with `semrob merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
-    /// Where inference runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: Device,
-    /// Number format of the networks: f32, or bf16 / f16 on CUDA. Not part of the results'
-    /// fingerprint: scores in bf16 or f16 differ from f32 ones by more than the goldens allow.
-    #[arg(long, default_value_t = Precision::F32)]
-    pub precision: Precision,
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Network mode: how many jobs of one network grow their regions in lockstep together,
     /// their rounds sharing the renderer's and the network's batches (default 1 on the CPU,
     /// where one job's rounds fill a batch; 8 on CUDA). Results do not depend on it beyond
     /// the network's batch-to-batch rounding.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub lockstep_jobs: Option<u32>,
-    /// Which renderer draws the networks' inputs: `cpu`, or `device` (on the networks'
-    /// device). Overrides the configuration's `renderer`; default `device` with `--device
-    /// cuda`, `cpu` on the CPU. The same images either way: not part of the results'
-    /// fingerprint.
-    #[arg(long, value_name = "cpu|device")]
-    pub renderer: Option<RenderBackend>,
+    #[command(flatten)]
+    pub renderer: RendererArgs,
     /// Override the configuration's `regions`: `network` (the paper's procedure), `map`
     /// (regions on each job's map: an approximation) or `refine` (on the map, then at most
     /// `refine_steps` steps on the network). Part of the results' fingerprint.
@@ -75,13 +62,12 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
             "--regions/--refine-steps",
         )?;
     }
-    if let Some(backend) = args.renderer {
+    if let Some(backend) = args.renderer.renderer {
         checked.config.renderer = Some(backend);
     }
-    let options = load_options(args.device, args.precision)?;
+    let options = args.network.prepare()?;
     let shard = args.shard.unwrap_or(Shard::ALL);
-    let plan = plan(checked)?.in_precision(args.precision);
-    ThreadPlan::for_machine(cores(), args.device == Device::Cuda).install();
+    let plan = plan(checked)?.in_precision(args.network.precision);
     let root = args
         .results
         .clone()
@@ -91,7 +77,7 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
     let bar = progress(mine as u64, "jobs");
     let lockstep_jobs = args
         .lockstep_jobs
-        .map_or(default_lockstep_jobs(args.device), |n| n as usize);
+        .map_or(default_lockstep_jobs(args.network.device()), |n| n as usize);
     run_jobs(
         &plan,
         &dir,
@@ -122,12 +108,11 @@ pub fn run(config: Option<&Path>, args: &BenchArgs, format: Format) -> anyhow::R
             println!("{line}");
         }
     }
-    // The embedded default checks itself against its committed golden report, unless
-    // another golden file, a shard or another region mode was asked for.
-    let embedded = config.is_none()
-        && args.regions.is_none()
-        && args.refine_steps.is_none()
-        && shard == Shard::ALL;
+    let embedded = is_embedded_default_run(
+        config.is_some(),
+        args.regions.is_some() || args.refine_steps.is_some(),
+        shard,
+    );
     report(&dir, format, &args.golden, embedded)
 }
 

@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use semrob::analysis::benchmark::{default_lockstep_jobs, plan, CertifyConfig, ResultsDir, Shard};
-use semrob::nets::{Device, Precision};
-use semrob::runtime::{cores, ThreadPlan};
+use semrob::nets::Precision;
 
 use super::common::{FormatArgs, GoldenArgs};
-use super::network::load_options;
+use super::network::DeviceArgs;
 
 #[derive(Debug, Args)]
 pub struct CertifyArgs {
@@ -19,9 +18,8 @@ pub struct CertifyArgs {
     /// Certify only slice K of N of the jobs (as `semrob srvr --shard`).
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
-    /// Where inference runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: Device,
+    #[command(flatten)]
+    device: DeviceArgs,
     #[command(flatten)]
     settings: CertifyConfig,
     #[command(flatten)]
@@ -50,8 +48,7 @@ pub fn run(args: CertifyArgs) -> anyhow::Result<()> {
             plan.stamp.config_hash
         );
     }
-    let options = load_options(args.device, Precision::F32)?;
-    ThreadPlan::for_machine(cores(), args.device == Device::Cuda).install();
+    let options = args.device.prepare(Precision::F32)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     super::bench::certify(
         &plan,
@@ -59,7 +56,7 @@ pub fn run(args: CertifyArgs) -> anyhow::Result<()> {
         shard,
         options,
         &args.settings,
-        default_lockstep_jobs(args.device),
+        default_lockstep_jobs(args.device.device),
     )?;
     super::bench::report(&dir, args.format.format(), &args.golden, false)
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use semrob::analysis::network_function::inputs::load_classifier;
-use semrob::nets::{read_image, Device, Precision, RankedClass};
+use semrob::nets::{read_image, RankedClass};
 
-use super::network::{load_options, ScriptArgs};
+use super::network::{NetworkArgs, ScriptArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,12 +33,8 @@ pub struct Args {
     /// (`name` is null for a network whose output is not the 1 000 ImageNet classes)
     #[arg(long)]
     json: bool,
-    /// Where inference runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: Device,
-    /// Number format of the network: f32, or bf16 / f16 on CUDA.
-    #[arg(long, default_value_t = Precision::F32)]
-    precision: Precision,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 #[derive(Serialize)]
@@ -49,7 +45,7 @@ struct Entry {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let model = args.script.model(&args.model)?;
-    let options = load_options(args.device, args.precision)?;
+    let options = args.network.options()?;
     let (classifier, _) = load_classifier(&model, args.weights.as_deref(), options)?;
     let mut entries = Vec::new();
     for path in &args.images {

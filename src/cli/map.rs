@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use semrob::analysis::maps::map::network_map;
+use semrob::analysis::maps::map::{network_map, MapSummary};
 use semrob::report::maps::{write_curves, write_map};
 use semrob::semantic::{map_point_count, Grid};
 
-use super::network::{axes, load_function, progress, SceneArgs, ScriptArgs};
+use super::network::{axes, load_function, progress, BatchArgs, SceneArgs, ScriptArgs};
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
@@ -24,14 +24,18 @@ pub struct MapArgs {
     /// Weights files, one per model in the same order (default: each model's default weights).
     #[arg(long = "weights", value_delimiter = ',')]
     weights: Vec<PathBuf>,
-    /// Axes `NAME:LO:HI:STEP,...` from azimuth, elevation, distance, light-azimuth,
-    /// light-elevation (default: the paper's azimuth:0:360:3,elevation:-10:90:3).
-    #[arg(long, allow_hyphen_values = true)]
-    axes: Option<String>,
-    /// The largest render and network batch (≥ 1); the next batch renders while the network
-    /// scores the current one.
-    #[arg(long, default_value_t = semrob::analysis::network_function::DEFAULT_BATCH)]
-    batch: usize,
+    /// The map's axes `NAME:LO:HI:STEP,...` from azimuth, elevation, distance,
+    /// light-azimuth, light-elevation (a configuration's `map_axes`; default: the paper's
+    /// azimuth:0:360:3,elevation:-10:90:3).
+    #[arg(
+        long,
+        value_name = "NAME:LO:HI:STEP,...",
+        alias = "axes",
+        allow_hyphen_values = true
+    )]
+    map_axes: Option<String>,
+    #[command(flatten)]
+    batch: BatchArgs,
     /// Output folder: `<mesh>-<model>.json` (semrob.grid/1) and `.png` per model, and
     /// `<mesh>-1d.png` with every 1-D map.
     #[arg(long, default_value = "maps")]
@@ -42,12 +46,9 @@ pub struct MapArgs {
 }
 
 pub fn run(args: MapArgs) -> anyhow::Result<()> {
-    let specs = axes(args.axes.as_deref())?;
+    let specs = axes(args.map_axes.as_deref())?;
     // Counted before any network loads or any sample is allocated.
-    let total = map_point_count(&specs).context("--axes")?;
-    if args.batch == 0 {
-        anyhow::bail!("--batch 0: the largest network batch must be ≥ 1");
-    }
+    let total = map_point_count(&specs).context("--map-axes")?;
     if !args.weights.is_empty() && args.weights.len() != args.models.len() {
         anyhow::bail!(
             "{} --weights for {} --model: give one per model or none",
@@ -69,28 +70,32 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         let bar = progress(total as u64, model);
         let mut meta = loaded.meta;
         meta.axes = Some(specs.clone());
-        let f = loaded.function.with_batch(args.batch)?;
+        let f = loaded.function.with_batch(args.batch.batch);
         // Several network batches per call, so that renders overlap the network; the bar
         // moves once per call.
-        let map = network_map(&f, &specs, args.batch * 8, meta.to_value(), &mut |d| {
-            bar.set_position(d as u64)
-        })?;
+        let map = network_map(
+            &f,
+            &specs,
+            args.batch.batch.get() * 8,
+            meta.to_value(),
+            &mut |d| bar.set_position(d as u64),
+        )?;
         bar.finish_and_clear();
         let json = args.out_dir.join(format!("{stem}-{model}.json"));
         let png = args.out_dir.join(format!("{stem}-{model}.png"));
         let png = write_map(&map.grid, &json, &png, &format!("{model}: {what}"))?;
-        let mean = map.grid.mean();
+        let line = MapSummary {
+            grid: json,
+            mean_score: map.grid.mean(),
+            model: model.to_string(),
+            png,
+            points: total,
+            top1_rate: map.top1_rate,
+        };
         if !args.json {
-            println!(
-                "{model}: {total} points, mean score {mean:.4}, top-1 on {:.1} % → {}",
-                100.0 * map.top1_rate,
-                json.display()
-            );
+            println!("{line}");
         }
-        summary.push(serde_json::json!({
-            "model": model, "grid": json, "png": png, "points": total,
-            "mean_score": mean, "top1_rate": map.top1_rate,
-        }));
+        summary.push(line);
         maps.push((model, map.grid));
     }
     let path = args.out_dir.join(format!("{stem}-1d.png"));

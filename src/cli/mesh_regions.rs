@@ -7,8 +7,9 @@ use clap::Args;
 use semrob::analysis::benchmark::CertifyConfig;
 use semrob::analysis::certificates::{certify_jobs, Certification, CertifyJob};
 use semrob::analysis::network_function::inputs::Fingerprint;
+use semrob::analysis::network_function::ClassifierFunction;
 use semrob::analysis::region_runs::{
-    inside_lattice, largest_region, run_all, DomainJson, RegionsReport,
+    inside_lattice, largest_region, run_all, DomainJson, RegionsReport, RunSummary,
 };
 use semrob::files::write_file;
 use semrob::region::{Goal, Region, RegionSearch};
@@ -18,7 +19,7 @@ use semrob::semantic::finite_difference::FiniteDifference;
 use semrob::semantic::{Grid, SemanticParam};
 
 use super::common::{OutputArgs, SearchArgs};
-use super::network::{axes, load_function, SceneArgs, ScriptArgs, StepProgress};
+use super::network::{axes, load_function, BatchArgs, SceneArgs, ScriptArgs, StepProgress};
 
 /// `semrob regions mesh MESH --model NAME --label K`.
 #[derive(Debug, Args)]
@@ -33,18 +34,21 @@ pub struct MeshArgs {
     /// Its weights file (default: the model's default weights).
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// The search space `NAME[:LO:HI]` per axis (default: the paper's azimuth × elevation);
-    /// its domain is Ω unless `--domain` is given.
-    #[arg(long, allow_hyphen_values = true)]
-    axes: Option<String>,
+    /// The search space `NAME[:LO:HI],...` (a configuration's `axes`; default: the paper's
+    /// azimuth × elevation); its domain is Ω unless `--domain` is given.
+    #[arg(
+        long,
+        value_name = "NAME[:LO:HI],...",
+        alias = "axes",
+        allow_hyphen_values = true
+    )]
+    search_axes: Option<String>,
     /// Central finite-difference step for OIR_W's gradients, in each axis' unit (default
     /// 0.5° for angles, 0.01 for distance).
     #[arg(long)]
     fd_step: Option<f64>,
-    /// The largest render and network batch (≥ 1): every round, the points of all runs (and
-    /// OIR_W's finite-difference neighbours) go to the network in batches of at most this.
-    #[arg(long, default_value_t = semrob::analysis::network_function::DEFAULT_BATCH)]
-    batch: usize,
+    #[command(flatten)]
+    batch: BatchArgs,
     /// A map of this function (from `semrob map`) to draw the regions over with `--plot`.
     #[arg(long, value_name = "GRID")]
     map: Option<PathBuf>,
@@ -79,10 +83,7 @@ const DEFAULT_THRESHOLD: f64 = 0.1;
 
 pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let model = &args.script.model(&args.model)?;
-    if args.batch == 0 {
-        bail!("--batch 0: the largest network batch must be ≥ 1");
-    }
-    let specs = axes(args.axes.as_deref())?;
+    let specs = axes(args.search_axes.as_deref())?;
     let params: Vec<SemanticParam> = specs.iter().map(|s| s.param).collect();
     let loaded = load_function(&args.scene, model, args.weights.as_ref(), params.clone())?;
     let axes_box = Region::new(
@@ -90,43 +91,14 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         specs.iter().map(|s| s.hi).collect::<Vec<_>>(),
     )?;
     let (domain, starts) = args.search.domain_and_starts(axes_box, specs.len())?;
-    // The map to draw over is read, and its shape checked, before any network step.
-    let plot_map = match (&args.plot, &args.map) {
-        (Some(_), Some(path)) => {
-            let grid = Grid::read(path)?;
-            if grid.axes().len() != 2 || specs.len() != 2 {
-                bail!(
-                    "--plot draws 2-D regions over 2-D maps; {} has {} axes, the search {}",
-                    path.display(),
-                    grid.axes().len(),
-                    specs.len()
-                );
-            }
-            Some(grid)
-        }
-        _ => None,
-    };
-    // The certificate settings and the map a clean box needs are checked before any network
-    // step too.
-    let certify_map = if args.certify {
-        args.certify_settings
-            .check_alone()
-            .map_err(|e| anyhow::anyhow!("--{}", e))?;
-        match (&args.map, args.certify_settings.clean) {
-            (Some(path), true) => Some(Grid::read(path)?),
-            (None, true) => bail!(
-                "--clean shrinks uncertified regions on a map of the function: give it with --map GRID (from `semrob map`)"
-            ),
-            _ => None,
-        }
-    } else {
-        None
-    };
+    // The maps are read, and checked, before any network step.
+    let plot_map = plot_map(&args, specs.len())?;
+    let certify_map = certify_map(&args)?;
     let steps = params
         .iter()
         .map(|p| args.fd_step.unwrap_or(p.default_fd_step()))
         .collect();
-    let f = FiniteDifference::new(loaded.function.with_batch(args.batch)?, steps)?;
+    let f = FiniteDifference::new(loaded.function.with_batch(args.batch.batch), steps)?;
     let methods = args.search.method.methods();
     eprintln!(
         "semrob: {} runs ({} methods × {} starts) on {model}, this renders and classifies every step",
@@ -141,54 +113,34 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
     let mut bar = StepProgress::new(&search, "regions");
     let (mut runs, _) = run_all(&f, &domain, &search, &mut [&mut bar])?;
     bar.finish();
-    if let Some(path) = &args.trace_plot {
-        let names: Vec<String> = params
-            .iter()
-            .map(|p| format!("{p} ({})", p.unit()))
-            .collect();
-        let png = bounds_png(&runs, &names)?.expect("the runs kept their traces");
-        write_file(path, &png)?;
-    }
-    if let (Some(png), Some(map)) = (&args.plot, &plot_map) {
-        write_regions_plot(png, map, &runs, &format!("{model}: {goal} regions"))?;
-    }
-    if let Some(path) = &args.contact_sheet {
-        let best = largest_region(&runs).expect("at least one run");
-        let points = inside_lattice(&best.lower, &best.upper, 4);
-        write_file(path, &f.inner().contact_sheet_png(&points, 4)?)?;
-    }
+    write_pictures(
+        &args,
+        &params,
+        &runs,
+        plot_map.as_ref(),
+        &f,
+        &format!("{model}: {goal} regions"),
+    )?;
     if args.certify {
-        let settings = &args.certify_settings;
         let identity = serde_json::json!({
             "function": &loaded.meta,
             "domain": DomainJson::from(&domain),
             "search": format!("{search:?}"),
         });
+        let settings = &args.certify_settings;
         let certification = Certification {
             settings: settings.settings(),
             threshold: settings.threshold.unwrap_or(DEFAULT_THRESHOLD),
             fingerprint: Fingerprint::of(identity.to_string().as_bytes()),
             goal,
         };
-        eprintln!("semrob: certifying: {}", certification.sentence());
-        let mut jobs = [CertifyJob {
+        let job = CertifyJob {
             f: f.inner(),
             runs: &mut runs,
             map: certify_map.as_ref(),
             key: args.scene.mesh.to_string(),
-        }];
-        let (witnesses, stats) = certify_jobs(&mut jobs, &domain, &certification)?;
-        eprintln!(
-            "semrob: {} certificates, {} samples, {:.1} s",
-            stats.certificates, stats.samples, stats.seconds
-        );
-        if let Some(dir) = &args.witnesses {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("--witnesses {}: {e}", dir.display()))?;
-            for (file, png) in &witnesses[0] {
-                write_file(&dir.join(file), png)?;
-            }
-        }
+        };
+        certify(&args, job, &domain, &certification)?;
     }
     if !args.output.trace {
         for r in &mut runs {
@@ -202,4 +154,90 @@ pub fn run(args: MeshArgs) -> anyhow::Result<()> {
         adversarial: goal.is_adversarial(),
         runs,
     })
+}
+
+/// The map to draw the regions over (`--plot` with `--map`), its shape checked.
+fn plot_map(args: &MeshArgs, search_axes: usize) -> anyhow::Result<Option<Grid>> {
+    let (Some(_), Some(path)) = (&args.plot, &args.map) else {
+        return Ok(None);
+    };
+    let grid = Grid::read(path)?;
+    if grid.axes().len() != 2 || search_axes != 2 {
+        bail!(
+            "--plot draws 2-D regions over 2-D maps; {} has {} axes, the search {}",
+            path.display(),
+            grid.axes().len(),
+            search_axes
+        );
+    }
+    Ok(Some(grid))
+}
+
+/// With `--certify`: the certificate settings checked, and the map a clean box needs.
+fn certify_map(args: &MeshArgs) -> anyhow::Result<Option<Grid>> {
+    if !args.certify {
+        return Ok(None);
+    }
+    args.certify_settings
+        .check_alone()
+        .map_err(|e| anyhow::anyhow!("--{}", e))?;
+    match (&args.map, args.certify_settings.clean) {
+        (Some(path), true) => Ok(Some(Grid::read(path)?)),
+        (None, true) => bail!(
+            "--clean shrinks uncertified regions on a map of the function: give it with --map GRID (from `semrob map`)"
+        ),
+        _ => Ok(None),
+    }
+}
+
+/// `--trace-plot`, `--plot` and `--contact-sheet`.
+fn write_pictures(
+    args: &MeshArgs,
+    params: &[SemanticParam],
+    runs: &[RunSummary],
+    plot_map: Option<&Grid>,
+    f: &FiniteDifference<ClassifierFunction>,
+    title: &str,
+) -> anyhow::Result<()> {
+    if let Some(path) = &args.trace_plot {
+        let names: Vec<String> = params
+            .iter()
+            .map(|p| format!("{p} ({})", p.unit()))
+            .collect();
+        let png = bounds_png(runs, &names)?.expect("the runs kept their traces");
+        write_file(path, &png)?;
+    }
+    if let (Some(png), Some(map)) = (&args.plot, plot_map) {
+        write_regions_plot(png, map, runs, title)?;
+    }
+    if let Some(path) = &args.contact_sheet {
+        let best = largest_region(runs).expect("at least one run");
+        let points = inside_lattice(&best.lower, &best.upper, 4);
+        write_file(path, &f.inner().contact_sheet_png(&points, 4)?)?;
+    }
+    Ok(())
+}
+
+/// Certifies the job's regions (`--certify`), writing the witnesses into `--witnesses`.
+fn certify(
+    args: &MeshArgs,
+    job: CertifyJob<'_>,
+    domain: &Region,
+    certification: &Certification,
+) -> anyhow::Result<()> {
+    eprintln!("semrob: certifying: {}", certification.sentence());
+    let mut jobs = [job];
+    let (witnesses, stats) = certify_jobs(&mut jobs, domain, certification)?;
+    eprintln!(
+        "semrob: {} certificates, {} samples, {:.1} s",
+        stats.certificates, stats.samples, stats.seconds
+    );
+    if let Some(dir) = &args.witnesses {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("--witnesses {}: {e}", dir.display()))?;
+        for (file, png) in &witnesses[0] {
+            write_file(&dir.join(file), png)?;
+        }
+    }
+    Ok(())
 }

@@ -1,4 +1,8 @@
-//! Arguments shared by the commands that run a real network (`map`, `regions mesh`).
+//! The option groups of the commands that run a real network, each flag declared once:
+//! [`DeviceArgs`] (`--device`), [`NetworkArgs`] (adds `--precision`), [`RendererArgs`]
+//! (`--renderer`), [`BatchArgs`] (`--batch`), [`ScriptArgs`] (a network file's declarations)
+//! and [`SceneArgs`] (the mesh, the label and the render settings of `map` and
+//! `regions mesh`).
 
 use std::path::PathBuf;
 
@@ -6,7 +10,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use semrob::analysis::network_function::inputs::MeshSource;
 use semrob::analysis::network_function::{
-    ClassifierFunction, FunctionSource, LoadFunctionError, LoadedFunction,
+    BatchSize, ClassifierFunction, FunctionSource, LoadFunctionError, LoadedFunction,
 };
 use semrob::nets::{
     DeclaredModelsError, Device, Label, LoadOptions, Model, Precision, ScriptDeclarations,
@@ -16,8 +20,89 @@ use semrob::render::{RenderBackend, Scene};
 use semrob::runtime::{cores, ThreadPlan};
 use semrob::semantic::{AxisSpec, SemanticParam};
 
+/// Where the networks run (`--device`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct DeviceArgs {
+    /// Where inference runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: Device,
+}
+
+impl DeviceArgs {
+    pub fn is_cuda(&self) -> bool {
+        self.device == Device::Cuda
+    }
+
+    /// How to load a network here in `precision`, with the machine's thread plan installed
+    /// for this device (`ThreadPlan::for_machine`): the one place a command that runs a
+    /// network sets libtorch's and rayon's threads.
+    pub fn prepare(&self, precision: Precision) -> anyhow::Result<LoadOptions> {
+        let options = load_options(self.device, precision)?;
+        ThreadPlan::for_machine(cores(), self.is_cuda()).install();
+        Ok(options)
+    }
+}
+
+/// How the networks load (`--device`, `--precision`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct NetworkArgs {
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Number format of the networks: f32, or bf16 / f16 on CUDA. Not part of a results
+    /// folder's fingerprint: scores in bf16 or f16 differ from f32 ones by more than the
+    /// goldens allow.
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
+}
+
+impl NetworkArgs {
+    pub fn device(&self) -> Device {
+        self.device.device
+    }
+
+    /// How to load a network (no thread plan: `classify` keeps libtorch's own threads).
+    pub fn options(&self) -> anyhow::Result<LoadOptions> {
+        load_options(self.device(), self.precision)
+    }
+
+    /// [`DeviceArgs::prepare`] in this precision.
+    pub fn prepare(&self) -> anyhow::Result<LoadOptions> {
+        self.device.prepare(self.precision)
+    }
+}
+
+/// Which renderer draws the networks' inputs (`--renderer`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct RendererArgs {
+    /// Which renderer draws the networks' inputs: `cpu`, or `device` (on the networks'
+    /// device, no host round trip). The same images either way, so not part of a results
+    /// folder's fingerprint. Default: a configuration's `renderer`, else `device` with
+    /// `--device cuda`, `cpu` on the CPU.
+    #[arg(long, value_name = "cpu|device")]
+    pub renderer: Option<RenderBackend>,
+}
+
+impl RendererArgs {
+    /// The renderer asked for, else `device`'s default.
+    pub fn backend(&self, device: Device) -> RenderBackend {
+        self.renderer
+            .unwrap_or_else(|| RenderBackend::default_for(device == Device::Cuda))
+    }
+}
+
+/// The largest render and network batch (`--batch`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct BatchArgs {
+    /// The largest render and network batch (≥ 1): points go to the network in batches of
+    /// at most this many images (a map's, or every round's of the region runs with OIR_W's
+    /// finite-difference neighbours), the next batch rendering while the network scores the
+    /// current one.
+    #[arg(long, default_value_t = BatchSize::DEFAULT)]
+    pub batch: BatchSize,
+}
+
 /// How to load a network on `device` in `precision` (`--device`, `--precision`).
-pub fn load_options(device: Device, precision: Precision) -> anyhow::Result<LoadOptions> {
+fn load_options(device: Device, precision: Precision) -> anyhow::Result<LoadOptions> {
     LoadOptions::on(device, precision)
         .map_err(|e| anyhow::anyhow!("--precision {}: {e} (--device cuda)", e.0))
 }
@@ -50,7 +135,7 @@ impl ScriptArgs {
     }
 }
 
-/// The scene: a mesh, a label, render settings.
+/// The scene: a mesh, a label, the network's device and render settings.
 #[derive(Debug, Clone, Args)]
 pub struct SceneArgs {
     /// The mesh: an OBJ file, or `fixture:NAME` for a procedural fixture (vase, mug, teapot...).
@@ -59,17 +144,10 @@ pub struct SceneArgs {
     /// The true ImageNet label k (0–999): f(u) is its softmax score.
     #[arg(long)]
     pub label: Label,
-    /// Where inference runs.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub device: Device,
-    /// Number format of the network: f32, or bf16 / f16 on CUDA.
-    #[arg(long, default_value_t = Precision::F32)]
-    pub precision: Precision,
-    /// Which renderer draws the network's inputs: `cpu`, or `device` (on the network's
-    /// device, no host round trip). The same images either way. Default: `device` with
-    /// `--device cuda`, `cpu` on the CPU.
-    #[arg(long, value_name = "cpu|device")]
-    pub renderer: Option<RenderBackend>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub renderer: RendererArgs,
     /// Image side in pixels (default: the network's input size).
     #[arg(long)]
     pub size: Option<u32>,
@@ -93,12 +171,6 @@ pub struct SceneArgs {
 }
 
 impl SceneArgs {
-    /// The renderer asked for, else the device's default.
-    pub fn backend(&self) -> RenderBackend {
-        self.renderer
-            .unwrap_or_else(|| RenderBackend::default_for(self.device == Device::Cuda))
-    }
-
     pub fn scene(&self) -> Scene {
         Scene {
             azimuth_deg: self.azimuth,
@@ -118,8 +190,7 @@ pub fn load_function(
     weights: Option<&PathBuf>,
     params: Vec<SemanticParam>,
 ) -> anyhow::Result<LoadedFunction> {
-    let options = load_options(scene.device, scene.precision)?;
-    ThreadPlan::for_machine(cores(), scene.device == Device::Cuda).install();
+    let options = scene.network.prepare()?;
     ClassifierFunction::load(FunctionSource {
         mesh: &scene.mesh,
         model,
@@ -127,7 +198,7 @@ pub fn load_function(
         label: scene.label,
         params,
         scene: scene.scene(),
-        backend: scene.backend(),
+        backend: scene.renderer.backend(scene.network.device()),
         options,
     })
     .map_err(|e| match e {
@@ -182,7 +253,7 @@ impl Observer for StepProgress {
     }
 }
 
-/// Parses `--axes`, default the paper's azimuth × elevation.
+/// Parses `--map-axes` or `--search-axes`, default the paper's azimuth × elevation.
 pub fn axes(text: Option<&str>) -> anyhow::Result<Vec<AxisSpec>> {
     match text {
         Some(t) => Ok(AxisSpec::parse_list(t)?),

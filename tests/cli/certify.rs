@@ -212,7 +212,7 @@ fn bad_certificate_settings_exit_2_naming_the_field_and_change_nothing() {
             "efficientnet-lite0",
             "--label",
             "883",
-            "--axes",
+            "--search-axes",
             "azimuth",
             "--iterations",
             "1",

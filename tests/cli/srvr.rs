@@ -263,7 +263,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
                 "efficientnet-lite0",
                 "--label",
                 "883",
-                "--axes",
+                "--map-axes",
                 "azimuth:10:5",
             ],
             "azimuth:10:5",
@@ -277,10 +277,10 @@ fn bad_inputs_exit_2_with_a_clear_message() {
                 "efficientnet-lite0",
                 "--label",
                 "883",
-                "--axes",
+                "--map-axes",
                 "azimuth:0:360:1e-7",
             ],
-            "--axes: a map on these axes would have 3600000000 points, more than the 16777216",
+            "--map-axes: a map on these axes would have 3600000000 points, more than the 16777216",
         ),
         (
             vec![
@@ -399,7 +399,7 @@ fn map_writes_grids_with_their_identifiers_and_dsm_averages_them() {
             "efficientnet-lite0,efficientnet-lite1",
             "--label",
             "849",
-            "--axes",
+            "--map-axes",
             "azimuth:0:360:60",
             "--size",
             "112",
@@ -473,7 +473,7 @@ fn regions_mesh_prints_its_function_and_writes_every_picture() {
         (o.status.code(), out, err)
     };
     let map = |axes: &str, out_dir: &str| {
-        let (code, _, err) = vase(&["map"], &["--axes", axes, "--out-dir", out_dir]);
+        let (code, _, err) = vase(&["map"], &["--map-axes", axes, "--out-dir", out_dir]);
         assert_eq!(code, Some(0), "{err}");
     };
     let search = ["--method", "oir-b", "--init", "130,30", "--iterations", "2"];

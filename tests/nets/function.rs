@@ -4,7 +4,7 @@
 
 use nalgebra::DMatrix;
 use semrob::analysis::network_function::inputs::load_mesh;
-use semrob::analysis::network_function::ClassifierFunction;
+use semrob::analysis::network_function::{BatchSize, ClassifierFunction};
 use semrob::nets::{Architecture, Classifier, Device};
 use semrob::render::Scene;
 use semrob::semantic::finite_difference::FiniteDifference;
@@ -152,9 +152,7 @@ fn jobs_of_one_network_share_its_batches_and_score_as_they_do_alone() {
         ..Scene::default()
     };
     let job = |fixture: &str, label: usize, batch: usize| {
-        shared_job(&classifier, scene, fixture, label)
-            .with_batch(batch)
-            .unwrap()
+        shared_job(&classifier, scene, fixture, label).with_batch(BatchSize::new(batch).unwrap())
     };
     let (vase, mug) = (job("fixture:vase", 883, 8), job("fixture:mug", 504, 8));
     let vase_points = DMatrix::from_row_slice(3, 2, &[130.0, 30.0, 50.0, 20.0, 310.0, 50.0]);
@@ -224,8 +222,7 @@ fn the_device_renderer_scores_as_the_cpu_renderer() {
     };
     let job = |fixture: &str, label: usize, backend: RenderBackend| {
         shared_job(&classifier, scene, fixture, label)
-            .with_batch(4)
-            .unwrap()
+            .with_batch(BatchSize::new(4).unwrap())
             .with_renderer(backend)
             .unwrap()
     };

@@ -268,7 +268,7 @@ fn bad_torchscript_files_exit_2_naming_the_file_and_the_fault() {
             "10",
             "--label",
             "50",
-            "--axes",
+            "--map-axes",
             "azimuth:0:360:180",
         ],
         &["--label 50", "resnet18_10", "0–9"],

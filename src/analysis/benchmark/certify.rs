@@ -159,7 +159,7 @@ fn certify_wave(
             params,
             c.config.render,
         )?
-        .with_batch(c.config.batch)?
+        .with_batch(c.batch)
         .with_renderer(backend)?;
         functions.push(f);
         let map = dir.read_map(&job.id)?;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::results::Shard;
 use crate::analysis::network_function::inputs::Fingerprint;
+use crate::analysis::network_function::BatchSize;
 use crate::analysis::region_runs::RegionMode;
 use crate::analysis::srvr::{default_reference, AcceptBy};
 use crate::certify::{min_samples, CertifySettings, Criterion};
@@ -633,10 +635,20 @@ pub struct CheckedConfig {
     pub fd_steps: Vec<f64>,
     /// The acceptance rule's decider (SPEC §7).
     pub accept_by: AcceptBy,
+    /// `batch`, checked.
+    pub batch: BatchSize,
 }
 
 /// The embedded default configuration (`semrob srvr` with no file).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../configs/quick.toml");
+
+/// Whether a run is the embedded default's own, so that its finished report is checked
+/// against the embedded default's golden report (unless another golden file is given): no
+/// configuration file, no other region mode (`--regions`, `--refine-steps`) and every job
+/// (no shard).
+pub fn is_embedded_default_run(config_file: bool, mode_overridden: bool, shard: Shard) -> bool {
+    !config_file && !mode_overridden && shard == Shard::ALL
+}
 
 impl SrvrConfig {
     pub fn from_toml(text: &str, origin: &str) -> Result<CheckedConfig, ConfigError> {
@@ -716,9 +728,8 @@ impl SrvrConfig {
         let fd_steps = self.check_search(&axes)?;
         let accept_by = self.acceptance.check(&models)?;
         self.check_mode(&axes, &map_axes)?;
-        if self.batch == 0 {
-            return Err(FieldError::new("batch", "must be ≥ 1"));
-        }
+        let batch =
+            BatchSize::new(self.batch).map_err(|e| FieldError::new("batch", e.to_string()))?;
         if let Some(c) = &self.certify {
             c.check()?;
         }
@@ -733,6 +744,7 @@ impl SrvrConfig {
             starts,
             fd_steps,
             accept_by,
+            batch,
         })
     }
 

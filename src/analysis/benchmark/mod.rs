@@ -16,8 +16,9 @@ pub use artifacts::{render_points, RenderShot, Renders};
 #[cfg(feature = "torch")]
 pub use certify::{certification, certify_results, CertifyEvent};
 pub use config::{
-    AcceptanceConfig, CertifyConfig, CheckedConfig, ConfigError, DatasetConfig, FixtureShape,
-    HyperConfig, NetworkConfig, SrvrConfig, DEFAULT_REFINE_STEPS, EMBEDDED_DEFAULT,
+    is_embedded_default_run, AcceptanceConfig, CertifyConfig, CheckedConfig, ConfigError,
+    DatasetConfig, FixtureShape, HyperConfig, NetworkConfig, SrvrConfig, DEFAULT_REFINE_STEPS,
+    EMBEDDED_DEFAULT,
 };
 pub use results::{
     CertifyTelemetry, JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp,

@@ -1,11 +1,11 @@
 //! Running the benchmark's jobs on real networks (feature `torch`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::artifacts::{render_points, RenderShot, Renders};
-use super::config::CheckedConfig;
+use super::config::{CheckedConfig, SrvrConfig};
 use super::results::{
     JobId, JobResult, JobTelemetry, ResultsDir, ResultsError, Shard, Stamp, RESULTS_FORMAT,
 };
@@ -111,69 +111,21 @@ pub struct Plan {
 /// Resolves networks (weights must exist), shapes and the stamp, touching no results folder.
 pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
     let config = &checked.config;
-    let mut weights = Vec::new();
-    for (i, n) in config.networks.iter().enumerate() {
-        let model = n.model().map_err(|(key, message)| BenchError::Model {
-            index: i,
-            message: format!("{key}: {message}"),
-        })?;
-        let path = model_file(&model, n.weights.as_deref())
-            .map_err(|source| BenchError::Weights { index: i, source })?;
-        let id = WeightsId::of_file(&path)?;
-        weights.push(PlannedNetwork { model, path, id });
-    }
-    let mut shapes: Vec<(String, String, usize, MeshSource)> = Vec::new();
-    if let Some(root) = &config.dataset.root {
-        let dataset_error = |source| BenchError::Dataset {
-            root: root.clone(),
-            source,
-        };
-        let d = Dataset::open(root).map_err(dataset_error)?;
-        for class in d.classes() {
-            if let Some(wanted) = &config.dataset.classes {
-                if !wanted.contains(&class.name) {
-                    continue;
-                }
-            }
-            let Some(label) = class.imagenet_label else {
-                continue;
-            };
-            let limit = config.dataset.shapes_per_class.unwrap_or(usize::MAX);
-            for s in class.shapes.iter().filter(|s| s.present).take(limit) {
-                shapes.push((
-                    class.name.clone(),
-                    s.id.clone(),
-                    label as usize,
-                    MeshSource::Obj(
-                        d.mesh_path(&class.name, &ShapeKey::Id(s.id.clone()))
-                            .map_err(dataset_error)?,
-                    ),
-                ));
-            }
-        }
-        if let Some(wanted) = &config.dataset.classes {
-            for w in wanted {
-                if !d.classes().iter().any(|c| &c.name == w) {
-                    return Err(BenchError::UnknownClass {
-                        class: w.clone(),
-                        root: root.clone(),
-                    });
-                }
-            }
-        }
-        if shapes.is_empty() {
-            return Err(BenchError::NoShapes { root: root.clone() });
-        }
-    } else {
-        for f in &config.dataset.fixtures {
-            shapes.push((
-                f.class.clone(),
-                f.fixture.clone(),
-                f.label,
-                MeshSource::Fixture(f.fixture.clone()),
-            ));
-        }
-    }
+    let weights = plan_networks(config)?;
+    let shapes = match &config.dataset.root {
+        Some(root) => dataset_shapes(config, root)?,
+        None => config
+            .dataset
+            .fixtures
+            .iter()
+            .map(|f| PlannedShape {
+                class: f.class.clone(),
+                shape: f.fixture.clone(),
+                label: f.label,
+                source: MeshSource::Fixture(f.fixture.clone()),
+            })
+            .collect(),
+    };
     // The reference network's jobs first: in network mode a later job of another network
     // skips its region runs when the reference already rejected the shape (SPEC §7).
     let mut order: Vec<usize> = (0..weights.len()).collect();
@@ -183,16 +135,16 @@ pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
     let mut jobs = Vec::new();
     for network in order {
         let model = &weights[network].model;
-        for (class, shape, label, source) in &shapes {
+        for s in &shapes {
             jobs.push(PlannedJob {
                 id: JobId {
                     network: model.name().to_string(),
-                    class: class.clone(),
-                    shape: shape.clone(),
+                    class: s.class.clone(),
+                    shape: s.shape.clone(),
                 },
                 network,
-                label: *label,
-                source: source.clone(),
+                label: s.label,
+                source: s.source.clone(),
             });
         }
     }
@@ -213,6 +165,80 @@ pub fn plan(checked: CheckedConfig) -> Result<Plan, BenchError> {
         jobs,
         stamp,
     })
+}
+
+/// A shape every network maps: its class, its id, the class's ImageNet label and its mesh.
+struct PlannedShape {
+    class: String,
+    shape: String,
+    label: usize,
+    source: MeshSource,
+}
+
+/// The configuration's networks, each with its weights file (which must exist) and the
+/// file's identity.
+fn plan_networks(config: &SrvrConfig) -> Result<Vec<PlannedNetwork>, BenchError> {
+    let mut weights = Vec::new();
+    for (i, n) in config.networks.iter().enumerate() {
+        let model = n.model().map_err(|(key, message)| BenchError::Model {
+            index: i,
+            message: format!("{key}: {message}"),
+        })?;
+        let path = model_file(&model, n.weights.as_deref())
+            .map_err(|source| BenchError::Weights { index: i, source })?;
+        let id = WeightsId::of_file(&path)?;
+        weights.push(PlannedNetwork { model, path, id });
+    }
+    Ok(weights)
+}
+
+/// The dataset's shapes at `root`: of the classes asked for (each must exist) that have an
+/// ImageNet label, the first `shapes_per_class` present shapes; at least one.
+fn dataset_shapes(config: &SrvrConfig, root: &Path) -> Result<Vec<PlannedShape>, BenchError> {
+    let dataset_error = |source| BenchError::Dataset {
+        root: root.to_path_buf(),
+        source,
+    };
+    let d = Dataset::open(root).map_err(dataset_error)?;
+    let mut shapes = Vec::new();
+    for class in d.classes() {
+        if let Some(wanted) = &config.dataset.classes {
+            if !wanted.contains(&class.name) {
+                continue;
+            }
+        }
+        let Some(label) = class.imagenet_label else {
+            continue;
+        };
+        let limit = config.dataset.shapes_per_class.unwrap_or(usize::MAX);
+        for s in class.shapes.iter().filter(|s| s.present).take(limit) {
+            shapes.push(PlannedShape {
+                class: class.name.clone(),
+                shape: s.id.clone(),
+                label: label as usize,
+                source: MeshSource::Obj(
+                    d.mesh_path(&class.name, &ShapeKey::Id(s.id.clone()))
+                        .map_err(dataset_error)?,
+                ),
+            });
+        }
+    }
+    if let Some(wanted) = &config.dataset.classes {
+        for w in wanted {
+            if !d.classes().iter().any(|c| &c.name == w) {
+                return Err(BenchError::UnknownClass {
+                    class: w.clone(),
+                    root: root.to_path_buf(),
+                });
+            }
+        }
+    }
+    if shapes.is_empty() {
+        return Err(BenchError::NoShapes {
+            root: root.to_path_buf(),
+        });
+    }
+    Ok(shapes)
 }
 
 /// What happened to a job.
@@ -339,7 +365,7 @@ fn map_job<'a>(
     let params: Vec<_> = c.axes.iter().map(|a| a.param).collect();
     let f =
         ClassifierFunction::shared(mesh, classifier.clone(), job.label, params, c.config.render)?
-            .with_batch(c.config.batch)?
+            .with_batch(c.batch)
             .with_renderer(backend)?;
     let counted = f.counters();
     let meta = NetworkMapMeta {
@@ -386,8 +412,9 @@ fn map_job<'a>(
     })
 }
 
-/// One wave: every job's map, the region searches (network mode: of the jobs that need them,
-/// in lockstep together), then every job's save, in order.
+/// One wave: every job's map ([`map_jobs`]), the region searches (network mode: of the jobs
+/// that need them, in lockstep together: [`search_jobs`]), then every job's save, in order
+/// ([`save_job`]).
 fn run_wave(
     plan: &Plan,
     dir: &ResultsDir,
@@ -396,135 +423,161 @@ fn run_wave(
     backend: RenderBackend,
     on_event: &mut dyn FnMut(JobEvent),
 ) -> Result<(), BenchError> {
-    let c = &plan.checked;
-    // Every job's map; a job that fails here ends the wave, after the jobs mapped before it
-    // are searched and saved.
+    let (mut mapped, mut failed) = map_jobs(plan, dir, wave, classifier, backend, on_event);
+    if let Some(e) = search_jobs(plan, &mut mapped)? {
+        failed.get_or_insert(e);
+    }
+    for m in mapped {
+        if let Some(result) = save_job(plan, dir, m)? {
+            on_event(JobEvent::Finished(&result));
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// Every job's map, in order; a job that fails here ends the mapping (its error is
+/// returned beside the jobs mapped before it, which are still searched and saved).
+fn map_jobs<'a>(
+    plan: &Plan,
+    dir: &ResultsDir,
+    wave: &[&'a PlannedJob],
+    classifier: &Arc<Mutex<Classifier>>,
+    backend: RenderBackend,
+    on_event: &mut dyn FnMut(JobEvent),
+) -> (Vec<Mapped<'a>>, Option<BenchError>) {
     let mut mapped = Vec::new();
-    let mut failed: Option<BenchError> = None;
     for &job in wave {
         on_event(JobEvent::Started(&job.id));
         match map_job(plan, dir, job, classifier, backend) {
             Ok(m) => mapped.push(m),
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
+            Err(e) => return (mapped, Some(e)),
         }
     }
+    (mapped, None)
+}
 
-    // Network and refine mode: the searches of the wave's jobs that need one, in lockstep
-    // together (refine mode: each run from its map run's box); the wall time of the joint
-    // search is charged to each job by its share of the time (its rows' share of each call,
-    // and its own region math).
+/// Network and refine mode: the searches of the mapped jobs that need one, in lockstep
+/// together (refine mode: each run from its map run's box); the wall time of the joint
+/// search is charged to each job by its share of the time (its rows' share of each call,
+/// and its own region math). A job whose search fails keeps no runs: the first such error
+/// comes back as `Ok(Some(..))` after every other job got its runs; an `Err` (a search that
+/// cannot be set up) ends the wave.
+fn search_jobs(plan: &Plan, mapped: &mut [Mapped<'_>]) -> Result<Option<BenchError>, BenchError> {
+    let c = &plan.checked;
     let searching: Vec<usize> = (0..mapped.len())
         .filter(|&k| mapped[k].grown.is_none())
         .collect();
-    if !searching.is_empty() {
-        let jobs = searching
-            .iter()
-            .map(|&k| FiniteDifference::new(&mapped[k].f, c.fd_steps.clone()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let shared = SharedNetwork::new(jobs).expect("one classifier, one render setting");
-        let search = region_search(plan);
-        let searches = searching
-            .iter()
-            .map(|&k| match (&mapped[k].on_map, c.config.refine_steps) {
-                (Some(runs), Some(steps)) => {
-                    refine_search(&search, runs, steps).map_err(|e| BenchError::Search {
-                        job: mapped[k].job.id.key(),
-                        source: SearchError::Invalid(e),
-                    })
-                }
-                _ => Ok(search.clone()),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let problems: Vec<Problem> = searches
-            .iter()
-            .map(|search| Problem {
-                domain: &c.domain,
-                search,
-            })
-            .collect();
-        let start = Instant::now();
-        let outcomes = run_all_joint(&shared, &problems, &mut []);
-        let wall = start.elapsed().as_secs_f64();
-        let charged: f64 = outcomes
-            .iter()
-            .flatten()
-            .map(|(_, s)| s.eval_seconds + s.region_seconds)
-            .sum();
-        for (&k, outcome) in searching.iter().zip(outcomes) {
-            match outcome {
-                Ok((runs, stats)) => {
-                    let share = (stats.eval_seconds + stats.region_seconds) / charged.max(1e-12);
-                    mapped[k].seconds += wall * share;
-                    let runs = match mapped[k].on_map.take() {
-                        Some(on_map) => join_refined(on_map, runs),
-                        None => runs,
-                    };
-                    mapped[k].grown = Some((runs, stats));
-                }
-                Err(source) => {
-                    failed.get_or_insert(BenchError::Search {
-                        job: mapped[k].job.id.key(),
-                        source,
-                    });
-                }
+    if searching.is_empty() {
+        return Ok(None);
+    }
+    let jobs = searching
+        .iter()
+        .map(|&k| FiniteDifference::new(&mapped[k].f, c.fd_steps.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shared = SharedNetwork::new(jobs).expect("one classifier, one render setting");
+    let search = region_search(plan);
+    let searches = searching
+        .iter()
+        .map(|&k| match (&mapped[k].on_map, c.config.refine_steps) {
+            (Some(runs), Some(steps)) => {
+                refine_search(&search, runs, steps).map_err(|e| BenchError::Search {
+                    job: mapped[k].job.id.key(),
+                    source: SearchError::Invalid(e),
+                })
+            }
+            _ => Ok(search.clone()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let problems: Vec<Problem> = searches
+        .iter()
+        .map(|search| Problem {
+            domain: &c.domain,
+            search,
+        })
+        .collect();
+    let start = Instant::now();
+    let outcomes = run_all_joint(&shared, &problems, &mut []);
+    let wall = start.elapsed().as_secs_f64();
+    let charged: f64 = outcomes
+        .iter()
+        .flatten()
+        .map(|(_, s)| s.eval_seconds + s.region_seconds)
+        .sum();
+    let mut failed = None;
+    for (&k, outcome) in searching.iter().zip(outcomes) {
+        match outcome {
+            Ok((runs, stats)) => {
+                let share = (stats.eval_seconds + stats.region_seconds) / charged.max(1e-12);
+                mapped[k].seconds += wall * share;
+                let runs = match mapped[k].on_map.take() {
+                    Some(on_map) => join_refined(on_map, runs),
+                    None => runs,
+                };
+                mapped[k].grown = Some((runs, stats));
+            }
+            Err(source) => {
+                failed.get_or_insert(BenchError::Search {
+                    job: mapped[k].job.id.key(),
+                    source,
+                });
             }
         }
     }
+    Ok(failed)
+}
 
-    for m in mapped {
-        let Some((mut runs, stats)) = m.grown else {
-            continue;
-        };
-        let start = Instant::now();
-        let job = m.job;
-        // Refine mode: the network steps' renders (the runs' counts are those steps').
-        let region_renders = match c.config.regions {
-            RegionMode::Map => 0,
-            RegionMode::Network | RegionMode::Refine => {
-                runs.iter().map(RunSummary::network_renders).sum()
-            }
-        };
-        record_contents(&mut runs, &m.map, c.config.acceptance.min_mean_score);
-        let net = m.f.counters().since(&m.counted);
-        // What the report page shows: the map, the runs with their traces, and a few renders
-        // inside the largest region and outside it. The job file keeps the runs without traces.
-        let renders = contact_renders(&m.f, &m.map, &runs)?;
-        dir.save_artifacts(&job.id, &m.map, &runs, &renders)?;
-        for r in &mut runs {
-            r.trace = None;
+/// A mapped job's result, saved with its artifacts (none for a job without runs: its search
+/// failed).
+fn save_job(plan: &Plan, dir: &ResultsDir, m: Mapped<'_>) -> Result<Option<JobResult>, BenchError> {
+    let c = &plan.checked;
+    let Some((mut runs, stats)) = m.grown else {
+        return Ok(None);
+    };
+    let start = Instant::now();
+    let job = m.job;
+    // Refine mode: the network steps' renders (the runs' counts are those steps').
+    let region_renders = match c.config.regions {
+        RegionMode::Map => 0,
+        RegionMode::Network | RegionMode::Refine => {
+            runs.iter().map(RunSummary::network_renders).sum()
         }
-        let result = JobResult {
-            job: job.id.clone(),
-            weights: plan.weights[job.network].id.clone(),
-            label: job.label,
-            map_points: m.map.values().len(),
-            mean_score: m.map.mean(),
-            top1_rate: m.top1_rate,
-            own_pass: m.own_pass,
-            runs,
-            region_renders,
-            seconds: m.seconds + start.elapsed().as_secs_f64(),
-            certification: None,
-            telemetry: Some(JobTelemetry {
-                batches: net.batches,
-                images: net.images,
-                batch_images: net.batch_images,
-                mean_batch: net.batch_images as f64 / net.batches.max(1) as f64,
-                render_seconds: net.render_seconds,
-                render_wait_seconds: net.render_wait_seconds,
-                network_seconds: net.network_seconds,
-                region_seconds: stats.region_seconds,
-                rounds: stats.rounds,
-                renderer: Some(m.f.backend()),
-            }),
-        };
-        dir.save(&result)?;
-        on_event(JobEvent::Finished(&result));
+    };
+    record_contents(&mut runs, &m.map, c.config.acceptance.min_mean_score);
+    let net = m.f.counters().since(&m.counted);
+    // What the report page shows: the map, the runs with their traces, and a few renders
+    // inside the largest region and outside it. The job file keeps the runs without traces.
+    let renders = contact_renders(&m.f, &m.map, &runs)?;
+    dir.save_artifacts(&job.id, &m.map, &runs, &renders)?;
+    for r in &mut runs {
+        r.trace = None;
     }
-    failed.map_or(Ok(()), Err)
+    let result = JobResult {
+        job: job.id.clone(),
+        weights: plan.weights[job.network].id.clone(),
+        label: job.label,
+        map_points: m.map.values().len(),
+        mean_score: m.map.mean(),
+        top1_rate: m.top1_rate,
+        own_pass: m.own_pass,
+        runs,
+        region_renders,
+        seconds: m.seconds + start.elapsed().as_secs_f64(),
+        certification: None,
+        telemetry: Some(JobTelemetry {
+            batches: net.batches,
+            images: net.images,
+            batch_images: net.batch_images,
+            mean_batch: net.batch_images as f64 / net.batches.max(1) as f64,
+            render_seconds: net.render_seconds,
+            render_wait_seconds: net.render_wait_seconds,
+            network_seconds: net.network_seconds,
+            region_seconds: stats.region_seconds,
+            rounds: stats.rounds,
+            renderer: Some(m.f.backend()),
+        }),
+    };
+    dir.save(&result)?;
+    Ok(Some(result))
 }
 
 /// The configuration's region search: every method from every start, keeping the traces.

@@ -1,7 +1,11 @@
 //! Semantic maps (SPEC §4): the network map (NSM) sampled on a grid of Ω, and the data map
 //! (DSM), the mean of several maps.
 
+use std::fmt;
+use std::path::PathBuf;
+
 use nalgebra::DMatrix;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::semantic::AxisSpec;
@@ -84,6 +88,37 @@ where
         progress(start);
     }
     Ok(Grid::new(axes, values, meta)?)
+}
+
+/// What `semrob map` says of one network's map: its files, its size, its mean score and
+/// its top-1 rate; an element of `semrob map --json`. The fields are in alphabetical order,
+/// the keys' order in that JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapSummary {
+    /// The map's grid file (`semrob.grid/1`).
+    pub grid: PathBuf,
+    pub mean_score: f64,
+    pub model: String,
+    /// Its picture (none for a map of more than two axes).
+    pub png: Option<PathBuf>,
+    pub points: usize,
+    /// The share of the map's points whose top-1 class is the label.
+    pub top1_rate: f64,
+}
+
+impl fmt::Display for MapSummary {
+    /// `MODEL: N points, mean score S, top-1 on P % → GRID`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} points, mean score {:.4}, top-1 on {:.1} % → {}",
+            self.model,
+            self.points,
+            self.mean_score,
+            100.0 * self.top1_rate,
+            self.grid.display()
+        )
+    }
 }
 
 #[cfg(feature = "torch")]

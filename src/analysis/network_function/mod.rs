@@ -24,6 +24,9 @@ use crate::render::{RenderBackend, Scene};
 use crate::semantic::AxisSpec;
 use inputs::WeightsId;
 
+pub use batch::{BatchSize, BatchSizeError, ZeroBatch};
+
+mod batch;
 pub mod inputs;
 #[cfg(feature = "torch")]
 pub mod shared;
@@ -33,7 +36,7 @@ mod stream;
 #[cfg(feature = "torch")]
 pub use torch::{
     ClassifierFunction, FunctionError, FunctionSource, LabelScores, LoadFunctionError,
-    LoadedFunction, NetCounters, DEFAULT_BATCH,
+    LoadedFunction, NetCounters,
 };
 
 /// What a network semantic map was drawn from: its grid file's metadata, `"kind": "nsm"`.
@@ -78,7 +81,7 @@ mod torch {
     use nalgebra::{DMatrix, DVector};
 
     use super::inputs::{load_classifier, InputError, LoadError, MeshSource};
-    use super::NetworkMapMeta;
+    use super::{BatchSize, NetworkMapMeta};
     use crate::nets::{
         Classifier, ImageBatch as NetBatch, Label, LoadOptions, Model, NetError, Scores,
     };
@@ -103,8 +106,6 @@ mod torch {
         DeviceRender(#[from] TensorRenderError),
         #[error(transparent)]
         Net(#[from] NetError),
-        #[error("batch 0: the largest network batch must be ≥ 1")]
-        Batch,
         #[error("a contact sheet: {0}")]
         Image(Box<crate::render::ImageError>),
     }
@@ -166,12 +167,9 @@ mod torch {
         pub(super) label: usize,
         pub(super) params: Vec<SemanticParam>,
         pub(super) scene: Scene,
-        pub(super) batch: usize,
+        pub(super) batch: BatchSize,
         pub(super) counters: Mutex<NetCounters>,
     }
-
-    /// The default largest network batch of a [`ClassifierFunction`].
-    pub const DEFAULT_BATCH: usize = 32;
 
     /// What a [`ClassifierFunction`] has done so far: network batches, images, and seconds.
     #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -290,7 +288,7 @@ mod torch {
                 label,
                 params,
                 scene,
-                batch: DEFAULT_BATCH,
+                batch: BatchSize::DEFAULT,
                 counters: Mutex::new(NetCounters::default()),
             })
         }
@@ -341,16 +339,13 @@ mod torch {
             Ok(LoadedFunction { function, meta })
         }
 
-        /// The largest network batch (≥ 1; 0 is refused).
-        pub fn with_batch(self, batch: usize) -> Result<Self, FunctionError> {
-            if batch == 0 {
-                return Err(FunctionError::Batch);
-            }
-            Ok(ClassifierFunction { batch, ..self })
+        /// The largest network batch.
+        pub fn with_batch(self, batch: BatchSize) -> Self {
+            ClassifierFunction { batch, ..self }
         }
 
         pub fn batch(&self) -> usize {
-            self.batch
+            self.batch.get()
         }
 
         /// Which renderer draws the images the network scores ([`RenderBackend::Cpu`] unless

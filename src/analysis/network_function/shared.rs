@@ -40,7 +40,7 @@ pub fn score_jointly(
     {
         return Err(ScoreJointlyError::NotShared(NotShared { index }));
     }
-    score_parts(parts, first.batch).map_err(ScoreJointlyError::Function)
+    score_parts(parts, first.batch.get()).map_err(ScoreJointlyError::Function)
 }
 
 /// Why [`score_jointly`] failed.

@@ -18,7 +18,7 @@ impl ClassifierFunction {
     /// classify in chunks of at most `batch`, the render of chunk `k + 1` overlapping the
     /// network on chunk `k`.
     pub fn scores(&self, points: &DMatrix<f64>) -> Result<LabelScores, FunctionError> {
-        let mut out = score_parts(&[(self, points)], self.batch)?;
+        let mut out = score_parts(&[(self, points)], self.batch.get())?;
         Ok(out.pop().expect("one part"))
     }
 }
