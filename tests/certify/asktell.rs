@@ -198,6 +198,35 @@ fn the_witness_is_the_worst_sample_and_the_margin_the_closest_to_the_threshold()
     }
 }
 
+/// Ties keep the first worst sample (the documented rule): on a constant map every sample is
+/// the worst, so the witness is sample 0, the first point of the seed's stream, for either
+/// goal, however the samples are batched (a map that passes, so that all 100 are drawn).
+#[test]
+fn on_ties_the_witness_is_the_first_worst_sample() {
+    let (lo, hi) = ([0.0, -1.0], [2.0, 3.0]);
+    let first = uniform_points(&lo, &hi, 1, &mut certificate_rng(5));
+    for (goal, value) in [(Goal::Robust, 0.7), (Goal::Adversarial, 0.3)] {
+        for batch in [1, 8, 100] {
+            let c = certify_function(
+                &constant(2, value),
+                &lo,
+                &hi,
+                goal,
+                &settings(100, batch),
+                0.5,
+                5,
+            )
+            .unwrap();
+            assert_eq!(c.samples, 100, "{goal:?}, batch {batch}");
+            assert_eq!(
+                c.witness.point,
+                first.row(0).iter().copied().collect::<Vec<_>>(),
+                "{goal:?}, batch {batch}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_top1_criterion_counts_the_label_and_needs_it() {
     let s = CertifySettings {
