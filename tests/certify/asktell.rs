@@ -55,8 +55,11 @@ fn batches_double_up_to_four_times_the_first_and_repeat_when_asked_twice() {
         CertificateRun::new(&[0.0], &[1.0], Goal::Robust, &settings(100, 8), 0.5, 1).unwrap();
     let mut sizes = Vec::new();
     let mut all = Vec::new();
+    // A run is finished exactly when it asks for nothing more.
+    assert!(!run.is_finished());
     while let Some(b) = run.ask() {
         let b = b.clone();
+        assert!(!run.is_finished());
         assert_eq!(run.ask(), Some(&b), "asking twice gives the same batch");
         sizes.push(b.nrows());
         all.extend(b.iter().copied());
@@ -64,6 +67,8 @@ fn batches_double_up_to_four_times_the_first_and_repeat_when_asked_twice() {
             .unwrap();
     }
     assert_eq!(sizes, [8, 16, 32, 32, 12]);
+    assert!(run.is_finished());
+    assert_eq!(run.samples_drawn(), 100);
     // The samples are the seed's stream, whatever the batches.
     let one = uniform_points(&[0.0], &[1.0], 100, &mut certificate_rng(1));
     assert_eq!(all, one.iter().copied().collect::<Vec<_>>());
