@@ -203,6 +203,33 @@ fn the_witness_is_the_worst_sample_and_the_margin_the_closest_to_the_threshold()
     }
 }
 
+/// The run's accessors follow what it was told: the failures and samples so far, its seed.
+#[test]
+fn a_run_reports_its_failures_samples_and_seed_as_it_goes() {
+    let mut run =
+        CertificateRun::new(&[0.0], &[1.0], Goal::Robust, &settings(100, 8), 0.5, 77).unwrap();
+    assert_eq!(run.seed(), 77);
+    let (mut told, mut failed) = (0, 0);
+    let mut round = 0;
+    while let Some(b) = run.ask() {
+        let rows = b.nrows();
+        // Round r (from 0) fails on its first r samples: the run is refuted once the
+        // failures exceed what 100 samples can certify with.
+        let scores: Vec<SampleScore> = (0..rows)
+            .map(|j| SampleScore::of_score(if j < round { 0.1 } else { 0.9 }))
+            .collect();
+        run.tell(&scores).unwrap();
+        told += rows;
+        failed += round.min(rows);
+        round += 1;
+        assert_eq!((run.samples_drawn(), run.failures()), (told, failed));
+    }
+    assert!(failed > max_certifiable_failures(100, 0.05, 0.05).unwrap());
+    let c = run.finish();
+    assert_eq!(c.verdict, Verdict::Refuted);
+    assert_eq!((c.samples, c.failures, c.seed), (told, failed, 77));
+}
+
 /// Ties keep the first worst sample (the documented rule): on a constant map every sample is
 /// the worst, so the witness is sample 0, the first point of the seed's stream, for either
 /// goal, however the samples are batched (a map that passes, so that all 100 are drawn).
