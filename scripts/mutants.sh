@@ -33,6 +33,9 @@
 # Cargo.lock; MUTANTS_TARGET works there too). A mutant then rebuilds a few thousand lines instead of the whole project (about
 # 10x faster on the 2-core VM). Its --lib runs the unit tests of those modules only, so it can
 # only miss more than a whole-project run: MUTANTS_LEAN=0 builds the whole project instead.
+# MUTANTS_LEAN=core builds the parts of src/region and src/semantic (not camera) that way too,
+# tested by the core's unit tests and tests/certify only: a first pass in minutes whose
+# missed mutants still need the whole project's tests (tests/region, cli) to be judged.
 #
 # --changed BASE mutates only the lines that `git diff BASE` changes in the working tree
 # (cargo-mutants --in-diff), tested against the test targets of the parts those files belong
@@ -179,6 +182,20 @@ for part in "${parts[@]}"; do
     fi
 done
 [[ ${MUTANTS_LEAN:-1} != 0 || $mode != lean ]] || mode=whole
+# MUTANTS_LEAN=core: the parts of src/region, src/semantic and src/certify in the lean build
+# too, tested by the core's unit tests and tests/certify only (not tests/region, cli or
+# render): a quick first pass whose caught mutants stand; its missed ones may be caught by
+# the whole project's tests.
+if [[ ${MUTANTS_LEAN:-1} == core && $mode == whole ]]; then
+    for part in "${parts[@]}"; do
+        case $part in
+        methods | geometry | faces | driver | search | frame | steprule | grid | contents) part_tests[$part]=certify ;;
+        stats | certificate | sampling | settings | clean | certify) ;;
+        *) echo "MUTANTS_LEAN=core: $part is not in the core" >&2; exit 2 ;;
+        esac
+    done
+    mode=lean
+fi
 features=(--no-default-features)
 if [[ $mode == torch ]]; then
     features=()
