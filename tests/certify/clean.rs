@@ -263,6 +263,23 @@ fn a_clean_map_gives_the_whole_box_and_a_failing_one_nothing() {
         clean_box(&high, &[0.0], &[1.0], &[0.5], 0.5, 0.01, Goal::Robust),
         None
     );
+    // Each of the three of the wrong dimension on its own: one coordinate short or extra.
+    let (s, short, long) = ([0.5, 0.5], [0.0], [0.0, 0.0, 0.0]);
+    let (long_hi, long_s) = ([2.0, 1.0, 1.0], [0.5, 0.5, 0.5]);
+    for (l, h, st) in [
+        (&short[..], &hi[..], &s[..]),
+        (&long[..], &hi[..], &s[..]),
+        (&lo[..], &[2.0][..], &s[..]),
+        (&lo[..], &long_hi[..], &s[..]),
+        (&lo[..], &hi[..], &[0.5][..]),
+        (&lo[..], &hi[..], &long_s[..]),
+    ] {
+        assert_eq!(
+            clean_box(&high, l, h, st, 0.5, 0.01, Goal::Robust),
+            None,
+            "{l:?} {h:?} {st:?}"
+        );
+    }
     assert_eq!(
         clean_box(&high, &hi, &lo, &[0.5, 0.5], 0.5, 0.01, Goal::Robust),
         None
