@@ -263,6 +263,17 @@ fn a_clean_map_gives_the_whole_box_and_a_failing_one_nothing() {
         clean_box(&high, &[0.0], &[1.0], &[0.5], 0.5, 0.01, Goal::Robust),
         None
     );
+    // A side of width 0 is a box (lower ≤ upper) of no volume: the degenerate box at the
+    // start, clamped into it, when the start passes; nothing when it fails.
+    let (fl, fh) = ([0.0, 0.25], [2.0, 0.25]);
+    assert_eq!(
+        clean_box(&high, &fl, &fh, &[0.5, 0.9], 0.5, 0.01, Goal::Robust),
+        Some((vec![0.5, 0.25], vec![0.5, 0.25]))
+    );
+    assert_eq!(
+        clean_box(&low, &fl, &fh, &[0.5, 0.9], 0.5, 0.01, Goal::Robust),
+        None
+    );
     // Each of the three of the wrong dimension on its own: one coordinate short or extra.
     let (s, short, long) = ([0.5, 0.5], [0.0], [0.0, 0.0, 0.0]);
     let (long_hi, long_s) = ([2.0, 1.0, 1.0], [0.5, 0.5, 0.5]);
