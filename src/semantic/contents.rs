@@ -251,6 +251,18 @@ mod tests {
     fn bad_boxes_give_none() {
         let g = grid2(|_, _| 0.5);
         assert!(g.box_contents(&[1.0], &[2.0], 0.1, false).is_none());
+        // Either bound of the wrong dimension on its own (short or long).
+        for (lo, hi) in [
+            (&[1.0][..], &[2.0, 1.0][..]),
+            (&[1.0, 0.0, 0.0][..], &[2.0, 1.0][..]),
+            (&[1.0, 0.0][..], &[2.0][..]),
+            (&[1.0, 0.0][..], &[2.0, 1.0, 1.0][..]),
+        ] {
+            assert!(
+                g.box_contents(lo, hi, 0.1, false).is_none(),
+                "{lo:?} {hi:?}"
+            );
+        }
         assert!(g
             .box_contents(&[2.0, 0.0], &[1.0, 1.0], 0.1, false)
             .is_none());
