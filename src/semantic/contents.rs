@@ -251,6 +251,10 @@ mod tests {
     fn bad_boxes_give_none() {
         let g = grid2(|_, _| 0.5);
         assert!(g.box_contents(&[1.0], &[2.0], 0.1, false).is_none());
+        // A side of width 0 is empty: no volume to share.
+        assert!(g
+            .box_contents(&[1.0, 5.0], &[2.0, 5.0], 0.1, false)
+            .is_none());
         // Either bound of the wrong dimension on its own (short or long).
         for (lo, hi) in [
             (&[1.0][..], &[2.0, 1.0][..]),
