@@ -247,6 +247,28 @@ mod tests {
         assert_eq!(wrapped, c);
     }
 
+    /// The share below is the midpoint rule on a 4 × 4 lattice of every sub-box, over both
+    /// axes: on one cell with f = xy (bilinear, so the interpolant is f) the share below t is
+    /// the count of lattice points `((i + ½)/4, (j + ½)/4)` with `xy < t`, out of 16.
+    #[test]
+    fn the_share_below_counts_the_whole_midpoint_lattice_of_a_cell() {
+        let unit = || axis("x", vec![0.0, 1.0], None);
+        let g = Grid::tabulate(vec![unit(), unit()], serde_json::Value::Null, |u| {
+            u[0] * u[1]
+        })
+        .unwrap();
+        let mid = |i: usize| (i as f64 + 0.5) / SHARE_POINTS as f64;
+        for t in [0.05, 0.1, 0.2, 0.3, 0.5] {
+            let count = (0..SHARE_POINTS)
+                .flat_map(|i| (0..SHARE_POINTS).map(move |j| (i, j)))
+                .filter(|&(i, j)| mid(i) * mid(j) < t)
+                .count();
+            let c = g.box_contents(&[0.0, 0.0], &[1.0, 1.0], t, false).unwrap();
+            assert_eq!(c.below, count as f64 / 16.0, "t = {t}");
+            assert_eq!((c.mean, c.min), (0.25, 0.0));
+        }
+    }
+
     #[test]
     fn bad_boxes_give_none() {
         let g = grid2(|_, _| 0.5);
