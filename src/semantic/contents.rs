@@ -269,6 +269,25 @@ mod tests {
         }
     }
 
+    /// Below means strictly below: a score equal to the threshold is not counted (as a
+    /// certificate's sample at the threshold passes), one just under it is. On a map of
+    /// zeros the interpolant is exactly 0 everywhere, so f = 0 meets t = 0 and 1 − f = 1
+    /// meets t = 1 exactly.
+    #[test]
+    fn a_score_equal_to_the_threshold_is_not_below_it() {
+        let g = grid2(|_, _| 0.0);
+        let (lo, hi) = ([10.0, 0.0], [100.0, 30.0]);
+        for (adversarial, t, above) in [
+            (false, 0.0, f64::from_bits(1)),
+            (true, 1.0, 1.0 + f64::EPSILON),
+        ] {
+            let at = g.box_contents(&lo, &hi, t, adversarial).unwrap();
+            assert_eq!(at.below, 0.0, "adversarial {adversarial}");
+            let under = g.box_contents(&lo, &hi, above, adversarial).unwrap();
+            assert_eq!(under.below, 1.0, "adversarial {adversarial}");
+        }
+    }
+
     #[test]
     fn bad_boxes_give_none() {
         let g = grid2(|_, _| 0.5);
