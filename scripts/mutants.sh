@@ -24,14 +24,14 @@
 # settings, clean), tensor (src/render/tensor.rs, the libtorch renderer: built WITH the
 # default features against $LIBTORCH, default ./.libtorch/torch, and tested with the render
 # tests that compare it with the CPU renderer; not in the default set, which builds no
-# libtorch).
+# libtorch; not yet run: issue 36).
 #
 # Lean build: the parts whose only test binary is tests/certify (certify, its five files,
 # contents) are built, when every part asked is one of them, in a crate of the math core
 # alone (in $MUTANTS_SCRATCH-<k>/semrob: src/certify, region, semantic without its scene
 # parameters, files.rs, the oracles crate and tests/certify; the versions of Cargo.toml and
-# Cargo.lock; MUTANTS_TARGET works there too). A mutant then rebuilds a few thousand lines instead of the whole project (about
-# 10x faster on the 2-core VM). Its --lib runs the unit tests of those modules only, so it can
+# Cargo.lock; MUTANTS_TARGET works there too). A mutant then rebuilds a few thousand lines
+# instead of the whole project (3-20 s against 30 s-3.5 min on the shared 2-core VM). Its --lib runs the unit tests of those modules only, so it can
 # only miss more than a whole-project run: MUTANTS_LEAN=0 builds the whole project instead.
 # MUTANTS_LEAN=core builds the parts of src/region and src/semantic (not camera) that way too,
 # tested by the core's unit tests and tests/certify only: a first pass in minutes whose
