@@ -1,23 +1,41 @@
 #!/usr/bin/env bash
 # Mutation testing of the math core with cargo-mutants (a tool, not a dependency: it is
-# installed here with `cargo install --locked cargo-mutants` when missing). Every mutant is
-# built without libtorch (in copies of this tree and its target/, $MUTANTS_SCRATCH-<k>) and
+# installed here with `cargo install --locked cargo-mutants` when missing). Every mutant but
+# those of `tensor` is built without libtorch (in copies of this tree and its target/, $MUTANTS_SCRATCH-<k>) and
 # tested against the test targets that exercise it; the results go to
 # out/mutants/<part>/shard-<k>/mutants.out (caught.txt, missed.txt, timeout.txt, unviable.txt).
 # A surviving mutant is either killed by a new test or listed, with its reason, in
 # mutants-equivalent.md. Figures of the last full run: BENCHMARKS.md, "Mutation testing".
 #
-#   scripts/mutants.sh               # every part below, in order (hours on a 2-core VM)
+#   scripts/mutants.sh --help        # this text
+#   scripts/mutants.sh               # every part below but tensor, in order (hours on a 2-core VM)
 #   scripts/mutants.sh region        # src/region/ only (methods, geometry, faces, driver, search, frame)
 #   scripts/mutants.sh geometry faces        # some parts
 #   scripts/mutants.sh methods -F 'oir_w'   # extra arguments go to cargo mutants (every part)
 #   scripts/mutants.sh --changed main       # only the code `git diff main` touches
+#   scripts/mutants.sh clean certificate    # src/certify/ files, in the lean build (below)
+#   LIBTORCH=/abs/libtorch scripts/mutants.sh tensor   # the libtorch renderer
 #
 # Parts: methods, geometry, faces, driver, search, frame (src/region/<part>.rs), steprule
 # (`StepRule` in src/region/methods.rs: the functions whose name holds `StepRule`, a subset of
 # `methods`), oracles (the oracles crate), grid and contents (src/semantic/<part>.rs), camera
 # (src/render/camera.rs), certify (src/certify/: stats, certificate, sampling, settings,
-# clean).
+# clean) and each of those five files on its own (parts stats, certificate, sampling,
+# settings, clean), tensor (src/render/tensor.rs, the libtorch renderer: built WITH the
+# default features against $LIBTORCH, default ./.libtorch/torch, and tested with the render
+# tests that compare it with the CPU renderer; not in the default set, which builds no
+# libtorch; not yet run: issue 36).
+#
+# Lean build: the parts whose only test binary is tests/certify (certify, its five files,
+# contents) are built, when every part asked is one of them, in a crate of the math core
+# alone (in $MUTANTS_SCRATCH-<k>/semrob: src/certify, region, semantic without its scene
+# parameters, files.rs, the oracles crate and tests/certify; the versions of Cargo.toml and
+# Cargo.lock; MUTANTS_TARGET works there too). A mutant then rebuilds a few thousand lines
+# instead of the whole project (3-20 s against 30 s-3.5 min on the shared 2-core VM). Its --lib runs the unit tests of those modules only, so it can
+# only miss more than a whole-project run: MUTANTS_LEAN=0 builds the whole project instead.
+# MUTANTS_LEAN=core builds the parts of src/region and src/semantic (not camera) that way too,
+# tested by the core's unit tests and tests/certify only: a first pass in minutes whose
+# missed mutants still need the whole project's tests (tests/region, cli) to be judged.
 #
 # --changed BASE mutates only the lines that `git diff BASE` changes in the working tree
 # (cargo-mutants --in-diff), tested against the test targets of the parts those files belong
@@ -31,11 +49,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [[ ${1:-} == --help || ${1:-} == -h ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+
 if ! command -v cargo-mutants >/dev/null; then
     cargo install --locked cargo-mutants
 fi
 
 all=(methods geometry faces driver search frame steprule oracles grid contents camera certify)
+# Parts not in the default set: single files of `certify`, and the libtorch renderer.
+extra=(stats certificate sampling settings clean tensor)
 parts=()
 base=
 while [[ $# -gt 0 ]]; do
@@ -45,7 +70,7 @@ while [[ $# -gt 0 ]]; do
         shift
     elif [[ $1 == region ]]; then
         parts+=(methods geometry faces driver search frame)
-    elif [[ " ${all[*]} " == *" $1 "* ]]; then
+    elif [[ " ${all[*]} ${extra[*]} " == *" $1 "* ]]; then
         parts+=("$1")
     else
         break
@@ -72,6 +97,12 @@ declare -A part_tests=(
     [contents]="certify"
     [camera]="render"
     [certify]="certify"
+    [stats]="certify"
+    [certificate]="certify"
+    [sampling]="certify"
+    [settings]="certify"
+    [clean]="certify"
+    [tensor]="render"
 )
 
 # The files of each part of the `semrob` package (the oracles crate is a package of its own).
@@ -87,6 +118,12 @@ declare -A part_files=(
     [contents]="src/semantic/contents.rs"
     [camera]="src/render/camera.rs"
     [certify]="src/certify/stats.rs src/certify/certificate.rs src/certify/sampling.rs src/certify/settings.rs src/certify/clean.rs"
+    [stats]="src/certify/stats.rs"
+    [certificate]="src/certify/certificate.rs"
+    [sampling]="src/certify/sampling.rs"
+    [settings]="src/certify/settings.rs"
+    [clean]="src/certify/clean.rs"
+    [tensor]="src/render/tensor.rs"
 )
 
 # --changed: the diff, and the test targets of the parts it touches.
@@ -132,6 +169,42 @@ root=$PWD
 scratch=${MUTANTS_SCRATCH:-/tmp/semrob-mutants}
 jobs=${MUTANTS_JOBS:-2}
 rm -rf "$scratch"-*
+
+# The build: lean (every part asked tests with tests/certify only), torch (the part tensor,
+# which must be asked alone) or whole (the project without libtorch).
+mode=lean
+for part in "${parts[@]}"; do
+    if [[ $part == tensor ]]; then
+        [[ ${#parts[@]} -eq 1 ]] || { echo "tensor builds with libtorch: ask it alone" >&2; exit 2; }
+        mode=torch
+    elif [[ ${part_tests[$part]} != certify || $part == changed ]]; then
+        mode=whole
+    fi
+done
+[[ ${MUTANTS_LEAN:-1} != 0 || $mode != lean ]] || mode=whole
+# MUTANTS_LEAN=core: the parts of src/region, src/semantic and src/certify in the lean build
+# too, tested by the core's unit tests and tests/certify only (not tests/region, cli or
+# render): a quick first pass whose caught mutants stand; its missed ones may be caught by
+# the whole project's tests.
+if [[ ${MUTANTS_LEAN:-1} == core && $mode == whole ]]; then
+    for part in "${parts[@]}"; do
+        case $part in
+        methods | geometry | faces | driver | search | frame | steprule | grid | contents) part_tests[$part]=certify ;;
+        stats | certificate | sampling | settings | clean | certify) ;;
+        *) echo "MUTANTS_LEAN=core: $part is not in the core" >&2; exit 2 ;;
+        esac
+    done
+    mode=lean
+fi
+features=(--no-default-features)
+if [[ $mode == torch ]]; then
+    features=()
+    export LIBTORCH=${LIBTORCH:-$root/.libtorch/torch}
+    [[ $LIBTORCH == /* && -d $LIBTORCH ]] || { echo "LIBTORCH=$LIBTORCH: no libtorch there (an absolute path)" >&2; exit 2; }
+    export LD_LIBRARY_PATH=$LIBTORCH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+echo "== build: $mode"
+
 # Each copy is $scratch-<k>/semrob, beside a link to ../shared (the tests read its reference
 # data, such as the certificate statistics, from there).
 copy() {
@@ -139,8 +212,34 @@ copy() {
     if [[ -d ../shared ]]; then ln -s "$(cd ../shared && pwd)" "$scratch-$1/shared"; fi
 }
 copy 0
-tar --exclude=./.git --exclude=./out --exclude=./target --exclude='./.gpu*' --exclude=./.libtorch --exclude=./.venv-torch -cf - . |
-    tar -xf - -C "$scratch-0/semrob"
+if [[ $mode == lean ]]; then
+    # The math core as a crate of its own: the same sources, a manifest of their dependencies
+    # (the version lines of Cargo.toml), the oracles crate beside it.
+    lean=$scratch-0/semrob
+    mkdir -p "$lean/src" "$lean/tests"
+    cp -r src/certify src/region src/semantic src/files.rs "$lean/src/"
+    cp -r tests/certify "$lean/tests/"
+    cp Cargo.lock "$lean/"
+    tar --exclude=./target -C oracles -cf - . | (mkdir -p "$scratch-0/oracles" && tar -xf - -C "$scratch-0/oracles")
+    edition=$(sed -n 's/^edition = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+    sed -i "s/^edition\.workspace = true\$/edition = \"$edition\"/"';  /^\(license\|rust-version\)\.workspace = true$/d' "$scratch-0/oracles/Cargo.toml"
+    # semantic::param builds scenes (src/render): not in the core.
+    sed -i '/^mod param;$/d; /^pub use param::{/,/};$/d' "$lean/src/semantic/mod.rs"
+    printf '%s\n' '//! The math core of semrob alone, for mutation testing (scripts/mutants.sh).' \
+        'pub mod certify;' 'pub mod files;' 'pub mod region;' 'pub mod semantic;' >"$lean/src/lib.rs"
+    {
+        printf '[package]\nname = "semrob"\nversion = "0.1.0"\nedition = "%s"\n\n[dependencies]\n' "$edition"
+        sed -n '/^\[dependencies\]/,/^\[/p' Cargo.toml | grep -E '^(nalgebra|thiserror|sha2|rand|serde|serde_json) ='
+        echo 'semrob-oracles = { path = "../oracles" }'
+        printf '\n[dev-dependencies]\n'
+        sed -n '/^\[dev-dependencies\]/,/^\[/p' Cargo.toml | grep -E '^toml ='
+        printf '\n[[test]]\nname = "certify"\npath = "tests/certify/main.rs"\n\n'
+        sed -n '/^\[profile.dev\]/,/^\[profile.release\]/p' Cargo.toml | sed '$d'
+    } >"$lean/Cargo.toml"
+else
+    tar --exclude=./.git --exclude=./out --exclude=./target --exclude='./.gpu*' --exclude=./.libtorch --exclude=./.venv-torch -cf - . |
+        tar -xf - -C "$scratch-0/semrob"
+fi
 if [[ -n ${MUTANTS_TARGET:-} ]]; then
     cp -a "$MUTANTS_TARGET" "$scratch-0/semrob/target"
 fi
@@ -149,10 +248,10 @@ declare -A build=()
 for part in "${parts[@]}"; do
     for t in ${part_tests[$part]}; do build[--test=$t]=1; done
 done
-(cd "$scratch-0/semrob" && cargo test --no-default-features --no-run --lib "${!build[@]}" --quiet)
+(cd "$scratch-0/semrob" && cargo test "${features[@]}" --no-run --lib "${!build[@]}" --quiet)
 for ((k = 1; k < jobs; k++)); do
     copy "$k"
-    (cd "$scratch-0/semrob" && tar -cf - .) | tar -xf - -C "$scratch-$k/semrob"
+    (cd "$scratch-0" && tar --exclude=./shared -cf - .) | tar -xf - -C "$scratch-$k"
 done
 
 count() {
@@ -167,7 +266,7 @@ run() {
     for ((k = 0; k < jobs; k++)); do
         mkdir -p "$out/shard-$k"
         # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
-        (cd "$scratch-$k/semrob" && cargo mutants --in-place --no-default-features --baseline=run \
+        (cd "$scratch-$k/semrob" && cargo mutants --in-place "${features[@]}" --baseline=run \
             --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" --sharding round-robin \
             --output "$out/shard-$k" "$@" >"$out/shard-$k/console.log" 2>&1) &
     done
@@ -183,8 +282,16 @@ test_args() {
 for part in "${parts[@]}"; do
     mapfile -t args < <(test_args ${part_tests[$part]})
     case $part in
-    methods | geometry | faces | driver | search | frame | grid | contents | camera)
+    methods | geometry | faces | driver | search | frame | grid | contents | camera | \
+        stats | certificate | sampling | settings | clean)
         run "$part" -p semrob -f "${part_files[$part]}" --cargo-arg=--lib "${args[@]}" "$@"
+        ;;
+    tensor)
+        # The tests whose path holds `tensor::`: tests/render/tensor.rs (the libtorch
+        # renderer against the CPU one, bit for bit where both are exact) and the module's
+        # unit tests.
+        run tensor -p semrob -f "${part_files[tensor]}" --cargo-arg=--lib "${args[@]}" \
+            --cargo-test-arg=tensor:: "$@"
         ;;
     steprule)
         run steprule -p semrob -f src/region/methods.rs -F 'StepRule' --cargo-arg=--lib "${args[@]}" "$@"

@@ -117,4 +117,40 @@ mod tests {
         assert_eq!(rest, all.rows(20, 30));
         assert_ne!(all, uniform_points(&lo, &hi, 50, &mut certificate_rng(10)));
     }
+
+    /// The law of the points, not only their range: on every axis of a box away from 0 and
+    /// of width other than 1, each tenth of the side holds about a tenth of the points (a
+    /// binomial count of mean N/10, checked to 5σ) and their mean is the side's midpoint
+    /// (to 5σ of a uniform mean, `width / √(12 N)`).
+    #[test]
+    fn points_are_uniform_over_each_side_of_the_box() {
+        let (lo, hi) = ([-10.0, 5.0, 200.0], [90.0, 5.5, 360.0]);
+        let count = 4000;
+        let points = uniform_points(&lo, &hi, count, &mut certificate_rng(3));
+        let n = count as f64;
+        for k in 0..3 {
+            let width = hi[k] - lo[k];
+            let mut bins = [0usize; 10];
+            let mut sum = 0.0;
+            for j in 0..count {
+                let x = points[(j, k)];
+                sum += x;
+                let b = ((x - lo[k]) / width * 10.0).floor() as usize;
+                bins[b.min(9)] += 1;
+            }
+            let sigma = (n * 0.1 * 0.9).sqrt();
+            for (b, &c) in bins.iter().enumerate() {
+                assert!(
+                    (c as f64 - n / 10.0).abs() < 5.0 * sigma,
+                    "axis {k}: tenth {b} holds {c} of {count} points"
+                );
+            }
+            let mean = sum / n;
+            let mid = 0.5 * (lo[k] + hi[k]);
+            assert!(
+                (mean - mid).abs() < 5.0 * width / (12.0 * n).sqrt(),
+                "axis {k}: mean {mean}, midpoint {mid}"
+            );
+        }
+    }
 }

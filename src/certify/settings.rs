@@ -214,6 +214,34 @@ mod tests {
         }
     }
 
+    /// The confidence and α = 1 − confidence must both lie in (0, 1): a confidence so small
+    /// that 1 − c rounds to 1 (c ≤ 2⁻⁵⁴) is in (0, 1) itself, but certifies nothing (α = 1).
+    #[test]
+    fn a_confidence_whose_alpha_rounds_to_one_is_refused() {
+        for c in [1e-17, f64::MIN_POSITIVE, 2f64.powi(-54)] {
+            assert!(c > 0.0 && c < 1.0);
+            let s = CertifySettings {
+                confidence: c,
+                ..CertifySettings::default()
+            };
+            assert_eq!(s.alpha(), 1.0, "{c}");
+            assert!(
+                matches!(s.check(), Err(CertifyError::Confidence { value }) if value == c),
+                "{c}: {:?}",
+                s.check()
+            );
+        }
+        // Just above 2⁻⁵⁴, α is the float below 1 and the confidence stands (given samples).
+        let s = CertifySettings {
+            confidence: 2f64.powi(-52),
+            samples: 1 << 20,
+            max_share: 0.5,
+            ..CertifySettings::default()
+        };
+        assert!(s.alpha() < 1.0);
+        s.check().unwrap();
+    }
+
     #[test]
     fn settings_read_from_toml_with_defaults() {
         let s: CertifySettings =

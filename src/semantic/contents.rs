@@ -247,10 +247,67 @@ mod tests {
         assert_eq!(wrapped, c);
     }
 
+    /// The share below is the midpoint rule on a 4 × 4 lattice of every sub-box, over both
+    /// axes: on one cell with f = xy (bilinear, so the interpolant is f) the share below t is
+    /// the count of lattice points `((i + ½)/4, (j + ½)/4)` with `xy < t`, out of 16.
+    #[test]
+    fn the_share_below_counts_the_whole_midpoint_lattice_of_a_cell() {
+        let unit = || axis("x", vec![0.0, 1.0], None);
+        let g = Grid::tabulate(vec![unit(), unit()], serde_json::Value::Null, |u| {
+            u[0] * u[1]
+        })
+        .unwrap();
+        let mid = |i: usize| (i as f64 + 0.5) / SHARE_POINTS as f64;
+        for t in [0.05, 0.1, 0.2, 0.3, 0.5] {
+            let count = (0..SHARE_POINTS)
+                .flat_map(|i| (0..SHARE_POINTS).map(move |j| (i, j)))
+                .filter(|&(i, j)| mid(i) * mid(j) < t)
+                .count();
+            let c = g.box_contents(&[0.0, 0.0], &[1.0, 1.0], t, false).unwrap();
+            assert_eq!(c.below, count as f64 / 16.0, "t = {t}");
+            assert_eq!((c.mean, c.min), (0.25, 0.0));
+        }
+    }
+
+    /// Below means strictly below: a score equal to the threshold is not counted (as a
+    /// certificate's sample at the threshold passes), one just under it is. On a map of
+    /// zeros the interpolant is exactly 0 everywhere, so f = 0 meets t = 0 and 1 − f = 1
+    /// meets t = 1 exactly.
+    #[test]
+    fn a_score_equal_to_the_threshold_is_not_below_it() {
+        let g = grid2(|_, _| 0.0);
+        let (lo, hi) = ([10.0, 0.0], [100.0, 30.0]);
+        for (adversarial, t, above) in [
+            (false, 0.0, f64::from_bits(1)),
+            (true, 1.0, 1.0 + f64::EPSILON),
+        ] {
+            let at = g.box_contents(&lo, &hi, t, adversarial).unwrap();
+            assert_eq!(at.below, 0.0, "adversarial {adversarial}");
+            let under = g.box_contents(&lo, &hi, above, adversarial).unwrap();
+            assert_eq!(under.below, 1.0, "adversarial {adversarial}");
+        }
+    }
+
     #[test]
     fn bad_boxes_give_none() {
         let g = grid2(|_, _| 0.5);
         assert!(g.box_contents(&[1.0], &[2.0], 0.1, false).is_none());
+        // A side of width 0 is empty: no volume to share.
+        assert!(g
+            .box_contents(&[1.0, 5.0], &[2.0, 5.0], 0.1, false)
+            .is_none());
+        // Either bound of the wrong dimension on its own (short or long).
+        for (lo, hi) in [
+            (&[1.0][..], &[2.0, 1.0][..]),
+            (&[1.0, 0.0, 0.0][..], &[2.0, 1.0][..]),
+            (&[1.0, 0.0][..], &[2.0][..]),
+            (&[1.0, 0.0][..], &[2.0, 1.0, 1.0][..]),
+        ] {
+            assert!(
+                g.box_contents(lo, hi, 0.1, false).is_none(),
+                "{lo:?} {hi:?}"
+            );
+        }
         assert!(g
             .box_contents(&[2.0, 0.0], &[1.0, 1.0], 0.1, false)
             .is_none());

@@ -600,6 +600,35 @@ impl SemanticFunction for Grid {
 mod tests {
     use super::*;
 
+    /// A periodic axis whose samples do not start at 0 (azimuths 10, 130, 250 with period
+    /// 360): the interpolant reproduces every sample, also whole periods away, and is
+    /// periodic between them.
+    #[test]
+    fn a_periodic_axis_starting_away_from_zero_reproduces_its_samples() {
+        let values = vec![10.0, 130.0, 250.0];
+        let axis = Axis {
+            name: "azimuth".into(),
+            unit: String::new(),
+            values: values.clone(),
+            period: Some(360.0),
+            domain: None,
+        };
+        let g = Grid::tabulate(vec![axis], serde_json::Value::Null, |u| {
+            (u[0] / 360.0).fract()
+        })
+        .unwrap();
+        for &v in &values {
+            for shift in [-360.0, 0.0, 360.0, 720.0] {
+                let got = g.interpolate(&[v + shift], None);
+                assert!((got - v / 360.0).abs() < 1e-12, "{v} + {shift}: {got}");
+            }
+        }
+        for x in [0.0, 50.0, 200.0, 300.0, 359.0] {
+            let (a, b) = (g.interpolate(&[x], None), g.interpolate(&[x + 360.0], None));
+            assert!((a - b).abs() < 1e-12, "{x}: {a} against {b}");
+        }
+    }
+
     /// A grid document whose `n` axes have `len` values each, and `values` as given.
     fn doc(n: usize, len: usize, values: &str) -> String {
         let axis = (0..len)

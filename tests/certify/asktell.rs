@@ -55,8 +55,11 @@ fn batches_double_up_to_four_times_the_first_and_repeat_when_asked_twice() {
         CertificateRun::new(&[0.0], &[1.0], Goal::Robust, &settings(100, 8), 0.5, 1).unwrap();
     let mut sizes = Vec::new();
     let mut all = Vec::new();
+    // A run is finished exactly when it asks for nothing more.
+    assert!(!run.is_finished());
     while let Some(b) = run.ask() {
         let b = b.clone();
+        assert!(!run.is_finished());
         assert_eq!(run.ask(), Some(&b), "asking twice gives the same batch");
         sizes.push(b.nrows());
         all.extend(b.iter().copied());
@@ -64,6 +67,8 @@ fn batches_double_up_to_four_times_the_first_and_repeat_when_asked_twice() {
             .unwrap();
     }
     assert_eq!(sizes, [8, 16, 32, 32, 12]);
+    assert!(run.is_finished());
+    assert_eq!(run.samples_drawn(), 100);
     // The samples are the seed's stream, whatever the batches.
     let one = uniform_points(&[0.0], &[1.0], 100, &mut certificate_rng(1));
     assert_eq!(all, one.iter().copied().collect::<Vec<_>>());
@@ -195,6 +200,62 @@ fn the_witness_is_the_worst_sample_and_the_margin_the_closest_to_the_threshold()
         assert_eq!(c.witness.score, scores[worst].score);
         // The scores step by 0.4/58; 0.5 lies between samples 28 (0.4931) and 29 (0.5).
         assert!(c.margin.abs() < 1e-12, "{}", c.margin);
+    }
+}
+
+/// The run's accessors follow what it was told: the failures and samples so far, its seed.
+#[test]
+fn a_run_reports_its_failures_samples_and_seed_as_it_goes() {
+    let mut run =
+        CertificateRun::new(&[0.0], &[1.0], Goal::Robust, &settings(100, 8), 0.5, 77).unwrap();
+    assert_eq!(run.seed(), 77);
+    let (mut told, mut failed) = (0, 0);
+    let mut round = 0;
+    while let Some(b) = run.ask() {
+        let rows = b.nrows();
+        // Round r (from 0) fails on its first r samples: the run is refuted once the
+        // failures exceed what 100 samples can certify with.
+        let scores: Vec<SampleScore> = (0..rows)
+            .map(|j| SampleScore::of_score(if j < round { 0.1 } else { 0.9 }))
+            .collect();
+        run.tell(&scores).unwrap();
+        told += rows;
+        failed += round.min(rows);
+        round += 1;
+        assert_eq!((run.samples_drawn(), run.failures()), (told, failed));
+    }
+    assert!(failed > max_certifiable_failures(100, 0.05, 0.05).unwrap());
+    let c = run.finish();
+    assert_eq!(c.verdict, Verdict::Refuted);
+    assert_eq!((c.samples, c.failures, c.seed), (told, failed, 77));
+}
+
+/// Ties keep the first worst sample (the documented rule): on a constant map every sample is
+/// the worst, so the witness is sample 0, the first point of the seed's stream, for either
+/// goal, however the samples are batched (a map that passes, so that all 100 are drawn).
+#[test]
+fn on_ties_the_witness_is_the_first_worst_sample() {
+    let (lo, hi) = ([0.0, -1.0], [2.0, 3.0]);
+    let first = uniform_points(&lo, &hi, 1, &mut certificate_rng(5));
+    for (goal, value) in [(Goal::Robust, 0.7), (Goal::Adversarial, 0.3)] {
+        for batch in [1, 8, 100] {
+            let c = certify_function(
+                &constant(2, value),
+                &lo,
+                &hi,
+                goal,
+                &settings(100, batch),
+                0.5,
+                5,
+            )
+            .unwrap();
+            assert_eq!(c.samples, 100, "{goal:?}, batch {batch}");
+            assert_eq!(
+                c.witness.point,
+                first.row(0).iter().copied().collect::<Vec<_>>(),
+                "{goal:?}, batch {batch}"
+            );
+        }
     }
 }
 
