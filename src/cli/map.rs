@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use semrob::analysis::maps::map::{network_map, MapSummary};
-use semrob::report::maps::{write_curves, write_map};
+use semrob::report::maps::{write_curves, write_network_map, MapFiles};
 use semrob::semantic::{map_point_count, Grid};
 
 use super::network::{axes, load_function, progress, BatchArgs, SceneArgs, ScriptArgs};
@@ -61,6 +60,11 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
     let stem = args.scene.mesh.stem();
     let what = format!("p(label {}) on {}", args.scene.label, args.scene.mesh);
+    let files = MapFiles {
+        out_dir: &args.out_dir,
+        stem: &stem,
+        what: &what,
+    };
     let mut summary = Vec::new();
     let mut maps = Vec::new();
     for (i, model) in models.iter().enumerate() {
@@ -68,35 +72,16 @@ pub fn run(args: MapArgs) -> anyhow::Result<()> {
         let loaded = load_function(&args.scene, model, args.weights.get(i), params)?;
         let model = model.name();
         let bar = progress(total as u64, model);
-        let mut meta = loaded.meta;
-        meta.axes = Some(specs.clone());
-        let f = loaded.function.with_batch(args.batch.batch);
-        // Several network batches per call, so that renders overlap the network; the bar
-        // moves once per call.
-        let map = network_map(
-            &f,
-            &specs,
-            args.batch.batch.get() * 8,
-            meta.to_value(),
-            &mut |d| bar.set_position(d as u64),
-        )?;
+        let (line, grid) =
+            write_network_map(loaded, model, &specs, args.batch.batch, &files, &mut |d| {
+                bar.set_position(d as u64)
+            })?;
         bar.finish_and_clear();
-        let json = args.out_dir.join(format!("{stem}-{model}.json"));
-        let png = args.out_dir.join(format!("{stem}-{model}.png"));
-        let png = write_map(&map.grid, &json, &png, &format!("{model}: {what}"))?;
-        let line = MapSummary {
-            grid: json,
-            mean_score: map.grid.mean(),
-            model: model.to_string(),
-            png,
-            points: total,
-            top1_rate: map.top1_rate,
-        };
         if !args.json {
             println!("{line}");
         }
         summary.push(line);
-        maps.push((model, map.grid));
+        maps.push((model, grid));
     }
     let path = args.out_dir.join(format!("{stem}-1d.png"));
     let named: Vec<(&str, &Grid)> = maps.iter().map(|(m, g)| (*m, g)).collect();

@@ -142,3 +142,76 @@ mod tests {
         assert!(e.to_string().contains("no-such-folder/m.json"), "{e}");
     }
 }
+
+#[cfg(feature = "torch")]
+pub use network::{write_network_map, MapFiles, NetworkMapError};
+
+/// `semrob map`'s work for one network, from a loaded function to its files and summary.
+#[cfg(feature = "torch")]
+mod network {
+    use std::path::{Path, PathBuf};
+
+    use super::write_map;
+    use crate::analysis::maps::map::{network_map, MapError, MapSummary};
+    use crate::analysis::network_function::{BatchSize, LoadedFunction};
+    use crate::report::OutputError;
+    use crate::semantic::{AxisSpec, Grid};
+
+    /// Where and how a mesh's maps are written: `<stem>-<model>.json` (`semrob.grid/1`) and
+    /// `.png` in `out_dir`, titled `<model>: <what>`.
+    #[derive(Debug, Clone)]
+    pub struct MapFiles<'a> {
+        pub out_dir: &'a Path,
+        pub stem: &'a str,
+        pub what: &'a str,
+    }
+
+    impl MapFiles<'_> {
+        fn path(&self, model: &str, extension: &str) -> PathBuf {
+            self.out_dir
+                .join(format!("{}-{model}.{extension}", self.stem))
+        }
+    }
+
+    /// Why one network's map was not made or written.
+    #[derive(Debug, thiserror::Error)]
+    pub enum NetworkMapError {
+        #[error(transparent)]
+        Map(#[from] MapError),
+        #[error(transparent)]
+        Output(#[from] OutputError),
+    }
+
+    /// The map of `loaded` (the network `model`) on `specs`, in batches of `batch` images,
+    /// several batches per call so that renders overlap the network (`progress` gets the
+    /// points done after each call); written as `files` says, with its summary line.
+    pub fn write_network_map(
+        loaded: LoadedFunction,
+        model: &str,
+        specs: &[AxisSpec],
+        batch: BatchSize,
+        files: &MapFiles,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(MapSummary, Grid), NetworkMapError> {
+        let mut meta = loaded.meta;
+        meta.axes = Some(specs.to_vec());
+        let f = loaded.function.with_batch(batch);
+        let map = network_map(&f, specs, batch.get() * 8, meta.to_value(), progress)?;
+        let json = files.path(model, "json");
+        let png = write_map(
+            &map.grid,
+            &json,
+            &files.path(model, "png"),
+            &format!("{model}: {}", files.what),
+        )?;
+        let summary = MapSummary {
+            grid: json,
+            mean_score: map.grid.mean(),
+            model: model.to_string(),
+            png,
+            points: map.grid.values().len(),
+            top1_rate: map.top1_rate,
+        };
+        Ok((summary, map.grid))
+    }
+}
