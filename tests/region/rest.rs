@@ -224,6 +224,70 @@ fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
     assert_eq!(run.box_at_80, boxes_after_steps(&run)[160]);
 }
 
+/// `f = −1` below 36 and `1` from 36 on, in 1-D: naive with λ = 0 moves the lower bound in
+/// and the upper bound out by η where they stand, so from [8, 40] the box slides right by
+/// η = 0.25 a step with its side fixed at 32 (every number exact in binary).
+struct Slope;
+
+impl SemanticFunction for Slope {
+    fn dim(&self) -> usize {
+        1
+    }
+
+    fn evaluate(&self, points: &DMatrix<f64>, _: usize) -> Result<Evaluation, EvalError> {
+        let values = DVector::from_iterator(
+            points.nrows(),
+            points
+                .column(0)
+                .iter()
+                .map(|&x| if x < 36.0 { -1.0 } else { 1.0 }),
+        );
+        Ok(Evaluation {
+            values,
+            gradients: None,
+        })
+    }
+}
+
+#[test]
+fn a_box_sliding_with_a_constant_side_never_rests() {
+    // Over a window of 8 steps the side does not change (the side condition holds), but each
+    // bound moves by 2, beyond the bounds' allowance of 1/64 of the 64-long axis (1): only the
+    // axis condition keeps the sliding box from resting.
+    let domain = Region::new(vec![0.0], vec![64.0]).unwrap();
+    let hyper = with_rest(
+        HyperParams {
+            eta: 0.25,
+            lambda: 0.0,
+            iterations: 40,
+            start_half_width: Some(16.0),
+            ..HyperParams::default()
+        },
+        8,
+        1.0 / 64.0,
+    );
+    let run = find_region(
+        &Slope,
+        Method::Naive,
+        &domain,
+        &[24.0],
+        &hyper,
+        Goal::Robust,
+    )
+    .unwrap();
+    let boxes = boxes_after_steps(&run);
+    assert_eq!(boxes[0], Region::new(vec![8.0], vec![40.0]).unwrap());
+    for b in &boxes {
+        assert_eq!(b.sides()[0], 32.0, "the side stays 32");
+    }
+    assert_eq!(
+        (run.stop, run.hit_cap, run.iterations),
+        (StopReason::MaxIterations, true, 40)
+    );
+    assert_eq!(run.region, Region::new(vec![18.0], vec![50.0]).unwrap());
+    assert!(!still(&boxes[32..], 64.0, 1.0 / 64.0));
+}
+
 #[test]
 fn the_box_at_80_percent_of_the_cap_is_the_result_of_that_budget() {
     let f = OracleFn::new(Oracle::gaussian_bump(0.9, &[130.0, 30.0], &[40.0, 25.0]));
