@@ -20,8 +20,8 @@ use semrob::nets::{
 use semrob::render::Scene;
 use semrob::semantic::SemanticParam;
 
-use crate::support::semrob_in;
 use crate::support::{max_rel_diff, ROOT};
+use crate::support::{one_network_config, semrob_in};
 
 const SCRIPT: &str = "tests/python/onnx_export.py";
 
@@ -236,31 +236,12 @@ fn srvr_runs_an_onnx_network_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let model = exported().join("resnet18.onnx");
-    let config = format!(
-        r#"
-name = "an ONNX network"
-networks = [{{ onnx = "{}", name = "my-resnet18" }}]
-axes = ["azimuth"]
-starts = [[130.0]]
-batch = 8
-regions = "map"
-
-[dataset]
-fixtures = [{{ fixture = "vase", class = "vase", label = 883 }}]
-
-[hyper]
-iterations = 4
-eta = 2.0
-
-[render]
-size = 112
-supersampling = 1
-
-[acceptance]
-map_axes = ["azimuth:0:360:90"]
-min_mean_score = 0.0
-"#,
-        model.display()
+    let config = one_network_config(
+        "an ONNX network",
+        &format!(
+            r#"{{ onnx = "{}", name = "my-resnet18" }}"#,
+            model.display()
+        ),
     );
     std::fs::write(dir.join("onnx.toml"), config).unwrap();
     let o = semrob_in(&["srvr", "onnx.toml", "--results", "r", "--json"], dir);

@@ -73,3 +73,34 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()))
 }
+
+/// A one-job benchmark configuration for a network given by one `networks` entry (e.g.
+/// `{ onnx = "PATH", name = "NAME" }`): the vase fixture, azimuth only, a 4-point acceptance
+/// map at 112², map mode with 4 steps — the smallest `srvr` run end to end.
+pub fn one_network_config(name: &str, network: &str) -> String {
+    format!(
+        r#"
+name = "{name}"
+networks = [{network}]
+axes = ["azimuth"]
+starts = [[130.0]]
+batch = 8
+regions = "map"
+
+[dataset]
+fixtures = [{{ fixture = "vase", class = "vase", label = 883 }}]
+
+[hyper]
+iterations = 4
+eta = 2.0
+
+[render]
+size = 112
+supersampling = 1
+
+[acceptance]
+map_axes = ["azimuth:0:360:90"]
+min_mean_score = 0.0
+"#
+    )
+}

@@ -14,8 +14,8 @@ use semrob::nets::{Classifier, Device, ImageBatch, LoadOptions, Model, ScriptMod
 use semrob::render::Scene;
 use semrob::semantic::SemanticParam;
 
-use crate::support::semrob_in;
 use crate::support::{max_rel_diff, ROOT};
+use crate::support::{one_network_config, semrob_in};
 
 const SCRIPT: &str = "tests/python/torchscript.py";
 
@@ -316,31 +316,12 @@ fn srvr_runs_a_traced_network_end_to_end_with_pytorchs_scores() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let model = scripts().join("resnet18.pt");
-    let config = format!(
-        r#"
-name = "a TorchScript network"
-networks = [{{ torchscript = "{}", name = "my-resnet18" }}]
-axes = ["azimuth"]
-starts = [[130.0]]
-batch = 8
-regions = "map"
-
-[dataset]
-fixtures = [{{ fixture = "vase", class = "vase", label = 883 }}]
-
-[hyper]
-iterations = 4
-eta = 2.0
-
-[render]
-size = 112
-supersampling = 1
-
-[acceptance]
-map_axes = ["azimuth:0:360:90"]
-min_mean_score = 0.0
-"#,
-        model.display()
+    let config = one_network_config(
+        "a TorchScript network",
+        &format!(
+            r#"{{ torchscript = "{}", name = "my-resnet18" }}"#,
+            model.display()
+        ),
     );
     std::fs::write(dir.join("ts.toml"), config).unwrap();
     let o = semrob_in(&["srvr", "ts.toml", "--results", "r", "--json"], dir);

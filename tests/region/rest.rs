@@ -144,14 +144,12 @@ fn a_box_still_growing_geometrically_never_rests_and_reports_the_cap() {
     }
 }
 
-/// `f = 1` on [4, 36] and −1 elsewhere, in 1-D, on the domain [4, 68]: naive with λ = 0 moves a
-/// bound out by η where `f = 1` and back by η where `f = −1`. With η = 0.25 from [4, 4.5]
-/// (every number exact in binary) the lower bound stays on the domain's edge and the upper
-/// walks out to 36 in 126 steps, then flips between 36.25 and 36 for ever: each step moves it
-/// by 0.25, so the per-step rule never stops the run.
-struct Flip;
+/// A 1-D function that is `1` where `plus(x)` holds and `−1` elsewhere: naive with λ = 0 moves
+/// a bound out by η where `f = 1` and in by η where `f = −1`, so a run's steps are exact in
+/// binary with η = 0.25.
+struct Sign(fn(f64) -> bool);
 
-impl SemanticFunction for Flip {
+impl SemanticFunction for Sign {
     fn dim(&self) -> usize {
         1
     }
@@ -162,7 +160,7 @@ impl SemanticFunction for Flip {
             points
                 .column(0)
                 .iter()
-                .map(|&x| if (4.0..=36.0).contains(&x) { 1.0 } else { -1.0 }),
+                .map(|&x| if (self.0)(x) { 1.0 } else { -1.0 }),
         );
         Ok(Evaluation {
             values,
@@ -170,6 +168,12 @@ impl SemanticFunction for Flip {
         })
     }
 }
+
+/// `f = 1` on [4, 36] and −1 elsewhere, on the domain [4, 68]: from [4, 4.5] with η = 0.25
+/// the lower bound stays on the domain's edge and the upper walks out to 36 in 126 steps,
+/// then flips between 36.25 and 36 for ever: each step moves it by 0.25, so the per-step
+/// rule never stops the run.
+const FLIP: Sign = Sign(|x| (4.0..=36.0).contains(&x));
 
 #[test]
 fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
@@ -189,7 +193,7 @@ fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
     for window in [2, 3, 5, 8, 13] {
         let hyper = with_rest(fixed, window, tolerance);
         let run =
-            find_region(&Flip, Method::Naive, &domain, &[4.25], &hyper, Goal::Robust).unwrap();
+            find_region(&FLIP, Method::Naive, &domain, &[4.25], &hyper, Goal::Robust).unwrap();
         let boxes = boxes_after_steps(&run);
         assert_eq!(boxes[0], Region::new(vec![4.0], vec![4.5]).unwrap());
         // s: the first step from which the box stays within the tolerance.
@@ -216,7 +220,7 @@ fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
         }
     }
     // Without the rule the flip goes on to the cap.
-    let run = find_region(&Flip, Method::Naive, &domain, &[4.25], &fixed, Goal::Robust).unwrap();
+    let run = find_region(&FLIP, Method::Naive, &domain, &[4.25], &fixed, Goal::Robust).unwrap();
     assert_eq!(
         (run.stop, run.hit_cap, run.iterations),
         (StopReason::MaxIterations, true, 200)
@@ -224,30 +228,9 @@ fn rest_is_seen_at_most_a_window_after_the_box_stops_moving() {
     assert_eq!(run.box_at_80, boxes_after_steps(&run)[160]);
 }
 
-/// `f = −1` below 36 and `1` from 36 on, in 1-D: naive with λ = 0 moves the lower bound in
-/// and the upper bound out by η where they stand, so from [8, 40] the box slides right by
-/// η = 0.25 a step with its side fixed at 32 (every number exact in binary).
-struct Slope;
-
-impl SemanticFunction for Slope {
-    fn dim(&self) -> usize {
-        1
-    }
-
-    fn evaluate(&self, points: &DMatrix<f64>, _: usize) -> Result<Evaluation, EvalError> {
-        let values = DVector::from_iterator(
-            points.nrows(),
-            points
-                .column(0)
-                .iter()
-                .map(|&x| if x < 36.0 { -1.0 } else { 1.0 }),
-        );
-        Ok(Evaluation {
-            values,
-            gradients: None,
-        })
-    }
-}
+/// `f = −1` below 36 and `1` from 36 on: from [8, 40] the lower bound moves in and the upper
+/// out by η = 0.25 a step, so the box slides right with its side fixed at 32.
+const SLOPE: Sign = Sign(|x| x >= 36.0);
 
 #[test]
 fn a_box_sliding_with_a_constant_side_never_rests() {
@@ -267,7 +250,7 @@ fn a_box_sliding_with_a_constant_side_never_rests() {
         1.0 / 64.0,
     );
     let run = find_region(
-        &Slope,
+        &SLOPE,
         Method::Naive,
         &domain,
         &[24.0],
