@@ -2,6 +2,10 @@
 (scripts/setup-test-python.sh pins onnx and onnxscript), each beside the same network as
 TorchScript where libtorch is to run it too.
 
+  onnx_export.py lite0 OUT_FILE [WEIGHTS_DIR]
+      EfficientNet-Lite0 with its pretrained weights alone, written to OUT_FILE.tmp and
+      renamed (scripts/fidelity.sh runs its reference on it through ONNX Runtime)
+
   onnx_export.py make OUT_DIR [WEIGHTS_DIR]
       OUT_DIR/resnet18.{onnx,pt}            torchvision ResNet18, random weights (seed 0):
                                              torchvision's ImageNet weights are in no package here
@@ -79,6 +83,19 @@ class Flat(torch.nn.Module):
         return self.net(x.reshape(x.shape[0], 3, 224, 224))
 
 
+def pretrained_lite0(weights):
+    return EfficientNet.from_pretrained(
+        "efficientnet-lite0", weights_path=f"{weights}/efficientnet-lite0.pth"
+    ).eval()
+
+
+def lite0_only(out_file, weights):
+    torch.manual_seed(0)
+    os.makedirs(os.path.dirname(out_file) or ".", exist_ok=True)
+    export(pretrained_lite0(weights), out_file + ".tmp", torch.rand(2, 3, 224, 224))
+    os.replace(out_file + ".tmp", out_file)
+
+
 def make(out, weights):
     os.makedirs(out, exist_ok=True)
     gen = torch.Generator().manual_seed(0)
@@ -93,10 +110,7 @@ def make(out, weights):
     randomise_batch_norm(mnv3, gen)
     export(mnv3, f"{out}/mobilenet_v3_small.onnx", x)
     torch.jit.trace(mnv3, x[:1]).save(f"{out}/mobilenet_v3_small.pt")
-    lite0 = EfficientNet.from_pretrained(
-        "efficientnet-lite0", weights_path=f"{weights}/efficientnet-lite0.pth"
-    ).eval()
-    export(lite0, f"{out}/efficientnet-lite0.onnx", x)
+    export(pretrained_lite0(weights), f"{out}/efficientnet-lite0.onnx", x)
     r18_10 = torchvision.models.resnet18(weights=None, num_classes=10).eval()
     export(r18_10, f"{out}/resnet18_10.onnx", x)
     export(Bytes(r18_10), f"{out}/bytes.onnx", (255 * x).to(torch.uint8))
@@ -108,7 +122,10 @@ def make(out, weights):
 
 
 if __name__ == "__main__":
+    weights_dir = sys.argv[3] if len(sys.argv) > 3 else ".cache/weights"
     if sys.argv[1] == "make":
-        make(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ".cache/weights")
+        make(sys.argv[2], weights_dir)
+    elif sys.argv[1] == "lite0":
+        lite0_only(sys.argv[2], weights_dir)
     else:
-        sys.exit(f"unknown command {sys.argv[1]!r}: make")
+        sys.exit(f"unknown command {sys.argv[1]!r}: make or lite0")
