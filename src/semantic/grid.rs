@@ -629,6 +629,85 @@ mod tests {
         }
     }
 
+    fn line(values: Vec<f64>, period: Option<f64>, scores: Vec<f64>) -> Grid {
+        let axis = Axis {
+            name: "a".into(),
+            unit: String::new(),
+            values,
+            period,
+            domain: None,
+        };
+        Grid::new(vec![axis], scores, serde_json::Value::Null).unwrap()
+    }
+
+    /// The value and the derivative of a 1-D grid's interpolant at `x`.
+    fn value_and_slope(g: &Grid, x: f64) -> (f64, f64) {
+        let mut d = [f64::NAN];
+        let v = g.interpolate(&[x], Some(&mut d));
+        (v, d[0])
+    }
+
+    /// On a bounded axis the interpolant is each cell's line, with that cell's slope also at
+    /// the end values (one-sided); beyond them it keeps the end value with slope 0: the map
+    /// says nothing outside its samples, so a gradient must not pull a box there.
+    #[test]
+    fn a_bounded_axis_is_piecewise_linear_inside_and_flat_outside() {
+        let g = line(vec![10.0, 20.0, 40.0], None, vec![0.2, 0.6, 0.1]);
+        let (up, down) = (0.4 / 10.0, -0.5 / 20.0);
+        for (x, value, slope) in [
+            (10.0, 0.2, up),
+            (15.0, 0.4, up),
+            (20.0, 0.6, down),
+            (30.0, 0.35, down),
+            (40.0, 0.1, down),
+            (9.5, 0.2, 0.0),
+            (-100.0, 0.2, 0.0),
+            (40.5, 0.1, 0.0),
+            (1e9, 0.1, 0.0),
+        ] {
+            let (v, d) = value_and_slope(&g, x);
+            assert!((v - value).abs() < 1e-12, "f({x}) = {v}, not {value}");
+            assert!((d - slope).abs() < 1e-12, "f'({x}) = {d}, not {slope}");
+        }
+    }
+
+    /// On a periodic axis the cell after the last value wraps to the first value one period
+    /// on: a line across it, of the width `first + period − last`.
+    #[test]
+    fn a_periodic_axis_interpolates_across_the_wrap_around_cell() {
+        // Values 10, 100, 190, 280 of period 360: the wrap cell is [280, 370], 90 wide.
+        let g = line(
+            vec![10.0, 100.0, 190.0, 280.0],
+            Some(360.0),
+            vec![0.1, 0.3, 0.5, 0.9],
+        );
+        let slope = (0.1 - 0.9) / 90.0;
+        for (x, value) in [
+            (280.0, 0.9),
+            (302.5, 0.7),
+            (325.0, 0.5),
+            (355.0, 0.9 + 75.0 * slope),
+        ] {
+            for shift in [-720.0, 0.0, 360.0] {
+                let (v, d) = value_and_slope(&g, x + shift);
+                assert!(
+                    (v - value).abs() < 1e-12,
+                    "f({x} + {shift}) = {v}, not {value}"
+                );
+                assert!(
+                    (d - slope).abs() < 1e-12,
+                    "f'({x} + {shift}) = {d}, not {slope}"
+                );
+            }
+        }
+        // Past the wrap cell the first cell starts again.
+        let (v, d) = value_and_slope(&g, 370.0);
+        assert!(
+            (v - 0.1).abs() < 1e-12 && (d - 0.2 / 90.0).abs() < 1e-12,
+            "{v} {d}"
+        );
+    }
+
     /// A grid document whose `n` axes have `len` values each, and `values` as given.
     fn doc(n: usize, len: usize, values: &str) -> String {
         let axis = (0..len)
