@@ -284,6 +284,23 @@ pub fn run_all_joint(
         .collect()
 }
 
+/// Refine mode's map search (SPEC §5, "Refine mode"): under the paper's fixed budget (no rest
+/// rule) the map stage takes `iterations − refine_steps` steps, so that a run's two stages
+/// together take the configured budget, as a network-mode run does; with the rest rule the map
+/// stage is `search` itself (it ends at rest or at its cap, the network stage at rest or at
+/// `refine_steps`). `refine_steps` must be below the budget under a fixed budget (the
+/// configuration checks it; here it saturates at one map step).
+pub fn refine_map_search(search: &RegionSearch, refine_steps: usize) -> RegionSearch {
+    let mut hyper = search.hyper;
+    if hyper.rest().is_none() {
+        hyper.iterations = hyper.iterations.saturating_sub(refine_steps).max(1);
+    }
+    RegionSearch {
+        hyper,
+        ..search.clone()
+    }
+}
+
 /// Refine mode's network search (SPEC §5): every run of `search` continued from the box its
 /// map run reached (`map_runs`, in the search's order), for at most `refine_steps` steps, by
 /// its own stop rule. Every map run continues, whatever stopped it: a collapsed box goes on

@@ -42,7 +42,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "map|network|refine")]
     pub regions: Option<RegionMode>,
     /// Refine mode: at most N network steps per run after its map run (≥ 1; default the
-    /// configuration's `refine_steps`, else 25). Part of the results' fingerprint.
+    /// configuration's `refine_steps`, else 25). Under a fixed budget the map run takes the
+    /// budget's other steps (N < iterations). Part of the results' fingerprint.
     #[arg(long, value_name = "N")]
     pub refine_steps: Option<usize>,
     #[command(flatten)]

@@ -4,7 +4,9 @@
 
 use crate::support::OracleFn;
 use proptest::prelude::*;
-use semrob::analysis::region_runs::{join_refined, refine_search, run_all};
+use semrob::analysis::region_runs::{
+    default_starts, join_refined, refine_map_search, refine_search, run_all,
+};
 use semrob::region::lockstep::run_lockstep;
 use semrob::region::Goal;
 use semrob::region::Observer;
@@ -359,5 +361,43 @@ fn every_map_run_continues_from_its_final_box_whatever_stopped_it() {
             out[0].iterations >= 1,
             "{stop:?}: the network takes at least one step"
         );
+    }
+}
+
+#[test]
+fn under_a_fixed_budget_refine_shares_it_between_map_and_network() {
+    // The paper's fixed budget: the map stage takes what the network stage leaves, so that a
+    // refined run takes as many steps in all as a network-mode run (SPEC §5).
+    let domain = Region::new(vec![0.0, -10.0], vec![360.0, 90.0]).unwrap();
+    let search = RegionSearch::new(Method::ALL.to_vec(), default_starts(&domain), hyper(800));
+    for (k, map_steps) in [
+        (1, 799),
+        (25, 775),
+        (100, 700),
+        (799, 1),
+        (800, 1),
+        (5000, 1),
+    ] {
+        let on_map = refine_map_search(&search, k);
+        assert_eq!(on_map.hyper.iterations, map_steps, "refine_steps {k}");
+        assert_eq!(on_map.starts, search.starts);
+        assert_eq!(on_map.methods, search.methods);
+    }
+    // With the rest rule each stage ends at rest or at its own cap: the map keeps its cap.
+    let mut rest = hyper(800);
+    rest.rest_window = Some(50);
+    rest.rest_tolerance = Some(1e-3);
+    let resting = RegionSearch::new(Method::ALL.to_vec(), default_starts(&domain), rest);
+    assert_eq!(refine_map_search(&resting, 100).hyper.iterations, 800);
+    // And the whole run obeys it: the two stages' steps add up to at most the budget.
+    let oracle = Oracle::smooth_box(0.95, &[80.0, 5.0], &[190.0, 60.0], 0.5);
+    let map = coarse_map(&oracle, 20.0);
+    let f = OracleFn::new(oracle);
+    let fixed = RegionSearch::new(Method::ALL.to_vec(), default_starts(&domain), hyper(120));
+    let (on_map, _) = run_all(&map, &domain, &refine_map_search(&fixed, 30), &mut []).unwrap();
+    let refined = refine_search(&fixed, &on_map, 30).unwrap();
+    let (net, _) = run_all(&f, &domain, &refined, &mut []).unwrap();
+    for (m, n) in on_map.iter().zip(&net) {
+        assert!(m.iterations <= 90 && n.iterations <= 30, "{m:?} then {n:?}");
     }
 }

@@ -432,6 +432,10 @@ impl AcceptanceConfig {
 /// Refine mode's default budget of network steps per run (BENCHMARKS.md, "Refine mode").
 pub const DEFAULT_REFINE_STEPS: usize = 25;
 
+/// Added to the fingerprint of a refine-mode configuration under a fixed budget, whose map
+/// stage takes `iterations − refine_steps` steps (SPEC §5).
+const REFINE_SPLIT: &str = "|refine: map steps = iterations - refine_steps";
+
 fn default_region_mode() -> RegionMode {
     RegionMode::Network
 }
@@ -676,11 +680,14 @@ impl SrvrConfig {
             certify: None,
             ..self.clone()
         };
-        Fingerprint::of(
-            serde_json::to_string(&results)
-                .expect("serialisable")
-                .as_bytes(),
-        )
+        let mut canonical = serde_json::to_string(&results).expect("serialisable");
+        if self.regions == RegionMode::Refine && self.hyper.rest_window.is_none() {
+            // Refine mode under a fixed budget splits it between its stages (SPEC §5); a
+            // folder grown by the older rule (the whole budget on the map, then the network
+            // steps) holds another computation.
+            canonical.push_str(REFINE_SPLIT);
+        }
+        Fingerprint::of(canonical.as_bytes())
     }
 
     /// This configuration with its region mode and refine steps overridden (`semrob srvr
@@ -910,16 +917,25 @@ impl SrvrConfig {
                 ))
             }
         }
-        // The network steps are their runs' cap: it holds at least one window of the rest rule.
-        if let (Some(k), Some(w)) = (self.refine_steps, self.hyper.rest_window) {
-            if k < w {
-                return Err(FieldError::new(
-                    "refine_steps",
-                    format!("{k} network steps are fewer than hyper.rest_window = {w}"),
-                ));
-            }
+        match (self.refine_steps, self.hyper.rest_window) {
+            // The network steps are their runs' cap: it holds at least one window of the rest
+            // rule.
+            (Some(k), Some(w)) if k < w => Err(FieldError::new(
+                "refine_steps",
+                format!("{k} network steps are fewer than hyper.rest_window = {w}"),
+            )),
+            // Under a fixed budget the two stages share it (SPEC §5): the map keeps a step.
+            (Some(k), None) if k >= self.hyper.iterations => Err(FieldError::new(
+                "refine_steps",
+                format!(
+                    "{k} network steps leave no map step of hyper.iterations = {}: under a \
+                     fixed budget refine mode's map and network steps share it (give fewer \
+                     steps, or the rest rule)",
+                    self.hyper.iterations
+                ),
+            )),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -1345,6 +1361,48 @@ mod tests {
             e.contains("refine_steps") && e.contains("rest_window = 30"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn under_a_fixed_budget_refine_steps_leave_the_map_a_step_and_change_the_fingerprint() {
+        let refine = |keys: &str| format!("{MINIMAL}\nregions = \"refine\"\n{keys}");
+        for (keys, ok) in [
+            ("refine_steps = 799", true),
+            ("refine_steps = 800", false),
+            ("refine_steps = 20\n[hyper]\niterations = 20", false),
+            ("refine_steps = 19\n[hyper]\niterations = 20", true),
+            // With the rest rule each stage has its own cap: no sharing, no limit.
+            (
+                "refine_steps = 900\n[hyper]\nrest_window = 30\nrest_tolerance = 1e-3",
+                true,
+            ),
+        ] {
+            match SrvrConfig::from_toml(&refine(keys), "t") {
+                Ok(_) => assert!(ok, "{keys}: accepted"),
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(!ok, "{keys}: {e}");
+                    assert!(
+                        e.contains("field `refine_steps`") && e.contains("leave no map step"),
+                        "{e}"
+                    );
+                }
+            }
+        }
+        // The split is part of the fingerprint of refine mode under a fixed budget only.
+        let plain = SrvrConfig::from_toml(MINIMAL, "t").unwrap().config;
+        let fixed = SrvrConfig::from_toml(&refine(""), "t").unwrap().config;
+        let mut canonical = serde_json::to_string(&SrvrConfig {
+            renderer: None,
+            certify: None,
+            ..fixed.clone()
+        })
+        .unwrap();
+        assert_ne!(fixed.fingerprint(), Fingerprint::of(canonical.as_bytes()));
+        canonical.push_str(REFINE_SPLIT);
+        assert_eq!(fixed.fingerprint(), Fingerprint::of(canonical.as_bytes()));
+        let network = serde_json::to_string(&plain).unwrap();
+        assert_eq!(plain.fingerprint(), Fingerprint::of(network.as_bytes()));
     }
 
     #[test]

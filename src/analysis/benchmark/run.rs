@@ -16,7 +16,8 @@ use crate::analysis::network_function::inputs::{
 use crate::analysis::network_function::shared::SharedNetwork;
 use crate::analysis::network_function::{ClassifierFunction, FunctionError, NetworkMapMeta};
 use crate::analysis::region_runs::{
-    join_refined, record_contents, refine_search, run_all, run_all_joint, RunSummary,
+    join_refined, record_contents, refine_map_search, refine_search, run_all, run_all_joint,
+    RunSummary,
 };
 use crate::analysis::region_runs::{largest_region, RegionMode};
 use crate::analysis::srvr::AcceptBy;
@@ -391,11 +392,13 @@ fn map_job<'a>(
     let mode = c.config.regions;
     let (on_map, grown) = if mode == RegionMode::Map {
         // On the map's interpolant: no render, no network pass.
-        (None, Some(grow(&map, plan, job)?))
+        (None, Some(grow(&map, &region_search(plan), plan, job)?))
     } else if plan.rejected_before(dir, job, map.mean()) {
         (None, Some((Vec::new(), LockstepStats::default())))
     } else if mode == RegionMode::Refine {
-        (Some(grow(&map, plan, job)?.0), None)
+        let steps = c.config.refine_steps.expect("refine mode has its steps");
+        let on_map = refine_map_search(&region_search(plan), steps);
+        (Some(grow(&map, &on_map, plan, job)?.0), None)
     } else {
         (None, None)
     };
@@ -591,17 +594,16 @@ fn region_search(plan: &Plan) -> RegionSearch {
     .with_trace(true)
 }
 
-/// Every method from every start on `f` (a job's map), in lockstep, keeping the traces.
+/// Every run of `search` on `f` (a job's map), in lockstep, keeping the traces.
 fn grow(
     f: &dyn crate::semantic::SemanticFunction,
+    search: &RegionSearch,
     plan: &Plan,
     job: &PlannedJob,
 ) -> Result<(Vec<RunSummary>, LockstepStats), BenchError> {
-    run_all(f, &plan.checked.domain, &region_search(plan), &mut []).map_err(|source| {
-        BenchError::Search {
-            job: job.id.key(),
-            source,
-        }
+    run_all(f, &plan.checked.domain, search, &mut []).map_err(|source| BenchError::Search {
+        job: job.id.key(),
+        source,
     })
 }
 
