@@ -721,6 +721,54 @@ mod tests {
         format!(r#"{{"format":"semrob.grid/1","axes":[{axes}],"values":{values}}}"#)
     }
 
+    /// Flat indices in the one order maps are stored in: row-major, the last axis fastest.
+    #[test]
+    fn a_flat_index_is_the_point_of_row_major_order() {
+        let axis = |name: &str, values: Vec<f64>| Axis {
+            name: name.into(),
+            unit: String::new(),
+            values,
+            period: None,
+            domain: None,
+        };
+        let axes = vec![axis("a", vec![1.0, 2.0, 3.0]), axis("b", vec![10.0, 20.0])];
+        let g = Grid::tabulate(axes, serde_json::Value::Null, |u| {
+            u[0] / 10.0 + u[1] / 100.0
+        })
+        .unwrap();
+        let expected = [
+            [1.0, 10.0],
+            [1.0, 20.0],
+            [2.0, 10.0],
+            [2.0, 20.0],
+            [3.0, 10.0],
+            [3.0, 20.0],
+        ];
+        for (flat, want) in expected.iter().enumerate() {
+            assert_eq!(g.point(flat), want.to_vec(), "point {flat}");
+            let score = want[0] / 10.0 + want[1] / 100.0;
+            assert!((g.values()[flat] - score).abs() < 1e-15, "score {flat}");
+        }
+    }
+
+    #[test]
+    fn a_grid_of_another_format_is_refused_by_its_name() {
+        let good = doc(1, 2, "[0.5, 0.25]");
+        assert!(Grid::from_json_str(&good).is_ok());
+        for other in ["semrob.grid/2", "semrob.map/1", ""] {
+            let text = good.replace(GRID_FORMAT, other);
+            match Grid::from_json_str(&text) {
+                Err(GridProblem::Format(shown)) => assert_eq!(shown, other),
+                got => panic!("{other:?}: {got:?}"),
+            }
+        }
+        let number = good.replace(&format!("\"{GRID_FORMAT}\""), "1");
+        assert!(matches!(
+            Grid::from_json_str(&number),
+            Err(GridProblem::Format(shown)) if shown == "1"
+        ));
+    }
+
     #[test]
     fn axes_that_claim_more_points_than_the_limit_are_refused_before_allocating() {
         // 5000⁴ points: the scores' buffer was allocated from the axes' claim before (a
