@@ -11,11 +11,12 @@
 # the reference (hours on a 2-core CPU), then refine. Needs `scripts/setup.sh` and the
 # test Python (`scripts/setup-test-python.sh`, for the ONNX export of Lite0).
 # Environment: SEMROB (the binary; default target/release/semrob, built if missing),
-# REFINE_STEPS (network steps of refine's second stage; default 100).
+# REFINE_STEPS (network steps of refine's second stage; default 100), CONFIG (the reference's
+# configuration; default benchmarks/agreement/reference.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/fidelity}
-config=benchmarks/agreement/reference.toml
+config=${CONFIG:-benchmarks/agreement/reference.toml}
 semrob=${SEMROB:-target/release/semrob}
 refine_steps=${REFINE_STEPS:-100}
 
