@@ -1124,16 +1124,18 @@ mod tests {
 
     #[test]
     fn the_committed_paper_config_is_valid_and_has_the_papers_settings() {
-        // The paper's experiment with runs that end at rest (SPEC §3, "Rest rule").
+        // The paper's experiment with runs that end at rest (SPEC §3, "Rest rule"), on the
+        // network: a tolerance of 1e-2, which the network's jitter can meet.
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/configs/shapenet10.toml");
         let c = SrvrConfig::read(std::path::Path::new(path)).unwrap();
         let h = c.config.hyper.params();
         assert_eq!((h.eta, h.iterations), (0.4, 1600));
+        assert_eq!(c.config.regions, RegionMode::Network);
         assert_eq!(
             h.rest(),
             Some(crate::region::RestRule {
                 window: 100,
-                tolerance: 1e-3
+                tolerance: 1e-2
             })
         );
         assert_eq!(c.starts.len(), 4);
