@@ -751,6 +751,182 @@ mod tests {
         }
     }
 
+    fn bounded(name: &str, values: Vec<f64>) -> Axis {
+        Axis {
+            name: name.into(),
+            unit: String::new(),
+            values,
+            period: None,
+            domain: None,
+        }
+    }
+
+    /// A multilinear function is its own multilinear interpolant on any grid.
+    fn trilinear(u: &[f64]) -> f64 {
+        let (x, y, z) = (u[0], u[1], u.get(2).copied().unwrap_or(0.0));
+        0.1 + 0.02 * x + 0.01 * y + 0.001 * x * y + 0.03 * z - 0.002 * x * z
+    }
+
+    /// On an uneven 2-D grid a bilinear function is reproduced with its gradient anywhere in
+    /// the domain, and the map's mean is the mean of its samples.
+    #[test]
+    fn a_bilinear_function_is_its_own_interpolant_with_its_gradient() {
+        let axes = vec![
+            bounded("x", vec![0.0, 1.0, 3.0]),
+            bounded("y", vec![0.0, 2.0, 5.0, 6.0]),
+        ];
+        let g = Grid::tabulate(axes, serde_json::Value::Null, trilinear).unwrap();
+        for u in [
+            [0.5, 1.0],
+            [2.2, 4.1],
+            [3.0, 6.0],
+            [0.0, 0.0],
+            [1.0, 5.5],
+            [2.9, 0.1],
+        ] {
+            let mut grad = [f64::NAN; 2];
+            let v = g.interpolate(&u, Some(&mut grad));
+            assert!((v - trilinear(&u)).abs() < 1e-12, "f({u:?}) = {v}");
+            let want = [0.02 + 0.001 * u[1], 0.01 + 0.001 * u[0]];
+            for k in 0..2 {
+                assert!(
+                    (grad[k] - want[k]).abs() < 1e-12,
+                    "∂{k} f({u:?}) = {}",
+                    grad[k]
+                );
+            }
+            assert_eq!(g.interpolate(&u, None), v, "the value without the gradient");
+        }
+        let samples: Vec<f64> = [0.0, 1.0, 3.0]
+            .iter()
+            .flat_map(|&x| [0.0, 2.0, 5.0, 6.0].map(|y| trilinear(&[x, y])))
+            .collect();
+        assert_eq!(g.values(), &samples[..]);
+        let mean = samples.iter().sum::<f64>() / 12.0;
+        assert!((g.mean() - mean).abs() < 1e-15, "{}", g.mean());
+    }
+
+    /// A slice of a 3-D map in two of its axes is the interpolant with the third coordinate
+    /// fixed; slices that do not name two different axes of the map are refused.
+    #[test]
+    fn a_slice_is_the_interpolant_through_a_point_and_bad_slices_are_refused() {
+        let axes = vec![
+            bounded("x", vec![0.0, 1.0, 3.0]),
+            bounded("y", vec![0.0, 2.0]),
+            bounded("z", vec![-1.0, 0.5, 1.0, 2.0]),
+        ];
+        let g = Grid::tabulate(axes, serde_json::Value::Null, trilinear).unwrap();
+        let at = [0.7, 1.3, 0.2];
+        let s = g.slice(2, 0, &at).unwrap();
+        assert_eq!(s.sizes(), vec![4, 3]);
+        assert_eq!(s.axes()[0].name, "z");
+        for (flat, &v) in s.values().iter().enumerate() {
+            let p = s.point(flat);
+            let want = trilinear(&[p[1], at[1], p[0]]);
+            assert!((v - want).abs() < 1e-12, "{p:?}: {v} against {want}");
+        }
+        for (i, j, at) in [
+            (0, 0, &at[..]),
+            (3, 0, &at[..]),
+            (0, 3, &at[..]),
+            (0, 1, &at[..2]),
+            (0, 1, &[0.0, 0.0, 0.0, 0.0][..]),
+        ] {
+            let e = g.slice(i, j, at).unwrap_err().to_string();
+            assert!(e.contains("cannot slice axes"), "({i}, {j}): {e}");
+        }
+    }
+
+    /// A map's file holds its axes, scores and meta, and reads back as the same map; a map
+    /// without meta writes none.
+    #[test]
+    fn a_grid_file_reads_back_as_the_same_grid() {
+        let axes = vec![
+            bounded("x", vec![0.0, 1.0, 3.0]),
+            bounded("y", vec![0.0, 2.0]),
+        ];
+        let meta = serde_json::json!({ "network": "n", "label": 3 });
+        let g = Grid::tabulate(axes.clone(), meta.clone(), trilinear).unwrap();
+        let text = g.file_text();
+        assert!(text.starts_with('{') && text.ends_with("}\n"), "{text}");
+        let back = Grid::from_json_str(&text).unwrap();
+        assert_eq!(back, g);
+        assert_eq!(back.meta(), &meta);
+        assert_eq!(
+            g.to_json()["values"][2][1],
+            serde_json::json!(trilinear(&[3.0, 2.0]))
+        );
+        let bare = Grid::tabulate(axes, serde_json::Value::Null, trilinear).unwrap();
+        assert!(bare.to_json().get("meta").is_none());
+        assert_eq!(Grid::from_json_str(&bare.file_text()).unwrap(), bare);
+        let path = std::env::temp_dir().join(format!("semrob-grid-{}.json", std::process::id()));
+        g.write(&path).unwrap();
+        let read = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read, text);
+    }
+
+    /// Every refusal names the field at fault: a score by its index path, an axis value by
+    /// its index, a domain, a period.
+    #[test]
+    fn bad_scores_and_axes_are_refused_naming_the_field() {
+        let xy = || {
+            vec![
+                bounded("x", vec![0.0, 1.0]),
+                bounded("y", vec![0.0, 1.0, 2.0]),
+            ]
+        };
+        let scores = |bad: f64| {
+            let mut v = vec![0.5; 6];
+            v[4] = bad;
+            v
+        };
+        for bad in [f64::NAN, -0.1, 1.5] {
+            let e = Grid::new(xy(), scores(bad), serde_json::Value::Null).unwrap_err();
+            assert!(e.to_string().contains("field `values[1][1]`"), "{bad}: {e}");
+        }
+        let refused = |axis: Axis, field: &str, words: &str| {
+            let e = Grid::new(vec![axis], vec![0.5; 3], serde_json::Value::Null)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(field) && e.contains(words),
+                "{field}, {words}: {e}"
+            );
+        };
+        refused(
+            bounded("x", vec![0.0, 1.0, 1.0]),
+            "axes[0] (x).values[2]",
+            "duplicates",
+        );
+        refused(
+            bounded("x", vec![0.0, 2.0, 1.0]),
+            "axes[0] (x).values[2]",
+            "is below",
+        );
+        for domain in [
+            [1.0, 0.0],
+            [0.0, f64::INFINITY],
+            [f64::NAN, 1.0],
+            [1.0, 1.0],
+        ] {
+            let mut a = bounded("x", vec![0.0, 1.0, 2.0]);
+            a.domain = Some(domain);
+            refused(a, "axes[0] (x).domain", "not an interval");
+        }
+        let mut a = bounded("x", vec![0.0, 1.0, 2.0]);
+        a.domain = Some([-1.0, 3.0]);
+        assert!(Grid::new(vec![a], vec![0.5; 3], serde_json::Value::Null).is_ok());
+        for period in [0.0, -1.0, f64::NAN] {
+            let mut a = bounded("x", vec![0.0, 1.0, 2.0]);
+            a.period = Some(period);
+            refused(a, "axes[0] (x).period", "not a positive number");
+        }
+        let mut a = bounded("x", vec![0.0, 1.0, 2.0]);
+        a.period = Some(2.0);
+        refused(a, "axes[0] (x).values", "reaches the period");
+    }
+
     #[test]
     fn a_grid_of_another_format_is_refused_by_its_name() {
         let good = doc(1, 2, "[0.5, 0.25]");
