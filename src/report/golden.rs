@@ -7,7 +7,9 @@
 //! files alike, goes through [`compare_json`] with one stated [`Tolerance`],
 //! [`GOLDEN_TOLERANCE`]: a number passes when `|got − golden| ≤ 1e-6 + 1e-4·|golden|`.
 //! Strings, booleans, `null`, keys, array lengths and integers (counts, labels) must match
-//! exactly.
+//! exactly. A number stored as the difference of two of its siblings (the budget
+//! sensitivity, `srvr − srvr_at_80`) is allowed the sum of their tolerances: a difference of
+//! two toleranced numbers carries both errors, whatever its own size ([`DIFFERENCES`]).
 //!
 //! Golden files of the test suite ([`GoldenFile`]) are JSON a reviewer can read: the value,
 //! its numbers rounded to [`STORED_DIGITS`] significant digits (far below the tolerance),
@@ -57,6 +59,36 @@ pub const GOLDEN_TOLERANCE: Tolerance = Tolerance {
 /// moves a number by at most 5e-10 relative, far below [`GOLDEN_TOLERANCE`].
 pub const STORED_DIGITS: i32 = 10;
 
+/// Keys whose number is the difference of two sibling numbers (`key = a − b`), compared
+/// within `tol.allowed(a) + tol.allowed(b)` of the golden value.
+pub const DIFFERENCES: [(&str, &str, &str); 1] = [("budget_sensitivity", "srvr", "srvr_at_80")];
+
+/// The tolerance of `obj[key]` when it is a difference of two of its golden siblings.
+fn difference_allowed(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    tol: Tolerance,
+) -> Option<f64> {
+    let (_, a, b) = DIFFERENCES.iter().find(|(k, _, _)| *k == key)?;
+    let (a, b) = (obj.get(*a)?.as_f64()?, obj.get(*b)?.as_f64()?);
+    Some(tol.allowed(a) + tol.allowed(b))
+}
+
+fn compare_floats(path: &str, x: f64, y: f64, allowed: f64, out: &mut Vec<String>) {
+    // NaN never passes: `is_le` of an unordered comparison is false.
+    let within = (y - x)
+        .abs()
+        .partial_cmp(&allowed)
+        .is_some_and(|o| o.is_le());
+    if !within {
+        out.push(format!(
+            "{path}: golden {x}, got {y} (differs by {:.3e}, allowed {:.3e})",
+            (y - x).abs(),
+            allowed
+        ));
+    }
+}
+
 /// Every difference between `want` (golden) and `got`, as `path: what`; floats within
 /// `tol` are equal, everything else must match exactly.
 pub fn compare_json(want: &Value, got: &Value, tol: Tolerance) -> Vec<String> {
@@ -81,19 +113,21 @@ fn walk(path: &str, want: &Value, got: &Value, tol: Tolerance, out: &mut Vec<Str
                 a.as_f64().unwrap_or(f64::NAN),
                 b.as_f64().unwrap_or(f64::NAN),
             );
-            if !tol.accepts(x, y) {
-                out.push(format!(
-                    "{path}: golden {x}, got {y} (differs by {:.3e}, allowed {:.3e})",
-                    (y - x).abs(),
-                    tol.allowed(x)
-                ));
-            }
+            compare_floats(path, x, y, tol.allowed(x), out);
         }
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
-                match b.get(k) {
-                    Some(vb) => walk(&format!("{path}.{k}"), va, vb, tol, out),
-                    None => out.push(format!("{path}.{k}: missing from this run")),
+                let here = format!("{path}.{k}");
+                match (b.get(k), difference_allowed(a, k, tol)) {
+                    (Some(vb), Some(allowed)) if va.is_f64() && vb.is_f64() => {
+                        let (x, y) = (
+                            va.as_f64().unwrap_or(f64::NAN),
+                            vb.as_f64().unwrap_or(f64::NAN),
+                        );
+                        compare_floats(&here, x, y, allowed, out);
+                    }
+                    (Some(vb), _) => walk(&here, va, vb, tol, out),
+                    (None, _) => out.push(format!("{here}: missing from this run")),
                 }
             }
             for k in b.keys().filter(|k| !a.contains_key(*k)) {
@@ -355,6 +389,36 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle} not in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_difference_of_two_numbers_is_allowed_both_of_their_tolerances() {
+        // SRVR 0.1 at the cap and 0.0975 at 80 % of it: each within 1e-6 + 1e-5; their
+        // difference, 0.0025, carries both errors, far more than its own 1e-4 · 0.0025.
+        let golden = serde_json::json!({
+            "srvr": 0.1, "srvr_at_80": 0.0975, "budget_sensitivity": 0.0025
+        });
+        let allowed = GOLDEN_TOLERANCE.allowed(0.1) + GOLDEN_TOLERANCE.allowed(0.0975);
+        let run = |d: f64| {
+            serde_json::json!({
+                "srvr": 0.1, "srvr_at_80": 0.0975, "budget_sensitivity": 0.0025 + d
+            })
+        };
+        assert!(compare_json(&golden, &run(0.9 * allowed), GOLDEN_TOLERANCE).is_empty());
+        let drift = compare_json(&golden, &run(1.1 * allowed), GOLDEN_TOLERANCE);
+        assert_eq!(drift.len(), 1, "{drift:?}");
+        assert!(
+            drift[0].starts_with("$.budget_sensitivity: golden 0.0025"),
+            "{drift:?}"
+        );
+        // Without its operands beside it, the key has the one tolerance of every number.
+        let alone = serde_json::json!({ "budget_sensitivity": 0.0025 });
+        let got = serde_json::json!({ "budget_sensitivity": 0.0025 + 2e-6 });
+        assert_eq!(compare_json(&alone, &got, GOLDEN_TOLERANCE).len(), 1);
+        // Other keys beside the operands keep the one rule.
+        let want = serde_json::json!({ "srvr": 0.1, "srvr_at_80": 0.0975, "x": 0.0025 });
+        let got = serde_json::json!({ "srvr": 0.1, "srvr_at_80": 0.0975, "x": 0.0025 + 2e-6 });
+        assert_eq!(compare_json(&want, &got, GOLDEN_TOLERANCE).len(), 1);
     }
 
     #[test]
