@@ -1,11 +1,12 @@
 //! The golden rule on the stored golden files themselves: for every committed golden JSON
 //! file, moving every stored number by half the tolerance still passes, and moving any one
-//! number by twice the tolerance fails, naming that number's path. Counts, strings and
-//! identifiers are exact: changing one integer by one fails.
+//! number by twice its tolerance fails, naming that number's path (a difference of two stored
+//! numbers, `semrob::report::golden::DIFFERENCES`, by twice the sum of their tolerances).
+//! Counts, strings and identifiers are exact: changing one integer by one fails.
 
 use std::path::{Path, PathBuf};
 
-use semrob::report::golden::{compare_json, read_golden, GOLDEN_TOLERANCE};
+use semrob::report::golden::{compare_json, read_golden, DIFFERENCES, GOLDEN_TOLERANCE};
 use serde_json::Value;
 
 /// Every committed golden JSON file, in name order.
@@ -117,6 +118,49 @@ fn every_number_moved_by_half_the_tolerance_passes() {
     }
 }
 
+/// The value at a leaf path (`$.a[3].b`) of `v`, and the object that holds it.
+fn at_path<'a>(
+    v: &'a Value,
+    path: &str,
+) -> (&'a Value, Option<&'a serde_json::Map<String, Value>>) {
+    let mut here = v;
+    let mut parent = None;
+    let mut rest = path.strip_prefix('$').expect("a leaf path starts at $");
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').expect("an index ends");
+            here = &here[r[..end].parse::<usize>().expect("an index")];
+            parent = None;
+            rest = &r[end + 1..];
+        } else {
+            let r = rest.strip_prefix('.').expect("a key");
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            parent = here.as_object();
+            here = &here[&r[..end]];
+            rest = &r[end..];
+        }
+    }
+    (here, parent)
+}
+
+/// How far the number at `leaf` may move: its own tolerance, or the sum of its two
+/// operands' when it is a difference of siblings.
+fn allowance(v: &Value, leaf: &str) -> f64 {
+    let (x, parent) = at_path(v, leaf);
+    let key = leaf.rsplit('.').next().unwrap_or_default();
+    let operands = DIFFERENCES
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .and_then(|(_, a, b)| {
+            let p = parent?;
+            Some((p.get(*a)?.as_f64()?, p.get(*b)?.as_f64()?))
+        });
+    match operands {
+        Some((a, b)) => GOLDEN_TOLERANCE.allowed(a) + GOLDEN_TOLERANCE.allowed(b),
+        None => GOLDEN_TOLERANCE.allowed(x.as_f64().unwrap()),
+    }
+}
+
 #[test]
 fn any_one_number_moved_by_twice_the_tolerance_fails_naming_it() {
     for path in golden_files() {
@@ -124,8 +168,10 @@ fn any_one_number_moved_by_twice_the_tolerance_fails_naming_it() {
         let mut floats = Vec::new();
         leaves(&g.value, "$", &is_float, &mut floats);
         for leaf in &floats {
+            let allowed = allowance(&g.value, leaf);
             for factor in [2.0, -2.0] {
-                let got = map_leaves(&g.value, "$", Some(leaf), &moved_by(factor));
+                let moved = |x: &Value| serde_json::json!(x.as_f64().unwrap() + factor * allowed);
+                let got = map_leaves(&g.value, "$", Some(leaf), &moved);
                 let d = compare_json(&g.value, &got, GOLDEN_TOLERANCE);
                 assert_eq!(d.len(), 1, "{} {leaf}: {d:?}", path.display());
                 assert!(d[0].starts_with(&format!("{leaf}: golden")), "{}", d[0]);
