@@ -876,14 +876,23 @@ mod tests {
                 bounded("y", vec![0.0, 1.0, 2.0]),
             ]
         };
-        let scores = |bad: f64| {
+        let scores = |flat: usize, bad: f64| {
             let mut v = vec![0.5; 6];
-            v[4] = bad;
+            v[flat] = bad;
             v
         };
-        for bad in [f64::NAN, -0.1, 1.5] {
-            let e = Grid::new(xy(), scores(bad), serde_json::Value::Null).unwrap_err();
-            assert!(e.to_string().contains("field `values[1][1]`"), "{bad}: {e}");
+        for (flat, field) in [
+            (4, "values[1][1]"),
+            (5, "values[1][2]"),
+            (2, "values[0][2]"),
+        ] {
+            for bad in [f64::NAN, -0.1, 1.5] {
+                let e = Grid::new(xy(), scores(flat, bad), serde_json::Value::Null).unwrap_err();
+                assert!(
+                    e.to_string().contains(&format!("field `{field}`")),
+                    "{bad}: {e}"
+                );
+            }
         }
         let refused = |axis: Axis, field: &str, words: &str| {
             let e = Grid::new(vec![axis], vec![0.5; 3], serde_json::Value::Null)
