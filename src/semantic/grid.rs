@@ -806,6 +806,47 @@ mod tests {
         assert!((g.mean() - mean).abs() < 1e-15, "{}", g.mean());
     }
 
+    /// As a semantic function a grid evaluates every row of a batch and the gradients of the
+    /// first rows asked for, and refuses a non-finite point.
+    #[test]
+    fn as_a_semantic_function_a_grid_evaluates_rows_and_the_gradients_asked() {
+        use crate::semantic::SemanticFunction;
+        let axes = vec![
+            bounded("x", vec![0.0, 1.0, 3.0]),
+            bounded("y", vec![0.0, 2.0, 5.0, 6.0]),
+        ];
+        let g = Grid::tabulate(axes, serde_json::Value::Null, trilinear).unwrap();
+        assert_eq!(g.dim(), 2);
+        assert!(g.provides_gradients());
+        let rows = [[0.5, 1.0], [2.2, 4.1], [3.0, 6.0]];
+        let points = nalgebra::DMatrix::from_fn(3, 2, |j, k| rows[j][k]);
+        for asked in [0, 1, 2, 3, 7] {
+            let e = g.evaluate(&points, asked).unwrap();
+            assert_eq!(
+                e.gradients.is_none(),
+                asked == 0,
+                "no gradient asked, none given"
+            );
+            for (j, u) in rows.iter().enumerate() {
+                assert_eq!(e.values[j], g.interpolate(u, None), "row {j}");
+            }
+            match e.gradients {
+                None => assert_eq!(asked, 0),
+                Some(grads) => {
+                    assert_eq!((grads.nrows(), grads.ncols()), (asked.min(3), 2));
+                    for (j, u) in rows.iter().enumerate().take(asked) {
+                        let mut want = [0.0; 2];
+                        g.interpolate(u, Some(&mut want));
+                        assert_eq!([grads[(j, 0)], grads[(j, 1)]], want, "row {j}");
+                    }
+                }
+            }
+        }
+        let bad = nalgebra::DMatrix::from_row_slice(2, 2, &[0.5, 1.0, f64::NAN, 1.0]);
+        let e = g.evaluate(&bad, 0).unwrap_err();
+        assert!(e.to_string().contains("non-finite point"), "{e}");
+    }
+
     /// A slice of a 3-D map in two of its axes is the interpolant with the third coordinate
     /// fixed; slices that do not name two different axes of the map are refused.
     #[test]
@@ -934,6 +975,10 @@ mod tests {
         let mut a = bounded("x", vec![0.0, 1.0, 2.0]);
         a.period = Some(2.0);
         refused(a, "axes[0] (x).values", "reaches the period");
+        // The span is last − first: azimuths 200..300 fit in a period of 360.
+        let mut a = bounded("x", vec![200.0, 250.0, 300.0]);
+        a.period = Some(360.0);
+        assert!(Grid::new(vec![a], vec![0.5; 3], serde_json::Value::Null).is_ok());
     }
 
     #[test]
