@@ -34,14 +34,28 @@ import sys
 from pathlib import Path
 
 
+# semrob's default domain of each parameter (SemanticParam::default_domain), for an axis
+# given by its name alone.
+DEFAULT_DOMAINS = {"azimuth": (0.0, 360.0), "elevation": (-10.0, 90.0), "distance": (2.0, 4.0),
+                   "light-azimuth": (0.0, 360.0), "light-elevation": (0.0, 90.0)}
+
+
+def axis_length(spec):
+    """The length of an axis `NAME[:LO:HI[:STEP]]` of a configuration's `axes`."""
+    parts = spec.split(":")
+    if len(parts) >= 3:
+        return float(parts[2]) - float(parts[1])
+    if parts[0] not in DEFAULT_DOMAINS:
+        sys.exit(f"axis {spec!r}: no range and no default domain known")
+    lo, hi = DEFAULT_DOMAINS[parts[0]]
+    return hi - lo
+
+
 def read_runs(folder):
     folder = Path(folder)
     stamp = json.loads((folder / "stamp.json").read_text())
-    axes = stamp["config"].get("axes", ["azimuth:0:360", "elevation:-10:90"])
-    lengths = []
-    for a in axes:
-        parts = a.split(":")
-        lengths.append(float(parts[2]) - float(parts[1]))
+    axes = stamp["config"].get("axes") or ["azimuth", "elevation"]
+    lengths = [axis_length(a) for a in axes]
     for path in sorted((folder / "traces").rglob("*.json")):
         job = path.relative_to(folder / "traces").with_suffix("")
         for run in json.loads(path.read_text())["runs"]:

@@ -37,7 +37,7 @@ impl Tolerance {
 
     /// Whether `got` is within tolerance of `want` (NaN never is).
     pub fn accepts(&self, want: f64, got: f64) -> bool {
-        (got - want).abs() <= self.allowed(want)
+        within(want, got, self.allowed(want))
     }
 }
 
@@ -74,13 +74,13 @@ fn difference_allowed(
     Some(tol.allowed(a) + tol.allowed(b))
 }
 
+/// `|got − want| ≤ allowed`; NaN never is (an unordered comparison is false).
+fn within(want: f64, got: f64, allowed: f64) -> bool {
+    (got - want).abs() <= allowed
+}
+
 fn compare_floats(path: &str, x: f64, y: f64, allowed: f64, out: &mut Vec<String>) {
-    // NaN never passes: `is_le` of an unordered comparison is false.
-    let within = (y - x)
-        .abs()
-        .partial_cmp(&allowed)
-        .is_some_and(|o| o.is_le());
-    if !within {
+    if !within(x, y, allowed) {
         out.push(format!(
             "{path}: golden {x}, got {y} (differs by {:.3e}, allowed {:.3e})",
             (y - x).abs(),
