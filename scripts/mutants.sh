@@ -24,7 +24,7 @@
 # settings, clean), tensor (src/render/tensor.rs, the libtorch renderer: built WITH the
 # default features against $LIBTORCH, default ./.libtorch/torch, and tested with the render
 # tests that compare it with the CPU renderer; not in the default set, which builds no
-# libtorch; not yet run: issue 36).
+# libtorch). camera and tensor build the renderer alone (below, "Lean build").
 #
 # Lean build: the parts whose only test binary is tests/certify (certify, its five files,
 # contents) are built, when every part asked is one of them, in a crate of the math core
@@ -36,6 +36,9 @@
 # MUTANTS_LEAN=core builds the parts of src/region and src/semantic (not camera) that way too,
 # tested by the core's unit tests and tests/certify only: a first pass in minutes whose
 # missed mutants still need the whole project's tests (tests/region, cli) to be judged.
+# camera and tensor (asked without other parts) build src/render as a crate of its own with
+# tests/render, the golden image rule and golden/render: the renderer's whole test set, in
+# about 10 s a mutant instead of minutes; MUTANTS_LEAN=0 builds the whole project instead.
 #
 # --changed BASE mutates only the lines that `git diff BASE` changes in the working tree
 # (cargo-mutants --in-diff), tested against the test targets of the parts those files belong
@@ -182,6 +185,16 @@ for part in "${parts[@]}"; do
     fi
 done
 [[ ${MUTANTS_LEAN:-1} != 0 || $mode != lean ]] || mode=whole
+# camera and tensor: the renderer is a module of its own (src/render uses nothing else of
+# semrob), so, unless MUTANTS_LEAN=0, it is built as a crate of its own with its tests
+# (tests/render): a mutant rebuilds the renderer alone, not the whole project.
+render_lean=
+if [[ ${MUTANTS_LEAN:-1} != 0 && ($mode == whole || $mode == torch) ]]; then
+    render_lean=1
+    for part in "${parts[@]}"; do
+        [[ $part == camera || $part == tensor ]] || render_lean=
+    done
+fi
 # MUTANTS_LEAN=core: the parts of src/region, src/semantic and src/certify in the lean build
 # too, tested by the core's unit tests and tests/certify only (not tests/region, cli or
 # render): a quick first pass whose caught mutants stand; its missed ones may be caught by
@@ -199,11 +212,12 @@ fi
 features=(--no-default-features)
 if [[ $mode == torch ]]; then
     features=()
+    [[ -z $render_lean ]] || features=(--features torch)
     export LIBTORCH=${LIBTORCH:-$root/.libtorch/torch}
     [[ $LIBTORCH == /* && -d $LIBTORCH ]] || { echo "LIBTORCH=$LIBTORCH: no libtorch there (an absolute path)" >&2; exit 2; }
     export LD_LIBRARY_PATH=$LIBTORCH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
-echo "== build: $mode"
+echo "== build: $mode${render_lean:+ (the renderer alone)}"
 
 # Each copy is $scratch-<k>/semrob, beside a link to ../shared (the tests read its reference
 # data, such as the certificate statistics, from there).
@@ -234,6 +248,30 @@ if [[ $mode == lean ]]; then
         printf '\n[dev-dependencies]\n'
         sed -n '/^\[dev-dependencies\]/,/^\[/p' Cargo.toml | grep -E '^toml ='
         printf '\n[[test]]\nname = "certify"\npath = "tests/certify/main.rs"\n\n'
+        sed -n '/^\[profile.dev\]/,/^\[profile.release\]/p' Cargo.toml | sed '$d'
+    } >"$lean/Cargo.toml"
+elif [[ -n $render_lean ]]; then
+    # The renderer as a crate of its own: src/render, the golden image rule it is tested
+    # with (src/report/golden.rs, which writes through src/files.rs), tests/render and the
+    # golden renders; the version lines of Cargo.toml; `torch` for the libtorch renderer.
+    lean=$scratch-0/semrob
+    mkdir -p "$lean/src/report" "$lean/tests" "$lean/golden"
+    cp -r src/render src/files.rs "$lean/src/"
+    cp src/report/golden.rs "$lean/src/report/"
+    echo 'pub mod golden;' >"$lean/src/report/mod.rs"
+    cp -r tests/render "$lean/tests/"
+    cp -r golden/render "$lean/golden/"
+    cp Cargo.lock "$lean/"
+    edition=$(sed -n 's/^edition = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+    printf '%s\n' '//! The renderer of semrob alone, for mutation testing (scripts/mutants.sh).' \
+        'pub mod files;' 'pub mod render;' 'pub mod report;' >"$lean/src/lib.rs"
+    {
+        printf '[package]\nname = "semrob"\nversion = "0.1.0"\nedition = "%s"\n\n' "$edition"
+        printf '[features]\ntorch = ["dep:tch", "dep:torch-sys"]\n\n[dependencies]\n'
+        sed -n '/^\[dependencies\]/,/^\[/p' Cargo.toml | grep -E '^(thiserror|serde|serde_json|rayon|tobj|image|tch|torch-sys) ='
+        printf '\n[dev-dependencies]\n'
+        sed -n '/^\[dev-dependencies\]/,/^\[/p' Cargo.toml | grep -E '^(proptest|approx|tempfile) ='
+        printf '\n[[test]]\nname = "render"\npath = "tests/render/main.rs"\n\n'
         sed -n '/^\[profile.dev\]/,/^\[profile.release\]/p' Cargo.toml | sed '$d'
     } >"$lean/Cargo.toml"
 else

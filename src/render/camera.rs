@@ -215,7 +215,9 @@ impl Camera {
     /// `up × z = cos e · (cos a, 0, sin a)`, so `x = sign(cos e) (cos a, 0, sin a)` in closed
     /// form; this is the formula itself wherever it is defined and its limit at e = ±90°.
     /// Angles are reduced to [−180°, 180°] first (symmetric rounding), so that `a` and
-    /// `a + 360` give the same camera and `−a` gives the exact mirror of `a`.
+    /// `a + 360` give the same camera and `−a` gives the exact mirror of `a`, bit for bit
+    /// (at ±180° itself the two reductions may land on either end of the cut, and the
+    /// cameras then differ by the sine of π in f64, about 1e−16).
     pub fn look_at(view: &View) -> Camera {
         let a = reduce_deg(view.azimuth_deg).to_radians();
         let e = reduce_deg(view.elevation_deg).to_radians();
@@ -367,6 +369,175 @@ mod tests {
             assert!(dot(cam.x, cam.z).abs() < 1e-12 && dot(cam.y, cam.z).abs() < 1e-12);
             assert!((dot(cam.x, cam.x) - 1.0).abs() < 1e-12);
         }
+    }
+
+    /// Each builder sets its own fields and keeps every other one.
+    #[test]
+    fn builders_set_their_fields_only() {
+        let base = View::new(10.0, 20.0);
+        let far = base.with_distance(4.0);
+        assert_eq!(
+            far,
+            View {
+                distance: 4.0,
+                ..base
+            }
+        );
+        let lit = base.with_light_direction([1.0, 0.0, 0.0]);
+        assert_eq!(
+            lit,
+            View {
+                light_direction: [1.0, 0.0, 0.0],
+                ..base
+            }
+        );
+        let dim = base.with_light_intensities(0.25, 0.75);
+        assert_eq!(
+            dim,
+            View {
+                ambient: 0.25,
+                directional: 0.75,
+                ..base
+            }
+        );
+        let grey = base.with_background([0.5, 0.25, 1.0]);
+        assert_eq!(
+            grey,
+            View {
+                background: [0.5, 0.25, 1.0],
+                ..base
+            }
+        );
+    }
+
+    /// Every view that cannot be rendered is refused, naming what is wrong; the limits
+    /// themselves (any finite angle, a light of any nonzero length) are accepted.
+    #[test]
+    fn a_view_is_refused_naming_its_bad_field() {
+        let ok = View::new(-725.0, 135.0)
+            .with_distance(1e-9)
+            .with_light_direction([0.0, 0.0, -1e-100]);
+        assert_eq!(ok.validate(), Ok(()));
+        let not_finite = |field, value: f64| Err(ViewError::NotFinite { field, value });
+        let mut v = View::new(f64::NAN, 0.0);
+        assert!(matches!(
+            v.validate(),
+            Err(ViewError::NotFinite {
+                field: "azimuth_deg",
+                ..
+            })
+        ));
+        v = View::new(0.0, f64::INFINITY);
+        assert_eq!(v.validate(), not_finite("elevation_deg", f64::INFINITY));
+        v = View::new(0.0, 0.0).with_distance(f64::NEG_INFINITY);
+        assert_eq!(v.validate(), not_finite("distance", f64::NEG_INFINITY));
+        v = View::new(0.0, 0.0).with_light_intensities(f64::INFINITY, 0.5);
+        assert_eq!(v.validate(), not_finite("ambient", f64::INFINITY));
+        v = View::new(0.0, 0.0).with_light_intensities(0.5, -f64::INFINITY);
+        assert_eq!(v.validate(), not_finite("directional", -f64::INFINITY));
+        v = View::new(0.0, 0.0).with_background([0.0, f32::INFINITY, 0.0]);
+        assert_eq!(v.validate(), not_finite("background", f64::INFINITY));
+        for d in [0.0, -0.0, -2.0] {
+            let v = View::new(0.0, 0.0).with_distance(d);
+            assert_eq!(v.validate(), Err(ViewError::Distance(d)));
+        }
+        // A zero, a non-finite and an overflowing light (its length is infinite).
+        for l in [[0.0; 3], [f64::NAN, 1.0, 0.0], [1e200, 1e200, 0.0]] {
+            let v = View::new(0.0, 0.0).with_light_direction(l);
+            assert!(
+                matches!(v.validate(), Err(ViewError::LightDirection(got)) if got[1] == l[1]),
+                "{l:?}"
+            );
+        }
+    }
+
+    /// Past a pole (|elevation| > 90°) the formula itself goes on: the camera at
+    /// `(a, 180° − e)` is the camera at `(a + 180°, e)`, the same eye and the same frame (`x`
+    /// is `normalize(up × z) = −(cos a, 0, sin a)` there).
+    #[test]
+    fn past_a_pole_the_camera_is_the_one_on_the_other_side() {
+        for &(a, e) in &[(40.0, 60.0), (-70.0, -45.0), (200.0, 1.0), (10.0, 89.0)] {
+            let past = Camera::look_at(&View::new(a, 180.0 - e));
+            let other_side = Camera::look_at(&View::new(a + 180.0, e));
+            for (p, o) in [(past.eye, other_side.eye), (past.x, other_side.x)] {
+                assert!(close(p, o), "({a}, {}): {p:?} vs {o:?}", 180.0 - e);
+            }
+            assert!(close(past.y, other_side.y) && close(past.z, other_side.z));
+            let ar = f64::to_radians(a);
+            assert!(
+                close(past.x, [-ar.cos(), 0.0, -ar.sin()]),
+                "({a}, {})",
+                180.0 - e
+            );
+        }
+    }
+
+    /// Angles are reduced exactly: a view and the same view a whole turn (or several) away
+    /// give the same camera, bit for bit, and a mirrored azimuth the mirrored camera (away
+    /// from ±180° itself, where `round` sends the two ends of the cut apart: see `look_at`).
+    #[test]
+    fn whole_turns_give_the_same_camera_exactly() {
+        for &(a, e) in &[(37.0, 20.0), (-95.5, 45.0), (210.25, -10.0), (179.5, 30.0)] {
+            let cam = Camera::look_at(&View::new(a, e));
+            for turns in [-2.0, -1.0, 1.0, 3.0] {
+                let shifted = Camera::look_at(&View::new(a + 360.0 * turns, e + 360.0 * turns));
+                assert_eq!(shifted, cam, "({a}, {e}) + {turns} turns");
+            }
+            let mirror = Camera::look_at(&View::new(-a, e));
+            assert_eq!(
+                mirror.eye,
+                [-cam.eye[0], cam.eye[1], cam.eye[2]],
+                "({a}, {e})"
+            );
+        }
+    }
+
+    /// The field of view's edges: a point on the frustum's corner ray (camera coordinates
+    /// `(t·z, t·z, z)`, `t = tan 30°`) lands on the outer corner of the top-right pixel,
+    /// `(S − ½, −½)`, and the opposite ray on the bottom-left one, `(−½, S − ½)`.
+    #[test]
+    fn the_frustum_corners_land_on_the_image_corners() {
+        let t = VIEW_HALF_ANGLE_DEG.to_radians().tan();
+        for &(a, e, d) in &[(0.0, 0.0, 2.732), (130.0, 30.0, 2.0), (-40.0, -60.0, 5.0)] {
+            let cam = Camera::look_at(&View::new(a, e).with_distance(d));
+            let world = |c: [f64; 3]| -> [f64; 3] {
+                std::array::from_fn(|k| {
+                    cam.eye[k] + c[0] * cam.x[k] + c[1] * cam.y[k] + c[2] * cam.z[k]
+                })
+            };
+            for (size, depth) in [(224u32, 1.5), (299, 0.7)] {
+                let s = size as f64;
+                let top_right = cam
+                    .project(world([t * depth, t * depth, depth]), size)
+                    .unwrap();
+                let bottom_left = cam.project(world([-t * depth, -t * depth, depth]), size);
+                let bottom_left = bottom_left.unwrap();
+                for (got, want) in [(top_right, [s - 0.5, -0.5]), (bottom_left, [-0.5, s - 0.5])] {
+                    assert!(
+                        (got[0] - want[0]).abs() < 1e-9 && (got[1] - want[1]).abs() < 1e-9,
+                        "({a}, {e}, {d}), {size}: {got:?} vs {want:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A point projects while it is at least `NEAR` in front of the camera (the rasteriser's
+    /// clipping keeps the same points), and not behind it or closer.
+    #[test]
+    fn points_project_from_the_near_plane_on() {
+        // The camera at distance NEAR from the origin, looking at it: the origin is exactly
+        // NEAR deep.
+        let cam = Camera::look_at(&View::new(0.0, 0.0).with_distance(NEAR));
+        assert_eq!(cam.to_camera([0.0; 3])[2], NEAR);
+        assert!(cam.project([0.0; 3], 224).is_some());
+        assert_eq!(cam.project([0.0, 0.0, -NEAR], 224), None, "at the eye");
+        assert_eq!(cam.project([0.0, 0.0, -0.5], 224), None, "behind the eye");
+        assert_eq!(
+            cam.project([0.0, 0.0, -0.05], 224),
+            None,
+            "closer than NEAR"
+        );
     }
 
     #[test]

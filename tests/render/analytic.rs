@@ -2,7 +2,7 @@
 //! a sphere and a cube, the Lambertian shade of a plane, occlusion, and where vertices land.
 
 use crate::support::*;
-use semrob::render::{Mesh, RenderOptions, Renderer, View, DEFAULT_DISTANCE};
+use semrob::render::{Camera, Mesh, RenderOptions, Renderer, View, DEFAULT_DISTANCE};
 
 const VIEWS: [(f64, f64); 6] = [
     (0.0, 0.0),
@@ -247,12 +247,23 @@ fn vertices_land_on_the_pixel_the_camera_maths_predicts() {
             std::array::from_fn(|c| v.iter().map(|p| p[c] as f64).sum::<f64>() / 6.0)
         })
         .collect();
-    for (a, e) in VIEWS {
-        let img = plane(&renderer.render(&mesh, &coverage_view(a, e)).unwrap(), 0);
+    // The views, and one past the pole (the camera of (220°, 60°), SPEC §6's formula).
+    for (a, e) in VIEWS.into_iter().chain([(40.0, 120.0)]) {
+        let view = coverage_view(a, e);
+        let img = plane(&renderer.render(&mesh, &view).unwrap(), 0);
+        let camera = Camera::look_at(&view);
         let mut checked = 0;
         for (k, c) in centres.iter().enumerate() {
             let q = spec_ndc(*c, a, e, DEFAULT_DISTANCE);
             let (col, row) = ((q[0] * 224.0 + 223.0) / 2.0, (223.0 - q[1] * 224.0) / 2.0);
+            // `Camera::project`, the library's own answer, is the SPEC's projection.
+            let p = camera
+                .project(*c, 224)
+                .expect("every marker is in front of the camera");
+            assert!(
+                (p[0] - col).abs() < 1e-9 && (p[1] - row).abs() < 1e-9,
+                "view ({a}, {e}) marker {k}: Camera::project {p:?} vs ({col}, {row})"
+            );
             let (pc, pr) = (col.round() as usize, row.round() as usize);
             if !(6..218).contains(&pc) || !(6..218).contains(&pr) {
                 continue; // too close to the border for a centroid window
