@@ -45,6 +45,12 @@
 # to (all of them for any other file). A new file is in the diff once git knows it
 # (`git add -N FILE`). Check a change this way before committing it.
 #
+# MUTANTS_RESUME=1 goes on with an interrupted (or earlier) run of the same parts and
+# MUTANTS_JOBS: cargo-mutants --iterate skips the mutants its out/mutants/<part> already
+# lists as caught or unviable and tests the rest, the missed ones again; caught.txt then
+# holds this run's, previously_caught.txt the earlier runs' caught and unviable ones (the
+# tensor part takes hours).
+#
 # Environment: MUTANTS_JOBS copies side by side (default 2; 1 on a shared machine),
 # MUTANTS_SCRATCH (default /tmp/semrob-mutants), MUTANTS_TARGET: a target/ to start the
 # scratch build from (copied whole: it saves building the dependencies again, but a
@@ -300,17 +306,23 @@ run() {
     local name=$1
     shift
     local out="$root/out/mutants/$name"
-    rm -rf "$out"
+    local iterate=()
+    if [[ ${MUTANTS_RESUME:-0} == 1 && -d $out ]]; then
+        iterate=(--iterate)
+    else
+        rm -rf "$out"
+    fi
     for ((k = 0; k < jobs; k++)); do
         mkdir -p "$out/shard-$k"
         # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
         (cd "$scratch-$k/semrob" && cargo mutants --in-place "${features[@]}" --baseline=run \
             --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" --sharding round-robin \
-            --output "$out/shard-$k" "$@" >"$out/shard-$k/console.log" 2>&1) &
+            --output "$out/shard-$k" "${iterate[@]}" "$@" >>"$out/shard-$k/console.log" 2>&1) &
     done
     wait
     echo "== $name: $(count "$out" caught) caught, $(count "$out" missed) missed," \
-        "$(count "$out" timeout) timeout, $(count "$out" unviable) unviable"
+        "$(count "$out" timeout) timeout, $(count "$out" unviable) unviable" \
+        "${iterate:+(and $(count "$out" previously_caught) caught or unviable in earlier runs)}"
 }
 
 test_args() {
