@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use semrob::render::dataset::Dataset;
 use semrob::render::{
     fixtures, ImageBatch, Mesh, RenderError, RenderOptions, Renderer, TensorRenderError,
-    TensorRenderer, View, CHUNK_BYTES,
+    TensorRenderer, View, CHUNK_BYTES, PAIR_BYTES, ROW_BYTES,
 };
 use tch::{Device, Tensor};
 
@@ -216,6 +216,46 @@ fn a_mesh_that_fills_the_frame_stays_within_the_memory_bound() {
     assert!(stats.largest_setup_bytes <= bound, "{stats:?}");
     assert!(stats.largest_frame_bytes <= bound, "{stats:?}");
     assert!(stats.raster_chunks > 20, "{stats:?}");
+}
+
+/// The smallest budget the renderer takes, one row and one sample twice (one face, one
+/// view and one row per step), still gives the CPU renderer's images; a byte less is refused.
+#[test]
+fn the_smallest_chunk_budget_renders_and_one_byte_less_is_refused() {
+    let least = 2 * (ROW_BYTES + PAIR_BYTES);
+    let options = RenderOptions::default().with_size(16).with_supersampling(1);
+    let tiny = cpu_libtorch(options).with_chunk_bytes(least).unwrap();
+    assert_same("cube, the smallest bound", &tiny, &cube(), &close_views());
+    let stats = tiny.stats();
+    assert!(stats.largest_raster_chunk_bytes <= least, "{stats:?}");
+    assert!(
+        matches!(
+            cpu_libtorch(options).with_chunk_bytes(least - 1),
+            Err(TensorRenderError::ChunkBytes(n)) if n == least - 1
+        ),
+        "a budget of {} bytes",
+        least - 1
+    );
+}
+
+/// An uploaded mesh knows its faces: every face of the mesh, the degenerate ones already
+/// dropped by `Mesh`.
+#[test]
+fn an_uploaded_mesh_has_the_meshs_faces() {
+    let meshes = [
+        fixtures::by_name("teapot").unwrap(),
+        fixtures::by_name("mug").unwrap(),
+        cube(),
+    ];
+    for mesh in meshes {
+        let name = mesh.name().to_string();
+        let uploaded = cpu_libtorch(RenderOptions::default())
+            .upload(&mesh)
+            .unwrap();
+        assert_eq!(uploaded.faces(), mesh.faces().len(), "{name}");
+        assert!(uploaded.faces() > 1, "{name}");
+        assert_eq!(uploaded.device(), Device::Cpu);
+    }
 }
 
 #[test]
