@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use semrob::render::dataset::Dataset;
 use semrob::render::{
     fixtures, ImageBatch, Mesh, RenderError, RenderOptions, Renderer, TensorRenderError,
-    TensorRenderer, View, CHUNK_BYTES, PAIR_BYTES, ROW_BYTES,
+    TensorRenderer, View, CHUNK_BYTES, FRAME_BYTES_PER_SAMPLE, PAIR_BYTES, ROW_BYTES,
 };
 use tch::{Device, Tensor};
 
@@ -236,6 +236,31 @@ fn the_smallest_chunk_budget_renders_and_one_byte_less_is_refused() {
         "a budget of {} bytes",
         least - 1
     );
+}
+
+/// Small frames are rendered several views at a time: as many as the budget holds (five
+/// 16² frames of 48 bytes a sample in 64 KiB), each step's estimate within the budget, the
+/// same images as one view at a time.
+#[test]
+fn views_are_grouped_as_the_budget_allows() {
+    let bound = 64 << 10;
+    let options = RenderOptions::default().with_size(16).with_supersampling(1);
+    let grouped = cpu_libtorch(options).with_chunk_bytes(bound).unwrap();
+    let views: Vec<View> = (0..8)
+        .map(|k| View::new(45.0 * k as f64, 10.0 * k as f64 - 30.0))
+        .collect();
+    assert_same(
+        "teapot, 8 views",
+        &grouped,
+        &fixtures::by_name("teapot").unwrap(),
+        &views,
+    );
+    let stats = grouped.stats();
+    let per_view = 16 * 16 * FRAME_BYTES_PER_SAMPLE;
+    assert_eq!(bound / per_view, 5);
+    assert_eq!(stats.largest_frame_bytes, 5 * per_view, "{stats:?}");
+    assert!(stats.largest_setup_bytes <= bound, "{stats:?}");
+    assert!(stats.largest_raster_chunk_bytes <= bound, "{stats:?}");
 }
 
 /// An uploaded mesh knows its faces: every face of the mesh, the degenerate ones already
