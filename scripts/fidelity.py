@@ -14,7 +14,8 @@ reference's own noise (its budget sensitivity: SRVR at the cap minus SRVR from e
 at 80 % of the cap, `settling` in its report). Goal: |difference| ≤ max(1 point, noise).
 Per class: the difference (goal ≤ 3 points) and the ranking of classes by SRVR (Kendall's
 τ-b between the reference and the mode; with several networks also the networks' ranking).
-Per run, as a diagnostic: IoU of the boxes of the same (network, shape, method, start), where
+Per method: the same differences for each method's runs alone (which method a class's
+difference comes from). Per run, as a diagnostic: IoU of the boxes of the same (network, shape, method, start), where
 two boxes both under 1e-4 of Ω count as agreement (IoU 1), since the IoU of two specks
 measures jitter.
 
@@ -119,6 +120,38 @@ def run_agreement(reference_runs, mode_runs, network):
     }
 
 
+def by_method(reference_runs, mode_runs, network):
+    """Per method: the mean box share of the runs both sides hold, per class and over all
+    (a class's SRVR is the mean of its runs' shares, over methods, shapes and starts), and the
+    runs' mean IoU: which method the differences come from."""
+    out = {}
+    for key, ref in reference_runs.items():
+        other = mode_runs.get(key)
+        if key[0] != network or other is None:
+            continue
+        m = out.setdefault(key[3], {"classes": {}, "ious": []})
+        c = m["classes"].setdefault(key[1], [0.0, 0.0, 0])
+        c[0] += ref["volume_ratio"]
+        c[1] += other["volume_ratio"]
+        c[2] += 1
+        tiny = ref["volume_ratio"] < TINY and other["volume_ratio"] < TINY
+        m["ious"].append(1.0 if tiny else iou(ref, other))
+    result = {}
+    for method, m in sorted(out.items()):
+        classes = {c: (r / k, o / k) for c, (r, o, k) in m["classes"].items()}
+        worst = max(classes, key=lambda c: abs(classes[c][1] - classes[c][0]))
+        result[method] = {
+            "reference": sum(r for r, _ in classes.values()) / len(classes),
+            "mode": sum(o for _, o in classes.values()) / len(classes),
+            "per_class_points": {c: 100 * (o - r) for c, (r, o) in classes.items()},
+            "largest_class": worst,
+            "largest_class_points": 100 * (classes[worst][1] - classes[worst][0]),
+            "mean_iou": sum(m["ious"]) / len(m["ious"]),
+            "kendall_tau_classes": kendall_tau_b([r for r, _ in classes.values()], [o for _, o in classes.values()]),
+        }
+    return result
+
+
 def compare(reference, name, mode):
     ref_report, ref_runs = reference
     report, runs = mode
@@ -150,6 +183,7 @@ def compare(reference, name, mode):
             "kendall_tau_classes": kendall_tau_b([ref_classes[c] for c in common], [classes[c] for c in common]),
             "per_class": per_class,
             "runs": run_agreement(ref_runs, runs, network),
+            "methods": by_method(ref_runs, runs, network),
         })
     tau_networks = kendall_tau_b(
         [n["reference_srvr"] for n in networks if n["srvr"] is not None],
@@ -208,6 +242,20 @@ def markdown(results):
                 for c, v in n["per_class"].items()
             )
             lines.append(f"- {r['mode']}, {n['network']}: {cells}")
+    lines.append("")
+    lines.append("Per method (the mean box share of each method's runs, % of Ω, over the classes "
+                 "both sides hold; the class it differs most in):")
+    lines.append("")
+    lines.append("| mode | network | method | reference % | mode % | Δ points | largest class Δ | Kendall τ (classes) | mean IoU |")
+    lines.append("|---|---|---|---:|---:|---:|---|---:|---:|")
+    for r in results:
+        for n in r["networks"]:
+            for method, m in n["methods"].items():
+                lines.append(
+                    f"| {r['mode']} | {n['network']} | {method} | {pct(m['reference'])} | {pct(m['mode'])} | "
+                    f"{signed(100 * (m['mode'] - m['reference']))} | {m['largest_class']} "
+                    f"{m['largest_class_points']:+.2f} | {num(m['kendall_tau_classes'])} | {num(m['mean_iou'])} |"
+                )
     return "\n".join(lines)
 
 
