@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use semrob::render::dataset::Dataset;
 use semrob::render::{
     fixtures, ImageBatch, Mesh, RenderError, RenderOptions, Renderer, TensorRenderError,
-    TensorRenderer, View, CHUNK_BYTES, FRAME_BYTES_PER_SAMPLE, PAIR_BYTES, ROW_BYTES,
+    TensorRenderer, View, CHUNK_BYTES, FACE_BYTES, FRAME_BYTES_PER_SAMPLE, PAIR_BYTES, ROW_BYTES,
 };
 use tch::{Device, Tensor};
 
@@ -259,7 +259,14 @@ fn views_are_grouped_as_the_budget_allows() {
     let per_view = 16 * 16 * FRAME_BYTES_PER_SAMPLE;
     assert_eq!(bound / per_view, 5);
     assert_eq!(stats.largest_frame_bytes, 5 * per_view, "{stats:?}");
-    assert!(stats.largest_setup_bytes <= bound, "{stats:?}");
+    // Face ranges as large as the budget holds for a group of five: 6 faces of 5 × 2 048 bytes.
+    let faces_per_range = bound / (5 * FACE_BYTES);
+    assert_eq!(faces_per_range, 6);
+    assert_eq!(
+        stats.largest_setup_bytes,
+        5 * faces_per_range * FACE_BYTES,
+        "{stats:?}"
+    );
     assert!(stats.largest_raster_chunk_bytes <= bound, "{stats:?}");
 }
 
