@@ -45,13 +45,16 @@
 # to (all of them for any other file). A new file is in the diff once git knows it
 # (`git add -N FILE`). Check a change this way before committing it.
 #
-# MUTANTS_RESUME=1 goes on with an interrupted (or earlier) run of the same parts and
-# MUTANTS_JOBS: cargo-mutants --iterate skips the mutants its out/mutants/<part> already
-# lists as caught or unviable and tests the rest, the missed ones again; caught.txt then
-# holds this run's, previously_caught.txt the earlier runs' caught and unviable ones (the
-# tensor part takes hours).
+# MUTANTS_RESUME=1 goes on with an interrupted (or earlier) run of the same parts:
+# cargo-mutants --iterate skips the mutants out/mutants/<part> already lists as caught or
+# unviable (in any shard, so MUTANTS_JOBS may differ from the earlier run's) and tests the
+# rest, the missed and timed-out ones again (add `-E 'REGEX'` to leave known ones out);
+# caught.txt then holds this run's, previously_caught.txt the earlier runs' caught and
+# unviable ones (the tensor part takes hours).
 #
 # Environment: MUTANTS_JOBS copies side by side (default 2; 1 on a shared machine),
+# MUTANTS_TIMEOUT_MULTIPLIER: a mutant's tests time out after this many times the
+# baseline's test time, 60 s at least (default 10; a hanging tensor mutant costs 154 s at 10),
 # MUTANTS_SCRATCH (default /tmp/semrob-mutants), MUTANTS_TARGET: a target/ to start the
 # scratch build from (copied whole: it saves building the dependencies again, but a
 # developer's target/ is several GB: mind the disk).
@@ -309,14 +312,25 @@ run() {
     local iterate=()
     if [[ ${MUTANTS_RESUME:-0} == 1 && -d $out ]]; then
         iterate=(--iterate)
+        # cargo-mutants --iterate skips what its own output folder lists as caught or
+        # unviable, and shards what is left: every shard gets the history of all of them, so
+        # that a run resumed with another MUTANTS_JOBS splits the same remaining mutants.
+        local done_before
+        done_before=$(cat "$out"/shard-*/mutants.out/{previously_caught,caught,unviable}.txt 2>/dev/null | sort -u)
+        for ((k = 0; k < jobs; k++)); do
+            mkdir -p "$out/shard-$k/mutants.out"
+            printf '%s\n' "$done_before" | sed '/^$/d' >"$out/shard-$k/mutants.out/previously_caught.txt"
+        done
     else
         rm -rf "$out"
     fi
     for ((k = 0; k < jobs; k++)); do
         mkdir -p "$out/shard-$k"
-        # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared).
+        # The test timeout: 60 s at least (the tests take about 2 s; the machine is shared),
+        # else MUTANTS_TIMEOUT_MULTIPLIER (default 10) times the baseline's test time.
         (cd "$scratch-$k/semrob" && cargo mutants --in-place "${features[@]}" --baseline=run \
-            --minimum-test-timeout=60 --timeout-multiplier=10 --shard "$k/$jobs" --sharding round-robin \
+            --minimum-test-timeout=60 --timeout-multiplier="${MUTANTS_TIMEOUT_MULTIPLIER:-10}" \
+            --shard "$k/$jobs" --sharding round-robin \
             --output "$out/shard-$k" "${iterate[@]}" "$@" >>"$out/shard-$k/console.log" 2>&1) &
     done
     wait

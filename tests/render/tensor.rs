@@ -270,6 +270,28 @@ fn views_are_grouped_as_the_budget_allows() {
     assert!(stats.largest_raster_chunk_bytes <= bound, "{stats:?}");
 }
 
+/// A rasterisation step with more work than the budget fills it: half the budget in whole
+/// (triangle, row) pairs, half in whole covered samples. The frame-filling cube seen from
+/// close has more of both than one chunk holds (each of its front face's 64 rows covers
+/// samples all across), so with a budget that is a whole number of pairs and of samples in
+/// each half, the largest chunk's estimate is the budget itself, not just below it.
+#[test]
+fn a_raster_chunk_with_more_work_than_the_budget_fills_it() {
+    let bound = 32 * 5 * 1024; // 160 pairs of 512 bytes and 512 samples of 160 bytes
+    let (pairs, samples) = (bound / 2 / ROW_BYTES, bound / 2 / PAIR_BYTES);
+    assert_eq!(
+        (pairs * ROW_BYTES, samples * PAIR_BYTES),
+        (bound / 2, bound / 2),
+        "the premise: each half of the budget holds whole pairs and whole samples"
+    );
+    let options = RenderOptions::default().with_size(32);
+    let tensor = cpu_libtorch(options).with_chunk_bytes(bound).unwrap();
+    assert_same("cube, 160 KiB bound", &tensor, &cube(), &close_views());
+    let stats = tensor.stats();
+    assert_eq!(stats.largest_raster_chunk_bytes, bound, "{stats:?}");
+    assert!(stats.raster_chunks > close_views().len(), "{stats:?}");
+}
+
 /// An uploaded mesh knows its faces: every face of the mesh, the degenerate ones already
 /// dropped by `Mesh`.
 #[test]
