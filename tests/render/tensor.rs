@@ -15,8 +15,9 @@ use crate::support::*;
 use proptest::prelude::*;
 use semrob::render::dataset::Dataset;
 use semrob::render::{
-    fixtures, ImageBatch, Mesh, RenderError, RenderOptions, Renderer, TensorRenderError,
-    TensorRenderer, View, CHUNK_BYTES, FACE_BYTES, FRAME_BYTES_PER_SAMPLE, PAIR_BYTES, ROW_BYTES,
+    fixtures, Camera, ImageBatch, Mesh, RenderError, RenderOptions, Renderer, TensorRenderError,
+    TensorRenderer, View, CHUNK_BYTES, FACE_BYTES, FRAME_BYTES_PER_SAMPLE, NEAR, PAIR_BYTES,
+    ROW_BYTES,
 };
 use tch::{Device, Tensor};
 
@@ -142,6 +143,62 @@ fn one_sided_triangle() -> Mesh {
         vec![[0, 1, 2]],
     )
     .unwrap()
+}
+
+/// A floor: one large triangle in the plane y = −1 and an unused vertex at y = 1, so the
+/// normalised mesh is the triangle itself with the origin 1 above it.
+fn floor_triangle() -> Mesh {
+    Mesh::new(
+        "floor",
+        vec![
+            [-1.0, -1.0, -1.0],
+            [1.0, -1.0, -1.0],
+            [0.0, -1.0, 1.0],
+            [0.0, 1.0, 0.0],
+        ],
+        vec![[0, 1, 2]],
+    )
+    .unwrap()
+}
+
+/// The near plane cuts a face with one corner behind it into a quad, and with two behind into
+/// a smaller triangle: the eye stands 0.4 from the origin, over the floor triangle, looks
+/// down at it at 30° and at 15° and turns around, so the corners in turn are behind it (the
+/// test asks that both cases are among the views that show floor, so that clipped polygons
+/// are drawn). Both renderers clip the same way.
+#[test]
+fn faces_cut_by_the_near_plane_match_the_cpu_renderer() {
+    let floor = floor_triangle();
+    let tensor = cpu_libtorch(RenderOptions::default().with_size(48));
+    let views: Vec<View> = [30.0, 15.0]
+        .iter()
+        .flat_map(|&e| (0..12).map(move |k| View::new(30.0 * k as f64 + 5.0, e).with_distance(0.4)))
+        .collect();
+    assert_same("floor, eye over it", &tensor, &floor, &views);
+    let images = tensor.render_batch(&floor, &views).unwrap();
+    // Views that show floor, by the number of corners behind the near plane.
+    let mut shown = [0usize; 4];
+    for (k, view) in views.iter().enumerate() {
+        let camera = Camera::look_at(view);
+        let behind = floor
+            .faces()
+            .iter()
+            .flat_map(|face| face.iter())
+            .map(|&v| floor.vertices()[v as usize].map(f64::from))
+            .filter(|&corner| camera.to_camera(corner)[2] < NEAR)
+            .count();
+        let red_below = images.get(k as i64).select(0, 0).narrow(0, 24, 24);
+        let floor_pixels = red_below
+            .ne(f64::from(view.background[0]))
+            .sum(tch::Kind::Int64);
+        if floor_pixels.int64_value(&[]) > 0 {
+            shown[behind] += 1;
+        }
+    }
+    assert!(
+        shown[1] > 0 && shown[2] > 0,
+        "views that show floor, by corners behind: {shown:?}"
+    );
 }
 
 #[test]
