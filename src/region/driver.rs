@@ -1011,4 +1011,44 @@ mod tests {
         let boxes: VecDeque<Region> = [b(0.0, 2.0), b(0.5, 1.6), b(0.25, 2.2)].into();
         assert!(!bounds_within(&boxes, &allowed));
     }
+
+    /// Gradients nobody asked for are not the run's business: a batch that brings some,
+    /// even non-finite ones, passes as its values do; asked ones name the point of the first
+    /// non-finite partial derivative (the matrix is stored column by column).
+    #[test]
+    fn only_asked_gradients_are_checked() {
+        let points = DMatrix::from_row_slice(3, 2, &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        let values = DVector::from_vec(vec![0.5, 0.25, 0.75]);
+        let unasked = Evaluation {
+            values: values.clone(),
+            gradients: Some(DMatrix::from_element(3, 2, f64::NAN)),
+        };
+        let back = check(&points, 0, unasked).expect("unasked gradients are not checked");
+        assert_eq!(back.values, values);
+
+        let mut g = DMatrix::from_element(2, 2, 1.0);
+        g[(1, 1)] = f64::INFINITY;
+        let asked = Evaluation {
+            values,
+            gradients: Some(g),
+        };
+        match check(&points, 2, asked) {
+            Err(RegionError::Evaluation(EvalError::NonFinite { value, point })) => {
+                assert_eq!(value, f64::INFINITY);
+                assert_eq!(point, vec![2.0, 3.0]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A goal prints as configurations and JSON name it.
+    #[test]
+    fn a_goal_prints_its_configuration_name() {
+        for goal in [Goal::Robust, Goal::Adversarial] {
+            let json = serde_json::to_string(&goal).unwrap();
+            assert_eq!(format!("\"{goal}\""), json);
+        }
+        assert_eq!(Goal::Robust.to_string(), "robust");
+        assert_eq!(Goal::from_adversarial(true).to_string(), "adversarial");
+    }
 }
