@@ -518,6 +518,73 @@ pub fn oir_w_loss(n: usize, f_d: &DVector<f64>, f_c: &DVector<f64>, alpha: f64) 
 mod tests {
     use super::*;
 
+    /// The counts' least values are accepted and one less is refused by name: one iteration,
+    /// two points per face, a rest window of one step (in a cap of one).
+    #[test]
+    fn each_count_is_accepted_at_its_least_value_and_refused_below() {
+        let refused = |hyper: HyperParams| match hyper.validate(2) {
+            Err(RegionError::HyperParameter { name, .. }) => name,
+            other => panic!("{hyper:?}: {other:?}"),
+        };
+        let least = HyperParams {
+            iterations: 1,
+            face_points: 2,
+            rest_window: Some(1),
+            rest_tolerance: Some(1e-3),
+            ..HyperParams::default()
+        };
+        assert!(least.validate(2).is_ok(), "{least:?}");
+        let no_rest = HyperParams {
+            rest_window: None,
+            rest_tolerance: None,
+            ..least
+        };
+        assert!(no_rest.validate(2).is_ok(), "{no_rest:?}");
+        assert_eq!(
+            refused(HyperParams {
+                iterations: 0,
+                ..no_rest
+            }),
+            "iterations"
+        );
+        assert_eq!(
+            refused(HyperParams {
+                face_points: 1,
+                ..least
+            }),
+            "face_points"
+        );
+        assert_eq!(
+            refused(HyperParams {
+                rest_window: Some(0),
+                ..least
+            }),
+            "rest_window"
+        );
+    }
+
+    /// `0 ≤ β < 2/(2n−1)` (SPEC §3: `2 − (2n−1)β` stays positive): the bound itself is refused,
+    /// the float just below it accepted, in 2 and in 5 dimensions.
+    #[test]
+    fn beta_is_refused_at_its_bound_and_accepted_just_below() {
+        for n in [2, 5] {
+            let bound = HyperParams::beta_bound(n);
+            let at = HyperParams {
+                beta: bound,
+                ..HyperParams::default()
+            };
+            assert!(
+                matches!(at.validate(n), Err(RegionError::Beta { beta, .. }) if beta == bound),
+                "n = {n}"
+            );
+            let below = HyperParams {
+                beta: bound.next_down(),
+                ..at
+            };
+            assert!(below.validate(n).is_ok(), "n = {n}");
+        }
+    }
+
     #[test]
     fn dimension_free_factors_are_face_measures_to_minus_n_minus_2_over_n_minus_1() {
         let free = StepRule::DimensionFree;
