@@ -18,7 +18,8 @@
 #
 # Parts: methods, geometry, faces, driver, search, frame (src/region/<part>.rs), steprule
 # (`StepRule` in src/region/methods.rs: the functions whose name holds `StepRule`, a subset of
-# `methods`), oracles (the oracles crate), grid and contents (src/semantic/<part>.rs), camera
+# `methods`), oracles (the oracles crate), grid and contents (src/semantic/<part>.rs), findiff
+# (src/semantic/finite_difference.rs, the gradients by central differences), camera
 # (src/render/camera.rs), certify (src/certify/: stats, certificate, sampling, settings,
 # clean) and each of those five files on its own (parts stats, certificate, sampling,
 # settings, clean), tensor (src/render/tensor.rs, the libtorch renderer: built WITH the
@@ -70,7 +71,7 @@ if ! command -v cargo-mutants >/dev/null; then
     cargo install --locked cargo-mutants
 fi
 
-all=(methods geometry faces driver search frame steprule oracles grid contents camera certify)
+all=(methods geometry faces driver search frame steprule oracles grid contents findiff camera certify)
 # Parts not in the default set: single files of `certify`, and the libtorch renderer.
 extra=(stats certificate sampling settings clean tensor)
 parts=()
@@ -107,6 +108,7 @@ declare -A part_tests=(
     [oracles]=""
     [grid]="region cli"
     [contents]="certify"
+    [findiff]="region"
     [camera]="render"
     [certify]="certify"
     [stats]="certify"
@@ -128,6 +130,7 @@ declare -A part_files=(
     [steprule]="src/region/methods.rs"
     [grid]="src/semantic/grid.rs"
     [contents]="src/semantic/contents.rs"
+    [findiff]="src/semantic/finite_difference.rs"
     [camera]="src/render/camera.rs"
     [certify]="src/certify/stats.rs src/certify/certificate.rs src/certify/sampling.rs src/certify/settings.rs src/certify/clean.rs"
     [stats]="src/certify/stats.rs"
@@ -211,7 +214,7 @@ fi
 if [[ ${MUTANTS_LEAN:-1} == core && $mode == whole ]]; then
     for part in "${parts[@]}"; do
         case $part in
-        methods | geometry | faces | driver | search | frame | steprule | grid | contents) part_tests[$part]=certify ;;
+        methods | geometry | faces | driver | search | frame | steprule | grid | contents | findiff) part_tests[$part]=certify ;;
         stats | certificate | sampling | settings | clean | certify) ;;
         *) echo "MUTANTS_LEAN=core: $part is not in the core" >&2; exit 2 ;;
         esac
@@ -346,7 +349,7 @@ test_args() {
 for part in "${parts[@]}"; do
     mapfile -t args < <(test_args ${part_tests[$part]})
     case $part in
-    methods | geometry | faces | driver | search | frame | grid | contents | camera | \
+    methods | geometry | faces | driver | search | frame | grid | contents | findiff | camera | \
         stats | certificate | sampling | settings | clean)
         run "$part" -p semrob -f "${part_files[$part]}" --cargo-arg=--lib "${args[@]}" "$@"
         ;;

@@ -263,4 +263,41 @@ mod tests {
             ));
         }
     }
+
+    /// The wrapper keeps its steps, always provides gradients, and gives none from a stencil of
+    /// values only (`gradient_rows = 0`); a borrowed function answers as the function does.
+    #[test]
+    fn steps_gradients_and_borrowed_functions_are_what_they_say() {
+        let oracle = Oracle::gaussian_bump(0.9, &[0.0, 0.0, 0.0], &[1.0, 2.0, 3.0]);
+        let fd = FiniteDifference::new(counting(oracle.clone()), vec![1e-3, 2e-3, 3e-3]).unwrap();
+        assert_eq!(fd.steps(), &[1e-3, 2e-3, 3e-3]);
+        assert_eq!(
+            FiniteDifference::uniform(counting(oracle.clone()), 0.25)
+                .unwrap()
+                .steps(),
+            &[0.25; 3]
+        );
+        assert!(fd.provides_gradients());
+        assert!(!fd.inner().provides_gradients());
+
+        let points = DMatrix::from_fn(2, 3, |j, i| (j + i) as f64 * 0.1);
+        let values = fd
+            .inner()
+            .evaluate(&fd.stencil(&points, 0), 0)
+            .unwrap()
+            .values;
+        let e = fd.from_stencil(&points, 0, &values).unwrap();
+        assert_eq!(e.gradients, None);
+        assert_eq!(e.values, values);
+
+        // Through the `&F` impl: `F` is the reference itself.
+        fn answers<F: SemanticFunction>(f: F) -> (usize, bool) {
+            (f.dim(), f.provides_gradients())
+        }
+        let exact = OracleFunction(oracle);
+        assert_eq!(answers(&exact), (3, true));
+        assert_eq!(answers(fd.inner()), (3, false));
+        assert_eq!(answers(&fd as &dyn SemanticFunction), (3, true));
+        assert_eq!(answers(&OracleFunction(Oracle::constant(5, 0.5))).0, 5);
+    }
 }
