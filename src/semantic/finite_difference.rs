@@ -298,6 +298,5 @@ mod tests {
         assert_eq!(answers(&exact), (3, true));
         assert_eq!(answers(fd.inner()), (3, false));
         assert_eq!(answers(&fd as &dyn SemanticFunction), (3, true));
-        assert_eq!(answers(&OracleFunction(Oracle::constant(5, 0.5))).0, 5);
     }
 }
