@@ -39,6 +39,11 @@ struct Tolerance {
 
 /// Renders `views` with both renderers and checks the tensor images against the CPU ones.
 fn assert_same(what: &str, tensor: &TensorRenderer, mesh: &Mesh, views: &[View]) {
+    let _ = checked_images(what, tensor, mesh, views);
+}
+
+/// [`assert_same`], returning the tensor images it checked.
+fn checked_images(what: &str, tensor: &TensorRenderer, mesh: &Mesh, views: &[View]) -> Tensor {
     let cpu = Renderer::new(tensor.options())
         .unwrap()
         .render_batch(mesh, views)
@@ -46,6 +51,7 @@ fn assert_same(what: &str, tensor: &TensorRenderer, mesh: &Mesh, views: &[View])
     let got = tensor.render_batch(mesh, views).unwrap();
     assert_eq!(got.device(), Device::Cpu);
     assert_close(what, &cpu, &got);
+    got
 }
 
 fn assert_close(what: &str, want: &ImageBatch, got: &Tensor) {
@@ -174,8 +180,7 @@ fn faces_cut_by_the_near_plane_match_the_cpu_renderer() {
         .iter()
         .flat_map(|&e| (0..12).map(move |k| View::new(30.0 * k as f64 + 5.0, e).with_distance(0.4)))
         .collect();
-    assert_same("floor, eye over it", &tensor, &floor, &views);
-    let images = tensor.render_batch(&floor, &views).unwrap();
+    let images = checked_images("floor, eye over it", &tensor, &floor, &views);
     // Views that show floor, by the number of corners behind the near plane.
     let mut shown = [0usize; 4];
     for (k, view) in views.iter().enumerate() {
